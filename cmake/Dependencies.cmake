@@ -1,0 +1,16 @@
+# Every external dependency, each with the Debian 12 package that provides it.
+# scripts/setup.sh installs exactly these. Nothing is downloaded at build time.
+find_package(PkgConfig REQUIRED)                  # pkg-config
+
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)   # libsqlite3-dev
+find_package(fmt REQUIRED)                        # libfmt-dev
+find_package(spdlog REQUIRED)                     # libspdlog-dev
+find_package(CLI11 REQUIRED)                      # libcli11-dev
+find_package(nlohmann_json REQUIRED)              # nlohmann-json3-dev
+find_package(TBB REQUIRED)                        # libtbb-dev
+pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)  # libtomlplusplus-dev
+find_package(Threads REQUIRED)
+
+if(PHODEX_BUILD_TESTS)
+  find_package(GTest REQUIRED)                    # libgtest-dev, libgmock-dev
+endif()

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything phodex needs to build, test and run its sample job on
+# Debian 12. Idempotent: packages already present are left alone.
+# Uses sudo when not root.
+set -euo pipefail
+
+# Build toolchain and libraries (each -dev package is named in
+# cmake/Dependencies.cmake next to the find_package that needs it).
+PACKAGES=(
+  g++ cmake ninja-build pkg-config git
+  libsqlite3-dev sqlite3
+  libspdlog-dev libfmt-dev
+  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+  libtbb-dev
+  libgtest-dev libgmock-dev
+  # Real photographs for the sample library (scripts/make_sample_library.sh).
+  plasma-workspace-wallpapers
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages present"
+fi

@@ -1,0 +1,38 @@
+// phodex migrate [--status]
+
+#include <cstdio>
+
+#include "app/commands.h"
+
+namespace phodex::app {
+namespace {
+
+int PrintStatus(const catalog::SchemaStatus& s) {
+  std::printf("schema version %d (this phodex: %d)\n", s.current, s.latest);
+  if (s.pending.empty()) {
+    std::printf("up to date\n");
+  } else {
+    for (const auto& [v, desc] : s.pending) {
+      std::printf("pending: v%d %s\n", v, desc.c_str());
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+RunFn SetupMigrate(CLI::App& sub) {
+  auto status_only = std::make_shared<bool>(false);
+  sub.add_flag("--status", *status_only,
+               "Show the schema version and pending migrations; change "
+               "nothing");
+  return [status_only](Context& ctx) {
+    auto cat = *status_only ? ctx.OpenCatalogNoMigrate() : ctx.OpenCatalog();
+    if (!cat) return PrintError(cat.error().ToString()), int{kExitError};
+    auto s = (*cat)->GetSchemaStatus();
+    if (!s) return PrintError(s.error().ToString()), int{kExitError};
+    return PrintStatus(*s);
+  };
+}
+
+}  // namespace phodex::app

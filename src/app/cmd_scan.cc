@@ -1,0 +1,225 @@
+// phodex scan [PATH...]
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <map>
+
+#include "app/commands.h"
+#include "app/progress_printer.h"
+#include "app/roots.h"
+#include "os/clock.h"
+#include "os/process.h"
+#include "scan/kind_sniff_stage.h"
+#include "scan/pipeline.h"
+#include "util/text.h"
+#include "util/time_format.h"
+
+namespace phodex::app {
+namespace {
+
+struct ScanArgs {
+  std::vector<std::string> paths;
+  std::vector<std::string> exclude;
+  bool follow_symlinks = false;
+  bool cross_filesystems = false;
+  bool include_hidden = false;
+  bool allow_empty_root = false;
+  bool wait = false;
+  int threads = -1;
+  size_t batch_size = 1000;
+  std::string progress = "auto";
+};
+
+ProgressMode ParseProgress(const std::string& s) {
+  if (s == "json") return ProgressMode::kJson;
+  if (s == "tty") return ProgressMode::kTty;
+  if (s == "none") return ProgressMode::kNone;
+  return os::IsTerminal(2) ? ProgressMode::kTty : ProgressMode::kNone;
+}
+
+// What to scan: whole roots, or folders of roots. Paths that are not in a
+// root become new roots.
+Result<std::vector<RootScope>> ResolveTargets(Context& ctx,
+                                              catalog::Catalog& cat,
+                                              const ScanArgs& a) {
+  PHODEX_ASSIGN_OR_RETURN(std::vector<catalog::Root> roots, cat.ListRoots());
+  std::vector<RootScope> out;
+  if (a.paths.empty()) {
+    for (catalog::Root& r : roots) out.push_back({std::move(r), ""});
+    return out;
+  }
+  for (const std::string& p : a.paths) {
+    PHODEX_ASSIGN_OR_RETURN(std::string abs, CanonicalFolder(ctx, p));
+    if (auto rs = FindRootFor(roots, abs)) {
+      out.push_back(std::move(*rs));
+      continue;
+    }
+    PHODEX_ASSIGN_OR_RETURN(catalog::Root added, AddRoot(ctx, cat, abs, ""));
+    std::printf("added root '%s' (%s)\n", added.name.c_str(),
+                util::EscapeBytes(added.path).c_str());
+    roots.push_back(added);
+    out.push_back({std::move(added), ""});
+  }
+  return out;
+}
+
+void PrintReport(const RootScope& target, const scan::ScanReport& r,
+                 const scan::ScanProgress& p) {
+  for (const catalog::Operation& op : r.interrupted_before) {
+    std::printf(
+        "note: scan #%lld of '%s' was interrupted (%s files committed); "
+        "this scan picked up where it stopped\n",
+        static_cast<long long>(op.id.value), target.root.name.c_str(),
+        util::GroupThousands(op.counts.scanned).c_str());
+  }
+  std::string where = target.root.name;
+  if (!target.scope.empty()) where += "/" + util::EscapeBytes(target.scope);
+  const double rate = r.seconds > 0 ? p.files.load() / r.seconds : 0;
+  std::printf("%s '%s': %s files in %s folders (%s) in %s, %s files/s\n",
+              r.status == catalog::OperationStatus::kCompleted ? "scanned"
+              : r.status == catalog::OperationStatus::kInterrupted
+                  ? "interrupted"
+                  : "FAILED",
+              where.c_str(), util::GroupThousands(p.files.load()).c_str(),
+              util::GroupThousands(p.dirs.load()).c_str(),
+              util::HumanBytes(p.bytes.load()).c_str(),
+              util::HumanDuration(r.seconds).c_str(),
+              util::GroupThousands(static_cast<uint64_t>(rate)).c_str());
+  const int64_t unchanged =
+      r.counts.scanned - r.counts.added - r.counts.updated;
+  std::printf(
+      "  added %s, updated %s, removed %s, unchanged %s; %s other files "
+      "ignored, %s excluded, %s symlinks not followed; %s errors\n",
+      util::GroupThousands(r.counts.added).c_str(),
+      util::GroupThousands(r.counts.updated).c_str(),
+      util::GroupThousands(r.counts.removed).c_str(),
+      util::GroupThousands(unchanged > 0 ? unchanged : 0).c_str(),
+      util::GroupThousands(p.other_files.load()).c_str(),
+      util::GroupThousands(p.excluded.load()).c_str(),
+      util::GroupThousands(p.skipped_links.load()).c_str(),
+      util::GroupThousands(p.errors.load()).c_str());
+  if (p.skipped_mounts.load() > 0) {
+    std::printf("  %s folders on other file systems skipped "
+                "(--cross-filesystems enters them)\n",
+                util::GroupThousands(p.skipped_mounts.load()).c_str());
+  }
+  for (const catalog::FileErrorEntry& e : r.first_errors) {
+    std::printf("  error: %s '%s': %s\n", e.op.c_str(),
+                util::EscapeBytes(e.path).c_str(), e.reason.c_str());
+  }
+  if (p.errors.load() > static_cast<int64_t>(r.first_errors.size())) {
+    std::printf("  (all errors: phodex ops --errors %lld)\n",
+                static_cast<long long>(r.op.value));
+  }
+  if (!r.error.empty()) std::printf("  %s\n", r.error.c_str());
+}
+
+int RunScan(Context& ctx, const ScanArgs& a) {
+  auto config = ctx.LoadConfig();
+  if (!config) return PrintError(config.error().ToString()), kExitError;
+  auto cat = ctx.OpenCatalog();
+  if (!cat) return PrintError(cat.error().ToString()), kExitError;
+  auto targets = ResolveTargets(ctx, **cat, a);
+  if (!targets) return PrintError(targets.error().ToString()), kExitError;
+  if (targets->empty()) {
+    PrintError("no roots to scan: phodex scan PATH, or phodex root add PATH");
+    return kExitUsage;
+  }
+
+  scan::ScanOptions options;
+  options.filter.exclude_globs = config->scan_exclude;
+  options.filter.exclude_globs.insert(options.filter.exclude_globs.end(),
+                                      a.exclude.begin(), a.exclude.end());
+  if (auto data = ctx.fs().RealPath(ctx.data_dir())) {
+    options.filter.exclude_abs_dirs.push_back(*data);
+  }
+  options.filter.include_hidden = a.include_hidden || config->include_hidden;
+  options.follow_symlinks = a.follow_symlinks || config->follow_symlinks
+                                ? os::Follow::kYes
+                                : os::Follow::kNo;
+  options.file_systems = a.cross_filesystems || config->cross_filesystems
+                             ? scan::WalkOptions::FileSystems::kAll
+                             : scan::WalkOptions::FileSystems::kOne;
+  options.threads = a.threads >= 0 ? a.threads : config->threads;
+  options.batch.max_rows = a.batch_size;
+  options.allow_empty_root = a.allow_empty_root;
+
+  scan::KindSniffStage sniff(ctx.fs());
+  std::vector<scan::Stage*> stages = {&sniff};
+  const std::atomic<bool>& cancel = os::InstallInterruptHandler();
+
+  int rc = kExitOk;
+  for (const RootScope& target : *targets) {
+    if (cancel.load()) break;
+    auto lock = os::FileLock::Acquire(
+        RootLockPath(ctx, target.root.id),
+        a.wait ? os::FileLock::Wait::kYes : os::FileLock::Wait::kNo);
+    if (!lock) {
+      PrintError("root '" + target.root.name +
+                 "' is already being scanned by another phodex process (" +
+                 lock.error().message() +
+                 "); it was not scanned. Use --wait to wait for it.");
+      rc = rc == kExitOk ? kExitBusy : rc;
+      continue;
+    }
+    scan::ScanProgress progress;
+    ProgressPrinter printer(ParseProgress(a.progress), progress,
+                            target.root.name);
+    printer.Start();
+    auto report = scan::ScanRoot(**cat, ctx.fs(), os::SystemClock(),
+                                 target.root, target.scope, options, stages,
+                                 progress, &cancel);
+    printer.Stop();
+    if (!report) {
+      PrintError(report.error().ToString());
+      return kExitError;
+    }
+    PrintReport(target, *report, progress);
+    spdlog::info("scan #{} of '{}' {}: {} scanned, {} added, {} updated, {} "
+                 "removed, {} errors",
+                 report->op.value, target.root.name,
+                 catalog::OperationStatusName(report->status),
+                 report->counts.scanned, report->counts.added,
+                 report->counts.updated, report->counts.removed,
+                 report->counts.errors);
+    if (report->status == catalog::OperationStatus::kFailed) rc = kExitError;
+    if (report->status == catalog::OperationStatus::kInterrupted) {
+      return kExitInterrupted;
+    }
+  }
+  return rc;
+}
+
+}  // namespace
+
+RunFn SetupScan(CLI::App& sub) {
+  auto a = std::make_shared<ScanArgs>();
+  sub.add_option("paths", a->paths,
+                 "Roots or folders of roots (default: all roots); a folder "
+                 "that is in no root is added as a root");
+  sub.add_option("--exclude", a->exclude,
+                 "Glob to skip (repeatable): a name ('*.psd') or a path "
+                 "relative to the root ('2019/tmp/*')");
+  sub.add_flag("--follow-symlinks", a->follow_symlinks,
+               "Follow symbolic links (loop-safe)");
+  sub.add_flag("--cross-filesystems", a->cross_filesystems,
+               "Enter folders on other file systems (mount points)");
+  sub.add_flag("--include-hidden", a->include_hidden,
+               "Also scan hidden files and folders");
+  sub.add_flag("--allow-empty-root", a->allow_empty_root,
+               "Accept an empty root folder (marks its files removed)");
+  sub.add_flag("--wait", a->wait,
+               "Wait for another process scanning the same root");
+  sub.add_option("--threads", a->threads, "Walker threads (0: 2 x cores)");
+  sub.add_option("--batch-size", a->batch_size,
+                 "Rows per catalog transaction")
+      ->check(CLI::Range(1, 1000000));
+  sub.add_option("--progress", a->progress,
+                 "auto (a line on a terminal), tty, json (one object per "
+                 "line on stderr) or none")
+      ->check(CLI::IsMember({"auto", "tty", "json", "none"}));
+  return [a](Context& ctx) { return RunScan(ctx, *a); };
+}
+
+}  // namespace phodex::app

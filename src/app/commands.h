@@ -1,0 +1,30 @@
+#pragma once
+// The command table (after ninja's kTools): adding a command adds a row in
+// main.cc and one file here. Each Setup function declares the command's
+// options on its CLI11 subcommand and returns the function that runs it.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+#include "app/context.h"
+
+namespace phodex::app {
+
+using RunFn = std::function<int(Context&)>;
+using SetupFn = RunFn (*)(CLI::App& sub);
+
+struct Command {
+  const char* name;
+  const char* help;
+  SetupFn setup;
+};
+
+RunFn SetupRoot(CLI::App& sub);     // cmd_root.cc
+RunFn SetupScan(CLI::App& sub);     // cmd_scan.cc
+RunFn SetupStatus(CLI::App& sub);   // cmd_status.cc
+RunFn SetupLs(CLI::App& sub);       // cmd_ls.cc
+RunFn SetupOps(CLI::App& sub);      // cmd_ops.cc
+RunFn SetupMigrate(CLI::App& sub);  // cmd_migrate.cc
+
+}  // namespace phodex::app

@@ -1,0 +1,47 @@
+#include "app/config.h"
+
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace phodex::app {
+
+Result<Config> LoadConfig(os::FileSystem& fs, const std::string& path,
+                          ConfigRequired required) {
+  Config cfg;
+  if (auto st = fs.Stat(path, os::Follow::kYes); !st) {
+    if (required == ConfigRequired::kNo &&
+        st.error().code() == ErrorCode::kNotFound) {
+      return cfg;
+    }
+    return std::unexpected(st.error());
+  }
+  toml::table tbl;
+  try {
+    tbl = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << e.description() << " (line " << e.source().begin.line << ", column "
+        << e.source().begin.column << ")";
+    return MakeError(ErrorCode::kInvalidArgument, msg.str(), "read config",
+                     path);
+  }
+  const toml::node_view scan = tbl["scan"];
+  if (auto* arr = scan["exclude"].as_array()) {
+    for (const toml::node& n : *arr) {
+      auto s = n.value<std::string>();
+      if (!s) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "[scan] exclude must be a list of strings",
+                         "read config", path);
+      }
+      cfg.scan_exclude.push_back(*s);
+    }
+  }
+  cfg.follow_symlinks = scan["follow_symlinks"].value_or(false);
+  cfg.cross_filesystems = scan["cross_filesystems"].value_or(false);
+  cfg.include_hidden = scan["include_hidden"].value_or(false);
+  cfg.threads = static_cast<int>(scan["threads"].value_or(int64_t{0}));
+  return cfg;
+}
+
+}  // namespace phodex::app

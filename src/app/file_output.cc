@@ -1,0 +1,74 @@
+#include "app/file_output.h"
+
+#include <cstdio>
+
+#include "os/file_system.h"
+#include "util/text.h"
+#include "util/time_format.h"
+
+namespace phodex::app {
+namespace {
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace
+
+std::string AbsolutePath(const catalog::FileRow& row) {
+  return os::JoinPath(row.root_path, row.rel);
+}
+
+nlohmann::ordered_json FileToJson(const catalog::FileRow& row) {
+  nlohmann::ordered_json j = {
+      {"id", row.id.value},
+      {"path", util::EscapeBytes(AbsolutePath(row))},
+      {"root", row.root_name},
+      {"rel", util::EscapeBytes(row.rel)},
+      {"kind", MediaKindName(row.kind)},
+      {"size", row.size},
+      {"mtime", util::Rfc3339Utc(row.mtime_ns)},
+      {"status", row.present ? "present" : "removed"},
+      {"first_seen", util::Rfc3339Utc(row.first_seen_ns)},
+      {"removed_at", row.removed_ns
+                         ? nlohmann::ordered_json(util::Rfc3339Utc(*row.removed_ns))
+                         : nlohmann::ordered_json(nullptr)},
+      {"sidecar_of", row.sidecar_of ? nlohmann::ordered_json(row.sidecar_of->value)
+                                    : nlohmann::ordered_json(nullptr)},
+      {"error", row.last_error.empty() ? nlohmann::ordered_json(nullptr)
+                                       : nlohmann::ordered_json(row.last_error)},
+  };
+  return j;
+}
+
+std::string CsvHeader() { return "id,path,root,rel,kind,size,mtime,status"; }
+
+std::string FileToCsv(const catalog::FileRow& row) {
+  return std::to_string(row.id.value) + "," +
+         CsvField(util::EscapeBytes(AbsolutePath(row))) + "," +
+         CsvField(row.root_name) + "," + CsvField(util::EscapeBytes(row.rel)) +
+         "," + MediaKindName(row.kind) + "," + std::to_string(row.size) + "," +
+         util::Rfc3339Utc(row.mtime_ns) + "," +
+         (row.present ? "present" : "removed");
+}
+
+std::string FileToText(const catalog::FileRow& row) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%-7s %10s  ", MediaKindName(row.kind),
+                util::HumanBytes(static_cast<uint64_t>(row.size)).c_str());
+  std::string out = buf;
+  out += util::Rfc3339Local(row.mtime_ns);
+  out += "  ";
+  out += util::EscapeBytes(AbsolutePath(row));
+  if (!row.present) out += "  [removed]";
+  return out;
+}
+
+}  // namespace phodex::app

@@ -1,0 +1,26 @@
+#pragma once
+// How `phodex ls` shows a file: JSON lines, CSV or a human table. The JSON
+// field names are a stable interface (docs/cli.md, "ls --json"): later
+// issues add fields, never rename them. Thread-compatible.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "catalog/catalog.h"
+
+namespace phodex::app {
+
+// Absolute path of a row: its root's path joined with rel.
+std::string AbsolutePath(const catalog::FileRow& row);
+
+nlohmann::ordered_json FileToJson(const catalog::FileRow& row);
+
+// The CSV header and a row (RFC 4180 quoting).
+std::string CsvHeader();
+std::string FileToCsv(const catalog::FileRow& row);
+
+// "photo   3.2 MiB  2024-05-01T14:34:56+02:00  /path" (+ " [removed]")
+std::string FileToText(const catalog::FileRow& row);
+
+}  // namespace phodex::app

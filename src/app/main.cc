@@ -1,0 +1,81 @@
+// phodex: the command line. Thin: parse, call one function, print.
+
+#include <CLI/CLI.hpp>
+
+#include <array>
+#include <cstdio>
+
+#include "app/commands.h"
+#include "app/context.h"
+#include "util/metrics.h"
+
+namespace {
+
+using phodex::app::Command;
+
+constexpr std::array kCommands = {
+    Command{"root", "Manage library roots (drives, shares, folders)",
+            phodex::app::SetupRoot},
+    Command{"scan", "Scan roots (or folders of them) into the catalog",
+            phodex::app::SetupScan},
+    Command{"status", "Roots, counts per kind, recent operations",
+            phodex::app::SetupStatus},
+    Command{"ls", "List cataloged files", phodex::app::SetupLs},
+    Command{"ops", "Operation history", phodex::app::SetupOps},
+    Command{"migrate", "Show or apply catalog schema migrations",
+            phodex::app::SetupMigrate},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"phodex: a fast, trustworthy catalog for large photo libraries",
+               "phodex"};
+  app.require_subcommand(0, 1);
+  phodex::app::GlobalOptions global;
+  bool version = false;
+  app.add_flag("--version", version, "Print version and build commit");
+  app.add_option("--catalog", global.catalog,
+                 "Catalog file (default: $PHODEX_CATALOG, else "
+                 "$XDG_DATA_HOME/phodex/catalog.db)");
+  app.add_option("--config", global.config,
+                 "Config file (default: $XDG_CONFIG_HOME/phodex/config.toml)");
+  app.add_flag("-v,--verbose", global.verbosity, "More log output (-vv: debug)");
+  app.add_flag("--stats", global.stats, "Print phase timings at the end");
+
+  std::vector<std::pair<CLI::App*, phodex::app::RunFn>> runs;
+  for (const Command& c : kCommands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.help);
+    runs.emplace_back(sub, c.setup(*sub));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : phodex::app::kExitUsage;
+  }
+  if (version) {
+    std::printf("%s\n", phodex::app::VersionString().c_str());
+    return 0;
+  }
+  if (global.stats) phodex::util::Metrics::Enable();
+
+  std::string command_line;
+  for (int i = 1; i < argc; ++i) {
+    if (i > 1) command_line += ' ';
+    command_line += argv[i];
+  }
+  phodex::app::Context ctx(global);
+  for (auto& [sub, run] : runs) {
+    if (!sub->parsed()) continue;
+    ctx.StartLogging(command_line);
+    const int rc = run(ctx);
+    if (global.stats) {
+      std::fprintf(stderr, "%s", phodex::util::Metrics::Report().c_str());
+    }
+    return rc;
+  }
+  std::printf("%s", app.help().c_str());
+  return phodex::app::kExitUsage;
+}

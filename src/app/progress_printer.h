@@ -1,0 +1,41 @@
+#pragma once
+// Shows a running scan's progress on stderr: a live line on a terminal, or
+// one JSON object per line (--progress=json, documented in docs/cli.md)
+// for other programs. Runs its own thread between Start() and Stop().
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "scan/progress.h"
+
+namespace phodex::app {
+
+enum class ProgressMode { kNone, kTty, kJson };
+
+class ProgressPrinter {
+ public:
+  ProgressPrinter(ProgressMode mode, const scan::ScanProgress& progress,
+                  std::string root_name);
+  ~ProgressPrinter();
+  void Start();
+  // Prints the final state and stops the thread.
+  void Stop();
+
+ private:
+  void Loop();
+  void PrintOnce(bool final);
+
+  const ProgressMode mode_;
+  const scan::ScanProgress& progress_;
+  const std::string root_name_;
+  int64_t start_ns_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace phodex::app

@@ -1,0 +1,232 @@
+#pragma once
+// The catalog: the one interface every other module sees. All SQL lives
+// behind it (../shared/STYLE.md). The embedded backend is SQLite
+// (catalog/sqlite); a PostgreSQL backend implements the same interface, so
+// nothing here names a SQLite type. Paths are byte strings (file names need
+// not be UTF-8) and are stored byte-exact. The schema is described in
+// docs/catalog.md.
+//
+// Thread-compatible: one Catalog object is used by one thread at a time.
+// Several processes may open the same catalog; the backend serialises their
+// writes (see docs/architecture.md, "Two processes").
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/media_kind.h"
+#include "core/types.h"
+
+namespace phodex::catalog {
+
+struct Root {
+  RootId id;
+  std::string path;  // absolute, canonical
+  std::string name;
+  int64_t added_ns = 0;
+  std::optional<int64_t> last_scanned_ns;
+  int64_t scan_gen = 0;  // generation of the last scan started
+};
+
+// The facts change detection needs about a file the catalog holds as
+// present, loaded once per scan.
+struct KnownFile {
+  FileId id;
+  std::string rel;
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t ino = 0;
+  MediaKind kind = MediaKind::kOther;
+  // For sidecars: rel of the media file it is linked to ("" if none).
+  std::string sidecar_target;
+};
+
+// A new or changed file, as the scan saw it.
+struct FileUpsert {
+  std::string rel;
+  FileStat stat;
+  MediaKind kind = MediaKind::kOther;
+  std::optional<std::string> error;  // e.g. signature mismatch; null clears
+};
+
+// Links a sidecar to the media file it describes (same root). A null target
+// unlinks it.
+struct SidecarLink {
+  std::string sidecar_rel;
+  std::optional<std::string> target_rel;
+};
+
+struct FileErrorEntry {
+  std::string path;  // absolute
+  std::string op;    // "stat", "open directory", ...
+  std::string reason;
+};
+
+struct OperationCounts {
+  int64_t scanned = 0;
+  int64_t added = 0;
+  int64_t updated = 0;
+  int64_t removed = 0;
+  int64_t errors = 0;
+};
+
+// Everything one transaction of the scan writes. Applied atomically.
+struct ScanBatch {
+  RootId root;
+  OperationId op;
+  int64_t scan_gen = 0;
+  int64_t now_ns = 0;
+  std::vector<FileUpsert> upserts;
+  std::vector<SidecarLink> links;      // applied after upserts
+  std::vector<FileId> removals;        // marked removed, never deleted
+  std::vector<FileErrorEntry> errors;
+  // Progress written with the batch, so a crash leaves a checkpoint that
+  // agrees with what was committed.
+  OperationCounts counts;
+  std::string checkpoint;  // JSON, see docs/catalog.md
+};
+
+enum class OperationStatus { kRunning, kCompleted, kFailed, kInterrupted };
+const char* OperationStatusName(OperationStatus s);
+
+struct Operation {
+  OperationId id;
+  std::string type;  // "scan", later "reconcile", ...
+  std::optional<RootId> root;
+  std::string root_name;  // "" when the root is gone
+  std::string scope;      // rel prefix of a partial scan; "" = whole root
+  int64_t started_ns = 0;
+  std::optional<int64_t> ended_ns;
+  OperationStatus status = OperationStatus::kRunning;
+  OperationCounts counts;
+  std::string error;
+  std::string checkpoint;
+  int pid = 0;
+  std::string host;
+};
+
+struct FileQuery {
+  std::optional<RootId> root;
+  std::string rel_prefix;  // "" = all; "a/b" = that folder or file
+  std::optional<MediaKind> kind;
+  enum class Presence { kPresent, kRemoved, kAll } presence = Presence::kPresent;
+  int64_t limit = -1;  // -1: no limit
+};
+
+struct FileRow {
+  FileId id;
+  RootId root;
+  std::string root_path;
+  std::string root_name;
+  std::string rel;
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  MediaKind kind = MediaKind::kOther;
+  bool present = true;
+  int64_t first_seen_ns = 0;
+  int64_t last_seen_ns = 0;
+  std::optional<int64_t> removed_ns;
+  std::string last_error;
+  std::optional<FileId> sidecar_of;
+};
+
+struct KindCount {
+  MediaKind kind;
+  int64_t present = 0;
+  int64_t removed = 0;
+  int64_t present_bytes = 0;
+};
+
+struct RootStats {
+  Root root;
+  int64_t present = 0;
+  int64_t removed = 0;
+  int64_t bytes = 0;
+};
+
+struct CatalogStats {
+  std::vector<KindCount> kinds;
+  std::vector<RootStats> roots;
+  int64_t file_errors = 0;
+};
+
+struct FileErrorRow {
+  OperationId op;
+  std::string path;
+  std::string op_name;
+  std::string reason;
+  int64_t at_ns = 0;
+};
+
+struct SchemaStatus {
+  int current = 0;  // 0: empty catalog
+  int latest = 0;
+  std::vector<std::pair<int, std::string>> pending;  // version, description
+};
+
+enum class Purge { kNo, kYes };
+
+class Catalog {
+ public:
+  virtual ~Catalog() = default;
+
+  // --- Roots -------------------------------------------------------------
+  // Fails with kAlreadyExists if the path or name is taken.
+  virtual Result<Root> AddRoot(const std::string& path,
+                               const std::string& name, int64_t now_ns) = 0;
+  virtual Result<std::vector<Root>> ListRoots() = 0;
+  // kNo keeps the root's files (marked removed) and its history; kYes
+  // deletes them.
+  virtual Status RemoveRoot(RootId root, Purge purge, int64_t now_ns) = 0;
+
+  // --- Scans -------------------------------------------------------------
+  // Starts a new scan generation of `root` and returns it.
+  virtual Result<int64_t> NextScanGeneration(RootId root) = 0;
+  // Calls `fn` for every present file of `root` whose rel is `rel_prefix`
+  // or lies below it ("" = the whole root). Streams; no result set is held.
+  virtual Status ForEachKnownFile(
+      RootId root, std::string_view rel_prefix,
+      const std::function<void(KnownFile&&)>& fn) = 0;
+  // Number of present files under `rel_prefix` (for the progress ETA).
+  virtual Result<int64_t> CountKnownFiles(RootId root,
+                                          std::string_view rel_prefix) = 0;
+  // Applies the batch in one transaction.
+  virtual Status ApplyBatch(const ScanBatch& batch) = 0;
+  virtual Status SetRootScanned(RootId root, int64_t now_ns) = 0;
+
+  // --- Operations --------------------------------------------------------
+  virtual Result<OperationId> BeginOperation(const Operation& op) = 0;
+  virtual Status FinishOperation(OperationId id, OperationStatus status,
+                                 const OperationCounts& counts,
+                                 const std::string& error,
+                                 int64_t now_ns) = 0;
+  // Marks every operation of `root` still "running" as interrupted (the
+  // caller holds the root's lock, so their processes are gone). Returns
+  // them.
+  virtual Result<std::vector<Operation>> InterruptStaleOperations(
+      RootId root, int64_t now_ns) = 0;
+  virtual Result<std::vector<Operation>> ListOperations(int64_t limit) = 0;
+
+  // --- Queries -----------------------------------------------------------
+  virtual Status ForEachFile(const FileQuery& query,
+                             const std::function<void(const FileRow&)>& fn) = 0;
+  virtual Result<CatalogStats> Stats() = 0;
+  virtual Result<std::vector<FileErrorRow>> ListFileErrors(
+      std::optional<OperationId> op, int64_t limit) = 0;
+
+  // --- Maintenance -------------------------------------------------------
+  virtual Result<SchemaStatus> GetSchemaStatus() = 0;
+  // Full consistency check of the storage; an error describes the damage.
+  virtual Status CheckIntegrity() = 0;
+  // Bytes used by the catalog on disk (all its files).
+  virtual Result<int64_t> SizeOnDisk() = 0;
+};
+
+}  // namespace phodex::catalog

@@ -1,0 +1,80 @@
+#include "catalog/schema/migrations.h"
+
+#include <array>
+
+namespace phodex::catalog {
+namespace {
+
+constexpr std::array kMigrations = {
+    Migration{1, "roots, files, operations, file errors", R"sql(
+CREATE TABLE roots (
+  id              INTEGER PRIMARY KEY,
+  path            BLOB    NOT NULL UNIQUE,
+  name            TEXT    NOT NULL UNIQUE,
+  added_at        INTEGER NOT NULL,
+  last_scanned_at INTEGER,
+  scan_gen        INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE files (
+  id          INTEGER PRIMARY KEY,
+  root_id     INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+  rel         BLOB    NOT NULL,
+  size        INTEGER NOT NULL,
+  mtime_ns    INTEGER NOT NULL,
+  dev         INTEGER NOT NULL,
+  ino         INTEGER NOT NULL,
+  kind        TEXT    NOT NULL,
+  scan_gen    INTEGER NOT NULL,
+  first_seen  INTEGER NOT NULL,
+  last_seen   INTEGER NOT NULL,
+  present     INTEGER NOT NULL DEFAULT 1,
+  removed_at  INTEGER,
+  last_error  TEXT,
+  UNIQUE (root_id, rel)
+);
+CREATE TABLE operations (
+  id          INTEGER PRIMARY KEY,
+  type        TEXT    NOT NULL,
+  root_id     INTEGER REFERENCES roots(id) ON DELETE SET NULL,
+  scope       BLOB    NOT NULL DEFAULT '',
+  started_at  INTEGER NOT NULL,
+  ended_at    INTEGER,
+  duration_ms INTEGER,
+  scanned     INTEGER NOT NULL DEFAULT 0,
+  added       INTEGER NOT NULL DEFAULT 0,
+  updated     INTEGER NOT NULL DEFAULT 0,
+  removed     INTEGER NOT NULL DEFAULT 0,
+  errors      INTEGER NOT NULL DEFAULT 0,
+  status      TEXT    NOT NULL,
+  error       TEXT,
+  checkpoint  TEXT,
+  pid         INTEGER,
+  host        TEXT
+);
+CREATE INDEX operations_root_status ON operations(root_id, status);
+CREATE TABLE file_errors (
+  id           INTEGER PRIMARY KEY,
+  operation_id INTEGER REFERENCES operations(id) ON DELETE CASCADE,
+  root_id      INTEGER REFERENCES roots(id) ON DELETE CASCADE,
+  path         BLOB    NOT NULL,
+  op           TEXT    NOT NULL,
+  reason       TEXT    NOT NULL,
+  at           INTEGER NOT NULL
+);
+CREATE INDEX file_errors_operation ON file_errors(operation_id);
+)sql"},
+    Migration{2, "sidecars linked to the media file they describe", R"sql(
+ALTER TABLE files ADD COLUMN sidecar_of INTEGER
+  REFERENCES files(id) ON DELETE SET NULL;
+CREATE INDEX files_sidecar_of ON files(sidecar_of)
+  WHERE sidecar_of IS NOT NULL;
+)sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> AllMigrations() { return kMigrations; }
+
+int LatestSchemaVersion() { return kMigrations.back().version; }
+
+}  // namespace phodex::catalog

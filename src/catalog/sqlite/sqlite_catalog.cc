@@ -1,0 +1,692 @@
+#include "catalog/sqlite/sqlite_catalog.h"
+
+#include <map>
+#include <utility>
+
+#include "catalog/schema/migrations.h"
+#include "catalog/sqlite/sqlite_db.h"
+
+namespace phodex::catalog {
+namespace {
+
+using sqlite::Exec;
+using sqlite::SqliteError;
+using sqlite::Stmt;
+
+// Rows whose rel equals `prefix` or lies below it, as a range on the
+// (root_id, rel) index: "a/b" -> rel = 'a/b' OR 'a/b/' <= rel < 'a/b0'
+// ('0' is the byte after '/').
+struct PrefixRange {
+  std::string exact, lo, hi;
+  explicit PrefixRange(std::string_view prefix)
+      : exact(prefix), lo(std::string(prefix) + "/"),
+        hi(std::string(prefix) + "0") {}
+};
+
+constexpr char kPrefixClause[] =
+    "(length(?2) = 0 OR f.rel = ?2 OR (f.rel >= ?3 AND f.rel < ?4))";
+
+OperationStatus ParseStatus(std::string_view s) {
+  if (s == "completed") return OperationStatus::kCompleted;
+  if (s == "failed") return OperationStatus::kFailed;
+  if (s == "interrupted") return OperationStatus::kInterrupted;
+  return OperationStatus::kRunning;
+}
+
+// A write transaction. BEGIN IMMEDIATE takes the write lock up front, so
+// two processes never deadlock upgrading read locks; the busy timeout makes
+// the second one wait.
+class Txn {
+ public:
+  static Result<Txn> Begin(sqlite3* db) {
+    PHODEX_TRY(Exec(db, "BEGIN IMMEDIATE"));
+    return Txn(db);
+  }
+  Txn(Txn&& o) noexcept : db_(std::exchange(o.db_, nullptr)) {}
+  ~Txn() {
+    if (db_) (void)Exec(db_, "ROLLBACK");
+  }
+  Status Commit() {
+    auto st = Exec(std::exchange(db_, nullptr), "COMMIT");
+    return st;
+  }
+
+ private:
+  explicit Txn(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+class SqliteCatalog final : public Catalog {
+ public:
+  explicit SqliteCatalog(sqlite3* db, std::string path)
+      : db_(db), path_(std::move(path)) {}
+  ~SqliteCatalog() override {
+    stmts_.clear();
+    sqlite3_close_v2(db_);
+  }
+
+  Result<int> UserVersion() {
+    PHODEX_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(db_, "PRAGMA user_version"));
+    PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+    return row ? static_cast<int>(s.Int(0)) : 0;
+  }
+
+  Status Configure() {
+    return Exec(db_,
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA temp_store=MEMORY;"
+                "PRAGMA cache_size=-65536;");
+  }
+
+  // Copies the catalog to "<path>.v<version>.bak" (or .v<version>.<n>.bak
+  // if that exists) before migrating. VACUUM INTO refuses to overwrite an
+  // existing file, so an older backup is never lost.
+  Status Backup(int version) {
+    PHODEX_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(db_, "VACUUM INTO ?1"));
+    for (int n = 1; n < 100; ++n) {
+      std::string dest = path_ + ".v" + std::to_string(version) +
+                         (n == 1 ? "" : "." + std::to_string(n)) + ".bak";
+      s.BindText(1, dest);
+      auto st = s.Run();
+      if (st) return {};
+      if (st.error().message().find("output file already exists") ==
+          std::string::npos) {
+        return MakeError(st.error().code(),
+                         "could not write backup before migrating: " +
+                             st.error().message(),
+                         "catalog: backup", dest);
+      }
+    }
+    return MakeError(ErrorCode::kAlreadyExists, "too many backups",
+                     "catalog: backup", path_);
+  }
+
+  Status Migrate(int max_version) {
+    PHODEX_ASSIGN_OR_RETURN(int current, UserVersion());
+    const int target = max_version > 0 ? max_version : LatestSchemaVersion();
+    if (current >= target) return {};
+    if (current > 0) PHODEX_TRY(Backup(current));
+    for (const Migration& m : AllMigrations()) {
+      if (m.version > target) break;
+      PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
+      // Another process may have migrated while we waited for the lock.
+      PHODEX_ASSIGN_OR_RETURN(int now, UserVersion());
+      if (m.version <= now) continue;
+      auto st = Exec(db_, m.sqlite_sql);
+      if (!st) {
+        return MakeError(ErrorCode::kInternal,
+                         "migration to schema v" + std::to_string(m.version) +
+                             " failed: " + st.error().message(),
+                         "catalog: migrate", path_);
+      }
+      PHODEX_TRY(Exec(
+          db_, ("PRAGMA user_version=" + std::to_string(m.version)).c_str()));
+      PHODEX_TRY(txn.Commit());
+    }
+    return {};
+  }
+
+  // --- Roots -------------------------------------------------------------
+
+  Result<Root> AddRoot(const std::string& path, const std::string& name,
+                       int64_t now_ns) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt* s, Cached("INSERT INTO roots(path, name, added_at) "
+                        "VALUES(?1, ?2, ?3) RETURNING id"));
+    s->BindBlob(1, path).BindText(2, name).Bind(3, now_ns);
+    auto row = s->Step();
+    if (!row) {
+      s->Reset();
+      if (row.error().code() == ErrorCode::kAlreadyExists) {
+        return MakeError(ErrorCode::kAlreadyExists,
+                         "a root with this path or name already exists",
+                         "add root", path);
+      }
+      return std::unexpected(row.error());
+    }
+    Root r;
+    r.id = RootId{s->Int(0)};
+    s->Reset();
+    r.path = path;
+    r.name = name;
+    r.added_ns = now_ns;
+    return r;
+  }
+
+  Result<std::vector<Root>> ListRoots() override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt* s, Cached("SELECT id, path, name, added_at, last_scanned_at, "
+                        "scan_gen FROM roots ORDER BY id"));
+    std::vector<Root> out;
+    for (;;) {
+      PHODEX_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      Root r;
+      r.id = RootId{s->Int(0)};
+      r.path = s->Blob(1);
+      r.name = s->Blob(2);
+      r.added_ns = s->Int(3);
+      if (!s->IsNull(4)) r.last_scanned_ns = s->Int(4);
+      r.scan_gen = s->Int(5);
+      out.push_back(std::move(r));
+    }
+    s->Reset();
+    return out;
+  }
+
+  Status RemoveRoot(RootId root, Purge purge, int64_t now_ns) override {
+    PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
+    if (purge == Purge::kYes) {
+      PHODEX_ASSIGN_OR_RETURN(Stmt del,
+                              Stmt::Prepare(db_, "DELETE FROM roots WHERE id=?1"));
+      PHODEX_TRY(del.Bind(1, root.value).Run());
+    } else {
+      // Keep the records (marked removed) and the history; detach the root
+      // by renaming it out of the way so the path can be added again.
+      PHODEX_ASSIGN_OR_RETURN(
+          Stmt mark,
+          Stmt::Prepare(db_, "UPDATE files SET present=0, removed_at=?2 "
+                             "WHERE root_id=?1 AND present=1"));
+      PHODEX_TRY(mark.Bind(1, root.value).Bind(2, now_ns).Run());
+      PHODEX_ASSIGN_OR_RETURN(
+          Stmt detach,
+          Stmt::Prepare(db_,
+                        "UPDATE roots SET path = CAST('removed:' || id || ':' "
+                        "AS BLOB) || path, name = name || ' (removed ' || id "
+                        "|| ')' WHERE id=?1"));
+      PHODEX_TRY(detach.Bind(1, root.value).Run());
+    }
+    return txn.Commit();
+  }
+
+  // --- Scans -------------------------------------------------------------
+
+  Result<int64_t> NextScanGeneration(RootId root) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt* s, Cached("UPDATE roots SET scan_gen = scan_gen + 1 WHERE id=?1 "
+                        "RETURNING scan_gen"));
+    s->Bind(1, root.value);
+    PHODEX_ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) {
+      s->Reset();
+      return MakeError(ErrorCode::kNotFound, "no such root", "scan");
+    }
+    const int64_t gen = s->Int(0);
+    s->Reset();
+    return gen;
+  }
+
+  Status ForEachKnownFile(RootId root, std::string_view rel_prefix,
+                          const std::function<void(KnownFile&&)>& fn) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s,
+        Stmt::Prepare(db_,
+                      std::string("SELECT f.id, f.rel, f.size, f.mtime_ns, "
+                                  "f.ino, f.kind, t.rel FROM files f "
+                                  "LEFT JOIN files t ON t.id = f.sidecar_of "
+                                  "WHERE f.root_id=?1 AND f.present=1 AND ") +
+                          kPrefixClause));
+    const PrefixRange range(rel_prefix);
+    s.Bind(1, root.value)
+        .BindBlob(2, range.exact)
+        .BindBlob(3, range.lo)
+        .BindBlob(4, range.hi);
+    for (;;) {
+      PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      KnownFile k;
+      k.id = FileId{s.Int(0)};
+      k.rel = s.Blob(1);
+      k.size = s.Int(2);
+      k.mtime_ns = s.Int(3);
+      k.ino = static_cast<uint64_t>(s.Int(4));
+      k.kind = ParseMediaKind(s.Blob(5)).value_or(MediaKind::kOther);
+      if (!s.IsNull(6)) k.sidecar_target = s.Blob(6);
+      fn(std::move(k));
+    }
+    return {};
+  }
+
+  Result<int64_t> CountKnownFiles(RootId root,
+                                  std::string_view rel_prefix) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s, Stmt::Prepare(db_, std::string("SELECT count(*) FROM files f "
+                                               "WHERE f.root_id=?1 AND "
+                                               "f.present=1 AND ") +
+                                       kPrefixClause));
+    const PrefixRange range(rel_prefix);
+    s.Bind(1, root.value)
+        .BindBlob(2, range.exact)
+        .BindBlob(3, range.lo)
+        .BindBlob(4, range.hi);
+    PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+    return row ? s.Int(0) : 0;
+  }
+
+  Status ApplyBatch(const ScanBatch& b) override {
+    PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
+    if (!b.upserts.empty()) {
+      PHODEX_ASSIGN_OR_RETURN(
+          Stmt* s,
+          Cached("INSERT INTO files(root_id, rel, size, mtime_ns, dev, ino, "
+                 "kind, scan_gen, first_seen, last_seen, present, last_error) "
+                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1, ?10) "
+                 "ON CONFLICT(root_id, rel) DO UPDATE SET "
+                 "size=excluded.size, mtime_ns=excluded.mtime_ns, "
+                 "dev=excluded.dev, ino=excluded.ino, kind=excluded.kind, "
+                 "scan_gen=excluded.scan_gen, last_seen=excluded.last_seen, "
+                 "present=1, removed_at=NULL, last_error=excluded.last_error"));
+      for (const FileUpsert& u : b.upserts) {
+        s->Bind(1, b.root.value)
+            .BindBlob(2, u.rel)
+            .Bind(3, u.stat.size)
+            .Bind(4, u.stat.mtime_ns)
+            .Bind(5, static_cast<int64_t>(u.stat.dev))
+            .Bind(6, static_cast<int64_t>(u.stat.ino))
+            .BindText(7, MediaKindName(u.kind))
+            .Bind(8, b.scan_gen)
+            .Bind(9, b.now_ns)
+            .BindOptText(10, u.error);
+        PHODEX_TRY(s->Run());
+      }
+    }
+    if (!b.links.empty()) {
+      PHODEX_ASSIGN_OR_RETURN(
+          Stmt* s, Cached("UPDATE files SET sidecar_of = (SELECT id FROM files "
+                          "WHERE root_id=?1 AND rel=?3) "
+                          "WHERE root_id=?1 AND rel=?2"));
+      for (const SidecarLink& l : b.links) {
+        s->Bind(1, b.root.value).BindBlob(2, l.sidecar_rel);
+        if (l.target_rel) {
+          s->BindBlob(3, *l.target_rel);
+        } else {
+          s->BindNull(3);
+        }
+        PHODEX_TRY(s->Run());
+      }
+    }
+    if (!b.removals.empty()) {
+      PHODEX_ASSIGN_OR_RETURN(
+          Stmt* s, Cached("UPDATE files SET present=0, removed_at=?2, "
+                          "scan_gen=?3 WHERE id=?1"));
+      for (FileId id : b.removals) {
+        PHODEX_TRY(s->Bind(1, id.value).Bind(2, b.now_ns).Bind(3, b.scan_gen)
+                       .Run());
+      }
+    }
+    if (!b.errors.empty()) {
+      PHODEX_ASSIGN_OR_RETURN(
+          Stmt* s, Cached("INSERT INTO file_errors(operation_id, root_id, "
+                          "path, op, reason, at) "
+                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+      for (const FileErrorEntry& e : b.errors) {
+        PHODEX_TRY(s->Bind(1, b.op.value)
+                       .Bind(2, b.root.value)
+                       .BindBlob(3, e.path)
+                       .BindText(4, e.op)
+                       .BindText(5, e.reason)
+                       .Bind(6, b.now_ns)
+                       .Run());
+      }
+    }
+    if (b.op.value != 0) {
+      PHODEX_ASSIGN_OR_RETURN(
+          Stmt* s, Cached("UPDATE operations SET scanned=?2, added=?3, "
+                          "updated=?4, removed=?5, errors=?6, checkpoint=?7 "
+                          "WHERE id=?1"));
+      PHODEX_TRY(s->Bind(1, b.op.value)
+                     .Bind(2, b.counts.scanned)
+                     .Bind(3, b.counts.added)
+                     .Bind(4, b.counts.updated)
+                     .Bind(5, b.counts.removed)
+                     .Bind(6, b.counts.errors)
+                     .BindText(7, b.checkpoint)
+                     .Run());
+    }
+    return txn.Commit();
+  }
+
+  Status SetRootScanned(RootId root, int64_t now_ns) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt* s, Cached("UPDATE roots SET last_scanned_at=?2 WHERE id=?1"));
+    return s->Bind(1, root.value).Bind(2, now_ns).Run();
+  }
+
+  // --- Operations --------------------------------------------------------
+
+  Result<OperationId> BeginOperation(const Operation& op) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt* s, Cached("INSERT INTO operations(type, root_id, scope, "
+                        "started_at, status, pid, host) "
+                        "VALUES(?1, ?2, ?3, ?4, 'running', ?5, ?6) "
+                        "RETURNING id"));
+    s->BindText(1, op.type);
+    if (op.root) {
+      s->Bind(2, op.root->value);
+    } else {
+      s->BindNull(2);
+    }
+    s->BindBlob(3, op.scope).Bind(4, op.started_ns).Bind(5, op.pid).BindText(
+        6, op.host);
+    PHODEX_ASSIGN_OR_RETURN(bool row, s->Step());
+    const OperationId id{row ? s->Int(0) : 0};
+    s->Reset();
+    return id;
+  }
+
+  Status FinishOperation(OperationId id, OperationStatus status,
+                         const OperationCounts& c, const std::string& error,
+                         int64_t now_ns) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt* s,
+        Cached("UPDATE operations SET status=?2, scanned=?3, added=?4, "
+               "updated=?5, removed=?6, errors=?7, error=NULLIF(?8, ''), "
+               "ended_at=?9, duration_ms=(?9 - started_at) / 1000000 "
+               "WHERE id=?1"));
+    return s->Bind(1, id.value)
+        .BindText(2, OperationStatusName(status))
+        .Bind(3, c.scanned)
+        .Bind(4, c.added)
+        .Bind(5, c.updated)
+        .Bind(6, c.removed)
+        .Bind(7, c.errors)
+        .BindText(8, error)
+        .Bind(9, now_ns)
+        .Run();
+  }
+
+  Result<std::vector<Operation>> InterruptStaleOperations(
+      RootId root, int64_t now_ns) override {
+    PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
+    PHODEX_ASSIGN_OR_RETURN(
+        std::vector<Operation> ops,
+        QueryOperations("WHERE o.root_id=?1 AND o.status='running'",
+                        root.value, -1));
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s,
+        Stmt::Prepare(db_,
+                      "UPDATE operations SET status='interrupted', "
+                      "ended_at=?2, duration_ms=(?2 - started_at) / 1000000, "
+                      "error='the process stopped before the operation ended' "
+                      "WHERE root_id=?1 AND status='running'"));
+    PHODEX_TRY(s.Bind(1, root.value).Bind(2, now_ns).Run());
+    PHODEX_TRY(txn.Commit());
+    for (Operation& op : ops) op.status = OperationStatus::kInterrupted;
+    return ops;
+  }
+
+  Result<std::vector<Operation>> ListOperations(int64_t limit) override {
+    return QueryOperations("", 0, limit);
+  }
+
+  // --- Queries -----------------------------------------------------------
+
+  Status ForEachFile(const FileQuery& q,
+                     const std::function<void(const FileRow&)>& fn) override {
+    std::string sql =
+        "SELECT f.id, f.root_id, r.path, r.name, f.rel, f.size, f.mtime_ns, "
+        "f.dev, f.ino, f.kind, f.present, f.first_seen, f.last_seen, "
+        "f.removed_at, f.last_error, f.sidecar_of "
+        "FROM files f JOIN roots r ON r.id = f.root_id WHERE ";
+    sql += kPrefixClause;
+    sql += " AND (?1 IS NULL OR f.root_id = ?1) AND (?5 IS NULL OR f.kind = ?5)";
+    switch (q.presence) {
+      case FileQuery::Presence::kPresent: sql += " AND f.present=1"; break;
+      case FileQuery::Presence::kRemoved: sql += " AND f.present=0"; break;
+      case FileQuery::Presence::kAll: break;
+    }
+    sql += " ORDER BY f.root_id, f.rel LIMIT ?6";
+    PHODEX_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(db_, sql));
+    const PrefixRange range(q.rel_prefix);
+    if (q.root) {
+      s.Bind(1, q.root->value);
+    } else {
+      s.BindNull(1);
+    }
+    s.BindBlob(2, range.exact).BindBlob(3, range.lo).BindBlob(4, range.hi);
+    if (q.kind) {
+      s.BindText(5, MediaKindName(*q.kind));
+    } else {
+      s.BindNull(5);
+    }
+    s.Bind(6, q.limit);
+    FileRow r;
+    for (;;) {
+      PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      r.id = FileId{s.Int(0)};
+      r.root = RootId{s.Int(1)};
+      r.root_path = s.Blob(2);
+      r.root_name = s.Blob(3);
+      r.rel = s.Blob(4);
+      r.size = s.Int(5);
+      r.mtime_ns = s.Int(6);
+      r.dev = static_cast<uint64_t>(s.Int(7));
+      r.ino = static_cast<uint64_t>(s.Int(8));
+      r.kind = ParseMediaKind(s.Blob(9)).value_or(MediaKind::kOther);
+      r.present = s.Int(10) != 0;
+      r.first_seen_ns = s.Int(11);
+      r.last_seen_ns = s.Int(12);
+      r.removed_ns = s.IsNull(13) ? std::nullopt
+                                  : std::optional<int64_t>(s.Int(13));
+      r.last_error = s.Blob(14);
+      r.sidecar_of = s.IsNull(15) ? std::nullopt
+                                  : std::optional<FileId>(FileId{s.Int(15)});
+      fn(r);
+    }
+    return {};
+  }
+
+  Result<CatalogStats> Stats() override {
+    CatalogStats out;
+    {
+      PHODEX_ASSIGN_OR_RETURN(
+          Stmt s, Stmt::Prepare(db_, "SELECT kind, present, count(*), "
+                                     "sum(size) FROM files GROUP BY kind, "
+                                     "present ORDER BY kind"));
+      std::map<std::string, KindCount> kinds;
+      for (;;) {
+        PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        const std::string name = s.Blob(0);
+        KindCount& k = kinds[name];
+        k.kind = ParseMediaKind(name).value_or(MediaKind::kOther);
+        if (s.Int(1)) {
+          k.present = s.Int(2);
+          k.present_bytes = s.Int(3);
+        } else {
+          k.removed = s.Int(2);
+        }
+      }
+      for (auto& [_, k] : kinds) out.kinds.push_back(k);
+    }
+    PHODEX_ASSIGN_OR_RETURN(std::vector<Root> roots, ListRoots());
+    {
+      PHODEX_ASSIGN_OR_RETURN(
+          Stmt s, Stmt::Prepare(db_, "SELECT root_id, sum(present), "
+                                     "sum(1 - present), sum(size * present) "
+                                     "FROM files GROUP BY root_id"));
+      std::map<int64_t, RootStats> by_root;
+      for (;;) {
+        PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        RootStats& rs = by_root[s.Int(0)];
+        rs.present = s.Int(1);
+        rs.removed = s.Int(2);
+        rs.bytes = s.Int(3);
+      }
+      for (Root& r : roots) {
+        RootStats rs = by_root[r.id.value];
+        rs.root = std::move(r);
+        out.roots.push_back(std::move(rs));
+      }
+    }
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s, Stmt::Prepare(db_, "SELECT count(*) FROM file_errors"));
+    PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+    out.file_errors = row ? s.Int(0) : 0;
+    return out;
+  }
+
+  Result<std::vector<FileErrorRow>> ListFileErrors(std::optional<OperationId> op,
+                                                   int64_t limit) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s, Stmt::Prepare(db_, "SELECT operation_id, path, op, reason, at "
+                                   "FROM file_errors WHERE ?1 IS NULL OR "
+                                   "operation_id=?1 ORDER BY id DESC LIMIT ?2"));
+    if (op) {
+      s.Bind(1, op->value);
+    } else {
+      s.BindNull(1);
+    }
+    s.Bind(2, limit);
+    std::vector<FileErrorRow> out;
+    for (;;) {
+      PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back({OperationId{s.Int(0)}, s.Blob(1), s.Blob(2), s.Blob(3),
+                     s.Int(4)});
+    }
+    return out;
+  }
+
+  // --- Maintenance -------------------------------------------------------
+
+  Result<SchemaStatus> GetSchemaStatus() override {
+    SchemaStatus st;
+    PHODEX_ASSIGN_OR_RETURN(st.current, UserVersion());
+    st.latest = LatestSchemaVersion();
+    for (const Migration& m : AllMigrations()) {
+      if (m.version > st.current) st.pending.emplace_back(m.version, m.description);
+    }
+    return st;
+  }
+
+  Status CheckIntegrity() override {
+    PHODEX_ASSIGN_OR_RETURN(Stmt s,
+                            Stmt::Prepare(db_, "PRAGMA integrity_check"));
+    std::string problems;
+    for (;;) {
+      PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      const std::string line = s.Blob(0);
+      if (line != "ok") problems += line + "\n";
+    }
+    PHODEX_ASSIGN_OR_RETURN(Stmt fk,
+                            Stmt::Prepare(db_, "PRAGMA foreign_key_check"));
+    PHODEX_ASSIGN_OR_RETURN(bool fk_row, fk.Step());
+    if (fk_row) problems += "foreign key violations\n";
+    if (!problems.empty()) {
+      return MakeError(ErrorCode::kCorrupt, problems, "catalog: check", path_);
+    }
+    return {};
+  }
+
+  Result<int64_t> SizeOnDisk() override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s, Stmt::Prepare(db_, "SELECT page_count * page_size FROM "
+                                   "pragma_page_count(), pragma_page_size()"));
+    PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+    return row ? s.Int(0) : 0;
+  }
+
+ private:
+  // Statements prepared once and reused (SQLITE_PREPARE_PERSISTENT).
+  Result<Stmt*> Cached(const char* sql) {
+    auto it = stmts_.find(sql);
+    if (it == stmts_.end()) {
+      PHODEX_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(db_, sql));
+      it = stmts_.emplace(sql, std::move(s)).first;
+    }
+    return &it->second;
+  }
+
+  Result<std::vector<Operation>> QueryOperations(const std::string& where,
+                                                 int64_t root, int64_t limit) {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s,
+        Stmt::Prepare(db_,
+                      "SELECT o.id, o.type, o.root_id, coalesce(r.name, ''), "
+                      "o.scope, o.started_at, o.ended_at, o.status, "
+                      "o.scanned, o.added, o.updated, o.removed, o.errors, "
+                      "coalesce(o.error, ''), coalesce(o.checkpoint, ''), "
+                      "coalesce(o.pid, 0), coalesce(o.host, '') "
+                      "FROM operations o LEFT JOIN roots r ON r.id = o.root_id " +
+                          where + " ORDER BY o.id DESC LIMIT ?2"));
+    if (where.find("?1") != std::string::npos) s.Bind(1, root);
+    s.Bind(2, limit);
+    std::vector<Operation> out;
+    for (;;) {
+      PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      Operation o;
+      o.id = OperationId{s.Int(0)};
+      o.type = s.Blob(1);
+      if (!s.IsNull(2)) o.root = RootId{s.Int(2)};
+      o.root_name = s.Blob(3);
+      o.scope = s.Blob(4);
+      o.started_ns = s.Int(5);
+      if (!s.IsNull(6)) o.ended_ns = s.Int(6);
+      o.status = ParseStatus(s.Blob(7));
+      o.counts = {s.Int(8), s.Int(9), s.Int(10), s.Int(11), s.Int(12)};
+      o.error = s.Blob(13);
+      o.checkpoint = s.Blob(14);
+      o.pid = static_cast<int>(s.Int(15));
+      o.host = s.Blob(16);
+      out.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  sqlite3* db_;
+  std::string path_;
+  std::map<std::string, Stmt> stmts_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::string& path,
+                                                   const SqliteOptions& opts) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+      nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = sqlite::SqliteError(db, rc, "open");
+    sqlite3_close_v2(db);
+    return std::unexpected(
+        Error(e.code(), e.message(), "open catalog", path));
+  }
+  sqlite3_busy_timeout(db, opts.busy_timeout_ms);
+  sqlite3_extended_result_codes(db, 1);
+  auto cat = std::make_unique<SqliteCatalog>(db, path);
+
+  // Check the version before anything writes: a newer catalog is never
+  // modified.
+  auto version = cat->UserVersion();
+  if (!version) {
+    const Error& e = version.error();
+    return MakeError(e.code(), e.message() + " (is this a phodex catalog?)",
+                     "open catalog", path);
+  }
+  if (*version > LatestSchemaVersion()) {
+    return MakeError(
+        ErrorCode::kUnsupported,
+        "catalog has schema version " + std::to_string(*version) +
+            ", but this phodex only knows up to version " +
+            std::to_string(LatestSchemaVersion()) +
+            "; it was written by a newer phodex. Upgrade phodex; the catalog "
+            "was not modified",
+        "open catalog", path);
+  }
+  PHODEX_TRY(cat->Configure());
+  if (opts.migrate == SqliteOptions::Migrate::kYes) {
+    PHODEX_TRY(cat->Migrate(opts.max_version_ForTesting));
+  }
+  return std::unique_ptr<Catalog>(std::move(cat));
+}
+
+}  // namespace phodex::catalog

@@ -1,0 +1,115 @@
+#include "catalog/sqlite/sqlite_db.h"
+
+namespace phodex::catalog::sqlite {
+
+Error SqliteError(sqlite3* db, int rc, std::string_view what) {
+  ErrorCode code = ErrorCode::kInternal;
+  switch (rc & 0xFF) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: code = ErrorCode::kBusy; break;
+    case SQLITE_CONSTRAINT: code = ErrorCode::kAlreadyExists; break;
+    case SQLITE_FULL:
+    case SQLITE_IOERR: code = ErrorCode::kIo; break;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_AUTH: code = ErrorCode::kPermissionDenied; break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: code = ErrorCode::kCorrupt; break;
+    default: break;
+  }
+  std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if ((rc & 0xFF) == SQLITE_FULL) msg = "disk full (" + msg + ")";
+  return Error(code, std::move(msg), "catalog: " + std::string(what));
+}
+
+Stmt::~Stmt() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+
+Stmt& Stmt::operator=(Stmt&& o) noexcept {
+  if (this != &o) {
+    if (stmt_) sqlite3_finalize(stmt_);
+    db_ = o.db_;
+    stmt_ = o.stmt_;
+    o.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+Result<Stmt> Stmt::Prepare(sqlite3* db, std::string_view sql) {
+  Stmt s;
+  s.db_ = db;
+  const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &s.stmt_,
+                                    nullptr);
+  if (rc != SQLITE_OK) return std::unexpected(SqliteError(db, rc, "prepare"));
+  return s;
+}
+
+Stmt& Stmt::Bind(int i, int64_t v) {
+  sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+
+Stmt& Stmt::BindBlob(int i, std::string_view v) {
+  sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Stmt& Stmt::BindText(int i, std::string_view v) {
+  sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT,
+                      SQLITE_UTF8);
+  return *this;
+}
+
+Stmt& Stmt::BindNull(int i) {
+  sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+Stmt& Stmt::BindOptText(int i, const std::optional<std::string>& v) {
+  return v ? BindText(i, *v) : BindNull(i);
+}
+
+Result<bool> Stmt::Step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  Error err = SqliteError(db_, rc, "step");
+  sqlite3_reset(stmt_);
+  return std::unexpected(std::move(err));
+}
+
+Status Stmt::Run() {
+  auto r = Step();
+  Reset();
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+void Stmt::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::string Stmt::Blob(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  const int n = sqlite3_column_bytes(stmt_, col);
+  if (p == nullptr || n <= 0) return {};
+  return std::string(static_cast<const char*>(p), static_cast<size_t>(n));
+}
+
+Status Exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    Error e = SqliteError(db, rc, "exec");
+    return std::unexpected(Error(e.code(), msg, e.op()));
+  }
+  return {};
+}
+
+}  // namespace phodex::catalog::sqlite

@@ -1,0 +1,60 @@
+#pragma once
+// Thin RAII wrappers over sqlite3 handles, and the one place where SQLite
+// return codes become phodex Errors. Internal to catalog/sqlite.
+// Thread-compatible.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace phodex::catalog::sqlite {
+
+// Translates an SQLite result code (and the connection's message) into an
+// Error. `what` names the operation ("insert file").
+Error SqliteError(sqlite3* db, int rc, std::string_view what);
+
+class Stmt {
+ public:
+  Stmt() = default;
+  ~Stmt();
+  Stmt(Stmt&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  Stmt& operator=(Stmt&& o) noexcept;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  static Result<Stmt> Prepare(sqlite3* db, std::string_view sql);
+
+  // Parameters are 1-based, as in SQLite.
+  Stmt& Bind(int i, int64_t v);
+  Stmt& BindBlob(int i, std::string_view v);  // paths: byte-exact
+  Stmt& BindText(int i, std::string_view v);
+  Stmt& BindNull(int i);
+  Stmt& BindOptText(int i, const std::optional<std::string>& v);
+
+  // true: a row is available; false: done.
+  Result<bool> Step();
+  // Step() expecting no rows.
+  Status Run();
+  void Reset();
+
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool IsNull(int col) const {
+    return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+  }
+  std::string Blob(int col) const;  // also reads TEXT columns
+  sqlite3_stmt* get() const { return stmt_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Runs one or more statements without results.
+Status Exec(sqlite3* db, const char* sql);
+
+}  // namespace phodex::catalog::sqlite

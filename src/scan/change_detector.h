@@ -1,0 +1,77 @@
+#pragma once
+// Change detection against the catalog. Before the walk the pipeline loads
+// what the catalog holds under the scanned folders; during the walk each
+// folder's listing is compared with it: a file whose size, mtime and inode
+// are unchanged costs nothing more (no read, no write); new and changed
+// files go on to the stages. After a complete walk, known files never seen
+// are the removed ones, except below folders that could not be read, whose
+// records are kept as they are.
+//
+// Sidecars (.xmp, .aae) are linked here to the media file they describe in
+// the same folder: "IMG_1.CR2.xmp" to "IMG_1.CR2", "IMG_1.xmp" to
+// "IMG_1.<ext>" (a raw preferred over a photo over a video).
+//
+// Thread-safety: AddKnown() and Seal() single-threaded before the walk;
+// Detect() and Protect() thread-safe during it (each folder is detected by
+// one thread); Unseen() after it.
+
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "scan/walker.h"
+
+namespace phodex::scan {
+
+struct FileChange {
+  catalog::FileUpsert upsert;
+  bool is_new = false;
+};
+
+struct DirChanges {
+  std::string rel_dir;
+  int64_t unchanged = 0;
+  std::vector<FileChange> changes;
+  std::vector<catalog::SidecarLink> links;
+  std::vector<catalog::FileErrorEntry> errors;
+};
+
+class ChangeDetector {
+ public:
+  void AddKnown(catalog::KnownFile&& file);
+  void Seal();
+  int64_t known_count() const { return known_count_; }
+
+  DirChanges Detect(std::string_view rel_dir, std::vector<WalkEntry>&& files);
+  void Protect(std::string_view rel);
+
+  // Known files not seen by the walk and not protected.
+  std::vector<FileId> Unseen() const;
+
+  // The media file in `names` that sidecar `sidecar_name` describes, or "".
+  // Exposed for tests.
+  static std::string SidecarTarget(std::string_view sidecar_name,
+                                   const std::vector<WalkEntry>& files);
+
+ private:
+  struct Known {
+    std::string name;
+    FileId id;
+    int64_t size;
+    int64_t mtime_ns;
+    uint64_t ino;
+    std::string sidecar_target;  // name within the folder, "" if none
+    bool seen = false;
+  };
+  bool IsProtected(std::string_view rel) const;
+
+  std::unordered_map<std::string, std::vector<Known>> by_dir_;
+  int64_t known_count_ = 0;
+  mutable std::mutex protect_mu_;
+  std::vector<std::string> protected_;  // GUARDED_BY(protect_mu_)
+};
+
+}  // namespace phodex::scan

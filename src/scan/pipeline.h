@@ -1,0 +1,66 @@
+#pragma once
+// The scan of one root (or a folder of it), joined in one place:
+//   walker -> change detector -> stages -> batch writer -> catalog.
+// See docs/architecture.md for the data flow and the guarantees: unchanged
+// files cost one stat; every commit leaves a consistent catalog; removals
+// are marked only after a complete walk.
+//
+// ScanRoot is thread-compatible; it runs its own threads internally.
+
+#include <atomic>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "os/clock.h"
+#include "os/file_system.h"
+#include "scan/batch_writer.h"
+#include "scan/filter.h"
+#include "scan/progress.h"
+#include "scan/stage.h"
+#include "scan/walker.h"
+
+namespace phodex::scan {
+
+struct ScanOptions {
+  FilterOptions filter;
+  os::Follow follow_symlinks = os::Follow::kNo;
+  WalkOptions::FileSystems file_systems = WalkOptions::FileSystems::kOne;
+  // Walker threads. Listing and stat'ing wait on the disk more than the
+  // CPU, so more threads than cores pays off on network shares and
+  // spinning disks; 0 = 2 x cores.
+  int threads = 0;
+  BatchWriterOptions batch;
+  // A root whose folder is empty while the catalog holds files there is
+  // most likely an unmounted drive: the scan refuses to mark everything
+  // removed unless this is set.
+  bool allow_empty_root = false;
+};
+
+struct ScanReport {
+  OperationId op;
+  catalog::OperationStatus status = catalog::OperationStatus::kRunning;
+  catalog::OperationCounts counts;
+  std::string error;  // why the scan stopped (failed)
+  double seconds = 0;
+  // Operations of this root left "running" by a process that died.
+  std::vector<catalog::Operation> interrupted_before;
+  // The first errors, for the summary (all are in the catalog).
+  std::vector<catalog::FileErrorEntry> first_errors;
+};
+
+// Scans `scope` ("" = whole root) of `root`. The caller holds the root's
+// scan lock. Interruption: once `cancel` is set the walk winds down, what
+// was found is committed and the operation ends "interrupted".
+// Returns an error only when even the failure could not be recorded (the
+// catalog is unwritable); a failed scan is a report with status kFailed.
+Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
+                            os::Clock& clock, const catalog::Root& root,
+                            const std::string& scope,
+                            const ScanOptions& options,
+                            std::span<Stage* const> stages,
+                            ScanProgress& progress,
+                            const std::atomic<bool>* cancel);
+
+}  // namespace phodex::scan

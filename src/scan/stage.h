@@ -1,0 +1,30 @@
+#pragma once
+// The hook where per-file work plugs into the scan: every new or changed
+// file passes through the stages, in order, before it is written. Metadata
+// and hashing (media/) and pixels (imaging/) come in as stages; this issue
+// ships the kind sniffer (scan/kind_sniff_stage.h).
+//
+// Implementations must be thread-safe: Process() runs concurrently on the
+// walker's threads.
+
+#include <string>
+
+#include "catalog/catalog.h"
+#include "core/error.h"
+
+namespace phodex::scan {
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  // Short name for metrics and error records ("sniff", "metadata").
+  virtual const char* name() const = 0;
+  // Fills in what this stage knows about the file at `abs_path` into
+  // `upsert` (whose rel, stat and kind are set). An error costs this file
+  // only: it is recorded with its reason and the scan goes on. kNotFound
+  // means the file vanished since it was listed; it is then not added.
+  virtual Status Process(const std::string& abs_path,
+                         catalog::FileUpsert& upsert) = 0;
+};
+
+}  // namespace phodex::scan

@@ -1,0 +1,280 @@
+#include "catalog/sqlite/sqlite_catalog.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "catalog/schema/migrations.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace phodex::catalog {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+FileUpsert Upsert(std::string rel, int64_t size = 1, MediaKind kind = MediaKind::kPhoto) {
+  FileUpsert u;
+  u.rel = std::move(rel);
+  u.stat.size = size;
+  u.stat.mtime_ns = 5;
+  u.stat.ino = 9;
+  u.stat.dev = 1;
+  u.kind = kind;
+  return u;
+}
+
+class SqliteCatalogTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Catalog> Open(SqliteOptions opts = {}) {
+    auto c = OpenSqliteCatalog(path_, opts);
+    EXPECT_TRUE(c) << c.error().ToString();
+    return c ? std::move(*c) : nullptr;
+  }
+  std::vector<std::string> Rels(Catalog& c, FileQuery q = {}) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(c.ForEachFile(q, [&](const FileRow& r) { out.push_back(r.rel); }));
+    return out;
+  }
+  testing::TempDir dir_;
+  std::string path_ = dir_ / "catalog.db";
+};
+
+TEST_F(SqliteCatalogTest, NewCatalogIsAtLatestVersion) {
+  auto c = Open();
+  auto s = c->GetSchemaStatus();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->current, LatestSchemaVersion());
+  EXPECT_TRUE(s->pending.empty());
+  EXPECT_TRUE(c->CheckIntegrity());
+  // A fresh catalog needs no backup.
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".v0.bak"));
+}
+
+TEST_F(SqliteCatalogTest, OlderCatalogIsBackedUpAndMigratedKeepingData) {
+  {
+    SqliteOptions old;
+    old.max_version_ForTesting = 1;
+    auto c = Open(old);
+    ASSERT_EQ(c->GetSchemaStatus()->current, 1);
+    auto root = c->AddRoot("/photos", "photos", 1);
+    ASSERT_TRUE(root);
+    ScanBatch b;
+    b.root = root->id;
+    b.upserts = {Upsert("a.jpg"), Upsert("b.xmp", 1, MediaKind::kSidecar)};
+    ASSERT_TRUE(c->ApplyBatch(b));
+  }
+  {
+    SqliteOptions no;
+    no.migrate = SqliteOptions::Migrate::kNo;
+    auto c = Open(no);
+    auto s = c->GetSchemaStatus();
+    EXPECT_EQ(s->current, 1);
+    ASSERT_EQ(s->pending.size(), 1u);
+    EXPECT_EQ(s->pending[0].first, 2);
+  }
+  auto c = Open();
+  EXPECT_EQ(c->GetSchemaStatus()->current, LatestSchemaVersion());
+  EXPECT_THAT(Rels(*c), ElementsAre("a.jpg", "b.xmp"));
+  // The backup is a usable catalog at the old version.
+  ASSERT_TRUE(std::filesystem::exists(path_ + ".v1.bak"));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(( path_ + ".v1.bak").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 1);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  // v2 works: sidecar linking.
+  ScanBatch b;
+  b.root = c->ListRoots()->at(0).id;
+  b.links = {SidecarLink{"b.xmp", "a.jpg"}};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  std::optional<FileId> link;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) {
+    if (r.rel == "b.xmp") link = r.sidecar_of;
+  }));
+  EXPECT_TRUE(link.has_value());
+}
+
+TEST_F(SqliteCatalogTest, NewerCatalogIsRefusedAndLeftUntouched) {
+  {
+    auto c = Open();
+    ASSERT_TRUE(c->AddRoot("/p", "p", 1));
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE); "
+                               "PRAGMA journal_mode=DELETE; PRAGMA user_version=999",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  const std::string before = ReadAll(path_);
+  auto c = OpenSqliteCatalog(path_, {});
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), ErrorCode::kUnsupported);
+  EXPECT_THAT(c.error().ToString(), HasSubstr("newer phodex"));
+  EXPECT_EQ(ReadAll(path_), before);
+}
+
+TEST_F(SqliteCatalogTest, NotACatalogIsAClearError) {
+  std::ofstream(path_) << "this is not a database, it is a shopping list\n";
+  auto c = OpenSqliteCatalog(path_, {});
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), ErrorCode::kCorrupt);
+}
+
+TEST_F(SqliteCatalogTest, UpsertKeepsIdsAndFirstSeen) {
+  auto c = Open();
+  RootId root = c->AddRoot("/p", "p", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  b.now_ns = 100;
+  b.upserts = {Upsert("x.jpg", 1)};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileRow first;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { first = r; }));
+  b.now_ns = 200;
+  b.upserts = {Upsert("x.jpg", 2)};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileRow second;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { second = r; }));
+  EXPECT_EQ(second.id, first.id);
+  EXPECT_EQ(second.size, 2);
+  EXPECT_EQ(second.first_seen_ns, 100);
+  EXPECT_EQ(second.last_seen_ns, 200);
+}
+
+TEST_F(SqliteCatalogTest, RemovedFilesKeepTheirRecordAndComeBack) {
+  auto c = Open();
+  RootId root = c->AddRoot("/p", "p", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  b.upserts = {Upsert("x.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileId id;
+  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&& k) { id = k.id; }));
+  ScanBatch r;
+  r.root = root;
+  r.now_ns = 50;
+  r.removals = {id};
+  ASSERT_TRUE(c->ApplyBatch(r));
+  EXPECT_TRUE(Rels(*c).empty());
+  FileQuery removed;
+  removed.presence = FileQuery::Presence::kRemoved;
+  EXPECT_THAT(Rels(*c, removed), ElementsAre("x.jpg"));
+  int known = 0;
+  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&&) { ++known; }));
+  EXPECT_EQ(known, 0);
+  // It reappears: same record, present again.
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileRow row;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& f) { row = f; }));
+  EXPECT_EQ(row.id, id);
+  EXPECT_TRUE(row.present);
+  EXPECT_FALSE(row.removed_ns.has_value());
+}
+
+TEST_F(SqliteCatalogTest, PrefixQueriesMatchWholeComponents) {
+  auto c = Open();
+  RootId root = c->AddRoot("/p", "p", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  b.upserts = {Upsert("2020/a.jpg"), Upsert("2020/sub/b.jpg"),
+               Upsert("2020-extra/c.jpg"), Upsert("2020.jpg"),
+               Upsert("2021/d.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileQuery q;
+  q.root = root;
+  q.rel_prefix = "2020";
+  EXPECT_THAT(Rels(*c, q), ElementsAre("2020/a.jpg", "2020/sub/b.jpg"));
+  std::vector<std::string> known;
+  ASSERT_TRUE(c->ForEachKnownFile(root, "2020", [&](KnownFile&& k) {
+    known.push_back(k.rel);
+  }));
+  EXPECT_THAT(known, ElementsAre("2020/a.jpg", "2020/sub/b.jpg"));
+  EXPECT_EQ(*c->CountKnownFiles(root, "2020"), 2);
+  EXPECT_EQ(*c->CountKnownFiles(root, ""), 5);
+  q.rel_prefix = "2020.jpg";  // a single file
+  EXPECT_THAT(Rels(*c, q), ElementsAre("2020.jpg"));
+}
+
+TEST_F(SqliteCatalogTest, NonUtf8NamesRoundTripByteExact) {
+  auto c = Open();
+  const std::string root_path = "/p/caf\xE9";
+  RootId root = c->AddRoot(root_path, "cafe", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  const std::string rel = std::string("\xFF\xFE/na\xEFve.jpg", 13);
+  b.upserts = {Upsert(rel)};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileRow row;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { row = r; }));
+  EXPECT_EQ(row.rel, rel);
+  EXPECT_EQ(row.root_path, root_path);
+}
+
+TEST_F(SqliteCatalogTest, RootsAreUniqueAndRemovalKeepsOrPurgesRecords) {
+  auto c = Open();
+  auto a = c->AddRoot("/a", "a", 1);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(c->AddRoot("/a", "other", 1).error().code(),
+            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(c->AddRoot("/b", "a", 1).error().code(), ErrorCode::kAlreadyExists);
+  ScanBatch b;
+  b.root = a->id;
+  b.upserts = {Upsert("x.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  ASSERT_TRUE(c->RemoveRoot(a->id, Purge::kNo, 2));
+  FileQuery all;
+  all.presence = FileQuery::Presence::kAll;
+  EXPECT_THAT(Rels(*c, all), ElementsAre("x.jpg"));
+  // The path is free again.
+  auto again = c->AddRoot("/a", "a", 3);
+  ASSERT_TRUE(again) << again.error().ToString();
+  ASSERT_TRUE(c->RemoveRoot(a->id, Purge::kYes, 4));
+  EXPECT_TRUE(Rels(*c, all).empty());
+}
+
+TEST_F(SqliteCatalogTest, StaleRunningOperationsBecomeInterrupted) {
+  auto c = Open();
+  RootId root = c->AddRoot("/a", "a", 1)->id;
+  Operation op;
+  op.type = "scan";
+  op.root = root;
+  op.started_ns = 10;
+  auto id = c->BeginOperation(op);
+  ASSERT_TRUE(id);
+  ScanBatch b;
+  b.root = root;
+  b.op = *id;
+  b.counts.scanned = 7;
+  b.checkpoint = R"({"files_committed":7})";
+  ASSERT_TRUE(c->ApplyBatch(b));
+  auto stale = c->InterruptStaleOperations(root, 20);
+  ASSERT_TRUE(stale);
+  ASSERT_EQ(stale->size(), 1u);
+  EXPECT_EQ((*stale)[0].counts.scanned, 7);
+  auto ops = c->ListOperations(10);
+  ASSERT_EQ(ops->size(), 1u);
+  EXPECT_EQ((*ops)[0].status, OperationStatus::kInterrupted);
+  EXPECT_EQ((*ops)[0].checkpoint, R"({"files_committed":7})");
+  EXPECT_TRUE(c->InterruptStaleOperations(root, 30)->empty());
+}
+
+}  // namespace
+}  // namespace phodex::catalog

@@ -1,0 +1,301 @@
+// End-to-end: the real binary on generated trees.
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "catalog/sqlite/sqlite_catalog.h"
+#include "tests/e2e/cli_runner.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace phodex::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+const std::string kJpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "jpeg";
+
+void WriteFile(const std::string& path, const std::string& content = kJpeg) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+class ScanE2eTest : public ::testing::Test {
+ protected:
+  RunResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--catalog", catalog_});
+    return RunPhodex(args, scratch_.path());
+  }
+  // Every present file the catalog lists, by absolute path.
+  std::multiset<std::string> ListedPaths(const std::string& extra = "") {
+    std::vector<std::string> args = {"ls", "--json"};
+    if (!extra.empty()) args.push_back(extra);
+    RunResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::multiset<std::string> out;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+      out.insert(nlohmann::json::parse(line)["path"].get<std::string>());
+    }
+    return out;
+  }
+  std::multiset<std::string> MediaOnDisk() {
+    std::multiset<std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(lib_)) {
+      if (e.is_regular_file() && e.path().extension() == ".jpg") {
+        out.insert(e.path().string());
+      }
+    }
+    return out;
+  }
+  void MakeTree(int dirs, int files_per_dir) {
+    for (int d = 0; d < dirs; ++d) {
+      const std::string dir = lib_ + "/" + std::to_string(2000 + d % 20) +
+                              "/event-" + std::to_string(d);
+      fs::create_directories(dir);
+      for (int f = 0; f < files_per_dir; ++f) {
+        std::ofstream(dir + "/IMG_" + std::to_string(f) + ".jpg",
+                      std::ios::binary)
+            << kJpeg;
+      }
+    }
+  }
+
+  TempDir dir_;
+  TempDir scratch_;
+  std::string lib_ = (fs::create_directories(dir_ / "lib"), dir_ / "lib");
+  std::string catalog_ = dir_ / "data/catalog.db";
+};
+
+TEST_F(ScanE2eTest, VersionNamesTheCommit) {
+  RunResult r = RunPhodex({"--version"}, scratch_.path());
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, ::testing::MatchesRegex("phodex [0-9.]+ \\(commit [0-9a-f]+(-dirty)?\\)\n"));
+}
+
+TEST_F(ScanE2eTest, ScanAndListJsonWithUnicodeAndInvalidNames) {
+  WriteFile(lib_ + "/2024/Ferien Übersee/東京.jpg");
+  WriteFile(lib_ + "/2024/caf\xE9/na\xEFve.jpg");  // Latin-1 names
+  WriteFile(lib_ + "/2024/clip.MOV", std::string("\0\0\0\x14" "ftypqt  ", 12));
+  WriteFile(lib_ + "/2024/notes.txt", "not media");
+  RunResult r = Run({"scan", lib_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("added 3"));
+  EXPECT_THAT(r.out, HasSubstr("1 other files ignored"));
+
+  r = Run({"ls", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, nlohmann::json> by_rel;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    by_rel[j["rel"]] = j;
+  }
+  ASSERT_EQ(by_rel.size(), 3u);
+  const auto& tokyo = by_rel.at("2024/Ferien Übersee/東京.jpg");
+  EXPECT_EQ(tokyo["path"], lib_ + "/2024/Ferien Übersee/東京.jpg");
+  EXPECT_EQ(tokyo["root"], "lib");
+  EXPECT_EQ(tokyo["kind"], "photo");
+  EXPECT_EQ(tokyo["size"], kJpeg.size());
+  EXPECT_EQ(tokyo["status"], "present");
+  EXPECT_TRUE(tokyo["id"].is_number_integer());
+  EXPECT_THAT(tokyo["mtime"].get<std::string>(),
+              ::testing::MatchesRegex(
+                  "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{9}Z"));
+  // Non-UTF-8 names are kept and shown escaped.
+  EXPECT_EQ(by_rel.count("2024/caf\\xE9/na\\xEFve.jpg"), 1u);
+  EXPECT_EQ(by_rel.at("2024/clip.MOV")["kind"], "video");
+
+  // The catalog kept the bytes: a rescan sees the file as unchanged.
+  r = Run({"scan"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("added 0, updated 0, removed 0, unchanged 3"));
+}
+
+TEST_F(ScanE2eTest, RemovedAddedAndPartialScans) {
+  WriteFile(lib_ + "/a/1.jpg");
+  WriteFile(lib_ + "/b/2.jpg");
+  ASSERT_EQ(Run({"scan", lib_}).exit_code, 0);
+  fs::remove(lib_ + "/a/1.jpg");
+  fs::remove(lib_ + "/b/2.jpg");
+  WriteFile(lib_ + "/a/3.jpg");
+  // Scanning only a/: b/2.jpg is outside and stays present.
+  RunResult r = Run({"scan", lib_ + "/a"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ListedPaths(),
+            (std::multiset<std::string>{lib_ + "/a/3.jpg", lib_ + "/b/2.jpg"}));
+  EXPECT_EQ(ListedPaths("--removed"),
+            (std::multiset<std::string>{lib_ + "/a/1.jpg"}));
+  ASSERT_EQ(Run({"scan"}).exit_code, 0);
+  EXPECT_EQ(ListedPaths(), MediaOnDisk());
+}
+
+TEST_F(ScanE2eTest, SymlinkLoopsAreSafe) {
+  WriteFile(lib_ + "/a/x.jpg");
+  fs::create_directory_symlink(lib_, lib_ + "/a/loop");
+  fs::create_directory_symlink(lib_ + "/a", lib_ + "/a/self");
+  RunResult r = Run({"scan", "--follow-symlinks", lib_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ListedPaths(), (std::multiset<std::string>{lib_ + "/a/x.jpg"}));
+  r = Run({"scan", lib_});  // not following: same result
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("2 symlinks not followed"));
+}
+
+TEST_F(ScanE2eTest, UnreadableFolderIsReportedAndScanSucceeds) {
+  if (geteuid() == 0) {
+    GTEST_SKIP() << "root reads every folder; covered by PipelineTest on a "
+                    "fake file system";
+  }
+  WriteFile(lib_ + "/ok/a.jpg");
+  WriteFile(lib_ + "/locked/b.jpg");
+  fs::permissions(lib_ + "/locked", fs::perms::none);
+  RunResult r = Run({"scan", lib_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Permission denied"));
+}
+
+TEST_F(ScanE2eTest, MissingRootIsAClearFailure) {
+  RunResult r = Run({"scan", dir_ / "no-such-folder"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("No such file or directory"));
+  WriteFile(lib_ + "/a.jpg");
+  ASSERT_EQ(Run({"scan", lib_}).exit_code, 0);
+  fs::rename(lib_, dir_ / "moved-away");
+  r = Run({"scan"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("FAILED"));
+  // Nothing was marked removed.
+  EXPECT_EQ(ListedPaths().size(), 1u);
+}
+
+TEST_F(ScanE2eTest, ProgressJsonIsOneObjectPerLine) {
+  MakeTree(10, 10);
+  RunResult r = Run({"scan", "--progress=json", lib_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream in(r.err);
+  int lines = 0;
+  nlohmann::json last;
+  for (std::string line; std::getline(in, line);) {
+    last = nlohmann::json::parse(line);  // throws if not JSON
+    ++lines;
+  }
+  ASSERT_GE(lines, 1);
+  EXPECT_EQ(last["type"], "scan_end");
+  EXPECT_EQ(last["files"], 100);
+  EXPECT_EQ(last["added"], 100);
+}
+
+TEST_F(ScanE2eTest, NewerCatalogIsRefused) {
+  WriteFile(lib_ + "/a.jpg");
+  ASSERT_EQ(Run({"scan", lib_}).exit_code, 0);
+  {
+    auto c = catalog::OpenSqliteCatalog(catalog_, {});
+    ASSERT_TRUE(c);
+  }
+  // Simulate a newer phodex's catalog by bumping the version with sqlite3.
+  ASSERT_EQ(std::system(("sqlite3 '" + catalog_ +
+                         "' 'PRAGMA user_version=99' >/dev/null")
+                            .c_str()),
+            0);
+  RunResult r = Run({"status"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("newer phodex"));
+  r = Run({"migrate", "--status"});
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_F(ScanE2eTest, MigrateStatusChangesNothing) {
+  RunResult r = Run({"migrate", "--status"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("schema version 0"));
+  EXPECT_THAT(r.out, HasSubstr("pending: v1"));
+  r = Run({"migrate", "--status"});
+  EXPECT_THAT(r.out, HasSubstr("schema version 0"));  // still nothing applied
+  ASSERT_EQ(Run({"migrate"}).exit_code, 0);
+  r = Run({"migrate", "--status"});
+  EXPECT_THAT(r.out, HasSubstr("up to date"));
+}
+
+// Kill -9 at random moments, several times, then let a scan finish: the
+// catalog must equal the tree, hold no duplicate rows and be intact.
+TEST_F(ScanE2eTest, SurvivesSigkillAtRandomMoments) {
+  MakeTree(120, 100);  // 12,000 files
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> delay_ms(5, 400);
+  for (int round = 0; round < 6; ++round) {
+    if (round == 3) {  // the tree changes between interrupted scans too
+      fs::remove_all(lib_ + "/2000/event-0");
+      WriteFile(lib_ + "/new/late.jpg");
+    }
+    pid_t pid = SpawnPhodex({"--catalog", catalog_, "scan", "--batch-size",
+                             "50", lib_});
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    kill(pid, SIGKILL);
+    WaitExit(pid);
+  }
+  RunResult r = Run({"scan", lib_});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto listed = ListedPaths();
+  EXPECT_EQ(listed, MediaOnDisk());
+  EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()).size(),
+            listed.size());
+  auto c = catalog::OpenSqliteCatalog(catalog_, {});
+  ASSERT_TRUE(c);
+  EXPECT_TRUE((*c)->CheckIntegrity());
+  // Every interrupted scan is recorded as such, none left "running".
+  auto ops = (*c)->ListOperations(100);
+  ASSERT_TRUE(ops);
+  for (const catalog::Operation& op : *ops) {
+    EXPECT_NE(op.status, catalog::OperationStatus::kRunning);
+  }
+  // A scan after that finds nothing to do.
+  r = Run({"scan"});
+  EXPECT_THAT(r.out, HasSubstr("added 0, updated 0, removed 0"));
+}
+
+TEST_F(ScanE2eTest, TwoScansOfOneRootNeverRunTogether) {
+  MakeTree(150, 100);  // long enough to overlap
+  bool saw_refusal = false;
+  for (int attempt = 0; attempt < 3 && !saw_refusal; ++attempt) {
+    fs::remove(catalog_);
+    fs::remove(catalog_ + "-wal");
+    fs::remove(catalog_ + "-shm");
+    ASSERT_EQ(Run({"root", "add", lib_}).exit_code, 0);
+    const std::string a_out = scratch_ / "a.out";
+    pid_t a = SpawnPhodex({"--catalog", catalog_, "scan", lib_}, a_out);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    RunResult b = Run({"scan", lib_});
+    const bool a_running = waitpid(a, nullptr, WNOHANG) == 0;
+    const int a_exit = WaitExit(a);
+    EXPECT_EQ(a_exit, 0) << Slurp(a_out);
+    if (a_running) {
+      EXPECT_EQ(b.exit_code, 3) << b.out << b.err;
+      EXPECT_THAT(b.err, HasSubstr("already being scanned"));
+      saw_refusal = true;
+    }
+  }
+  EXPECT_TRUE(saw_refusal) << "the first scan never overlapped the second";
+  // With --wait the second one queues behind the first.
+  pid_t a = SpawnPhodex({"--catalog", catalog_, "scan", lib_});
+  RunResult b = Run({"scan", "--wait", lib_});
+  EXPECT_EQ(WaitExit(a), 0);
+  EXPECT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(ListedPaths(), MediaOnDisk());
+  auto c = catalog::OpenSqliteCatalog(catalog_, {});
+  ASSERT_TRUE(c);
+  EXPECT_TRUE((*c)->CheckIntegrity());
+}
+
+}  // namespace
+}  // namespace phodex::testing

@@ -1,0 +1,163 @@
+#include "tests/fakes/fake_file_system.h"
+
+#include <cerrno>
+
+namespace phodex::testing {
+namespace {
+
+bool IsChildOf(const std::string& path, const std::string& dir,
+               std::string* name) {
+  const std::string prefix = dir == "/" ? "/" : dir + "/";
+  if (!path.starts_with(prefix) || path.size() == prefix.size()) return false;
+  const std::string rest = path.substr(prefix.size());
+  if (rest.find('/') != std::string::npos) return false;
+  *name = rest;
+  return true;
+}
+
+}  // namespace
+
+void FakeFileSystem::AddParents(const std::string& path) {
+  std::string dir = os::DirName(path);
+  while (dir != "/" && dir != "." && !nodes_.count(dir)) {
+    nodes_[dir] = Node{FileType::kDirectory, "", 1'000'000'000, next_ino_++};
+    dir = os::DirName(dir);
+  }
+  if (!nodes_.count("/")) nodes_["/"] = Node{FileType::kDirectory, "", 0, 2};
+}
+
+void FakeFileSystem::AddFile(const std::string& path,
+                             const std::string& content, int64_t mtime_ns) {
+  std::lock_guard lock(mu_);
+  AddParents(path);
+  uint64_t ino = next_ino_++;
+  if (auto it = nodes_.find(path); it != nodes_.end()) ino = it->second.ino;
+  nodes_[path] = Node{FileType::kRegular, content, mtime_ns, ino};
+}
+
+void FakeFileSystem::AddDir(const std::string& path) {
+  std::lock_guard lock(mu_);
+  AddParents(path);
+  nodes_[path] = Node{FileType::kDirectory, "", 1'000'000'000, next_ino_++};
+}
+
+void FakeFileSystem::AddSymlink(const std::string& path,
+                                const std::string& target) {
+  std::lock_guard lock(mu_);
+  AddParents(path);
+  nodes_[path] = Node{FileType::kSymlink, target, 1'000'000'000, next_ino_++};
+}
+
+void FakeFileSystem::Remove(const std::string& path) {
+  std::lock_guard lock(mu_);
+  for (auto it = nodes_.begin(); it != nodes_.end();) {
+    if (it->first == path || it->first.starts_with(path + "/")) {
+      it = nodes_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void FakeFileSystem::Touch(const std::string& path, int64_t mtime_ns) {
+  std::lock_guard lock(mu_);
+  nodes_.at(path).mtime_ns = mtime_ns;
+}
+
+uint64_t FakeFileSystem::DeviceOf(const std::string& path) const {
+  uint64_t dev = 1;
+  size_t best = 0;
+  for (const auto& [dir, d] : devices_) {
+    if ((path == dir || path.starts_with(dir + "/")) && dir.size() > best) {
+      dev = d;
+      best = dir.size();
+    }
+  }
+  return dev;
+}
+
+Result<FileStat> FakeFileSystem::StatLocked(const std::string& path,
+                                            os::Follow follow, int depth) {
+  auto it = nodes_.find(path);
+  if (it == nodes_.end()) return ErrnoError(ENOENT, "stat", path);
+  const Node& n = it->second;
+  if (n.type == FileType::kSymlink && follow == os::Follow::kYes) {
+    if (depth > 16) return ErrnoError(ELOOP, "stat", path);
+    return StatLocked(n.content, follow, depth + 1);
+  }
+  FileStat st;
+  st.dev = DeviceOf(path);
+  st.ino = n.ino;
+  st.size = static_cast<int64_t>(n.content.size());
+  st.mtime_ns = n.mtime_ns;
+  st.type = n.type;
+  return st;
+}
+
+Result<std::vector<os::DirEntry>> FakeFileSystem::ListDir(
+    const std::string& dir, os::Follow follow) {
+  std::lock_guard lock(mu_);
+  ++list_calls_;
+  if (deny_list_.count(dir)) return ErrnoError(EACCES, "open directory", dir);
+  auto st = StatLocked(dir, os::Follow::kYes, 0);
+  if (!st) return std::unexpected(Error(st.error().code(), st.error().message(),
+                                        "open directory", dir));
+  if (st->type != FileType::kDirectory) {
+    return ErrnoError(ENOTDIR, "open directory", dir);
+  }
+  std::string real = dir;
+  if (nodes_.at(dir).type == FileType::kSymlink) real = nodes_.at(dir).content;
+  std::vector<os::DirEntry> out;
+  std::string name;
+  for (const auto& [path, node] : nodes_) {
+    if (!IsChildOf(path, real, &name)) continue;
+    os::DirEntry e;
+    e.name = name;
+    auto s = StatLocked(path, follow, 0);
+    if (s) {
+      e.stat = *s;
+    } else {
+      e.error = s.error();
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<FileStat> FakeFileSystem::Stat(const std::string& path,
+                                      os::Follow follow) {
+  std::lock_guard lock(mu_);
+  return StatLocked(path, follow, 0);
+}
+
+Result<std::string> FakeFileSystem::ReadHead(const std::string& path,
+                                             size_t max_bytes) {
+  std::lock_guard lock(mu_);
+  ++read_calls_;
+  if (vanish_.count(path)) return ErrnoError(ENOENT, "open", path);
+  auto it = nodes_.find(path);
+  if (it == nodes_.end()) return ErrnoError(ENOENT, "open", path);
+  return it->second.content.substr(0, max_bytes);
+}
+
+Result<std::string> FakeFileSystem::RealPath(const std::string& path) {
+  std::lock_guard lock(mu_);
+  if (!nodes_.count(path)) return ErrnoError(ENOENT, "resolve path", path);
+  return path;
+}
+
+Status FakeFileSystem::MakeDirs(const std::string& path) {
+  std::lock_guard lock(mu_);
+  AddParents(path + "/x");
+  return {};
+}
+
+Status FakeFileSystem::AtomicWrite(const std::string& path,
+                                   std::string_view data) {
+  std::lock_guard lock(mu_);
+  AddParents(path);
+  nodes_[path] = Node{FileType::kRegular, std::string(data), 1, next_ino_++};
+  return {};
+}
+
+}  // namespace phodex::testing

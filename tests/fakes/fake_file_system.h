@@ -1,0 +1,66 @@
+#pragma once
+// An in-memory FileSystem for tests (after leveldb's FaultInjectionTestEnv
+// and ninja's VirtualFileSystem): build a tree, inject permission errors,
+// vanishing files, loops and foreign mounts. Thread-safe (one mutex).
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "os/file_system.h"
+
+namespace phodex::testing {
+
+class FakeFileSystem final : public os::FileSystem {
+ public:
+  // Creates a file (and its parent folders) with `content`.
+  void AddFile(const std::string& path, const std::string& content,
+               int64_t mtime_ns = 1'000'000'000);
+  void AddDir(const std::string& path);
+  // A symlink at `path` pointing at absolute `target`.
+  void AddSymlink(const std::string& path, const std::string& target);
+  void Remove(const std::string& path);
+  // Listing `dir` fails with EACCES.
+  void DenyList(const std::string& dir) { deny_list_.insert(dir); }
+  // Reading `path` fails with ENOENT (vanished after it was listed).
+  void VanishOnRead(const std::string& path) { vanish_.insert(path); }
+  // `dir` and everything below report device `dev` (a mount point).
+  void SetDevice(const std::string& dir, uint64_t dev) { devices_[dir] = dev; }
+  void Touch(const std::string& path, int64_t mtime_ns);
+
+  Result<std::vector<os::DirEntry>> ListDir(const std::string& dir,
+                                            os::Follow follow) override;
+  Result<FileStat> Stat(const std::string& path, os::Follow follow) override;
+  Result<std::string> ReadHead(const std::string& path,
+                               size_t max_bytes) override;
+  Result<std::string> RealPath(const std::string& path) override;
+  Status MakeDirs(const std::string& path) override;
+  Status AtomicWrite(const std::string& path, std::string_view data) override;
+
+  int list_calls() const { return list_calls_; }
+  int read_calls() const { return read_calls_; }
+
+ private:
+  struct Node {
+    FileType type = FileType::kRegular;
+    std::string content;  // file content or symlink target
+    int64_t mtime_ns = 0;
+    uint64_t ino = 0;
+  };
+  Result<FileStat> StatLocked(const std::string& path, os::Follow follow,
+                              int depth);
+  uint64_t DeviceOf(const std::string& path) const;
+  void AddParents(const std::string& path);
+
+  std::mutex mu_;
+  std::map<std::string, Node> nodes_;
+  std::set<std::string> deny_list_;
+  std::set<std::string> vanish_;
+  std::map<std::string, uint64_t> devices_;
+  uint64_t next_ino_ = 100;
+  int list_calls_ = 0;
+  int read_calls_ = 0;
+};
+
+}  // namespace phodex::testing

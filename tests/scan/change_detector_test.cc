@@ -1,0 +1,127 @@
+#include "scan/change_detector.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace phodex::scan {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+catalog::KnownFile Known(int64_t id, std::string rel, int64_t size = 10,
+                         int64_t mtime = 100, uint64_t ino = 1) {
+  catalog::KnownFile k;
+  k.id = FileId{id};
+  k.rel = std::move(rel);
+  k.size = size;
+  k.mtime_ns = mtime;
+  k.ino = ino;
+  return k;
+}
+
+WalkEntry Entry(std::string name, int64_t size = 10, int64_t mtime = 100,
+                uint64_t ino = 1) {
+  WalkEntry e;
+  e.name = std::move(name);
+  e.stat.size = size;
+  e.stat.mtime_ns = mtime;
+  e.stat.ino = ino;
+  e.stat.type = FileType::kRegular;
+  e.kind = KindFromName(e.name);
+  return e;
+}
+
+std::vector<WalkEntry> Entries(std::initializer_list<WalkEntry> l) {
+  return std::vector<WalkEntry>(l);
+}
+
+TEST(ChangeDetector, UnchangedFilesProduceNoWrites) {
+  ChangeDetector d;
+  d.AddKnown(Known(1, "a/x.jpg"));
+  d.AddKnown(Known(2, "a/y.jpg"));
+  d.Seal();
+  DirChanges c = d.Detect("a", Entries({Entry("x.jpg"), Entry("y.jpg")}));
+  EXPECT_EQ(c.unchanged, 2);
+  EXPECT_THAT(c.changes, IsEmpty());
+  EXPECT_THAT(d.Unseen(), IsEmpty());
+}
+
+TEST(ChangeDetector, SizeMtimeOrInodeChangeIsAChange) {
+  ChangeDetector d;
+  d.AddKnown(Known(1, "s.jpg"));
+  d.AddKnown(Known(2, "m.jpg"));
+  d.AddKnown(Known(3, "i.jpg"));
+  d.Seal();
+  DirChanges c = d.Detect("", Entries({Entry("s.jpg", 11), Entry("m.jpg", 10, 101),
+                                       Entry("i.jpg", 10, 100, 2),
+                                       Entry("new.jpg")}));
+  EXPECT_EQ(c.unchanged, 0);
+  ASSERT_EQ(c.changes.size(), 4u);
+  int news = 0;
+  for (const FileChange& ch : c.changes) news += ch.is_new;
+  EXPECT_EQ(news, 1);
+}
+
+TEST(ChangeDetector, UnseenFilesAreRemovedUnlessProtected) {
+  ChangeDetector d;
+  d.AddKnown(Known(1, "a/gone.jpg"));
+  d.AddKnown(Known(2, "locked/x.jpg"));
+  d.AddKnown(Known(3, "locked/deep/y.jpg"));
+  d.AddKnown(Known(4, "lockedness/z.jpg"));  // same prefix, other folder
+  d.AddKnown(Known(5, "a/unstattable.jpg"));
+  d.Seal();
+  d.Detect("a", {});
+  d.Protect("locked");
+  d.Protect("a/unstattable.jpg");
+  EXPECT_THAT(d.Unseen(), UnorderedElementsAre(FileId{1}, FileId{4}));
+}
+
+TEST(ChangeDetector, RootLevelProtectionKeepsEverything) {
+  ChangeDetector d;
+  d.AddKnown(Known(1, "x.jpg"));
+  d.Seal();
+  d.Protect("");
+  EXPECT_THAT(d.Unseen(), IsEmpty());
+}
+
+TEST(ChangeDetector, SidecarTargets) {
+  auto files = Entries({Entry("IMG_1.CR2"), Entry("IMG_1.JPG"),
+                        Entry("IMG_1.xmp"), Entry("IMG_1.JPG.xmp"),
+                        Entry("IMG_2.MOV"), Entry("img_2.xmp"),
+                        Entry("IMG_3.xmp"), Entry("IMG_4.HEIC"),
+                        Entry("IMG_4.AAE")});
+  // IMG_1.xmp describes the raw, as Lightroom writes it.
+  EXPECT_EQ(ChangeDetector::SidecarTarget("IMG_1.xmp", files), "IMG_1.CR2");
+  EXPECT_EQ(ChangeDetector::SidecarTarget("IMG_1.JPG.xmp", files), "IMG_1.JPG");
+  EXPECT_EQ(ChangeDetector::SidecarTarget("img_2.xmp", files), "IMG_2.MOV");
+  EXPECT_EQ(ChangeDetector::SidecarTarget("IMG_3.xmp", files), "");
+  EXPECT_EQ(ChangeDetector::SidecarTarget("IMG_4.AAE", files), "IMG_4.HEIC");
+}
+
+TEST(ChangeDetector, LinksOnlyWhatChanged) {
+  ChangeDetector d;
+  catalog::KnownFile sidecar = Known(2, "d/IMG_1.xmp");
+  sidecar.sidecar_target = "d/IMG_1.CR2";
+  d.AddKnown(Known(1, "d/IMG_1.CR2"));
+  d.AddKnown(std::move(sidecar));
+  d.Seal();
+  // Same files: nothing to link again.
+  DirChanges c = d.Detect("d", Entries({Entry("IMG_1.CR2"), Entry("IMG_1.xmp")}));
+  EXPECT_THAT(c.links, IsEmpty());
+
+  // The raw is gone: the sidecar is unlinked.
+  ChangeDetector d2;
+  catalog::KnownFile s2 = Known(2, "d/IMG_1.xmp");
+  s2.sidecar_target = "d/IMG_1.CR2";
+  d2.AddKnown(std::move(s2));
+  d2.Seal();
+  c = d2.Detect("d", Entries({Entry("IMG_1.xmp")}));
+  ASSERT_EQ(c.links.size(), 1u);
+  EXPECT_EQ(c.links[0].sidecar_rel, "d/IMG_1.xmp");
+  EXPECT_FALSE(c.links[0].target_rel.has_value());
+}
+
+}  // namespace
+}  // namespace phodex::scan
