@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""phodex benchmarks: each phase runs phodex and the tools a user would
+otherwise reach for on the same files, in the same run, and reports the
+ratio. Nothing here is typed in by hand: every figure is measured.
+
+usage: bench/run.py [--phases discovery] [--sizes 10k,100k,1m]
+                    [--runs 3] [--phodex build/release/src/phodex]
+                    [--corpus-dir bench/corpus] [--no-save]
+
+Results: bench/results/<date>-<commit>.json and a table on stdout.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
+
+
+def parse_size(s):
+    s = s.lower()
+    mult = {"k": 1000, "m": 1000000}.get(s[-1], 1)
+    return int(float(s.rstrip("km")) * mult)
+
+
+def measure(cmd, env=None):
+    """Runs cmd under GNU time; returns wall s, cpu s, peak RSS MiB."""
+    fmt = "%e %U %S %M"
+    full = ["/usr/bin/time", "-f", fmt, "-o", "/dev/stderr"] + cmd
+    p = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       env=env, text=True)
+    last = p.stderr.strip().splitlines()[-1]
+    if p.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed ({p.returncode}): {p.stderr[-2000:]}")
+    wall, user, sys_, rss_kb = last.split()
+    return {"wall_s": float(wall), "cpu_s": float(user) + float(sys_),
+            "rss_mib": int(rss_kb) / 1024.0}
+
+
+def median_of(runs):
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
+def make_tree(root, n_files, seed=1):
+    """A photographer's layout: year/month/event folders of about 200
+    files, JPEG-headed small files (discovery does not read content)."""
+    marker = os.path.join(root, ".complete")
+    if os.path.exists(marker):
+        return
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    rnd = random.Random(seed)
+    made = 0
+    event = 0
+    while made < n_files:
+        year = 2005 + event % 20
+        month = 1 + (event // 20) % 12
+        d = os.path.join(root, str(year), f"{year}-{month:02d}",
+                         f"event-{event:05d}")
+        os.makedirs(d, exist_ok=True)
+        count = min(n_files - made, rnd.randint(100, 300))
+        for i in range(count):
+            ext = "jpg" if i % 10 else "CR2"
+            fd = os.open(os.path.join(d, f"IMG_{i:05d}.{ext}"),
+                         os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.write(fd, JPEG_HEAD)
+            os.close(fd)
+        made += count
+        event += 1
+    open(marker, "w").close()
+
+
+def phase_discovery(args, size, tree):
+    """First scan and no-change rescan against find -printf and fdfind."""
+    results = {}
+    find_cmd = ["find", tree, "-type", "f", "-printf", "%s %T@ %i\n"]
+    peers = {"find -printf": find_cmd}
+    if shutil.which("fdfind"):
+        peers["fdfind"] = ["fdfind", "-u", "-t", "f", ".", tree]
+    else:
+        print("  fdfind: not installed (bench/setup.sh installs fd-find)")
+    for name, cmd in peers.items():
+        measure(cmd)  # warm the page cache
+        results[name] = median_of([measure(cmd) for _ in range(args.runs)])
+    work = tempfile.mkdtemp(prefix="phodex-bench-")
+    try:
+        first, rescan = [], []
+        for _ in range(args.runs):
+            cat = os.path.join(work, "catalog.db")
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(cat + suffix):
+                    os.remove(cat + suffix)
+            base = [args.phodex, "--catalog", cat, "scan", "--progress=none"]
+            first.append(measure(base + [tree]))
+            rescan.append(measure(base))
+        results["phodex first scan"] = median_of(first)
+        results["phodex rescan"] = median_of(rescan)
+    finally:
+        shutil.rmtree(work)
+    find = results["find -printf"]["wall_s"]
+    ratios = {
+        "first_scan_vs_find": results["phodex first scan"]["wall_s"] / find,
+        "rescan_vs_find": results["phodex rescan"]["wall_s"] / find,
+    }
+    return {"figures": results, "ratios": ratios}
+
+
+PHASES = {"discovery": phase_discovery}
+
+
+def machine():
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    disk = "unknown"
+    try:
+        dev = subprocess.run(["findmnt", "-no", "SOURCE", "-T", HERE],
+                             capture_output=True, text=True).stdout.strip()
+        name = os.path.basename(dev).rstrip("0123456789")
+        with open(f"/sys/block/{name}/queue/rotational") as f:
+            disk = "rotational" if f.read().strip() == "1" else "ssd/virtual"
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "memory_gib": round(mem_kb / 1048576, 1),
+            "disk": disk, "kernel": platform.release()}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--phases", default="discovery")
+    ap.add_argument("--sizes", default="10k,100k,1m")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--phodex",
+                    default=os.path.join(REPO, "build/release/src/phodex"))
+    ap.add_argument("--corpus-dir", default=os.path.join(HERE, "corpus"))
+    ap.add_argument("--no-save", action="store_true")
+    args = ap.parse_args()
+    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short=12",
+                             "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    report = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
+              "commit": commit, "machine": machine(),
+              "phodex_version": subprocess.run([args.phodex, "--version"],
+                                               capture_output=True,
+                                               text=True).stdout.strip(),
+              "phases": {}}
+    for phase in args.phases.split(","):
+        fn = PHASES[phase]
+        report["phases"][phase] = {}
+        print(f"== {phase}")
+        for size_s in args.sizes.split(","):
+            n = parse_size(size_s)
+            tree = os.path.join(args.corpus_dir, f"tree-{n}")
+            make_tree(tree, n)
+            r = fn(args, n, tree)
+            report["phases"][phase][str(n)] = r
+            print(f"  {n:>9,} files")
+            for name, fig in r["figures"].items():
+                print(f"    {name:<20} {fig['wall_s']:8.2f} s wall "
+                      f"{fig['cpu_s']:8.2f} s cpu {fig['rss_mib']:8.1f} MiB")
+            for name, ratio in r["ratios"].items():
+                print(f"    {name:<20} {ratio:8.2f} x")
+    if not args.no_save:
+        os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+        day = datetime.date.today().isoformat()
+        out = os.path.join(HERE, "results", f"{day}-{commit}.json")
+        with open(out, "w") as f:
+            json.dump(report, f, indent=2)
+        print(f"saved {out}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
