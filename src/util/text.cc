@@ -104,7 +104,7 @@ std::string GroupThousands(uint64_t n) {
   std::string out;
   const size_t first = digits.size() % 3;
   for (size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (i - first) % 3 == 0) out += ',';
+    if (i != 0 && i >= first && (i - first) % 3 == 0) out += ',';
     out += digits[i];
   }
   return out;

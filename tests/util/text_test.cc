@@ -45,6 +45,9 @@ TEST(Text, Formatting) {
   EXPECT_EQ(GroupThousands(0), "0");
   EXPECT_EQ(GroupThousands(1234567), "1,234,567");
   EXPECT_EQ(GroupThousands(100), "100");
+  EXPECT_EQ(GroupThousands(20), "20");
+  EXPECT_EQ(GroupThousands(12345), "12,345");
+  EXPECT_EQ(GroupThousands(1000), "1,000");
   EXPECT_EQ(HumanBytes(17), "17 B");
   EXPECT_EQ(HumanBytes(1536), "1.5 KiB");
 }
