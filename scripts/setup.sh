@@ -13,6 +13,8 @@ PACKAGES=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libtbb-dev
   libgtest-dev libgmock-dev
+  # The test suite runs the benchmark harness once on a tiny tree.
+  python3 time
   # Real photographs for the sample library (scripts/make_sample_library.sh).
   plasma-workspace-wallpapers
 )

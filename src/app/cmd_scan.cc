@@ -25,6 +25,7 @@ struct ScanArgs {
   bool cross_filesystems = false;
   bool include_hidden = false;
   bool allow_empty_root = false;
+  bool discover_only = false;
   bool wait = false;
   int threads = -1;
   size_t batch_size = 1000;
@@ -144,6 +145,7 @@ int RunScan(Context& ctx, const ScanArgs& a) {
   options.threads = a.threads >= 0 ? a.threads : config->threads;
   options.batch.max_rows = a.batch_size;
   options.allow_empty_root = a.allow_empty_root;
+  options.discover_only = a.discover_only;
 
   scan::KindSniffStage sniff(ctx.fs());
   std::vector<scan::Stage*> stages = {&sniff};
@@ -209,6 +211,9 @@ RunFn SetupScan(CLI::App& sub) {
                "Also scan hidden files and folders");
   sub.add_flag("--allow-empty-root", a->allow_empty_root,
                "Accept an empty root folder (marks its files removed)");
+  sub.add_flag("--discover-only", a->discover_only,
+               "Only find files (one stat each, no reads); the next full "
+               "scan checks their content");
   sub.add_flag("--wait", a->wait,
                "Wait for another process scanning the same root");
   sub.add_option("--threads", a->threads, "Walker threads (0: 2 x cores)");

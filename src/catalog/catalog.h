@@ -44,6 +44,9 @@ struct KnownFile {
   MediaKind kind = MediaKind::kOther;
   // For sidecars: rel of the media file it is linked to ("" if none).
   std::string sidecar_target;
+  // Version of the content stages that last processed the file (0: none,
+  // the file was only discovered). See scan/stage.h.
+  int content_version = 0;
 };
 
 // A new or changed file, as the scan saw it.
@@ -52,6 +55,7 @@ struct FileUpsert {
   FileStat stat;
   MediaKind kind = MediaKind::kOther;
   std::optional<std::string> error;  // e.g. signature mismatch; null clears
+  int content_version = 0;            // stages that ran on it (0: none)
 };
 
 // Links a sidecar to the media file it describes (same root). A null target

@@ -47,7 +47,8 @@ void ChangeDetector::AddKnown(catalog::KnownFile&& f) {
   }
   by_dir_[std::string(dir)].push_back(Known{std::string(name), f.id, f.size,
                                             f.mtime_ns, f.ino,
-                                            std::move(target)});
+                                            std::move(target),
+                                            f.content_version});
   ++known_count_;
 }
 
@@ -130,7 +131,8 @@ DirChanges ChangeDetector::Detect(std::string_view rel_dir,
     if (k) {
       k->seen = true;
       changed = k->size != f.stat.size || k->mtime_ns != f.stat.mtime_ns ||
-                k->ino != f.stat.ino;
+                k->ino != f.stat.ino ||
+                k->content_version < content_version_;
     }
     if (f.kind == MediaKind::kSidecar) {
       std::string target = sidecars->Target(f.name);

@@ -41,6 +41,12 @@ struct DirChanges {
 
 class ChangeDetector {
  public:
+  // `content_version`: the version of the content stages this scan runs
+  // (0: discovery only). An unchanged file processed by older stages is
+  // handed to the stages again, once.
+  explicit ChangeDetector(int content_version = 0)
+      : content_version_(content_version) {}
+
   void AddKnown(catalog::KnownFile&& file);
   void Seal();
   int64_t known_count() const { return known_count_; }
@@ -64,10 +70,12 @@ class ChangeDetector {
     int64_t mtime_ns;
     uint64_t ino;
     std::string sidecar_target;  // name within the folder, "" if none
+    int content_version;
     bool seen = false;
   };
   bool IsProtected(std::string_view rel) const;
 
+  const int content_version_;
   std::unordered_map<std::string, std::vector<Known>> by_dir_;
   int64_t known_count_ = 0;
   mutable std::mutex protect_mu_;

@@ -24,6 +24,7 @@ class ScanVisitor final : public WalkVisitor {
               std::span<Stage* const> stages,
               util::BoundedQueue<DirChanges>& queue, ScanProgress& progress)
       : root_abs_(root_abs),
+        content_version_(stages.empty() ? 0 : kContentStagesVersion),
         detector_(detector),
         stages_(stages),
         queue_(queue),
@@ -61,6 +62,8 @@ class ScanVisitor final : public WalkVisitor {
     kept.reserve(changes.changes.size());
     for (FileChange& c : changes.changes) {
       const std::string abs = os::JoinPath(root_abs_, c.upsert.rel);
+      c.upsert.content_version = content_version_;
+      c.upsert.error.reset();
       bool vanished = false;
       for (Stage* stage : stages_) {
         auto st = stage->Process(abs, c.upsert);
@@ -82,6 +85,7 @@ class ScanVisitor final : public WalkVisitor {
   }
 
   const std::string& root_abs_;
+  const int content_version_;
   ChangeDetector& detector_;
   std::span<Stage* const> stages_;
   util::BoundedQueue<DirChanges>& queue_;
@@ -135,7 +139,9 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
   };
 
   // Load what the catalog knows under the scope.
-  ChangeDetector detector;
+  if (options.discover_only) stages = {};
+  const int content_version = stages.empty() ? 0 : kContentStagesVersion;
+  ChangeDetector detector(content_version);
   {
     PHODEX_METRIC_RECORD("scan.load_known");
     auto st = catalog.ForEachKnownFile(

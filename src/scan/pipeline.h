@@ -32,6 +32,10 @@ struct ScanOptions {
   // spinning disks; 0 = 2 x cores.
   int threads = 0;
   BatchWriterOptions batch;
+  // Only discover files (stat, no read): the catalog is usable sooner;
+  // the content stages (kind check now, metadata and hashes later) run on
+  // the next full scan.
+  bool discover_only = false;
   // A root whose folder is empty while the catalog holds files there is
   // most likely an unmounted drive: the scan refuses to mark everything
   // removed unless this is set.

@@ -68,12 +68,22 @@ TEST_F(SqliteCatalogTest, OlderCatalogIsBackedUpAndMigratedKeepingData) {
     old.max_version_ForTesting = 1;
     auto c = Open(old);
     ASSERT_EQ(c->GetSchemaStatus()->current, 1);
-    auto root = c->AddRoot("/photos", "photos", 1);
-    ASSERT_TRUE(root);
-    ScanBatch b;
-    b.root = root->id;
-    b.upserts = {Upsert("a.jpg"), Upsert("b.xmp", 1, MediaKind::kSidecar)};
-    ASSERT_TRUE(c->ApplyBatch(b));
+  }
+  {
+    // Rows as a phodex of schema v1 wrote them.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(
+                  db,
+                  "INSERT INTO roots(id, path, name, added_at) "
+                  "VALUES(1, CAST('/photos' AS BLOB), 'photos', 1);"
+                  "INSERT INTO files(root_id, rel, size, mtime_ns, dev, ino, "
+                  "kind, scan_gen, first_seen, last_seen) VALUES "
+                  "(1, CAST('a.jpg' AS BLOB), 1, 5, 1, 9, 'photo', 1, 1, 1),"
+                  "(1, CAST('b.xmp' AS BLOB), 1, 5, 1, 9, 'sidecar', 1, 1, 1);",
+                  nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
   }
   {
     SqliteOptions no;

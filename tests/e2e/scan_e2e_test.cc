@@ -264,6 +264,43 @@ TEST_F(ScanE2eTest, SurvivesSigkillAtRandomMoments) {
   EXPECT_THAT(r.out, HasSubstr("added 0, updated 0, removed 0"));
 }
 
+// Ctrl-C: the scan stops at the next folder, commits what it found, exits
+// 130 and leaves the operation "interrupted"; the next scan completes.
+TEST_F(ScanE2eTest, InterruptStopsCleanly) {
+  MakeTree(150, 100);
+  bool interrupted = false;
+  for (int attempt = 0; attempt < 3 && !interrupted; ++attempt) {
+    fs::remove(catalog_);
+    fs::remove(catalog_ + "-wal");
+    fs::remove(catalog_ + "-shm");
+    const std::string out = scratch_ / "int.out";
+    pid_t pid = SpawnPhodex({"--catalog", catalog_, "scan", "--batch-size",
+                             "20", lib_},
+                            out);
+    std::this_thread::sleep_for(std::chrono::milliseconds(60 + 40 * attempt));
+    kill(pid, SIGINT);
+    const int rc = WaitExit(pid);
+    if (rc == 0) continue;  // finished before the signal: try again
+    ASSERT_EQ(rc, 130) << Slurp(out);
+    interrupted = true;
+    EXPECT_THAT(Slurp(out), HasSubstr("interrupted"));
+    RunResult ops = Run({"ops", "--json"});
+    ASSERT_EQ(ops.exit_code, 0);
+    auto op = nlohmann::json::parse(ops.out.substr(0, ops.out.find('\n')));
+    EXPECT_EQ(op["status"], "interrupted");
+    // What was committed is real; nothing was marked removed.
+    const auto listed = ListedPaths();
+    const auto disk = MediaOnDisk();
+    EXPECT_LE(listed.size(), disk.size());
+    for (const std::string& p : listed) EXPECT_EQ(disk.count(p), 1u) << p;
+    EXPECT_TRUE(ListedPaths("--removed").empty());
+  }
+  ASSERT_TRUE(interrupted) << "every scan finished before the signal";
+  RunResult r = Run({"scan"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ListedPaths(), MediaOnDisk());
+}
+
 TEST_F(ScanE2eTest, TwoScansOfOneRootNeverRunTogether) {
   MakeTree(150, 100);  // long enough to overlap
   bool saw_refusal = false;
@@ -287,7 +324,7 @@ TEST_F(ScanE2eTest, TwoScansOfOneRootNeverRunTogether) {
   }
   EXPECT_TRUE(saw_refusal) << "the first scan never overlapped the second";
   // With --wait the second one queues behind the first.
-  pid_t a = SpawnPhodex({"--catalog", catalog_, "scan", lib_});
+  pid_t a = SpawnPhodex({"--catalog", catalog_, "scan", "--wait", lib_});
   RunResult b = Run({"scan", "--wait", lib_});
   EXPECT_EQ(WaitExit(a), 0);
   EXPECT_EQ(b.exit_code, 0) << b.err;

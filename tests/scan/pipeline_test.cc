@@ -161,6 +161,29 @@ TEST_F(PipelineTest, KindIsConfirmedByContent) {
   EXPECT_THAT(Row("jpeg.png").last_error, HasSubstr("JPEG"));
 }
 
+TEST_F(PipelineTest, DiscoverOnlyReadsNothingAndTheNextScanChecksOnce) {
+  fs_.AddFile("/lib/a.jpg", kJpeg);
+  fs_.AddFile("/lib/fake.jpg", "text");
+  ScanOptions discover;
+  discover.discover_only = true;
+  ScanReport r = Scan("", discover);
+  EXPECT_EQ(r.counts.added, 2);
+  EXPECT_EQ(fs_.read_calls(), 0);
+  EXPECT_TRUE(Row("fake.jpg").last_error.empty());  // not checked yet
+  // A full scan hands the discovered files to the stages once.
+  r = Scan();
+  EXPECT_EQ(r.counts.updated, 2);
+  EXPECT_EQ(fs_.read_calls(), 2);
+  EXPECT_THAT(Row("fake.jpg").last_error, HasSubstr("not what the extension"));
+  r = Scan();
+  EXPECT_EQ(r.counts.updated, 0);
+  EXPECT_EQ(fs_.read_calls(), 2);
+  // A later discover-only scan does not undo what the stages found.
+  r = Scan("", discover);
+  EXPECT_EQ(r.counts.updated, 0);
+  EXPECT_THAT(Row("fake.jpg").last_error, HasSubstr("not what the extension"));
+}
+
 TEST_F(PipelineTest, SidecarsAreLinkedToTheirMedia) {
   fs_.AddFile("/lib/d/IMG_1.CR2", "II*\0raw");
   fs_.AddFile("/lib/d/IMG_1.xmp", "<x:xmpmeta/>");

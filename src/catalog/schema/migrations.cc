@@ -63,9 +63,11 @@ CREATE TABLE file_errors (
 );
 CREATE INDEX file_errors_operation ON file_errors(operation_id);
 )sql"},
-    Migration{2, "sidecars linked to the media file they describe", R"sql(
+    Migration{2, "sidecar links; version of the content stages per file",
+              R"sql(
 ALTER TABLE files ADD COLUMN sidecar_of INTEGER
   REFERENCES files(id) ON DELETE SET NULL;
+ALTER TABLE files ADD COLUMN content_version INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX files_sidecar_of ON files(sidecar_of)
   WHERE sidecar_of IS NOT NULL;
 )sql"},

@@ -86,8 +86,16 @@ class SqliteCatalog final : public Catalog {
   Status Backup(int version) {
     PHODEX_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(db_, "VACUUM INTO ?1"));
     for (int n = 1; n < 100; ++n) {
-      std::string dest = path_ + ".v" + std::to_string(version) +
-                         (n == 1 ? "" : "." + std::to_string(n)) + ".bak";
+      // Appended piecewise: GCC 12 warns falsely (-Wrestrict) on
+      // `"." + std::string` at -O3.
+      std::string dest = path_;
+      dest += ".v";
+      dest += std::to_string(version);
+      if (n > 1) {
+        dest += '.';
+        dest += std::to_string(n);
+      }
+      dest += ".bak";
       s.BindText(1, dest);
       auto st = s.Run();
       if (st) return {};
@@ -224,7 +232,8 @@ class SqliteCatalog final : public Catalog {
         Stmt s,
         Stmt::Prepare(db_,
                       std::string("SELECT f.id, f.rel, f.size, f.mtime_ns, "
-                                  "f.ino, f.kind, t.rel FROM files f "
+                                  "f.ino, f.kind, t.rel, f.content_version "
+                                  "FROM files f "
                                   "LEFT JOIN files t ON t.id = f.sidecar_of "
                                   "WHERE f.root_id=?1 AND f.present=1 AND ") +
                           kPrefixClause));
@@ -244,6 +253,7 @@ class SqliteCatalog final : public Catalog {
       k.ino = static_cast<uint64_t>(s.Int(4));
       k.kind = ParseMediaKind(s.Blob(5)).value_or(MediaKind::kOther);
       if (!s.IsNull(6)) k.sidecar_target = s.Blob(6);
+      k.content_version = static_cast<int>(s.Int(7));
       fn(std::move(k));
     }
     return {};
@@ -271,13 +281,15 @@ class SqliteCatalog final : public Catalog {
       PHODEX_ASSIGN_OR_RETURN(
           Stmt* s,
           Cached("INSERT INTO files(root_id, rel, size, mtime_ns, dev, ino, "
-                 "kind, scan_gen, first_seen, last_seen, present, last_error) "
-                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1, ?10) "
+                 "kind, scan_gen, first_seen, last_seen, present, last_error, "
+                 "content_version) "
+                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1, ?10, ?11) "
                  "ON CONFLICT(root_id, rel) DO UPDATE SET "
                  "size=excluded.size, mtime_ns=excluded.mtime_ns, "
                  "dev=excluded.dev, ino=excluded.ino, kind=excluded.kind, "
                  "scan_gen=excluded.scan_gen, last_seen=excluded.last_seen, "
-                 "present=1, removed_at=NULL, last_error=excluded.last_error"));
+                 "present=1, removed_at=NULL, last_error=excluded.last_error, "
+                 "content_version=excluded.content_version"));
       for (const FileUpsert& u : b.upserts) {
         s->Bind(1, b.root.value)
             .BindBlob(2, u.rel)
@@ -288,7 +300,8 @@ class SqliteCatalog final : public Catalog {
             .BindText(7, MediaKindName(u.kind))
             .Bind(8, b.scan_gen)
             .Bind(9, b.now_ns)
-            .BindOptText(10, u.error);
+            .BindOptText(10, u.error)
+            .Bind(11, u.content_version);
         PHODEX_TRY(s->Run());
       }
     }
