@@ -21,7 +21,7 @@ const char* PhaseName(int phase) {
   }
 }
 
-std::string Clock(double seconds) {
+std::string FormatClock(double seconds) {
   const int s = static_cast<int>(seconds);
   char buf[32];
   if (s >= 3600) {
@@ -111,8 +111,8 @@ void ProgressPrinter::PrintOnce(bool final) {
                      "  " + util::GroupThousands(static_cast<uint64_t>(rate)) +
                      " files/s  " +
                      util::GroupThousands(progress_.errors.load()) +
-                     " errors  " + Clock(elapsed);
-  if (eta >= 0) line += "  ETA " + Clock(eta);
+                     " errors  " + FormatClock(elapsed);
+  if (eta >= 0) line += "  ETA " + FormatClock(eta);
   const size_t width = static_cast<size_t>(os::TerminalWidth(2));
   if (line.size() >= width) line.resize(width - 1);
   std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");

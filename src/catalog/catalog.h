@@ -198,9 +198,6 @@ class Catalog {
   virtual Status ForEachKnownFile(
       RootId root, std::string_view rel_prefix,
       const std::function<void(KnownFile&&)>& fn) = 0;
-  // Number of present files under `rel_prefix` (for the progress ETA).
-  virtual Result<int64_t> CountKnownFiles(RootId root,
-                                          std::string_view rel_prefix) = 0;
   // Applies the batch in one transaction.
   virtual Status ApplyBatch(const ScanBatch& batch) = 0;
   virtual Status SetRootScanned(RootId root, int64_t now_ns) = 0;

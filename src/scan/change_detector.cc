@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "os/file_system.h"
 #include "util/text.h"
 
 namespace phodex::scan {
@@ -14,13 +15,6 @@ std::pair<std::string_view, std::string_view> SplitRel(std::string_view rel) {
   return {rel.substr(0, slash), rel.substr(slash + 1)};
 }
 
-std::string JoinRel(std::string_view dir, std::string_view name) {
-  if (dir.empty()) return std::string(name);
-  std::string out(dir);
-  out += '/';
-  out.append(name);
-  return out;
-}
 
 std::string_view Stem(std::string_view name) {
   const size_t dot = name.rfind('.');
@@ -139,8 +133,8 @@ DirChanges ChangeDetector::Detect(std::string_view rel_dir,
       const std::string& old = k ? k->sidecar_target : std::string();
       if (target != old || (changed && !target.empty())) {
         catalog::SidecarLink link;
-        link.sidecar_rel = JoinRel(rel_dir, f.name);
-        if (!target.empty()) link.target_rel = JoinRel(rel_dir, target);
+        link.sidecar_rel = os::JoinPath(rel_dir, f.name);
+        if (!target.empty()) link.target_rel = os::JoinPath(rel_dir, target);
         out.links.push_back(std::move(link));
       }
     }
@@ -150,7 +144,7 @@ DirChanges ChangeDetector::Detect(std::string_view rel_dir,
     }
     FileChange c;
     c.is_new = k == nullptr;
-    c.upsert.rel = JoinRel(rel_dir, f.name);
+    c.upsert.rel = os::JoinPath(rel_dir, f.name);
     c.upsert.stat = f.stat;
     c.upsert.kind = f.kind;
     out.changes.push_back(std::move(c));
@@ -179,7 +173,7 @@ std::vector<FileId> ChangeDetector::Unseen() const {
   for (const auto& [dir, entries] : by_dir_) {
     for (const Known& k : entries) {
       if (k.seen) continue;
-      if (!protected_.empty() && IsProtected(JoinRel(dir, k.name))) continue;
+      if (!protected_.empty() && IsProtected(os::JoinPath(dir, k.name))) continue;
       out.push_back(k.id);
     }
   }

@@ -17,15 +17,6 @@ struct DirTask {
   bool is_start = false;
 };
 
-std::string JoinRel(std::string_view dir, std::string_view name) {
-  if (dir.empty()) return std::string(name);
-  std::string out;
-  out.reserve(dir.size() + 1 + name.size());
-  out.append(dir);
-  out += '/';
-  out.append(name);
-  return out;
-}
 
 struct DevIno {
   uint64_t dev, ino;
@@ -87,7 +78,7 @@ Status Walker::Walk(const std::string& root_abs, const std::string& start_rel,
     std::vector<WalkEntry> files;
     int64_t other = 0, excluded = 0, links = 0, bytes = 0;
     for (os::DirEntry& e : *listing) {
-      const std::string rel = JoinRel(task.rel, e.name);
+      const std::string rel = os::JoinPath(task.rel, e.name);
       if (!e.stat) {
         // Dangling symlink while following: not a file we lost.
         if (options_.follow_symlinks == os::Follow::kYes &&

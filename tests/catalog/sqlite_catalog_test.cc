@@ -217,8 +217,9 @@ TEST_F(SqliteCatalogTest, PrefixQueriesMatchWholeComponents) {
     known.push_back(k.rel);
   }));
   EXPECT_THAT(known, ElementsAre("2020/a.jpg", "2020/sub/b.jpg"));
-  EXPECT_EQ(*c->CountKnownFiles(root, "2020"), 2);
-  EXPECT_EQ(*c->CountKnownFiles(root, ""), 5);
+  int all = 0;
+  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&&) { ++all; }));
+  EXPECT_EQ(all, 5);
   q.rel_prefix = "2020.jpg";  // a single file
   EXPECT_THAT(Rels(*c, q), ElementsAre("2020.jpg"));
 }

@@ -16,12 +16,11 @@ using sqlite::Stmt;
 // Rows whose rel equals `prefix` or lies below it, as a range on the
 // (root_id, rel) index: "a/b" -> rel = 'a/b' OR 'a/b/' <= rel < 'a/b0'
 // ('0' is the byte after '/').
-struct PrefixRange {
-  std::string exact, lo, hi;
-  explicit PrefixRange(std::string_view prefix)
-      : exact(prefix), lo(std::string(prefix) + "/"),
-        hi(std::string(prefix) + "0") {}
-};
+// Binds ?2, ?3, ?4 of kPrefixClause for `prefix`.
+void BindPrefix(Stmt& s, std::string_view prefix) {
+  const std::string exact(prefix);
+  s.BindBlob(2, exact).BindBlob(3, exact + "/").BindBlob(4, exact + "0");
+}
 
 constexpr char kPrefixClause[] =
     "(length(?2) = 0 OR f.rel = ?2 OR (f.rel >= ?3 AND f.rel < ?4))";
@@ -237,11 +236,8 @@ class SqliteCatalog final : public Catalog {
                                   "LEFT JOIN files t ON t.id = f.sidecar_of "
                                   "WHERE f.root_id=?1 AND f.present=1 AND ") +
                           kPrefixClause));
-    const PrefixRange range(rel_prefix);
-    s.Bind(1, root.value)
-        .BindBlob(2, range.exact)
-        .BindBlob(3, range.lo)
-        .BindBlob(4, range.hi);
+    s.Bind(1, root.value);
+    BindPrefix(s, rel_prefix);
     for (;;) {
       PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
@@ -257,22 +253,6 @@ class SqliteCatalog final : public Catalog {
       fn(std::move(k));
     }
     return {};
-  }
-
-  Result<int64_t> CountKnownFiles(RootId root,
-                                  std::string_view rel_prefix) override {
-    PHODEX_ASSIGN_OR_RETURN(
-        Stmt s, Stmt::Prepare(db_, std::string("SELECT count(*) FROM files f "
-                                               "WHERE f.root_id=?1 AND "
-                                               "f.present=1 AND ") +
-                                       kPrefixClause));
-    const PrefixRange range(rel_prefix);
-    s.Bind(1, root.value)
-        .BindBlob(2, range.exact)
-        .BindBlob(3, range.lo)
-        .BindBlob(4, range.hi);
-    PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
-    return row ? s.Int(0) : 0;
   }
 
   Status ApplyBatch(const ScanBatch& b) override {
@@ -452,13 +432,12 @@ class SqliteCatalog final : public Catalog {
     }
     sql += " ORDER BY f.root_id, f.rel LIMIT ?6";
     PHODEX_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(db_, sql));
-    const PrefixRange range(q.rel_prefix);
     if (q.root) {
       s.Bind(1, q.root->value);
     } else {
       s.BindNull(1);
     }
-    s.BindBlob(2, range.exact).BindBlob(3, range.lo).BindBlob(4, range.hi);
+    BindPrefix(s, q.rel_prefix);
     if (q.kind) {
       s.BindText(5, MediaKindName(*q.kind));
     } else {
