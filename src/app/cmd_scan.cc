@@ -202,7 +202,8 @@ RunFn SetupScan(CLI::App& sub) {
                  "that is in no root is added as a root");
   sub.add_option("--exclude", a->exclude,
                  "Glob to skip (repeatable): a name ('*.psd') or a path "
-                 "relative to the root ('2019/tmp/*')");
+                 "relative to the root ('2019/tmp/*')")
+      ->allow_extra_args(false);  // one glob per --exclude, then paths
   sub.add_flag("--follow-symlinks", a->follow_symlinks,
                "Follow symbolic links (loop-safe)");
   sub.add_flag("--cross-filesystems", a->cross_filesystems,

@@ -185,9 +185,10 @@ class Catalog {
   // Fails with kAlreadyExists if the path or name is taken.
   virtual Result<Root> AddRoot(const std::string& path,
                                const std::string& name, int64_t now_ns) = 0;
+  // The roots in use (not removed).
   virtual Result<std::vector<Root>> ListRoots() = 0;
-  // kNo keeps the root's files (marked removed) and its history; kYes
-  // deletes them.
+  // kNo keeps the root's row, its files (marked removed) and its history,
+  // and frees its path and name for a new root; kYes deletes them all.
   virtual Status RemoveRoot(RootId root, Purge purge, int64_t now_ns) = 0;
 
   // --- Scans -------------------------------------------------------------

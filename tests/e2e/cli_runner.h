@@ -29,11 +29,14 @@ inline std::string Slurp(const std::string& path) {
 }
 
 // Starts phodex with `args`; stdout/stderr go to the given files (or
-// /dev/null). Returns the pid.
+// /dev/null). `prefix` runs it through another program (setpriv to drop
+// root). Returns the pid.
 inline pid_t SpawnPhodex(const std::vector<std::string>& args,
                          const std::string& out_path = "/dev/null",
-                         const std::string& err_path = "/dev/null") {
-  std::vector<std::string> argv_s = {PHODEX_BINARY};
+                         const std::string& err_path = "/dev/null",
+                         const std::vector<std::string>& prefix = {}) {
+  std::vector<std::string> argv_s = prefix;
+  argv_s.push_back(PHODEX_BINARY);
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& s : argv_s) argv.push_back(s.data());
@@ -46,7 +49,7 @@ inline pid_t SpawnPhodex(const std::vector<std::string>& args,
   posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
-  posix_spawn(&pid, PHODEX_BINARY, &fa, nullptr, argv.data(), environ);
+  posix_spawn(&pid, argv_s[0].c_str(), &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   return pid;
 }
@@ -61,11 +64,12 @@ inline int WaitExit(pid_t pid) {
 
 // Runs phodex to completion with output captured in `scratch_dir`.
 inline RunResult RunPhodex(const std::vector<std::string>& args,
-                           const std::string& scratch_dir) {
+                           const std::string& scratch_dir,
+                           const std::vector<std::string>& prefix = {}) {
   const std::string out = scratch_dir + "/stdout.txt";
   const std::string err = scratch_dir + "/stderr.txt";
   RunResult r;
-  r.exit_code = WaitExit(SpawnPhodex(args, out, err));
+  r.exit_code = WaitExit(SpawnPhodex(args, out, err, prefix));
   r.out = Slurp(out);
   r.err = Slurp(err);
   return r;

@@ -153,16 +153,89 @@ TEST_F(ScanE2eTest, SymlinkLoopsAreSafe) {
 }
 
 TEST_F(ScanE2eTest, UnreadableFolderIsReportedAndScanSucceeds) {
+  // Root reads every folder, so as root phodex runs as nobody here.
+  std::vector<std::string> as_user;
   if (geteuid() == 0) {
-    GTEST_SKIP() << "root reads every folder; covered by PipelineTest on a "
-                    "fake file system";
+    if (access("/usr/bin/setpriv", X_OK) != 0) {
+      GTEST_SKIP() << "running as root without setpriv";
+    }
+    // nobody cannot look into /root for a config file: give it a home.
+    as_user = {"/usr/bin/env",     "HOME=" + dir_.path(),
+               "XDG_CONFIG_HOME=" + dir_.path(), "/usr/bin/setpriv",
+               "--reuid=65534",    "--regid=65534",
+               "--clear-groups",   "--"};
+    fs::create_directories(dir_ / "data");
+    for (const std::string& d : {dir_.path(), dir_ / "data", scratch_.path()}) {
+      fs::permissions(d, fs::perms::all);
+    }
   }
   WriteFile(lib_ + "/ok/a.jpg");
   WriteFile(lib_ + "/locked/b.jpg");
+  WriteFile(lib_ + "/locked/deep/c.jpg");
+  auto scan = [&] {
+    return RunPhodex({"--catalog", catalog_, "scan", lib_}, scratch_.path(),
+                     as_user);
+  };
+  RunResult r = scan();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("added 3"));
   fs::permissions(lib_ + "/locked", fs::perms::none);
-  RunResult r = Run({"scan", lib_});
+  r = scan();
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("Permission denied"));
+  EXPECT_THAT(r.out, HasSubstr("1 errors"));
+  EXPECT_THAT(r.out, HasSubstr("open directory '" + lib_ +
+                               "/locked': Permission denied"));
+  EXPECT_THAT(r.out, HasSubstr("removed 0"));
+  fs::permissions(lib_ + "/locked", fs::perms::owner_all);
+  // Its files were kept, not marked removed.
+  EXPECT_EQ(ListedPaths(), MediaOnDisk());
+  RunResult errors = Run({"ops", "--errors", "--json"});
+  EXPECT_THAT(errors.out, HasSubstr("Permission denied"));
+}
+
+TEST_F(ScanE2eTest, RootsAddListRemove) {
+  WriteFile(lib_ + "/2020/a.jpg");
+  RunResult r = Run({"root", "add", lib_, "--name", "photos"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(Run({"root", "add", lib_ + "/2020"}).err,
+              HasSubstr("inside root 'photos'"));
+  EXPECT_THAT(Run({"root", "add", dir_.path()}).err,
+              HasSubstr("contains root 'photos'"));
+  ASSERT_EQ(Run({"scan"}).exit_code, 0);
+  r = Run({"root", "list"});
+  EXPECT_THAT(r.out, HasSubstr("photos"));
+  EXPECT_THAT(r.out, HasSubstr(lib_));
+  r = Run({"status"});
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("photo +1 "));
+  // Removing keeps the records, marked removed.
+  ASSERT_EQ(Run({"root", "remove", "photos"}).exit_code, 0);
+  EXPECT_THAT(Run({"root", "list"}).out, HasSubstr("no roots yet"));
+  r = Run({"ls", "--all", "--json"});
+  EXPECT_THAT(r.out, HasSubstr("\"status\":\"removed\""));
+  EXPECT_THAT(r.out, HasSubstr("\"path\":\"" + lib_ + "/2020/a.jpg\""));
+  // The folder can be added again; purging a root deletes its records.
+  ASSERT_EQ(Run({"scan", lib_}).exit_code, 0);
+  EXPECT_EQ(ListedPaths().size(), 1u);
+  ASSERT_EQ(Run({"root", "remove", lib_, "--purge"}).exit_code, 0);
+  EXPECT_EQ(Run({"root", "remove", "nope"}).exit_code, 1);
+}
+
+TEST_F(ScanE2eTest, ExclusionsFromFlagsAndConfig) {
+  WriteFile(lib_ + "/keep/a.jpg");
+  WriteFile(lib_ + "/Exports/b.jpg");
+  WriteFile(lib_ + "/keep/c.psd.jpg");
+  WriteFile(lib_ + "/.hidden/d.jpg");
+  WriteFile(lib_ + "/@eaDir/e.jpg");
+  const std::string config = dir_ / "config.toml";
+  std::ofstream(config) << "[scan]\nexclude = [\"*.psd.jpg\"]\n";
+  RunResult r = Run({"--config", config, "scan", "--exclude", "Exports", lib_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ListedPaths(), (std::multiset<std::string>{lib_ + "/keep/a.jpg"}));
+  // A broken config is a clear error, not a silent default.
+  std::ofstream(config) << "[scan\n";
+  r = Run({"--config", config, "scan"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("line 1"));
 }
 
 TEST_F(ScanE2eTest, MissingRootIsAClearFailure) {

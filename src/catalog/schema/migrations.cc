@@ -9,12 +9,17 @@ constexpr std::array kMigrations = {
     Migration{1, "roots, files, operations, file errors", R"sql(
 CREATE TABLE roots (
   id              INTEGER PRIMARY KEY,
-  path            BLOB    NOT NULL UNIQUE,
-  name            TEXT    NOT NULL UNIQUE,
+  path            BLOB    NOT NULL,
+  name            TEXT    NOT NULL,
   added_at        INTEGER NOT NULL,
   last_scanned_at INTEGER,
-  scan_gen        INTEGER NOT NULL DEFAULT 0
+  scan_gen        INTEGER NOT NULL DEFAULT 0,
+  removed_at      INTEGER
 );
+-- A removed root keeps its row (its files and history point at it); the
+-- path and name are free again for a new root.
+CREATE UNIQUE INDEX roots_path ON roots(path) WHERE removed_at IS NULL;
+CREATE UNIQUE INDEX roots_name ON roots(name) WHERE removed_at IS NULL;
 CREATE TABLE files (
   id          INTEGER PRIMARY KEY,
   root_id     INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,

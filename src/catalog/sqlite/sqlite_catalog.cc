@@ -165,7 +165,8 @@ class SqliteCatalog final : public Catalog {
   Result<std::vector<Root>> ListRoots() override {
     PHODEX_ASSIGN_OR_RETURN(
         Stmt* s, Cached("SELECT id, path, name, added_at, last_scanned_at, "
-                        "scan_gen FROM roots ORDER BY id"));
+                        "scan_gen FROM roots WHERE removed_at IS NULL "
+                        "ORDER BY id"));
     std::vector<Root> out;
     for (;;) {
       PHODEX_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -190,8 +191,8 @@ class SqliteCatalog final : public Catalog {
                               Stmt::Prepare(db_, "DELETE FROM roots WHERE id=?1"));
       PHODEX_TRY(del.Bind(1, root.value).Run());
     } else {
-      // Keep the records (marked removed) and the history; detach the root
-      // by renaming it out of the way so the path can be added again.
+      // Keep the records (marked removed) and the history; the root row
+      // stays, marked removed, so its path and name can be used again.
       PHODEX_ASSIGN_OR_RETURN(
           Stmt mark,
           Stmt::Prepare(db_, "UPDATE files SET present=0, removed_at=?2 "
@@ -199,11 +200,8 @@ class SqliteCatalog final : public Catalog {
       PHODEX_TRY(mark.Bind(1, root.value).Bind(2, now_ns).Run());
       PHODEX_ASSIGN_OR_RETURN(
           Stmt detach,
-          Stmt::Prepare(db_,
-                        "UPDATE roots SET path = CAST('removed:' || id || ':' "
-                        "AS BLOB) || path, name = name || ' (removed ' || id "
-                        "|| ')' WHERE id=?1"));
-      PHODEX_TRY(detach.Bind(1, root.value).Run());
+          Stmt::Prepare(db_, "UPDATE roots SET removed_at=?2 WHERE id=?1"));
+      PHODEX_TRY(detach.Bind(1, root.value).Bind(2, now_ns).Run());
     }
     return txn.Commit();
   }
