@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs the peers the benchmarks compare phodex with (Debian packages).
-# Idempotent; uses sudo when not root.
+# Installs the peers the benchmarks compare phodex with (Debian packages),
+# and what bench/make_corpus.py needs to make the photo corpus: libvips-tools
+# (vips), libimage-exiftool-perl (exiftool) and the photographs it starts
+# from (plasma-workspace-wallpapers). Idempotent; uses sudo when not root.
 set -euo pipefail
-PACKAGES=(time findutils fd-find python3)
+PACKAGES=(time findutils fd-find python3
+          libvips-tools libimage-exiftool-perl plasma-workspace-wallpapers)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()

@@ -9,6 +9,8 @@ find_package(CLI11 REQUIRED)                      # libcli11-dev
 find_package(nlohmann_json REQUIRED)              # nlohmann-json3-dev
 find_package(TBB REQUIRED)                        # libtbb-dev
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)  # libtomlplusplus-dev
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # libxxhash-dev
+find_package(OpenSSL REQUIRED)                    # libssl-dev
 find_package(Threads REQUIRED)
 
 if(PHODEX_BUILD_TESTS)

@@ -12,6 +12,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libtbb-dev
+  libxxhash-dev libssl-dev
   libgtest-dev libgmock-dev
   # The test suite runs the benchmark harness once on a tiny tree.
   python3 time

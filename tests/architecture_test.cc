@@ -38,6 +38,7 @@ const std::map<std::string, std::string> kOwners = {
     {"libraw/", "imaging"},          {"httplib.h", "server"},
     {"CLI/", "app"},                 {"toml++/", "app"},
     {"sys/inotify.h", "watch"},      {"spdlog/", "app"},
+    {"xxhash.h", "media"},           {"openssl/", "media"},
 };
 
 // System-call headers: os/ only (watch/ for inotify).

@@ -37,6 +37,7 @@ nlohmann::json OpToJson(const catalog::Operation& op) {
       {"updated", op.counts.updated},
       {"removed", op.counts.removed},
       {"errors", op.counts.errors},
+      {"moved", op.counts.moved},
       {"error", op.error.empty() ? nlohmann::json(nullptr)
                                  : nlohmann::json(op.error)},
       {"pid", op.pid},

@@ -10,7 +10,6 @@
 #include "app/roots.h"
 #include "os/clock.h"
 #include "os/process.h"
-#include "scan/kind_sniff_stage.h"
 #include "scan/pipeline.h"
 #include "util/text.h"
 #include "util/time_format.h"
@@ -26,6 +25,8 @@ struct ScanArgs {
   bool include_hidden = false;
   bool allow_empty_root = false;
   bool discover_only = false;
+  bool full_hash = false;
+  bool sha256 = false;
   bool wait = false;
   int threads = -1;
   size_t batch_size = 1000;
@@ -87,14 +88,15 @@ void PrintReport(const RootScope& target, const scan::ScanReport& r,
               util::HumanBytes(p.bytes.load()).c_str(),
               util::HumanDuration(r.seconds).c_str(),
               util::GroupThousands(static_cast<uint64_t>(rate)).c_str());
-  const int64_t unchanged =
-      r.counts.scanned - r.counts.added - r.counts.updated;
+  const int64_t unchanged = r.counts.scanned - r.counts.added -
+                            r.counts.updated - r.counts.moved;
   std::printf(
-      "  added %s, updated %s, removed %s, unchanged %s; %s other files "
-      "ignored, %s excluded, %s symlinks not followed; %s errors\n",
+      "  added %s, updated %s, removed %s, moved %s, unchanged %s; %s other "
+      "files ignored, %s excluded, %s symlinks not followed; %s errors\n",
       util::GroupThousands(r.counts.added).c_str(),
       util::GroupThousands(r.counts.updated).c_str(),
       util::GroupThousands(r.counts.removed).c_str(),
+      util::GroupThousands(r.counts.moved).c_str(),
       util::GroupThousands(unchanged > 0 ? unchanged : 0).c_str(),
       util::GroupThousands(p.other_files.load()).c_str(),
       util::GroupThousands(p.excluded.load()).c_str(),
@@ -146,9 +148,9 @@ int RunScan(Context& ctx, const ScanArgs& a) {
   options.batch.max_rows = a.batch_size;
   options.allow_empty_root = a.allow_empty_root;
   options.discover_only = a.discover_only;
+  options.content.full_hash = a.full_hash || config->hash == "full";
+  options.content.sha256 = a.sha256;
 
-  scan::KindSniffStage sniff(ctx.fs());
-  std::vector<scan::Stage*> stages = {&sniff};
   const std::atomic<bool>& cancel = os::InstallInterruptHandler();
 
   int rc = kExitOk;
@@ -170,8 +172,8 @@ int RunScan(Context& ctx, const ScanArgs& a) {
                             target.root.name);
     printer.Start();
     auto report = scan::ScanRoot(**cat, ctx.fs(), os::SystemClock(),
-                                 target.root, target.scope, options, stages,
-                                 progress, &cancel);
+                                 target.root, target.scope, options, progress,
+                                 &cancel);
     printer.Stop();
     if (!report) {
       PrintError(report.error().ToString());
@@ -215,6 +217,10 @@ RunFn SetupScan(CLI::App& sub) {
   sub.add_flag("--discover-only", a->discover_only,
                "Only find files (one stat each, no reads); the next full "
                "scan checks their content");
+  sub.add_flag("--full-hash", a->full_hash,
+               "Hash every byte (XXH3-128) of new files and of files "
+               "without a full hash");
+  sub.add_flag("--sha256", a->sha256, "Also SHA-256 (implies reading every byte)");
   sub.add_flag("--wait", a->wait,
                "Wait for another process scanning the same root");
   sub.add_option("--threads", a->threads, "Walker threads (0: 2 x cores)");

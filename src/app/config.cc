@@ -41,6 +41,12 @@ Result<Config> LoadConfig(os::FileSystem& fs, const std::string& path,
   cfg.cross_filesystems = scan["cross_filesystems"].value_or(false);
   cfg.include_hidden = scan["include_hidden"].value_or(false);
   cfg.threads = static_cast<int>(scan["threads"].value_or(int64_t{0}));
+  cfg.hash = scan["hash"].value_or(std::string("quick"));
+  if (cfg.hash != "quick" && cfg.hash != "full") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "[scan] hash must be \"quick\" or \"full\"",
+                     "read config", path);
+  }
   return cfg;
 }
 

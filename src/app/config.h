@@ -17,6 +17,7 @@ struct Config {
   bool cross_filesystems = false;         // [scan] cross_filesystems
   bool include_hidden = false;            // [scan] include_hidden
   int threads = 0;                        // [scan] threads (0 = auto)
+  std::string hash = "quick";             // [scan] hash: "quick" | "full"
 };
 
 // Loads `path`. A missing file is an empty config unless `required`.

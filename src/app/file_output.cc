@@ -44,7 +44,13 @@ nlohmann::ordered_json FileToJson(const catalog::FileRow& row) {
                                     : nlohmann::ordered_json(nullptr)},
       {"error", row.last_error.empty() ? nlohmann::ordered_json(nullptr)
                                        : nlohmann::ordered_json(row.last_error)},
+      {"quick_hash", row.quick_hash
+                         ? nlohmann::ordered_json(row.quick_hash->ToHex())
+                         : nlohmann::ordered_json(nullptr)},
+      {"hash", row.hash ? nlohmann::ordered_json(row.hash->ToHex())
+                        : nlohmann::ordered_json(nullptr)},
   };
+  if (row.sha256) j["sha256"] = HexOf(*row.sha256);
   return j;
 }
 

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/content_hash.h"
 #include "core/error.h"
 #include "core/media_kind.h"
 #include "core/types.h"
@@ -47,6 +48,8 @@ struct KnownFile {
   // Version of the content stages that last processed the file (0: none,
   // the file was only discovered). See scan/stage.h.
   int content_version = 0;
+  bool has_hash = false;    // full XXH3-128 known
+  bool has_sha256 = false;
 };
 
 // A new or changed file, as the scan saw it.
@@ -56,6 +59,11 @@ struct FileUpsert {
   MediaKind kind = MediaKind::kOther;
   std::optional<std::string> error;  // e.g. signature mismatch; null clears
   int content_version = 0;            // stages that ran on it (0: none)
+  // Hashes the stages computed. A null hash keeps the stored one when
+  // size, mtime and inode are unchanged, and clears it otherwise.
+  std::optional<ContentHash> quick_hash;
+  std::optional<ContentHash> hash;
+  std::optional<std::string> sha256;  // 32 raw bytes
 };
 
 // Links a sidecar to the media file it describes (same root). A null target
@@ -77,6 +85,21 @@ struct OperationCounts {
   int64_t updated = 0;
   int64_t removed = 0;
   int64_t errors = 0;
+  int64_t moved = 0;  // not counted in added or removed
+};
+
+// A removed file and a present file of the same size and quick hash that
+// was first seen after the removed one was last seen: maybe the same
+// file, moved.
+struct MoveCandidate {
+  FileId removed_id;
+  std::string removed_rel;
+  std::optional<ContentHash> removed_hash;  // full hash, if known
+  bool removed_by_scan = false;  // marked removed by the asking scan
+  FileId new_id;
+  std::string new_root_path;
+  std::string new_rel;
+  bool added_by_scan = false;  // added by the asking scan
 };
 
 // Everything one transaction of the scan writes. Applied atomically.
@@ -88,6 +111,9 @@ struct ScanBatch {
   std::vector<FileUpsert> upserts;
   std::vector<SidecarLink> links;      // applied after upserts
   std::vector<FileId> removals;        // marked removed, never deleted
+  // When the removed files were last known present: the end of the
+  // root's previous completed scan (0: never). Becomes their last_seen.
+  int64_t removals_last_seen_ns = 0;
   std::vector<FileErrorEntry> errors;
   // Progress written with the batch, so a crash leaves a checkpoint that
   // agrees with what was committed.
@@ -139,6 +165,9 @@ struct FileRow {
   std::optional<int64_t> removed_ns;
   std::string last_error;
   std::optional<FileId> sidecar_of;
+  std::optional<ContentHash> quick_hash;
+  std::optional<ContentHash> hash;
+  std::optional<std::string> sha256;
 };
 
 struct KindCount {
@@ -201,7 +230,21 @@ class Catalog {
       const std::function<void(KnownFile&&)>& fn) = 0;
   // Applies the batch in one transaction.
   virtual Status ApplyBatch(const ScanBatch& batch) = 0;
+  // Records the end of a completed scan.
   virtual Status SetRootScanned(RootId root, int64_t now_ns) = 0;
+
+  // Every pair (removed file, present file) of equal size and quick hash
+  // where the present file was first seen after the removed one was last
+  // seen (so both never existed side by side: not a copy). Any roots.
+  // Flags are relative to the scan (`root`, `gen`) asking. Ordered by
+  // present file, then most recently removed first.
+  virtual Result<std::vector<MoveCandidate>> FindMoveCandidates(
+      RootId root, int64_t gen) = 0;
+  // The removed file takes over the new file's place (root, path, stat,
+  // hashes) and is present again, keeping its id and everything attached
+  // to it; the new file's row is dropped. One transaction.
+  virtual Status ApplyMove(FileId removed_id, FileId new_id,
+                           std::optional<ContentHash> confirmed_hash) = 0;
 
   // --- Operations --------------------------------------------------------
   virtual Result<OperationId> BeginOperation(const Operation& op) = 0;

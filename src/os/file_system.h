@@ -31,6 +31,19 @@ struct DirEntry {
   std::optional<Error> error;
 };
 
+// A file opened for reading at arbitrary offsets. Thread-compatible.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Reads up to `n` bytes at `offset` into `buf`; returns how many were
+  // read (fewer only at the end of the file).
+  virtual Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) = 0;
+  // The size when the file was opened (fstat of the open descriptor).
+  virtual int64_t size() const = 0;
+};
+
+enum class AccessPattern { kRandom, kSequential };
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -42,9 +55,10 @@ class FileSystem {
 
   virtual Result<FileStat> Stat(const std::string& path, Follow follow) = 0;
 
-  // Reads up to `max_bytes` from the start of the file.
-  virtual Result<std::string> ReadHead(const std::string& path,
-                                       size_t max_bytes) = 0;
+  // Opens `path` for reading. kSequential tells the kernel the whole file
+  // will be read once (read-ahead on, no cache pollution hints).
+  virtual Result<std::unique_ptr<RandomAccessFile>> OpenForRead(
+      const std::string& path, AccessPattern pattern) = 0;
 
   // Canonical absolute path (symlinks resolved); the path must exist.
   virtual Result<std::string> RealPath(const std::string& path) = 0;

@@ -32,8 +32,53 @@ FileStat ToFileStat(const struct stat& st) {
   return s;
 }
 
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(UniqueFd fd, std::string path, int64_t size)
+      : fd_(std::move(fd)), path_(std::move(path)), size_(size) {}
+
+  Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::pread(fd_.get(), buf + got, n - got,
+                                static_cast<off_t>(offset + got));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoError(errno, "read", path_);
+      }
+      if (r == 0) break;
+      got += static_cast<size_t>(r);
+    }
+    return got;
+  }
+  int64_t size() const override { return size_; }
+
+ private:
+  UniqueFd fd_;
+  std::string path_;
+  int64_t size_;
+};
+
 class PosixFileSystem final : public FileSystem {
  public:
+  Result<std::unique_ptr<RandomAccessFile>> OpenForRead(
+      const std::string& path, AccessPattern pattern) override {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd) return ErrnoError(errno, "open", path);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, "stat", path);
+    if (!S_ISREG(st.st_mode)) {
+      return MakeError(ErrorCode::kInvalidArgument, "not a regular file",
+                       "open", path);
+    }
+    ::posix_fadvise(fd.get(), 0, 0,
+                    pattern == AccessPattern::kSequential
+                        ? POSIX_FADV_SEQUENTIAL
+                        : POSIX_FADV_RANDOM);
+    return std::unique_ptr<RandomAccessFile>(new PosixRandomAccessFile(
+        std::move(fd), path, static_cast<int64_t>(st.st_size)));
+  }
+
   Result<std::vector<DirEntry>> ListDir(const std::string& dir,
                                         Follow follow) override {
     PHODEX_METRIC_RECORD("fs.list_dir");
@@ -83,26 +128,6 @@ class PosixFileSystem final : public FileSystem {
                                           : ::lstat(path.c_str(), &st);
     if (rc != 0) return ErrnoError(errno, "stat", path);
     return ToFileStat(st);
-  }
-
-  Result<std::string> ReadHead(const std::string& path,
-                               size_t max_bytes) override {
-    PHODEX_METRIC_RECORD("fs.read_head");
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (!fd) return ErrnoError(errno, "open", path);
-    std::string buf(max_bytes, '\0');
-    size_t got = 0;
-    while (got < max_bytes) {
-      const ssize_t n = ::read(fd.get(), buf.data() + got, max_bytes - got);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return ErrnoError(errno, "read", path);
-      }
-      if (n == 0) break;
-      got += static_cast<size_t>(n);
-    }
-    buf.resize(got);
-    return buf;
   }
 
   Result<std::string> RealPath(const std::string& path) override {

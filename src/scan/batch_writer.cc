@@ -14,6 +14,7 @@ BatchWriter::BatchWriter(catalog::Catalog& catalog,
   batch_.root = header.root;
   batch_.op = header.op;
   batch_.scan_gen = header.scan_gen;
+  batch_.removals_last_seen_ns = header.removals_last_seen_ns;
 }
 
 size_t BatchWriter::PendingRows() const {

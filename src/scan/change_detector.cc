@@ -42,7 +42,8 @@ void ChangeDetector::AddKnown(catalog::KnownFile&& f) {
   by_dir_[std::string(dir)].push_back(Known{std::string(name), f.id, f.size,
                                             f.mtime_ns, f.ino,
                                             std::move(target),
-                                            f.content_version});
+                                            f.content_version, f.has_hash,
+                                            f.has_sha256});
   ++known_count_;
 }
 
@@ -126,7 +127,9 @@ DirChanges ChangeDetector::Detect(std::string_view rel_dir,
       k->seen = true;
       changed = k->size != f.stat.size || k->mtime_ns != f.stat.mtime_ns ||
                 k->ino != f.stat.ino ||
-                k->content_version < content_version_;
+                k->content_version < wants_.content_version ||
+                (wants_.full_hash && !k->has_hash) ||
+                (wants_.sha256 && !k->has_sha256);
     }
     if (f.kind == MediaKind::kSidecar) {
       std::string target = sidecars->Target(f.name);

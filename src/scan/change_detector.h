@@ -39,13 +39,21 @@ struct DirChanges {
   std::vector<catalog::FileErrorEntry> errors;
 };
 
+// What this scan's stages produce; a known file lacking it goes to the
+// stages even when its stat is unchanged.
+struct DetectorWants {
+  int content_version = 0;  // 0: discovery only
+  bool full_hash = false;   // files without a full hash
+  bool sha256 = false;
+};
+
 class ChangeDetector {
  public:
   // `content_version`: the version of the content stages this scan runs
   // (0: discovery only). An unchanged file processed by older stages is
   // handed to the stages again, once.
-  explicit ChangeDetector(int content_version = 0)
-      : content_version_(content_version) {}
+  using Wants = DetectorWants;
+  explicit ChangeDetector(Wants wants = Wants()) : wants_(wants) {}
 
   void AddKnown(catalog::KnownFile&& file);
   void Seal();
@@ -71,11 +79,13 @@ class ChangeDetector {
     uint64_t ino;
     std::string sidecar_target;  // name within the folder, "" if none
     int content_version;
+    bool has_hash;
+    bool has_sha256;
     bool seen = false;
   };
   bool IsProtected(std::string_view rel) const;
 
-  const int content_version_;
+  const Wants wants_;
   std::unordered_map<std::string, std::vector<Known>> by_dir_;
   int64_t known_count_ = 0;
   mutable std::mutex protect_mu_;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "os/process.h"
+#include "scan/move_detector.h"
 #include "util/bounded_queue.h"
 #include "util/metrics.h"
 
@@ -105,7 +106,6 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
                             os::Clock& clock, const catalog::Root& root,
                             const std::string& scope,
                             const ScanOptions& options,
-                            std::span<Stage* const> stages,
                             ScanProgress& progress,
                             const std::atomic<bool>* cancel) {
   const int64_t start_mono = clock.MonotonicNs();
@@ -139,9 +139,17 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
   };
 
   // Load what the catalog knows under the scope.
-  if (options.discover_only) stages = {};
-  const int content_version = stages.empty() ? 0 : kContentStagesVersion;
-  ChangeDetector detector(content_version);
+  ContentStage content(fs, options.content);
+  std::vector<Stage*> stage_list;
+  if (!options.discover_only) stage_list.push_back(&content);
+  const std::span<Stage* const> stages = stage_list;
+  ChangeDetector::Wants wants;
+  if (!options.discover_only) {
+    wants.content_version = kContentStagesVersion;
+    wants.full_hash = options.content.full_hash;
+    wants.sha256 = options.content.sha256;
+  }
+  ChangeDetector detector(wants);
   {
     PHODEX_METRIC_RECORD("scan.load_known");
     auto st = catalog.ForEachKnownFile(
@@ -172,6 +180,7 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
   header.root = root.id;
   header.op = report.op;
   header.scan_gen = gen;
+  header.removals_last_seen_ns = root.last_scanned_ns.value_or(0);
   BatchWriter writer(catalog, header, options.batch, progress, clock);
   std::atomic<bool> writer_failed{false};
   std::optional<Error> writer_error;
@@ -237,18 +246,38 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
     return finish(catalog::OperationStatus::kInterrupted, writer.committed(),
                   "interrupted by the user");
   }
-  // The walk was complete: what was not seen is gone.
+  // The walk was complete: what was not seen is gone, unless it moved.
+  catalog::OperationCounts counts;
   {
     PHODEX_METRIC_RECORD("scan.mark_removed");
     Status st = writer.AddRemovals(detector.Unseen());
     if (st) st = writer.Flush();
+    counts = writer.committed();
+    if (st) {
+      auto moves = ResolveMoves(catalog, fs, root.id, gen);
+      if (moves) {
+        counts.moved = moves->moved;
+        counts.added -= moves->added_by_this_scan;
+        counts.removed -= moves->removed_by_this_scan;
+        counts.errors += static_cast<int64_t>(moves->errors.size());
+        for (auto& e : moves->errors) {
+          if (report.first_errors.size() < kMaxReportedErrors) {
+            report.first_errors.push_back(e);
+          }
+        }
+        progress.added.fetch_sub(moves->added_by_this_scan);
+        progress.removed.fetch_sub(moves->removed_by_this_scan);
+      } else {
+        st = std::unexpected(moves.error());
+      }
+    }
     if (st) st = catalog.SetRootScanned(root.id, clock.NowUnixNs());
     if (!st) {
-      return finish(catalog::OperationStatus::kFailed, writer.committed(),
+      return finish(catalog::OperationStatus::kFailed, counts,
                     "writing to the catalog failed: " + st.error().ToString());
     }
   }
-  return finish(catalog::OperationStatus::kCompleted, writer.committed(), "");
+  return finish(catalog::OperationStatus::kCompleted, counts, "");
 }
 
 }  // namespace phodex::scan

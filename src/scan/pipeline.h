@@ -16,6 +16,7 @@
 #include "os/clock.h"
 #include "os/file_system.h"
 #include "scan/batch_writer.h"
+#include "scan/content_stage.h"
 #include "scan/filter.h"
 #include "scan/progress.h"
 #include "scan/stage.h"
@@ -33,9 +34,10 @@ struct ScanOptions {
   int threads = 0;
   BatchWriterOptions batch;
   // Only discover files (stat, no read): the catalog is usable sooner;
-  // the content stages (kind check now, metadata and hashes later) run on
-  // the next full scan.
+  // the content stages (kind check, quick hash; metadata later) run on
+  // the next full scan. Moves are followed once quick hashes are known.
   bool discover_only = false;
+  ContentOptions content;
   // A root whose folder is empty while the catalog holds files there is
   // most likely an unmounted drive: the scan refuses to mark everything
   // removed unless this is set.
@@ -54,8 +56,8 @@ struct ScanReport {
   std::vector<catalog::FileErrorEntry> first_errors;
 };
 
-// Scans `scope` ("" = whole root) of `root`. The caller holds the root's
-// scan lock. Interruption: once `cancel` is set the walk winds down, what
+// Scans `scope` ("" = whole root) of `root`, as the catalog held it when
+// the scan started. The caller holds the root's scan lock. Interruption: once `cancel` is set the walk winds down, what
 // was found is committed and the operation ends "interrupted".
 // Returns an error only when even the failure could not be recorded (the
 // catalog is unwritable); a failed scan is a report with status kFailed.
@@ -63,7 +65,6 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
                             os::Clock& clock, const catalog::Root& root,
                             const std::string& scope,
                             const ScanOptions& options,
-                            std::span<Stage* const> stages,
                             ScanProgress& progress,
                             const std::atomic<bool>* cancel);
 

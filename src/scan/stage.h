@@ -17,7 +17,7 @@ namespace phodex::scan {
 // Version of the set of content stages a full scan runs. Stored per file
 // (files.content_version); bump it when a stage is added or changes what
 // it records, and the next scan hands every file to the stages once more.
-inline constexpr int kContentStagesVersion = 1;
+inline constexpr int kContentStagesVersion = 2;  // 2: quick hash
 
 class Stage {
  public:

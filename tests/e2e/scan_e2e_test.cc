@@ -25,9 +25,12 @@ using ::testing::HasSubstr;
 
 const std::string kJpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "jpeg";
 
-void WriteFile(const std::string& path, const std::string& content = kJpeg) {
+// Writes `content`, by default a JPEG header plus the path: unique per
+// file, since equal content means a move or a duplicate.
+void WriteFile(const std::string& path, const std::string& content = "") {
   fs::create_directories(fs::path(path).parent_path());
-  std::ofstream(path, std::ios::binary) << content;
+  std::ofstream(path, std::ios::binary) << (content.empty() ? kJpeg + path
+                                                             : content);
 }
 
 class ScanE2eTest : public ::testing::Test {
@@ -64,9 +67,8 @@ class ScanE2eTest : public ::testing::Test {
                               "/event-" + std::to_string(d);
       fs::create_directories(dir);
       for (int f = 0; f < files_per_dir; ++f) {
-        std::ofstream(dir + "/IMG_" + std::to_string(f) + ".jpg",
-                      std::ios::binary)
-            << kJpeg;
+        const std::string path = dir + "/IMG_" + std::to_string(f) + ".jpg";
+        std::ofstream(path, std::ios::binary) << kJpeg << path;
       }
     }
   }
@@ -106,7 +108,9 @@ TEST_F(ScanE2eTest, ScanAndListJsonWithUnicodeAndInvalidNames) {
   EXPECT_EQ(tokyo["path"], lib_ + "/2024/Ferien Übersee/東京.jpg");
   EXPECT_EQ(tokyo["root"], "lib");
   EXPECT_EQ(tokyo["kind"], "photo");
-  EXPECT_EQ(tokyo["size"], kJpeg.size());
+  EXPECT_EQ(tokyo["size"], (kJpeg + lib_ + "/2024/Ferien Übersee/東京.jpg").size());
+  EXPECT_EQ(tokyo["quick_hash"].get<std::string>().size(), 32u);
+  EXPECT_TRUE(tokyo["hash"].is_null());
   EXPECT_EQ(tokyo["status"], "present");
   EXPECT_TRUE(tokyo["id"].is_number_integer());
   EXPECT_THAT(tokyo["mtime"].get<std::string>(),
@@ -119,7 +123,7 @@ TEST_F(ScanE2eTest, ScanAndListJsonWithUnicodeAndInvalidNames) {
   // The catalog kept the bytes: a rescan sees the file as unchanged.
   r = Run({"scan"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("added 0, updated 0, removed 0, unchanged 3"));
+  EXPECT_THAT(r.out, HasSubstr("added 0, updated 0, removed 0, moved 0, unchanged 3"));
 }
 
 TEST_F(ScanE2eTest, RemovedAddedAndPartialScans) {
@@ -138,6 +142,57 @@ TEST_F(ScanE2eTest, RemovedAddedAndPartialScans) {
             (std::multiset<std::string>{lib_ + "/a/1.jpg"}));
   ASSERT_EQ(Run({"scan"}).exit_code, 0);
   EXPECT_EQ(ListedPaths(), MediaOnDisk());
+}
+
+// Renames, folder moves and a move to another root keep each file's id.
+TEST_F(ScanE2eTest, MovesKeepTheirIdentity) {
+  const std::string other = dir_ / "other-drive";
+  fs::create_directories(other);
+  WriteFile(lib_ + "/2020/a.jpg");
+  WriteFile(lib_ + "/2020/trip/b.jpg");
+  WriteFile(lib_ + "/2020/trip/c.jpg");
+  WriteFile(lib_ + "/2021/d.jpg");
+  ASSERT_EQ(Run({"scan", lib_}).exit_code, 0);
+  ASSERT_EQ(Run({"scan", other}).exit_code, 0);
+  auto ids = [&] {
+    std::map<std::string, int64_t> out;
+    std::istringstream in(Run({"ls", "--json"}).out);
+    for (std::string line; std::getline(in, line);) {
+      auto j = nlohmann::json::parse(line);
+      out[j["path"]] = j["id"];
+    }
+    return out;
+  };
+  auto before = ids();
+  fs::rename(lib_ + "/2020/a.jpg", lib_ + "/2020/a-renamed.jpg");
+  fs::create_directories(lib_ + "/archive");
+  fs::rename(lib_ + "/2020/trip", lib_ + "/archive/trip");
+  fs::rename(lib_ + "/2021/d.jpg", other + "/d.jpg");
+  RunResult r = Run({"scan"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("moved 3"));  // within lib
+  EXPECT_THAT(r.out, HasSubstr("moved 1"));  // into the other root
+  auto after = ids();
+  EXPECT_EQ(after.size(), 4u);
+  EXPECT_EQ(after[lib_ + "/2020/a-renamed.jpg"], before[lib_ + "/2020/a.jpg"]);
+  EXPECT_EQ(after[lib_ + "/archive/trip/b.jpg"],
+            before[lib_ + "/2020/trip/b.jpg"]);
+  EXPECT_EQ(after[lib_ + "/archive/trip/c.jpg"],
+            before[lib_ + "/2020/trip/c.jpg"]);
+  EXPECT_EQ(after[other + "/d.jpg"], before[lib_ + "/2021/d.jpg"]);
+  EXPECT_TRUE(ListedPaths("--removed").empty());
+
+  // The other way round: the destination is scanned before the source
+  // notices the file is gone ("the next scan").
+  fs::rename(other + "/d.jpg", lib_ + "/d-back.jpg");
+  WriteFile(other + "/keep.jpg");  // so the drive does not look unmounted
+  ASSERT_EQ(Run({"scan", lib_}).exit_code, 0);  // d-back.jpg: new for now
+  r = Run({"scan", other});                     // d.jpg gone: a move
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("removed 0, moved 1"));
+  after = ids();
+  EXPECT_EQ(after[lib_ + "/d-back.jpg"], before[lib_ + "/2021/d.jpg"]);
+  EXPECT_TRUE(ListedPaths("--removed").empty());
 }
 
 TEST_F(ScanE2eTest, SymlinkLoopsAreSafe) {

@@ -1,5 +1,6 @@
 #include "tests/fakes/fake_file_system.h"
 
+#include <algorithm>
 #include <cerrno>
 
 namespace phodex::testing {
@@ -130,14 +131,37 @@ Result<FileStat> FakeFileSystem::Stat(const std::string& path,
   return StatLocked(path, follow, 0);
 }
 
-Result<std::string> FakeFileSystem::ReadHead(const std::string& path,
-                                             size_t max_bytes) {
+namespace {
+
+// A snapshot of the content at open time.
+class FakeFile final : public os::RandomAccessFile {
+ public:
+  explicit FakeFile(std::string content) : content_(std::move(content)) {}
+  Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
+    if (offset >= content_.size()) return size_t{0};
+    const size_t len = std::min(n, content_.size() - offset);
+    std::copy_n(content_.data() + offset, len, buf);
+    return len;
+  }
+  int64_t size() const override {
+    return static_cast<int64_t>(content_.size());
+  }
+
+ private:
+  std::string content_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<os::RandomAccessFile>> FakeFileSystem::OpenForRead(
+    const std::string& path, os::AccessPattern) {
   std::lock_guard lock(mu_);
   ++read_calls_;
   if (vanish_.count(path)) return ErrnoError(ENOENT, "open", path);
   auto it = nodes_.find(path);
   if (it == nodes_.end()) return ErrnoError(ENOENT, "open", path);
-  return it->second.content.substr(0, max_bytes);
+  return std::unique_ptr<os::RandomAccessFile>(
+      new FakeFile(it->second.content));
 }
 
 Result<std::string> FakeFileSystem::RealPath(const std::string& path) {

@@ -23,7 +23,7 @@ class FakeFileSystem final : public os::FileSystem {
   void Remove(const std::string& path);
   // Listing `dir` fails with EACCES.
   void DenyList(const std::string& dir) { deny_list_.insert(dir); }
-  // Reading `path` fails with ENOENT (vanished after it was listed).
+  // Opening `path` fails with ENOENT (vanished after it was listed).
   void VanishOnRead(const std::string& path) { vanish_.insert(path); }
   // `dir` and everything below report device `dev` (a mount point).
   void SetDevice(const std::string& dir, uint64_t dev) { devices_[dir] = dev; }
@@ -32,13 +32,14 @@ class FakeFileSystem final : public os::FileSystem {
   Result<std::vector<os::DirEntry>> ListDir(const std::string& dir,
                                             os::Follow follow) override;
   Result<FileStat> Stat(const std::string& path, os::Follow follow) override;
-  Result<std::string> ReadHead(const std::string& path,
-                               size_t max_bytes) override;
+  Result<std::unique_ptr<os::RandomAccessFile>> OpenForRead(
+      const std::string& path, os::AccessPattern pattern) override;
   Result<std::string> RealPath(const std::string& path) override;
   Status MakeDirs(const std::string& path) override;
   Status AtomicWrite(const std::string& path, std::string_view data) override;
 
   int list_calls() const { return list_calls_; }
+  // Files opened for reading so far.
   int read_calls() const { return read_calls_; }
 
  private:

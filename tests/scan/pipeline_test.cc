@@ -6,8 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "catalog/sqlite/sqlite_catalog.h"
-#include "scan/kind_sniff_stage.h"
 #include "tests/fakes/fake_file_system.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -33,12 +34,14 @@ class PipelineTest : public ::testing::Test {
 
   ScanReport Scan(const std::string& scope = "", ScanOptions opts = {},
                   const std::atomic<bool>* cancel = nullptr) {
-    KindSniffStage sniff(fs_);
-    std::vector<Stage*> stages = {&sniff};
     progress_ = std::make_unique<ScanProgress>();
     opts.threads = 3;
+    auto roots = cat_->ListRoots();  // the root as the catalog holds it now
+    for (const catalog::Root& r : *roots) {
+      if (r.id == root_.id) root_ = r;
+    }
     auto r = ScanRoot(*cat_, fs_, os::SystemClock(), root_, scope, opts,
-                      stages, *progress_, cancel);
+                      *progress_, cancel);
     EXPECT_TRUE(r) << r.error().ToString();
     return *r;
   }
@@ -54,6 +57,10 @@ class PipelineTest : public ::testing::Test {
     }));
     return out;
   }
+
+  // A JPEG whose content is unique to its path (files with equal content
+  // are moves or duplicates, which other tests plant on purpose).
+  void AddJpeg(const std::string& path) { fs_.AddFile(path, kJpeg + path); }
 
   catalog::FileRow Row(const std::string& rel) {
     catalog::FileRow out;
@@ -73,9 +80,9 @@ class PipelineTest : public ::testing::Test {
 };
 
 TEST_F(PipelineTest, FirstScanAddsRescanChangesNothing) {
-  fs_.AddFile("/lib/a/1.jpg", kJpeg);
-  fs_.AddFile("/lib/a/2.jpg", kJpeg);
-  fs_.AddFile("/lib/b/3.jpg", kJpeg);
+  AddJpeg("/lib/a/1.jpg");
+  AddJpeg("/lib/a/2.jpg");
+  AddJpeg("/lib/b/3.jpg");
   ScanReport r = Scan();
   EXPECT_EQ(r.status, catalog::OperationStatus::kCompleted);
   EXPECT_EQ(r.counts.added, 3);
@@ -91,14 +98,14 @@ TEST_F(PipelineTest, FirstScanAddsRescanChangesNothing) {
 }
 
 TEST_F(PipelineTest, ChangedAddedAndRemovedFiles) {
-  fs_.AddFile("/lib/keep.jpg", kJpeg);
-  fs_.AddFile("/lib/change.jpg", kJpeg);
-  fs_.AddFile("/lib/old/gone.jpg", kJpeg);
+  AddJpeg("/lib/keep.jpg");
+  AddJpeg("/lib/change.jpg");
+  AddJpeg("/lib/old/gone.jpg");
   Scan();
   const FileId change_id = Row("change.jpg").id;
   fs_.Touch("/lib/change.jpg", 2'000'000'000);
   fs_.Remove("/lib/old");
-  fs_.AddFile("/lib/new.jpg", kJpeg);
+  AddJpeg("/lib/new.jpg");
   ScanReport r = Scan();
   EXPECT_EQ(r.counts.added, 1);
   EXPECT_EQ(r.counts.updated, 1);
@@ -111,21 +118,21 @@ TEST_F(PipelineTest, ChangedAddedAndRemovedFiles) {
 }
 
 TEST_F(PipelineTest, PartialScanLeavesTheRestAlone) {
-  fs_.AddFile("/lib/2020/a.jpg", kJpeg);
-  fs_.AddFile("/lib/2021/b.jpg", kJpeg);
+  AddJpeg("/lib/2020/a.jpg");
+  AddJpeg("/lib/2021/b.jpg");
   Scan();
   fs_.Remove("/lib/2021/b.jpg");     // outside the partial scan
   fs_.Remove("/lib/2020/a.jpg");     // inside it
-  fs_.AddFile("/lib/2020/c.jpg", kJpeg);
+  AddJpeg("/lib/2020/c.jpg");
   ScanReport r = Scan("2020");
   EXPECT_EQ(r.counts.removed, 1);
   EXPECT_THAT(Rels(), ElementsAre("2020/c.jpg", "2021/b.jpg"));
 }
 
 TEST_F(PipelineTest, UnreadableFolderKeepsItsRecordsAndIsRecorded) {
-  fs_.AddFile("/lib/open/a.jpg", kJpeg);
-  fs_.AddFile("/lib/nas/b.jpg", kJpeg);
-  fs_.AddFile("/lib/nas/deep/c.jpg", kJpeg);
+  AddJpeg("/lib/open/a.jpg");
+  AddJpeg("/lib/nas/b.jpg");
+  AddJpeg("/lib/nas/deep/c.jpg");
   Scan();
   fs_.DenyList("/lib/nas");
   ScanReport r = Scan();
@@ -140,8 +147,8 @@ TEST_F(PipelineTest, UnreadableFolderKeepsItsRecordsAndIsRecorded) {
 }
 
 TEST_F(PipelineTest, FileVanishingDuringTheScanIsNotAdded) {
-  fs_.AddFile("/lib/a.jpg", kJpeg);
-  fs_.AddFile("/lib/b.jpg", kJpeg);
+  AddJpeg("/lib/a.jpg");
+  AddJpeg("/lib/b.jpg");
   fs_.VanishOnRead("/lib/b.jpg");
   ScanReport r = Scan();
   EXPECT_EQ(r.status, catalog::OperationStatus::kCompleted);
@@ -151,9 +158,9 @@ TEST_F(PipelineTest, FileVanishingDuringTheScanIsNotAdded) {
 }
 
 TEST_F(PipelineTest, KindIsConfirmedByContent) {
-  fs_.AddFile("/lib/real.jpg", kJpeg);
+  AddJpeg("/lib/real.jpg");
   fs_.AddFile("/lib/fake.jpg", "just text");
-  fs_.AddFile("/lib/jpeg.png", kJpeg);
+  AddJpeg("/lib/jpeg.png");
   Scan();
   EXPECT_TRUE(Row("real.jpg").last_error.empty());
   EXPECT_THAT(Row("fake.jpg").last_error, HasSubstr("not what the extension"));
@@ -162,7 +169,7 @@ TEST_F(PipelineTest, KindIsConfirmedByContent) {
 }
 
 TEST_F(PipelineTest, DiscoverOnlyReadsNothingAndTheNextScanChecksOnce) {
-  fs_.AddFile("/lib/a.jpg", kJpeg);
+  AddJpeg("/lib/a.jpg");
   fs_.AddFile("/lib/fake.jpg", "text");
   ScanOptions discover;
   discover.discover_only = true;
@@ -187,7 +194,7 @@ TEST_F(PipelineTest, DiscoverOnlyReadsNothingAndTheNextScanChecksOnce) {
 TEST_F(PipelineTest, SidecarsAreLinkedToTheirMedia) {
   fs_.AddFile("/lib/d/IMG_1.CR2", "II*\0raw");
   fs_.AddFile("/lib/d/IMG_1.xmp", "<x:xmpmeta/>");
-  fs_.AddFile("/lib/d/IMG_2.JPG", kJpeg);
+  AddJpeg("/lib/d/IMG_2.JPG");
   fs_.AddFile("/lib/d/IMG_2.JPG.xmp", "<x:xmpmeta/>");
   Scan();
   EXPECT_EQ(Row("d/IMG_1.xmp").sidecar_of, Row("d/IMG_1.CR2").id);
@@ -198,7 +205,7 @@ TEST_F(PipelineTest, SidecarsAreLinkedToTheirMedia) {
 }
 
 TEST_F(PipelineTest, EmptyRootWithKnownFilesIsRefused) {
-  fs_.AddFile("/lib/a.jpg", kJpeg);
+  AddJpeg("/lib/a.jpg");
   Scan();
   fs_.Remove("/lib/a.jpg");  // the drive was unmounted, say
   ScanReport r = Scan();
@@ -213,7 +220,7 @@ TEST_F(PipelineTest, EmptyRootWithKnownFilesIsRefused) {
 }
 
 TEST_F(PipelineTest, MissingRootFailsTheScanAndKeepsRecords) {
-  fs_.AddFile("/lib/a.jpg", kJpeg);
+  AddJpeg("/lib/a.jpg");
   Scan();
   fs_.Remove("/lib");
   ScanReport r = Scan();
@@ -225,10 +232,10 @@ TEST_F(PipelineTest, MissingRootFailsTheScanAndKeepsRecords) {
 }
 
 TEST_F(PipelineTest, InterruptedScanCommitsWhatItHasAndMarksNothingRemoved) {
-  fs_.AddFile("/lib/a.jpg", kJpeg);
+  AddJpeg("/lib/a.jpg");
   Scan();
   fs_.Remove("/lib/a.jpg");
-  fs_.AddFile("/lib/b.jpg", kJpeg);
+  AddJpeg("/lib/b.jpg");
   std::atomic<bool> cancel{true};
   ScanReport r = Scan("", {}, &cancel);
   EXPECT_EQ(r.status, catalog::OperationStatus::kInterrupted);
@@ -238,12 +245,142 @@ TEST_F(PipelineTest, InterruptedScanCommitsWhatItHasAndMarksNothingRemoved) {
   EXPECT_THAT(Rels(), ElementsAre("b.jpg"));
 }
 
+TEST_F(PipelineTest, RenameKeepsTheFileId) {
+  AddJpeg("/lib/a.jpg");
+  Scan();
+  const catalog::FileRow before = Row("a.jpg");
+  fs_.AddFile("/lib/renamed.jpg", kJpeg + "/lib/a.jpg");
+  fs_.Remove("/lib/a.jpg");
+  ScanReport r = Scan();
+  EXPECT_EQ(r.counts.moved, 1);
+  EXPECT_EQ(r.counts.added, 0);
+  EXPECT_EQ(r.counts.removed, 0);
+  EXPECT_THAT(Rels(), ElementsAre("renamed.jpg"));
+  EXPECT_THAT(Rels(catalog::FileQuery::Presence::kRemoved), IsEmpty());
+  EXPECT_EQ(Row("renamed.jpg").id, before.id);
+  EXPECT_EQ(Row("renamed.jpg").first_seen_ns, before.first_seen_ns);
+}
+
+TEST_F(PipelineTest, FolderMoveKeepsIdsAndSidecarLinks) {
+  for (const char* f : {"IMG_1.CR2", "IMG_2.jpg", "IMG_3.jpg"}) {
+    fs_.AddFile(std::string("/lib/2020/trip/") + f, kJpeg + f);
+  }
+  fs_.AddFile("/lib/2020/trip/IMG_1.xmp", "<x:xmpmeta rating=1/>");
+  Scan();
+  std::map<std::string, FileId> ids;
+  for (const char* f : {"IMG_1.CR2", "IMG_2.jpg", "IMG_3.jpg", "IMG_1.xmp"}) {
+    ids[f] = Row(std::string("2020/trip/") + f).id;
+  }
+  fs_.Remove("/lib/2020/trip");
+  for (const char* f : {"IMG_1.CR2", "IMG_2.jpg", "IMG_3.jpg"}) {
+    fs_.AddFile(std::string("/lib/archive/2020-trip/") + f, kJpeg + f);
+  }
+  fs_.AddFile("/lib/archive/2020-trip/IMG_1.xmp", "<x:xmpmeta rating=1/>");
+  ScanReport r = Scan();
+  EXPECT_EQ(r.counts.moved, 4);
+  EXPECT_EQ(r.counts.added, 0);
+  EXPECT_EQ(r.counts.removed, 0);
+  for (const auto& [f, id] : ids) {
+    EXPECT_EQ(Row("archive/2020-trip/" + f).id, id) << f;
+  }
+  EXPECT_EQ(Row("archive/2020-trip/IMG_1.xmp").sidecar_of, ids["IMG_1.CR2"]);
+}
+
+TEST_F(PipelineTest, CopiesAndEditedFilesAreNotMoves) {
+  AddJpeg("/lib/a.jpg");
+  AddJpeg("/lib/b.jpg");
+  Scan();
+  const FileId a = Row("a.jpg").id;
+  fs_.AddFile("/lib/copy-of-a.jpg", kJpeg + "/lib/a.jpg");  // a stays
+  fs_.Remove("/lib/b.jpg");
+  fs_.AddFile("/lib/b-edited.jpg", kJpeg + "/lib/b.jpg, edited");
+  ScanReport r = Scan();
+  EXPECT_EQ(r.counts.moved, 0);
+  EXPECT_EQ(r.counts.added, 2);
+  EXPECT_EQ(r.counts.removed, 1);
+  EXPECT_EQ(Row("a.jpg").id, a);
+  EXPECT_NE(Row("copy-of-a.jpg").id, a);
+}
+
+TEST_F(PipelineTest, FullHashConfirmsMovesWhereItIsKnown) {
+  // Same size, same first and last 64 KiB, different middle: the quick
+  // hashes agree, the full hashes do not.
+  const std::string head = kJpeg + std::string(70 * 1024, 'h');
+  const std::string tail(70 * 1024, 't');
+  fs_.AddFile("/lib/a.jpg", head + std::string(10, 'A') + tail);
+  ScanOptions full;
+  full.content.full_hash = true;
+  Scan("", full);
+  ASSERT_TRUE(Row("a.jpg").hash.has_value());
+  fs_.Remove("/lib/a.jpg");
+  fs_.AddFile("/lib/b.jpg", head + std::string(10, 'B') + tail);
+  ScanReport r = Scan();
+  EXPECT_EQ(r.counts.moved, 0);
+  EXPECT_EQ(r.counts.added, 1);
+  // The same bytes again are a move, confirmed by the full hash.
+  fs_.Remove("/lib/b.jpg");
+  fs_.AddFile("/lib/c.jpg", head + std::string(10, 'A') + tail);
+  const FileId a = Row("a.jpg").id;
+  r = Scan();
+  EXPECT_EQ(r.counts.moved, 1);
+  EXPECT_EQ(Row("c.jpg").id, a);
+  EXPECT_TRUE(Row("c.jpg").hash.has_value());
+}
+
+TEST_F(PipelineTest, MoveBetweenRootsInTheNextScan) {
+  fs_.AddDir("/other");
+  catalog::Root other = *cat_->AddRoot("/other", "other", 1);
+  AddJpeg("/lib/a.jpg");
+  Scan();
+  const FileId a = Row("a.jpg").id;
+  fs_.AddFile("/other/moved.jpg", kJpeg + "/lib/a.jpg");
+  fs_.Remove("/lib/a.jpg");
+  AddJpeg("/lib/keep.jpg");  // the root must not look unmounted
+  ScanReport r = Scan();     // lib: a.jpg is gone
+  EXPECT_EQ(r.counts.removed, 1);
+  catalog::Root lib = root_;
+  root_ = other;
+  r = Scan();                // other: it turns up here
+  root_ = lib;
+  EXPECT_EQ(r.counts.moved, 1);
+  EXPECT_EQ(r.counts.added, 0);
+  catalog::FileRow moved = Row("moved.jpg");
+  EXPECT_EQ(moved.id, a);
+  EXPECT_EQ(moved.root, other.id);
+  EXPECT_TRUE(moved.present);
+}
+
+TEST_F(PipelineTest, FullHashAndSha256OnRequestAndKeptWhileUnchanged) {
+  AddJpeg("/lib/a.jpg");
+  Scan();
+  EXPECT_TRUE(Row("a.jpg").quick_hash.has_value());
+  EXPECT_FALSE(Row("a.jpg").hash.has_value());
+  ScanOptions full;
+  full.content.full_hash = true;
+  full.content.sha256 = true;
+  ScanReport r = Scan("", full);  // unchanged files get their full hash
+  EXPECT_EQ(r.counts.updated, 1);
+  const catalog::FileRow hashed = Row("a.jpg");
+  ASSERT_TRUE(hashed.hash.has_value());
+  ASSERT_TRUE(hashed.sha256.has_value());
+  EXPECT_EQ(hashed.sha256->size(), 32u);
+  const int reads = fs_.read_calls();
+  Scan("", full);  // the hash cache: nothing is read again
+  EXPECT_EQ(fs_.read_calls(), reads);
+  Scan();  // a quick scan keeps the full hash of an unchanged file
+  EXPECT_EQ(Row("a.jpg").hash, hashed.hash);
+  fs_.AddFile("/lib/a.jpg", kJpeg + "changed content");
+  fs_.Touch("/lib/a.jpg", 5'000'000'000);
+  Scan();  // changed: the old full hash is dropped, not kept stale
+  EXPECT_FALSE(Row("a.jpg").hash.has_value());
+  EXPECT_NE(Row("a.jpg").quick_hash, hashed.quick_hash);
+}
+
 TEST_F(PipelineTest, SmallBatchesGiveTheSameResult) {
   for (int d = 0; d < 10; ++d) {
     for (int f = 0; f < 25; ++f) {
-      fs_.AddFile("/lib/d" + std::to_string(d) + "/f" + std::to_string(f) +
-                      ".jpg",
-                  kJpeg);
+      AddJpeg("/lib/d" + std::to_string(d) + "/f" + std::to_string(f) +
+              ".jpg");
     }
   }
   ScanOptions opts;

@@ -76,6 +76,16 @@ ALTER TABLE files ADD COLUMN content_version INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX files_sidecar_of ON files(sidecar_of)
   WHERE sidecar_of IS NOT NULL;
 )sql"},
+    Migration{3, "content hashes, moves", R"sql(
+ALTER TABLE files ADD COLUMN quick_hash BLOB;
+ALTER TABLE files ADD COLUMN hash BLOB;
+ALTER TABLE files ADD COLUMN sha256 BLOB;
+CREATE INDEX files_quick_hash ON files(quick_hash, size)
+  WHERE quick_hash IS NOT NULL;
+CREATE INDEX files_removed_quick_hash ON files(quick_hash)
+  WHERE present = 0 AND quick_hash IS NOT NULL;
+ALTER TABLE operations ADD COLUMN moved INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 }  // namespace

@@ -25,6 +25,19 @@ void BindPrefix(Stmt& s, std::string_view prefix) {
 constexpr char kPrefixClause[] =
     "(length(?2) = 0 OR f.rel = ?2 OR (f.rel >= ?3 AND f.rel < ?4))";
 
+std::optional<ContentHash> HashColumn(const Stmt& s, int col) {
+  if (s.IsNull(col)) return std::nullopt;
+  return ContentHash::FromBytes(s.Blob(col));
+}
+
+void BindHash(Stmt& s, int i, const std::optional<ContentHash>& h) {
+  if (h) {
+    s.BindBlob(i, h->ToBytes());
+  } else {
+    s.BindNull(i);
+  }
+}
+
 OperationStatus ParseStatus(std::string_view s) {
   if (s == "completed") return OperationStatus::kCompleted;
   if (s == "failed") return OperationStatus::kFailed;
@@ -165,7 +178,8 @@ class SqliteCatalog final : public Catalog {
   Result<std::vector<Root>> ListRoots() override {
     PHODEX_ASSIGN_OR_RETURN(
         Stmt* s, Cached("SELECT id, path, name, added_at, last_scanned_at, "
-                        "scan_gen FROM roots WHERE removed_at IS NULL "
+                        "scan_gen FROM roots "
+                        "WHERE removed_at IS NULL "
                         "ORDER BY id"));
     std::vector<Root> out;
     for (;;) {
@@ -229,7 +243,8 @@ class SqliteCatalog final : public Catalog {
         Stmt s,
         Stmt::Prepare(db_,
                       std::string("SELECT f.id, f.rel, f.size, f.mtime_ns, "
-                                  "f.ino, f.kind, t.rel, f.content_version "
+                                  "f.ino, f.kind, t.rel, f.content_version, "
+                                  "f.hash IS NOT NULL, f.sha256 IS NOT NULL "
                                   "FROM files f "
                                   "LEFT JOIN files t ON t.id = f.sidecar_of "
                                   "WHERE f.root_id=?1 AND f.present=1 AND ") +
@@ -248,6 +263,8 @@ class SqliteCatalog final : public Catalog {
       k.kind = ParseMediaKind(s.Blob(5)).value_or(MediaKind::kOther);
       if (!s.IsNull(6)) k.sidecar_target = s.Blob(6);
       k.content_version = static_cast<int>(s.Int(7));
+      k.has_hash = s.Int(8) != 0;
+      k.has_sha256 = s.Int(9) != 0;
       fn(std::move(k));
     }
     return {};
@@ -260,14 +277,28 @@ class SqliteCatalog final : public Catalog {
           Stmt* s,
           Cached("INSERT INTO files(root_id, rel, size, mtime_ns, dev, ino, "
                  "kind, scan_gen, first_seen, last_seen, present, last_error, "
-                 "content_version) "
-                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1, ?10, ?11) "
+                 "content_version, quick_hash, hash, sha256) "
+                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1, ?10, ?11, "
+                 "?12, ?13, ?14) "
                  "ON CONFLICT(root_id, rel) DO UPDATE SET "
                  "size=excluded.size, mtime_ns=excluded.mtime_ns, "
                  "dev=excluded.dev, ino=excluded.ino, kind=excluded.kind, "
                  "scan_gen=excluded.scan_gen, last_seen=excluded.last_seen, "
                  "present=1, removed_at=NULL, last_error=excluded.last_error, "
-                 "content_version=excluded.content_version"));
+                 "content_version=excluded.content_version, "
+                 // A hash not recomputed survives only an unchanged stat.
+                 "quick_hash=coalesce(excluded.quick_hash, CASE WHEN "
+                 "  files.size=excluded.size AND files.mtime_ns="
+                 "  excluded.mtime_ns AND files.ino=excluded.ino "
+                 "  THEN files.quick_hash END), "
+                 "hash=coalesce(excluded.hash, CASE WHEN "
+                 "  files.size=excluded.size AND files.mtime_ns="
+                 "  excluded.mtime_ns AND files.ino=excluded.ino "
+                 "  THEN files.hash END), "
+                 "sha256=coalesce(excluded.sha256, CASE WHEN "
+                 "  files.size=excluded.size AND files.mtime_ns="
+                 "  excluded.mtime_ns AND files.ino=excluded.ino "
+                 "  THEN files.sha256 END)"));
       for (const FileUpsert& u : b.upserts) {
         s->Bind(1, b.root.value)
             .BindBlob(2, u.rel)
@@ -280,6 +311,13 @@ class SqliteCatalog final : public Catalog {
             .Bind(9, b.now_ns)
             .BindOptText(10, u.error)
             .Bind(11, u.content_version);
+        BindHash(*s, 12, u.quick_hash);
+        BindHash(*s, 13, u.hash);
+        if (u.sha256) {
+          s->BindBlob(14, *u.sha256);
+        } else {
+          s->BindNull(14);
+        }
         PHODEX_TRY(s->Run());
       }
     }
@@ -301,9 +339,13 @@ class SqliteCatalog final : public Catalog {
     if (!b.removals.empty()) {
       PHODEX_ASSIGN_OR_RETURN(
           Stmt* s, Cached("UPDATE files SET present=0, removed_at=?2, "
-                          "scan_gen=?3 WHERE id=?1"));
+                          "scan_gen=?3, last_seen=max(last_seen, ?4) "
+                          "WHERE id=?1"));
       for (FileId id : b.removals) {
-        PHODEX_TRY(s->Bind(1, id.value).Bind(2, b.now_ns).Bind(3, b.scan_gen)
+        PHODEX_TRY(s->Bind(1, id.value)
+                       .Bind(2, b.now_ns)
+                       .Bind(3, b.scan_gen)
+                       .Bind(4, b.removals_last_seen_ns)
                        .Run());
       }
     }
@@ -325,8 +367,8 @@ class SqliteCatalog final : public Catalog {
     if (b.op.value != 0) {
       PHODEX_ASSIGN_OR_RETURN(
           Stmt* s, Cached("UPDATE operations SET scanned=?2, added=?3, "
-                          "updated=?4, removed=?5, errors=?6, checkpoint=?7 "
-                          "WHERE id=?1"));
+                          "updated=?4, removed=?5, errors=?6, checkpoint=?7, "
+                          "moved=?8 WHERE id=?1"));
       PHODEX_TRY(s->Bind(1, b.op.value)
                      .Bind(2, b.counts.scanned)
                      .Bind(3, b.counts.added)
@@ -334,6 +376,7 @@ class SqliteCatalog final : public Catalog {
                      .Bind(5, b.counts.removed)
                      .Bind(6, b.counts.errors)
                      .BindText(7, b.checkpoint)
+                     .Bind(8, b.counts.moved)
                      .Run());
     }
     return txn.Commit();
@@ -343,6 +386,92 @@ class SqliteCatalog final : public Catalog {
     PHODEX_ASSIGN_OR_RETURN(
         Stmt* s, Cached("UPDATE roots SET last_scanned_at=?2 WHERE id=?1"));
     return s->Bind(1, root.value).Bind(2, now_ns).Run();
+  }
+
+  Result<std::vector<MoveCandidate>> FindMoveCandidates(
+      RootId root, int64_t gen) override {
+    // Driven by the removed files with a quick hash (a partial index).
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s,
+        Stmt::Prepare(
+            db_,
+            "SELECT o.id, o.rel, o.hash, "
+            "       (o.root_id = ?1 AND o.scan_gen = ?2), "
+            "       n.id, r.path, n.rel, "
+            "       (n.root_id = ?1 AND n.scan_gen = ?2 "
+            "        AND n.first_seen = n.last_seen) "
+            "FROM files o "
+            "JOIN files n ON n.quick_hash = o.quick_hash AND n.size = o.size "
+            "JOIN roots r ON r.id = n.root_id "
+            "WHERE o.present = 0 AND o.quick_hash IS NOT NULL "
+            "  AND n.present = 1 AND n.first_seen > o.last_seen "
+            "ORDER BY n.id, o.removed_at DESC"));
+    s.Bind(1, root.value).Bind(2, gen);
+    std::vector<MoveCandidate> out;
+    for (;;) {
+      PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      MoveCandidate c;
+      c.removed_id = FileId{s.Int(0)};
+      c.removed_rel = s.Blob(1);
+      c.removed_hash = HashColumn(s, 2);
+      c.removed_by_scan = s.Int(3) != 0;
+      c.new_id = FileId{s.Int(4)};
+      c.new_root_path = s.Blob(5);
+      c.new_rel = s.Blob(6);
+      c.added_by_scan = s.Int(7) != 0;
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  Status ApplyMove(FileId removed_id, FileId new_id,
+                   std::optional<ContentHash> confirmed_hash) override {
+    PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
+    // Copy the new row's place onto the old row through a temporary
+    // table: the (root_id, rel) slot must be free before the old row
+    // takes it.
+    PHODEX_TRY(Exec(db_, "CREATE TEMP TABLE IF NOT EXISTS move_row AS "
+                         "SELECT * FROM files WHERE 0"));
+    PHODEX_TRY(Exec(db_, "DELETE FROM temp.move_row"));
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt copy, Stmt::Prepare(db_, "INSERT INTO temp.move_row "
+                                      "SELECT * FROM files WHERE id=?1 "
+                                      "AND present=1"));
+    PHODEX_TRY(copy.Bind(1, new_id.value).Run());
+    if (sqlite3_changes(db_) != 1) {
+      return MakeError(ErrorCode::kNotFound, "new file record is gone",
+                       "catalog: move");
+    }
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt relink, Stmt::Prepare(db_, "UPDATE files SET sidecar_of=?1 "
+                                        "WHERE sidecar_of=?2"));
+    PHODEX_TRY(relink.Bind(1, removed_id.value).Bind(2, new_id.value).Run());
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt del, Stmt::Prepare(db_, "DELETE FROM files WHERE id=?1"));
+    PHODEX_TRY(del.Bind(1, new_id.value).Run());
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt take,
+        Stmt::Prepare(
+            db_,
+            "UPDATE files SET (root_id, rel, size, mtime_ns, dev, ino, kind, "
+            "  scan_gen, last_seen, last_error, content_version, quick_hash, "
+            "  hash, sha256) = "
+            "  (SELECT m.root_id, m.rel, m.size, m.mtime_ns, m.dev, m.ino, "
+            "     m.kind, m.scan_gen, m.last_seen, m.last_error, "
+            "     m.content_version, m.quick_hash, "
+            "     coalesce(?2, m.hash, files.hash), "
+            "     coalesce(m.sha256, files.sha256) FROM temp.move_row m), "
+            "  present=1, removed_at=NULL "
+            "WHERE id=?1 AND present=0"));
+    take.Bind(1, removed_id.value);
+    BindHash(take, 2, confirmed_hash);
+    PHODEX_TRY(take.Run());
+    if (sqlite3_changes(db_) != 1) {
+      return MakeError(ErrorCode::kNotFound, "removed file record is gone",
+                       "catalog: move");
+    }
+    return txn.Commit();
   }
 
   // --- Operations --------------------------------------------------------
@@ -374,8 +503,8 @@ class SqliteCatalog final : public Catalog {
         Stmt* s,
         Cached("UPDATE operations SET status=?2, scanned=?3, added=?4, "
                "updated=?5, removed=?6, errors=?7, error=NULLIF(?8, ''), "
-               "ended_at=?9, duration_ms=(?9 - started_at) / 1000000 "
-               "WHERE id=?1"));
+               "ended_at=?9, duration_ms=(?9 - started_at) / 1000000, "
+               "moved=?10 WHERE id=?1"));
     return s->Bind(1, id.value)
         .BindText(2, OperationStatusName(status))
         .Bind(3, c.scanned)
@@ -385,6 +514,7 @@ class SqliteCatalog final : public Catalog {
         .Bind(7, c.errors)
         .BindText(8, error)
         .Bind(9, now_ns)
+        .Bind(10, c.moved)
         .Run();
   }
 
@@ -419,7 +549,8 @@ class SqliteCatalog final : public Catalog {
     std::string sql =
         "SELECT f.id, f.root_id, r.path, r.name, f.rel, f.size, f.mtime_ns, "
         "f.dev, f.ino, f.kind, f.present, f.first_seen, f.last_seen, "
-        "f.removed_at, f.last_error, f.sidecar_of "
+        "f.removed_at, f.last_error, f.sidecar_of, f.quick_hash, f.hash, "
+        "f.sha256 "
         "FROM files f JOIN roots r ON r.id = f.root_id WHERE ";
     sql += kPrefixClause;
     sql += " AND (?1 IS NULL OR f.root_id = ?1) AND (?5 IS NULL OR f.kind = ?5)";
@@ -464,6 +595,10 @@ class SqliteCatalog final : public Catalog {
       r.last_error = s.Blob(14);
       r.sidecar_of = s.IsNull(15) ? std::nullopt
                                   : std::optional<FileId>(FileId{s.Int(15)});
+      r.quick_hash = HashColumn(s, 16);
+      r.hash = HashColumn(s, 17);
+      r.sha256 = s.IsNull(18) ? std::nullopt
+                              : std::optional<std::string>(s.Blob(18));
       fn(r);
     }
     return {};
@@ -602,7 +737,7 @@ class SqliteCatalog final : public Catalog {
                       "o.scope, o.started_at, o.ended_at, o.status, "
                       "o.scanned, o.added, o.updated, o.removed, o.errors, "
                       "coalesce(o.error, ''), coalesce(o.checkpoint, ''), "
-                      "coalesce(o.pid, 0), coalesce(o.host, '') "
+                      "coalesce(o.pid, 0), coalesce(o.host, ''), o.moved "
                       "FROM operations o LEFT JOIN roots r ON r.id = o.root_id " +
                           where + " ORDER BY o.id DESC LIMIT ?2"));
     if (where.find("?1") != std::string::npos) s.Bind(1, root);
@@ -620,7 +755,8 @@ class SqliteCatalog final : public Catalog {
       o.started_ns = s.Int(5);
       if (!s.IsNull(6)) o.ended_ns = s.Int(6);
       o.status = ParseStatus(s.Blob(7));
-      o.counts = {s.Int(8), s.Int(9), s.Int(10), s.Int(11), s.Int(12)};
+      o.counts = {s.Int(8),  s.Int(9),  s.Int(10),
+                  s.Int(11), s.Int(12), s.Int(17)};
       o.error = s.Blob(13);
       o.checkpoint = s.Blob(14);
       o.pid = static_cast<int>(s.Int(15));

@@ -1,0 +1,28 @@
+#pragma once
+// A 128-bit content hash (XXH3-128). Stored as 16 bytes in canonical
+// (big-endian) order, shown as 32 lowercase hex digits, as `xxhsum -H2`
+// prints it. Value type; thread-compatible.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace phodex {
+
+struct ContentHash {
+  uint64_t high = 0;
+  uint64_t low = 0;
+  friend bool operator==(const ContentHash&, const ContentHash&) = default;
+
+  // 16 bytes, big-endian high then low.
+  std::string ToBytes() const;
+  static std::optional<ContentHash> FromBytes(std::string_view bytes);
+  std::string ToHex() const;
+};
+
+// Lowercase hex of arbitrary bytes (SHA-256 digests).
+std::string HexOf(std::string_view bytes);
+
+}  // namespace phodex
