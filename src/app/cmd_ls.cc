@@ -4,8 +4,7 @@
 
 #include "app/commands.h"
 #include "app/file_output.h"
-#include "app/roots.h"
-#include "os/file_system.h"
+#include "app/path_query.h"
 
 namespace phodex::app {
 namespace {
@@ -37,23 +36,10 @@ int RunLs(Context& ctx, const LsArgs& a) {
     }
   }
   if (!a.prefix.empty()) {
-    auto roots = (*cat)->ListRoots();
-    if (!roots) return PrintError(roots.error().ToString()), kExitError;
-    // The prefix may name a removed folder or file: resolve what exists,
-    // and take the rest literally.
-    std::string abs = a.prefix;
-    if (auto real = ctx.fs().RealPath(a.prefix)) abs = *real;
-    if (!abs.empty() && abs.front() != '/') {
-      if (auto cwd = ctx.fs().RealPath(".")) abs = os::JoinPath(*cwd, abs);
-    }
-    while (abs.size() > 1 && abs.back() == '/') abs.pop_back();
-    auto rs = FindRootFor(*roots, abs);
-    if (!rs) {
-      PrintError("'" + a.prefix + "' is not inside any root (phodex root list)");
-      return kExitError;
-    }
-    q.root = rs->root.id;
-    q.rel_prefix = rs->scope;
+    auto pq = QueryForPath(ctx, **cat, a.prefix);
+    if (!pq) return PrintError(pq.error().ToString()), kExitError;
+    q.root = pq->root;
+    q.rel_prefix = pq->rel_prefix;
   }
   if (a.csv) std::printf("%s\n", CsvHeader().c_str());
   auto st = (*cat)->ForEachFile(q, [&](const catalog::FileRow& row) {

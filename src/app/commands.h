@@ -26,5 +26,6 @@ RunFn SetupStatus(CLI::App& sub);   // cmd_status.cc
 RunFn SetupLs(CLI::App& sub);       // cmd_ls.cc
 RunFn SetupOps(CLI::App& sub);      // cmd_ops.cc
 RunFn SetupMigrate(CLI::App& sub);  // cmd_migrate.cc
+RunFn SetupVerify(CLI::App& sub);   // cmd_verify.cc
 
 }  // namespace phodex::app

@@ -19,6 +19,7 @@ enum ExitCode : int {
   kExitError = 1,     // the command could not do its job
   kExitUsage = 2,     // bad arguments
   kExitBusy = 3,      // another phodex process holds what we need
+  kExitDamaged = 4,   // verify found files whose content changed silently
   kExitInterrupted = 130,
 };
 

@@ -204,6 +204,13 @@ struct SchemaStatus {
   std::vector<std::pair<int, std::string>> pending;  // version, description
 };
 
+// Full hashes computed outside a scan (verify, duplicates).
+struct HashUpdate {
+  FileId id;
+  ContentHash hash;
+  std::optional<std::string> sha256;
+};
+
 enum class Purge { kNo, kYes };
 
 class Catalog {
@@ -245,6 +252,9 @@ class Catalog {
   // to it; the new file's row is dropped. One transaction.
   virtual Status ApplyMove(FileId removed_id, FileId new_id,
                            std::optional<ContentHash> confirmed_hash) = 0;
+
+  // Stores full hashes (and SHA-256 where given) in one transaction.
+  virtual Status SetHashes(const std::vector<HashUpdate>& updates) = 0;
 
   // --- Operations --------------------------------------------------------
   virtual Result<OperationId> BeginOperation(const Operation& op) = 0;

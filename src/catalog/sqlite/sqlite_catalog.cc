@@ -382,6 +382,23 @@ class SqliteCatalog final : public Catalog {
     return txn.Commit();
   }
 
+  Status SetHashes(const std::vector<HashUpdate>& updates) override {
+    PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt* s, Cached("UPDATE files SET hash=?2, "
+                        "sha256=coalesce(?3, sha256) WHERE id=?1"));
+    for (const HashUpdate& u : updates) {
+      s->Bind(1, u.id.value).BindBlob(2, u.hash.ToBytes());
+      if (u.sha256) {
+        s->BindBlob(3, *u.sha256);
+      } else {
+        s->BindNull(3);
+      }
+      PHODEX_TRY(s->Run());
+    }
+    return txn.Commit();
+  }
+
   Status SetRootScanned(RootId root, int64_t now_ns) override {
     PHODEX_ASSIGN_OR_RETURN(
         Stmt* s, Cached("UPDATE roots SET last_scanned_at=?2 WHERE id=?1"));

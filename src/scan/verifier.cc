@@ -1,0 +1,123 @@
+#include "scan/verifier.h"
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <mutex>
+
+#include "media/hasher.h"
+#include "util/metrics.h"
+
+namespace phodex::scan {
+namespace {
+
+struct Item {
+  catalog::FileRow row;
+  std::optional<ContentHash> computed;
+  std::optional<std::string> sha256;
+};
+
+constexpr size_t kBaselineBatch = 500;
+
+}  // namespace
+
+Result<VerifyReport> Verify(catalog::Catalog& catalog, os::FileSystem& fs,
+                            const catalog::FileQuery& query,
+                            const VerifyOptions& options,
+                            const std::atomic<bool>* cancel) {
+  PHODEX_METRIC_RECORD("verify");
+  std::vector<Item> items;
+  PHODEX_TRY(catalog.ForEachFile(query, [&](const catalog::FileRow& r) {
+    items.push_back(Item{r, std::nullopt, std::nullopt});
+  }));
+
+  VerifyReport report;
+  std::mutex mu;
+  auto add = [&](VerifyFinding::Kind kind, const std::string& path,
+                 std::string detail) {
+    std::lock_guard lock(mu);
+    report.findings.push_back({kind, path, std::move(detail)});
+    switch (kind) {
+      case VerifyFinding::Kind::kDamaged: ++report.damaged; break;
+      case VerifyFinding::Kind::kMissing: ++report.missing; break;
+      case VerifyFinding::Kind::kChanged: ++report.changed; break;
+      case VerifyFinding::Kind::kError: ++report.errors; break;
+    }
+  };
+
+  auto check = [&](Item& item) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) return;
+    const catalog::FileRow& r = item.row;
+    const std::string abs = os::JoinPath(r.root_path, r.rel);
+    auto st = fs.Stat(abs, os::Follow::kNo);
+    if (!st) {
+      if (st.error().code() == ErrorCode::kNotFound) {
+        add(VerifyFinding::Kind::kMissing, abs, "no longer there");
+      } else {
+        add(VerifyFinding::Kind::kError, abs, st.error().ToString());
+      }
+      return;
+    }
+    if (st->size != r.size || st->mtime_ns != r.mtime_ns || st->ino != r.ino) {
+      add(VerifyFinding::Kind::kChanged, abs,
+          "changed since the last scan (size, mtime or inode); scan it");
+      return;
+    }
+    auto file = fs.OpenForRead(abs, os::AccessPattern::kSequential);
+    auto h = file ? media::HashWholeFile(**file, options.sha256
+                                                     ? media::WithSha256::kYes
+                                                     : media::WithSha256::kNo)
+                  : std::unexpected(file.error());
+    if (!h) {
+      add(VerifyFinding::Kind::kError, abs, h.error().ToString());
+      return;
+    }
+    {
+      std::lock_guard lock(mu);
+      report.bytes += h->bytes;
+    }
+    if (r.hash && *r.hash != h->xxh128) {
+      add(VerifyFinding::Kind::kDamaged, abs,
+          "content changed while size and mtime did not: stored " +
+              r.hash->ToHex() + ", now " + h->xxh128.ToHex());
+      return;
+    }
+    if (r.sha256 && h->sha256 && *r.sha256 != *h->sha256) {
+      add(VerifyFinding::Kind::kDamaged, abs, "SHA-256 differs");
+      return;
+    }
+    item.computed = h->xxh128;
+    item.sha256 = std::move(h->sha256);
+  };
+
+  const int threads =
+      options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) { check(items[i]); });
+  });
+  report.interrupted = cancel && cancel->load();
+
+  std::vector<catalog::HashUpdate> updates;
+  for (Item& item : items) {
+    if (!item.computed) continue;
+    if (item.row.hash && (!options.sha256 || item.row.sha256)) {
+      ++report.checked;
+      continue;
+    }
+    if (!item.row.hash) {
+      ++report.baselined;
+    } else {
+      ++report.checked;
+    }
+    updates.push_back({item.row.id, *item.computed, item.sha256});
+    if (updates.size() >= kBaselineBatch) {
+      PHODEX_TRY(catalog.SetHashes(updates));
+      updates.clear();
+    }
+  }
+  if (!updates.empty()) PHODEX_TRY(catalog.SetHashes(updates));
+  return report;
+}
+
+}  // namespace phodex::scan
