@@ -27,5 +27,6 @@ RunFn SetupLs(CLI::App& sub);       // cmd_ls.cc
 RunFn SetupOps(CLI::App& sub);      // cmd_ops.cc
 RunFn SetupMigrate(CLI::App& sub);  // cmd_migrate.cc
 RunFn SetupVerify(CLI::App& sub);   // cmd_verify.cc
+RunFn SetupDupes(CLI::App& sub);    // cmd_dupes.cc
 
 }  // namespace phodex::app

@@ -22,6 +22,8 @@ constexpr std::array kCommands = {
             phodex::app::SetupStatus},
     Command{"ls", "List cataloged files", phodex::app::SetupLs},
     Command{"ops", "Operation history", phodex::app::SetupOps},
+    Command{"dupes", "Groups of files with identical content",
+            phodex::app::SetupDupes},
     Command{"verify", "Re-hash files and report silent corruption",
             phodex::app::SetupVerify},
     Command{"migrate", "Show or apply catalog schema migrations",

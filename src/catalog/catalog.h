@@ -204,6 +204,20 @@ struct SchemaStatus {
   std::vector<std::pair<int, std::string>> pending;  // version, description
 };
 
+// A present file whose size another present file shares: the starting
+// point of exact duplicate detection.
+struct SizeTwin {
+  FileId id;
+  std::string root_path;
+  std::string rel;
+  int64_t size = 0;
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  int64_t mtime_ns = 0;
+  std::optional<ContentHash> quick_hash;
+  std::optional<ContentHash> hash;
+};
+
 // Full hashes computed outside a scan (verify, duplicates).
 struct HashUpdate {
   FileId id;
@@ -252,6 +266,11 @@ class Catalog {
   // to it; the new file's row is dropped. One transaction.
   virtual Status ApplyMove(FileId removed_id, FileId new_id,
                            std::optional<ContentHash> confirmed_hash) = 0;
+
+  // Every present, non-empty file whose size is shared by another present
+  // file, ordered by size. Streams.
+  virtual Status ForEachSizeTwin(
+      const std::function<void(SizeTwin&&)>& fn) = 0;
 
   // Stores full hashes (and SHA-256 where given) in one transaction.
   virtual Status SetHashes(const std::vector<HashUpdate>& updates) = 0;

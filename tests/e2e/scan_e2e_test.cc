@@ -238,6 +238,52 @@ TEST_F(ScanE2eTest, VerifyFindsSilentCorruption) {
   EXPECT_THAT(r.out, HasSubstr("\"type\":\"verify\""));
 }
 
+TEST_F(ScanE2eTest, DupesAcrossRootsWithHardLinksAndEmptyFiles) {
+  const std::string other = dir_ / "backup";
+  const std::string photo = kJpeg + std::string(300000, 'p');
+  WriteFile(lib_ + "/2020/a.jpg", photo);
+  WriteFile(lib_ + "/2020/copy/a.jpg", photo);
+  WriteFile(other + "/a.jpg", photo);
+  fs::create_hard_link(lib_ + "/2020/a.jpg", lib_ + "/2020/a-link.jpg");
+  WriteFile(lib_ + "/empty1.jpg", std::string());
+  WriteFile(lib_ + "/b.jpg");
+  std::ofstream(lib_ + "/empty1.jpg", std::ios::trunc).close();
+  std::ofstream(lib_ + "/empty2.jpg", std::ios::trunc).close();
+  // Same size and head, different middle: not a duplicate.
+  std::string near = photo;
+  near[150000] = 'X';
+  WriteFile(lib_ + "/near.jpg", near);
+  ASSERT_EQ(Run({"scan", lib_}).exit_code, 0);
+  ASSERT_EQ(Run({"scan", other}).exit_code, 0);
+  RunResult r = Run({"dupes", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<nlohmann::json> groups;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    groups.push_back(nlohmann::json::parse(line));
+  }
+  ASSERT_EQ(groups.size(), 1u) << r.out;
+  const auto& g = groups[0];
+  EXPECT_EQ(g["size"], photo.size());
+  EXPECT_EQ(g["paths"], nlohmann::json::array({other + "/a.jpg",
+                                              lib_ + "/2020/a-link.jpg",
+                                              lib_ + "/2020/a.jpg",
+                                              lib_ + "/2020/copy/a.jpg"}));
+  // Four paths, three distinct files: two copies wasted.
+  EXPECT_EQ(g["wasted"], 2 * photo.size());
+  EXPECT_EQ(g["hash"].get<std::string>().size(), 32u);
+  ASSERT_EQ(g["hardlinks"].size(), 1u);
+  EXPECT_EQ(g["hardlinks"][0].size(), 2u);
+  // Within one folder only.
+  r = Run({"dupes", "--json", lib_ + "/2020/copy", other});
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1);
+  r = Run({"dupes", lib_ + "/2020/copy"});
+  EXPECT_THAT(r.out, HasSubstr("0 duplicate groups"));
+  // The full hashes it computed are kept in the catalog.
+  EXPECT_THAT(Run({"ls", "--json", other}).out,
+              HasSubstr("\"hash\":\"" + g["hash"].get<std::string>()));
+}
+
 TEST_F(ScanE2eTest, SymlinkLoopsAreSafe) {
   WriteFile(lib_ + "/a/x.jpg");
   fs::create_directory_symlink(lib_, lib_ + "/a/loop");

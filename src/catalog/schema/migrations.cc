@@ -84,6 +84,7 @@ CREATE INDEX files_quick_hash ON files(quick_hash, size)
   WHERE quick_hash IS NOT NULL;
 CREATE INDEX files_removed_quick_hash ON files(quick_hash)
   WHERE present = 0 AND quick_hash IS NOT NULL;
+CREATE INDEX files_present_size ON files(size) WHERE present = 1;
 ALTER TABLE operations ADD COLUMN moved INTEGER NOT NULL DEFAULT 0;
 )sql"},
 };

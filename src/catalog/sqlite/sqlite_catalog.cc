@@ -382,6 +382,36 @@ class SqliteCatalog final : public Catalog {
     return txn.Commit();
   }
 
+  Status ForEachSizeTwin(
+      const std::function<void(SizeTwin&&)>& fn) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s,
+        Stmt::Prepare(db_,
+                      "SELECT f.id, r.path, f.rel, f.size, f.dev, f.ino, "
+                      "f.mtime_ns, f.quick_hash, f.hash "
+                      "FROM files f JOIN roots r ON r.id = f.root_id "
+                      "WHERE f.present = 1 AND f.size IN ("
+                      "  SELECT size FROM files WHERE present = 1 AND size > 0 "
+                      "  GROUP BY size HAVING count(*) > 1) "
+                      "ORDER BY f.size"));
+    for (;;) {
+      PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      SizeTwin t;
+      t.id = FileId{s.Int(0)};
+      t.root_path = s.Blob(1);
+      t.rel = s.Blob(2);
+      t.size = s.Int(3);
+      t.dev = static_cast<uint64_t>(s.Int(4));
+      t.ino = static_cast<uint64_t>(s.Int(5));
+      t.mtime_ns = s.Int(6);
+      t.quick_hash = HashColumn(s, 7);
+      t.hash = HashColumn(s, 8);
+      fn(std::move(t));
+    }
+    return {};
+  }
+
   Status SetHashes(const std::vector<HashUpdate>& updates) override {
     PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
     PHODEX_ASSIGN_OR_RETURN(
