@@ -3,7 +3,8 @@
 otherwise reach for on the same files, in the same run, and reports the
 ratio. Nothing here is typed in by hand: every figure is measured.
 
-usage: bench/run.py [--phases discovery] [--sizes 10k,100k,1m]
+usage: bench/run.py [--phases discovery,hashing,dupes] [--sizes 10k,100k,1m]
+                    [--photos tiny|small|medium]
                     [--runs 3] [--phodex build/release/src/phodex]
                     [--corpus-dir bench/corpus] [--no-save]
 
@@ -130,7 +131,129 @@ def phase_discovery(args, size, tree):
     return {"figures": results, "ratios": ratios}
 
 
-PHASES = {"discovery": phase_discovery}
+def fresh_catalog_path(work):
+    cat = os.path.join(work, "catalog.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(cat + suffix):
+            os.remove(cat + suffix)
+    return cat
+
+
+def sh(script):
+    """A shell pipeline as one measured command (GNU time counts children)."""
+    return ["sh", "-c", script]
+
+
+def phase_hashing(args, size, tree):
+    """Full content hashing of every file: phodex scan --full-hash (which
+    also discovers, checks kinds, quick-hashes and catalogs every file)
+    against xxhsum -H2 (the same XXH3-128), b3sum and sha256sum, each fed
+    every file in one batch."""
+    results = {}
+    files = f"find '{tree}' -type f ! -name '*.json' -print0"
+    peers = {"xxhsum -H2": f"{files} | xargs -0 xxhsum -H2",
+             "b3sum": f"{files} | xargs -0 b3sum",
+             "sha256sum": f"{files} | xargs -0 sha256sum"}
+    measure(sh(f"{files} | xargs -0 cat > /dev/null"))  # warm the cache
+    for name, script in peers.items():
+        tool = script.split("xargs -0 ")[1].split()[0]
+        if not shutil.which(tool):
+            print(f"  {tool}: not installed (bench/setup.sh installs it)")
+            continue
+        results[name] = median_of([measure(sh(script)) for _ in range(args.runs)])
+    work = tempfile.mkdtemp(prefix="phodex-bench-")
+    try:
+        runs = []
+        for _ in range(args.runs):
+            cat = fresh_catalog_path(work)
+            runs.append(measure([args.phodex, "--catalog", cat, "scan",
+                                 "--progress=none", "--full-hash",
+                                 os.path.join(tree, "root-a"),
+                                 os.path.join(tree, "root-b")]))
+        results["phodex scan --full-hash"] = median_of(runs)
+    finally:
+        shutil.rmtree(work)
+    ratios = {}
+    if "xxhsum -H2" in results:
+        # Throughput relative to xxhsum: above 1 is faster.
+        ratios["phodex_throughput_vs_xxhsum"] = (
+            results["xxhsum -H2"]["wall_s"] /
+            results["phodex scan --full-hash"]["wall_s"])
+    return {"figures": results, "ratios": ratios}
+
+
+def jdupes_groups(tree):
+    out = subprocess.run(["jdupes", "-r", "-q", os.path.join(tree, "root-a"),
+                          os.path.join(tree, "root-b")],
+                         capture_output=True, text=True).stdout
+    groups, cur = [], []
+    for line in out.splitlines():
+        if line.strip():
+            cur.append(os.path.realpath(line))
+        elif cur:
+            groups.append(frozenset(cur))
+            cur = []
+    if cur:
+        groups.append(frozenset(cur))
+    return set(groups)
+
+
+def phodex_groups(args, cat, tree):
+    out = subprocess.run([args.phodex, "--catalog", cat, "dupes", "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    return set(frozenset(json.loads(l)["paths"]) for l in out.splitlines() if l)
+
+
+def phase_dupes(args, size, tree):
+    """Exact duplicates on a freshly scanned tree: phodex dupes (reads only
+    the candidates the scan's quick hashes left) against jdupes, rmlint and
+    rdfind; then phodex dupes again with the full hashes in the catalog.
+    Also checks that phodex and jdupes find the same groups."""
+    roots = [os.path.join(tree, "root-a"), os.path.join(tree, "root-b")]
+    results = {}
+    peers = {
+        "jdupes -r": ["jdupes", "-r", "-q"] + roots,
+        "rmlint": ["rmlint", "-o", "json:/dev/null", "-T", "df"] + roots,
+        "rdfind": ["rdfind", "-dryrun", "true", "-outputname", "/dev/null"]
+                  + roots,
+    }
+    for name, cmd in peers.items():
+        if not shutil.which(cmd[0]):
+            print(f"  {cmd[0]}: not installed (bench/setup.sh installs it)")
+            continue
+        measure(cmd)
+        results[name] = median_of([measure(cmd) for _ in range(args.runs)])
+    work = tempfile.mkdtemp(prefix="phodex-bench-")
+    try:
+        fresh, cached = [], []
+        for _ in range(args.runs):
+            cat = fresh_catalog_path(work)
+            subprocess.run([args.phodex, "--catalog", cat, "scan",
+                            "--progress=none"] + roots, check=True,
+                           stdout=subprocess.DEVNULL)
+            fresh.append(measure([args.phodex, "--catalog", cat, "dupes"]))
+            cached.append(measure([args.phodex, "--catalog", cat, "dupes"]))
+        results["phodex dupes"] = median_of(fresh)
+        results["phodex dupes (cached)"] = median_of(cached)
+        same = None
+        if shutil.which("jdupes"):
+            same = phodex_groups(args, cat, tree) == jdupes_groups(tree)
+    finally:
+        shutil.rmtree(work)
+    ratios = {}
+    for peer in ("jdupes -r", "rmlint", "rdfind"):
+        if peer in results:
+            ratios[f"phodex_vs_{peer.split()[0]}"] = (
+                results["phodex dupes"]["wall_s"] / results[peer]["wall_s"])
+    return {"figures": results, "ratios": ratios,
+            "same_groups_as_jdupes": same}
+
+
+PHASES = {"discovery": phase_discovery, "hashing": phase_hashing,
+          "dupes": phase_dupes}
+# Phases that run on the photo corpus (bench/make_corpus.py) rather than
+# on the small-file trees.
+PHOTO_PHASES = {"hashing", "dupes"}
 
 
 def machine():
@@ -157,6 +280,8 @@ def main():
                                  formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--phases", default="discovery")
     ap.add_argument("--sizes", default="10k,100k,1m")
+    ap.add_argument("--photos", default="small",
+                    help="photo corpus for the hashing and dupes phases")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--phodex",
                     default=os.path.join(REPO, "build/release/src/phodex"))
@@ -178,18 +303,29 @@ def main():
         fn = PHASES[phase]
         report["phases"][phase] = {}
         print(f"== {phase}")
-        for size_s in args.sizes.split(","):
-            n = parse_size(size_s)
-            tree = os.path.join(args.corpus_dir, f"tree-{n}")
-            make_tree(tree, n)
+        if phase in PHOTO_PHASES:
+            tree = os.path.join(args.corpus_dir, f"photos-{args.photos}")
+            subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"),
+                            "--size", args.photos, "--out", tree], check=True)
+            sizes = [(args.photos, tree)]
+        else:
+            sizes = []
+            for size_s in args.sizes.split(","):
+                n = parse_size(size_s)
+                tree = os.path.join(args.corpus_dir, f"tree-{n}")
+                make_tree(tree, n)
+                sizes.append((n, tree))
+        for n, tree in sizes:
             r = fn(args, n, tree)
             report["phases"][phase][str(n)] = r
-            print(f"  {n:>9,} files")
+            print(f"  {n:>9,} files" if isinstance(n, int) else f"  photos-{n}")
             for name, fig in r["figures"].items():
                 print(f"    {name:<24} {fig['wall_s']:8.2f} s wall "
                       f"{fig['cpu_s']:8.2f} s cpu {fig['rss_mib']:8.1f} MiB")
             for name, ratio in r["ratios"].items():
                 print(f"    {name:<24} {ratio:8.2f} x")
+            if "same_groups_as_jdupes" in r:
+                print(f"    same groups as jdupes: {r['same_groups_as_jdupes']}")
     if not args.no_save:
         os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
         day = datetime.date.today().isoformat()

@@ -5,6 +5,7 @@
 # from (plasma-workspace-wallpapers). Idempotent; uses sudo when not root.
 set -euo pipefail
 PACKAGES=(time findutils fd-find python3
+          xxhash b3sum coreutils jdupes rmlint rdfind
           libvips-tools libimage-exiftool-perl plasma-workspace-wallpapers)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

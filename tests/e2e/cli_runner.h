@@ -54,11 +54,13 @@ inline pid_t SpawnPhodex(const std::vector<std::string>& args,
   return pid;
 }
 
+// The exit status, or 1000 + the signal number for a process killed by a
+// signal (so a handled SIGINT's exit(130) is told apart from death by it).
 inline int WaitExit(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  if (WIFSIGNALED(status)) return 1000 + WTERMSIG(status);
   return -1;
 }
 

@@ -491,10 +491,18 @@ TEST_F(ScanE2eTest, InterruptStopsCleanly) {
     fs::remove(catalog_ + "-wal");
     fs::remove(catalog_ + "-shm");
     const std::string out = scratch_ / "int.out";
+    ASSERT_EQ(Run({"root", "add", lib_}).exit_code, 0);
     pid_t pid = SpawnPhodex({"--catalog", catalog_, "scan", "--batch-size",
                              "20", lib_},
                             out);
-    std::this_thread::sleep_for(std::chrono::milliseconds(60 + 40 * attempt));
+    // Signal only once the scan has begun (its operation is in the
+    // catalog): a Ctrl-C during start-up just ends the process.
+    bool running = false;
+    for (int i = 0; i < 500 && !running; ++i) {
+      running = Run({"ops", "--json"}).out.find("\"status\":\"running\"") !=
+                std::string::npos;
+      if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     kill(pid, SIGINT);
     const int rc = WaitExit(pid);
     if (rc == 0) continue;  // finished before the signal: try again
