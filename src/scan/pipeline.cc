@@ -79,6 +79,8 @@ class ScanVisitor final : public WalkVisitor {
         changes.errors.push_back(Record(err, abs));
         if (vanished) break;
         c.upsert.error = std::string(stage->name()) + ": " + err.ToString();
+        // Not processed: the next scan tries again even if it is unchanged.
+        c.upsert.content_version = 0;
       }
       if (!vanished) kept.push_back(std::move(c));
     }

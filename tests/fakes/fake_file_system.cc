@@ -158,6 +158,7 @@ Result<std::unique_ptr<os::RandomAccessFile>> FakeFileSystem::OpenForRead(
   std::lock_guard lock(mu_);
   ++read_calls_;
   if (vanish_.count(path)) return ErrnoError(ENOENT, "open", path);
+  if (deny_read_.count(path)) return ErrnoError(EACCES, "open", path);
   auto it = nodes_.find(path);
   if (it == nodes_.end()) return ErrnoError(ENOENT, "open", path);
   return std::unique_ptr<os::RandomAccessFile>(

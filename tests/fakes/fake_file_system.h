@@ -25,6 +25,9 @@ class FakeFileSystem final : public os::FileSystem {
   void DenyList(const std::string& dir) { deny_list_.insert(dir); }
   // Opening `path` fails with ENOENT (vanished after it was listed).
   void VanishOnRead(const std::string& path) { vanish_.insert(path); }
+  // Opening `path` fails with EACCES.
+  void DenyRead(const std::string& path) { deny_read_.insert(path); }
+  void AllowRead(const std::string& path) { deny_read_.erase(path); }
   // `dir` and everything below report device `dev` (a mount point).
   void SetDevice(const std::string& dir, uint64_t dev) { devices_[dir] = dev; }
   void Touch(const std::string& path, int64_t mtime_ns);
@@ -58,6 +61,7 @@ class FakeFileSystem final : public os::FileSystem {
   std::map<std::string, Node> nodes_;
   std::set<std::string> deny_list_;
   std::set<std::string> vanish_;
+  std::set<std::string> deny_read_;
   std::map<std::string, uint64_t> devices_;
   uint64_t next_ino_ = 100;
   int list_calls_ = 0;

@@ -157,6 +157,21 @@ TEST_F(PipelineTest, FileVanishingDuringTheScanIsNotAdded) {
   EXPECT_THAT(r.first_errors[0].reason, HasSubstr("vanished"));
 }
 
+TEST_F(PipelineTest, UnreadableFileIsCatalogedAndRetriedNextScan) {
+  AddJpeg("/lib/a.jpg");
+  fs_.DenyRead("/lib/a.jpg");
+  ScanReport r = Scan();
+  EXPECT_EQ(r.counts.added, 1);
+  EXPECT_EQ(r.counts.errors, 1);
+  EXPECT_THAT(Row("a.jpg").last_error, HasSubstr("Permission denied"));
+  EXPECT_FALSE(Row("a.jpg").quick_hash.has_value());
+  fs_.AllowRead("/lib/a.jpg");
+  r = Scan();  // unchanged stat, but its content was never read
+  EXPECT_EQ(r.counts.updated, 1);
+  EXPECT_TRUE(Row("a.jpg").quick_hash.has_value());
+  EXPECT_TRUE(Row("a.jpg").last_error.empty());
+}
+
 TEST_F(PipelineTest, KindIsConfirmedByContent) {
   AddJpeg("/lib/real.jpg");
   fs_.AddFile("/lib/fake.jpg", "just text");
