@@ -102,8 +102,108 @@ int DefaultThreads() {
   return static_cast<int>(hw == 0 ? 4 : 2 * hw);
 }
 
+// The writer thread: the only user of the catalog while the walk runs.
+// Takes folder results from the queue, commits through the BatchWriter
+// (also when no folder arrives, so a batch never waits longer than its
+// max_delay), and on a catalog error keeps draining so the walkers never
+// block.
+class WriterThread {
+ public:
+  WriterThread(util::BoundedQueue<DirChanges>& queue, BatchWriter& writer)
+      : queue_(queue), writer_(writer), thread_([this] { Run(); }) {}
+  ~WriterThread() { Finish(); }
+
+  // Closes the queue, waits for the last commit.
+  void Finish() {
+    queue_.Close();
+    if (thread_.joinable()) thread_.join();
+  }
+  bool failed() const { return failed_.load(std::memory_order_relaxed); }
+  // REQUIRES: Finish() returned and failed().
+  const Error& error() const { return *error_; }
+
+ private:
+  using Queue = util::BoundedQueue<DirChanges>;
+  void Run() {
+    DirChanges item;
+    for (;;) {
+      const auto s = queue_.PopFor(std::chrono::milliseconds(50), &item);
+      if (s == Queue::PopStatus::kClosed) break;
+      if (failed()) continue;
+      Fail(s == Queue::PopStatus::kItem ? writer_.Add(std::move(item))
+                                        : writer_.MaybeFlush());
+    }
+    if (!failed()) Fail(writer_.Flush());
+  }
+  void Fail(const Status& st) {
+    if (st) return;
+    error_ = st.error();
+    failed_ = true;
+  }
+
+  Queue& queue_;
+  BatchWriter& writer_;
+  std::atomic<bool> failed_{false};
+  std::optional<Error> error_;  // written before failed_ is set
+  std::thread thread_;
+};
+
+// The kind of failure that would wrongly mark a whole library removed: a
+// root folder that is empty while the catalog holds files there.
+std::optional<std::string> LooksUnmounted(os::FileSystem& fs,
+                                          const std::string& start_abs,
+                                          int64_t known) {
+  if (known == 0) return std::nullopt;
+  auto listing = fs.ListDir(start_abs, os::Follow::kNo);
+  if (!listing || !listing->empty()) return std::nullopt;
+  return "folder '" + start_abs + "' is empty, but the catalog holds " +
+         std::to_string(known) +
+         " files there; is the drive mounted? (--allow-empty-root marks "
+         "them all removed)";
+}
+
+Status RunWalk(Walker& walker, const catalog::Root& root,
+               const std::string& scope, ScanVisitor& visitor, int threads) {
+  PHODEX_METRIC_RECORD("scan.walk");
+  if (threads <= 0) threads = DefaultThreads();
+  // Allow more threads than cores: the walk waits on I/O.
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
+                            static_cast<size_t>(threads));
+  tbb::task_arena arena(threads);
+  return arena.execute(
+      [&] { return walker.Walk(root.path, scope, visitor); });
+}
+
+// After a complete walk: marks the known files that were not seen removed,
+// then follows moves, and returns the scan's counts with moves counted as
+// moves rather than as removed plus added.
+Result<catalog::OperationCounts> MarkRemovedAndFollowMoves(
+    catalog::Catalog& catalog, os::FileSystem& fs, BatchWriter& writer,
+    const ChangeDetector& detector, RootId root, int64_t gen,
+    ScanProgress& progress, std::vector<catalog::FileErrorEntry>& errors) {
+  PHODEX_METRIC_RECORD("scan.mark_removed");
+  PHODEX_TRY(writer.AddRemovals(detector.Unseen()));
+  PHODEX_TRY(writer.Flush());
+  catalog::OperationCounts counts = writer.committed();
+  PHODEX_ASSIGN_OR_RETURN(MoveReport moves,
+                          ResolveMoves(catalog, fs, root, gen));
+  counts.moved = moves.moved;
+  counts.added -= moves.added_by_this_scan;
+  counts.removed -= moves.removed_by_this_scan;
+  counts.errors += static_cast<int64_t>(moves.errors.size());
+  for (catalog::FileErrorEntry& e : moves.errors) {
+    if (errors.size() < kMaxReportedErrors) errors.push_back(std::move(e));
+  }
+  progress.added.fetch_sub(moves.added_by_this_scan);
+  progress.removed.fetch_sub(moves.removed_by_this_scan);
+  return counts;
+}
+
 }  // namespace
 
+// Longer than most functions here on purpose: it reads top to bottom as
+// the pipeline runs (load, walk with stages and writer, finish), and each
+// step is one of the helpers above.
 Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
                             os::Clock& clock, const catalog::Root& root,
                             const std::string& scope,
@@ -140,13 +240,13 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
     return report;
   };
 
-  // Load what the catalog knows under the scope.
+  // What the catalog knows under the scope, and what this scan's stages
+  // produce.
   ContentStage content(fs, options.content);
   std::vector<Stage*> stage_list;
-  if (!options.discover_only) stage_list.push_back(&content);
-  const std::span<Stage* const> stages = stage_list;
   ChangeDetector::Wants wants;
   if (!options.discover_only) {
+    stage_list.push_back(&content);
     wants.content_version = kContentStagesVersion;
     wants.full_hash = options.content.full_hash;
     wants.sha256 = options.content.sha256;
@@ -162,83 +262,43 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
     detector.Seal();
   }
   progress.expected_files = detector.known_count();
-
-  const std::string start_abs = os::JoinPath(root.path, scope);
-  if (detector.known_count() > 0 && !options.allow_empty_root) {
-    auto listing = fs.ListDir(start_abs, os::Follow::kNo);
-    if (listing && listing->empty()) {
-      return finish(
-          catalog::OperationStatus::kFailed, {},
-          "folder '" + start_abs + "' is empty, but the catalog holds " +
-              std::to_string(detector.known_count()) +
-              " files there; is the drive mounted? (--allow-empty-root "
-              "marks them all removed)");
+  if (!options.allow_empty_root) {
+    if (auto problem = LooksUnmounted(fs, os::JoinPath(root.path, scope),
+                                      detector.known_count())) {
+      return finish(catalog::OperationStatus::kFailed, {}, *problem);
     }
   }
 
-  // Writer thread: the only user of the catalog while the walk runs.
-  util::BoundedQueue<DirChanges> queue(kQueueFolders);
   catalog::ScanBatch header;
   header.root = root.id;
   header.op = report.op;
   header.scan_gen = gen;
   header.removals_last_seen_ns = root.last_scanned_ns.value_or(0);
   BatchWriter writer(catalog, header, options.batch, progress, clock);
-  std::atomic<bool> writer_failed{false};
-  std::optional<Error> writer_error;
-  std::thread writer_thread([&] {
-    DirChanges item;
-    for (;;) {
-      const auto s = queue.PopFor(std::chrono::milliseconds(50), &item);
-      if (s == util::BoundedQueue<DirChanges>::PopStatus::kClosed) break;
-      if (writer_failed.load()) continue;  // drain so producers never block
-      Status st = s == util::BoundedQueue<DirChanges>::PopStatus::kItem
-                      ? writer.Add(std::move(item))
-                      : writer.MaybeFlush();
-      if (!st) {
-        writer_error = st.error();
-        writer_failed = true;
-      }
-    }
-    if (!writer_failed.load()) {
-      if (Status st = writer.Flush(); !st) {
-        writer_error = st.error();
-        writer_failed = true;
-      }
-    }
-  });
+  util::BoundedQueue<DirChanges> queue(kQueueFolders);
+  WriterThread writer_thread(queue, writer);
 
   progress.phase = 1;
-  ScanVisitor visitor(root.path, detector, stages, queue, progress);
+  ScanVisitor visitor(root.path, detector, stage_list, queue, progress);
   WalkOptions walk_options;
   walk_options.follow_symlinks = options.follow_symlinks;
   walk_options.file_systems = options.file_systems;
   walk_options.should_stop = [&] {
-    return writer_failed.load(std::memory_order_relaxed) ||
+    return writer_thread.failed() ||
            (cancel && cancel->load(std::memory_order_relaxed));
   };
   Filter filter(options.filter);
   Walker walker(fs, filter, walk_options, progress);
-  Status walked;
-  {
-    PHODEX_METRIC_RECORD("scan.walk");
-    const int threads = options.threads > 0 ? options.threads
-                                            : DefaultThreads();
-    // Allow more threads than cores: the walk waits on I/O.
-    tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
-                              static_cast<size_t>(threads));
-    tbb::task_arena arena(threads);
-    walked = arena.execute([&] { return walker.Walk(root.path, scope, visitor); });
-  }
-  queue.Close();
-  writer_thread.join();
+  const Status walked =
+      RunWalk(walker, root, scope, visitor, options.threads);
+  writer_thread.Finish();
   progress.phase = 2;
   report.first_errors = visitor.FirstErrors();
 
-  if (writer_failed) {
+  if (writer_thread.failed()) {
     return finish(catalog::OperationStatus::kFailed, writer.committed(),
                   "writing to the catalog failed: " +
-                      writer_error->ToString());
+                      writer_thread.error().ToString());
   }
   if (!walked) {
     return finish(catalog::OperationStatus::kFailed, writer.committed(),
@@ -249,37 +309,20 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
                   "interrupted by the user");
   }
   // The walk was complete: what was not seen is gone, unless it moved.
-  catalog::OperationCounts counts;
-  {
-    PHODEX_METRIC_RECORD("scan.mark_removed");
-    Status st = writer.AddRemovals(detector.Unseen());
-    if (st) st = writer.Flush();
-    counts = writer.committed();
-    if (st) {
-      auto moves = ResolveMoves(catalog, fs, root.id, gen);
-      if (moves) {
-        counts.moved = moves->moved;
-        counts.added -= moves->added_by_this_scan;
-        counts.removed -= moves->removed_by_this_scan;
-        counts.errors += static_cast<int64_t>(moves->errors.size());
-        for (auto& e : moves->errors) {
-          if (report.first_errors.size() < kMaxReportedErrors) {
-            report.first_errors.push_back(e);
-          }
-        }
-        progress.added.fetch_sub(moves->added_by_this_scan);
-        progress.removed.fetch_sub(moves->removed_by_this_scan);
-      } else {
-        st = std::unexpected(moves.error());
-      }
-    }
-    if (st) st = catalog.SetRootScanned(root.id, clock.NowUnixNs());
-    if (!st) {
-      return finish(catalog::OperationStatus::kFailed, counts,
-                    "writing to the catalog failed: " + st.error().ToString());
+  auto counts = MarkRemovedAndFollowMoves(catalog, fs, writer, detector,
+                                          root.id, gen, progress,
+                                          report.first_errors);
+  if (counts) {
+    if (Status st = catalog.SetRootScanned(root.id, clock.NowUnixNs()); !st) {
+      counts = std::unexpected(st.error());
     }
   }
-  return finish(catalog::OperationStatus::kCompleted, counts, "");
+  if (!counts) {
+    return finish(catalog::OperationStatus::kFailed, writer.committed(),
+                  "writing to the catalog failed: " +
+                      counts.error().ToString());
+  }
+  return finish(catalog::OperationStatus::kCompleted, *counts, "");
 }
 
 }  // namespace phodex::scan
