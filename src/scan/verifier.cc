@@ -3,6 +3,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "media/hasher.h"
@@ -18,6 +19,7 @@ struct Item {
 };
 
 constexpr size_t kBaselineBatch = 500;
+constexpr size_t kChunk = 4096;  // files hashed per parallel round
 
 }  // namespace
 
@@ -26,11 +28,6 @@ Result<VerifyReport> Verify(catalog::Catalog& catalog, os::FileSystem& fs,
                             const VerifyOptions& options,
                             const std::atomic<bool>* cancel) {
   PHODEX_METRIC_RECORD("verify");
-  std::vector<Item> items;
-  PHODEX_TRY(catalog.ForEachFile(query, [&](const catalog::FileRow& r) {
-    items.push_back(Item{r, std::nullopt, std::nullopt});
-  }));
-
   VerifyReport report;
   std::mutex mu;
   auto add = [&](VerifyFinding::Kind kind, const std::string& path,
@@ -93,30 +90,41 @@ Result<VerifyReport> Verify(catalog::Catalog& catalog, os::FileSystem& fs,
   const int threads =
       options.threads > 0 ? options.threads : tbb::info::default_concurrency();
   tbb::task_arena arena(threads);
-  arena.execute([&] {
-    tbb::parallel_for(size_t{0}, items.size(), [&](size_t i) { check(items[i]); });
-  });
-  report.interrupted = cancel && cancel->load();
-
   std::vector<catalog::HashUpdate> updates;
-  for (Item& item : items) {
-    if (!item.computed) continue;
-    if (item.row.hash && (!options.sha256 || item.row.sha256)) {
-      ++report.checked;
-      continue;
+  // Hashes a chunk in parallel and keeps only what must be written back,
+  // so memory stays bounded by the chunk, not the library.
+  auto process = [&](std::vector<Item>& chunk) {
+    arena.execute([&] {
+      tbb::parallel_for(size_t{0}, chunk.size(),
+                        [&](size_t i) { check(chunk[i]); });
+    });
+    for (Item& item : chunk) {
+      if (!item.computed) continue;
+      if (!item.row.hash) {
+        ++report.baselined;
+      } else {
+        ++report.checked;
+      }
+      const bool new_sha = options.sha256 && !item.row.sha256;
+      if (!item.row.hash || new_sha) {
+        updates.push_back({item.row.id, *item.computed, item.sha256});
+      }
     }
-    if (!item.row.hash) {
-      ++report.baselined;
-    } else {
-      ++report.checked;
-    }
-    updates.push_back({item.row.id, *item.computed, item.sha256});
-    if (updates.size() >= kBaselineBatch) {
-      PHODEX_TRY(catalog.SetHashes(updates));
-      updates.clear();
-    }
+    chunk.clear();
+  };
+  std::vector<Item> chunk;
+  PHODEX_TRY(catalog.ForEachFile(query, [&](const catalog::FileRow& r) {
+    chunk.push_back(Item{r, std::nullopt, std::nullopt});
+    if (chunk.size() >= kChunk) process(chunk);
+  }));
+  process(chunk);
+  report.interrupted = cancel && cancel->load();
+  for (size_t i = 0; i < updates.size(); i += kBaselineBatch) {
+    const size_t end = std::min(updates.size(), i + kBaselineBatch);
+    PHODEX_TRY(catalog.SetHashes(
+        std::vector<catalog::HashUpdate>(updates.begin() + i,
+                                         updates.begin() + end)));
   }
-  if (!updates.empty()) PHODEX_TRY(catalog.SetHashes(updates));
   return report;
 }
 
