@@ -301,6 +301,18 @@ TEST_F(PipelineTest, FolderMoveKeepsIdsAndSidecarLinks) {
   EXPECT_EQ(Row("archive/2020-trip/IMG_1.xmp").sidecar_of, ids["IMG_1.CR2"]);
 }
 
+TEST_F(PipelineTest, EmptyFilesAreNeverMoves) {
+  fs_.AddFile("/lib/a.jpg", "");
+  AddJpeg("/lib/keep.jpg");
+  Scan();
+  const FileId a = Row("a.jpg").id;
+  fs_.Remove("/lib/a.jpg");
+  fs_.AddFile("/lib/b.jpg", "");
+  ScanReport r = Scan();
+  EXPECT_EQ(r.counts.moved, 0);
+  EXPECT_NE(Row("b.jpg").id, a);
+}
+
 TEST_F(PipelineTest, CopiesAndEditedFilesAreNotMoves) {
   AddJpeg("/lib/a.jpg");
   AddJpeg("/lib/b.jpg");

@@ -447,10 +447,16 @@ class SqliteCatalog final : public Catalog {
             "       n.id, r.path, n.rel, "
             "       (n.root_id = ?1 AND n.scan_gen = ?2 "
             "        AND n.first_seen = n.last_seen) "
+            // CROSS JOIN fixes the loop order (SQLite never reorders it):
+            // removed files outside, through their small partial index.
+            // Driven from the present files instead, a folder of identical
+            // files costs n^2.
             "FROM files o "
-            "JOIN files n ON n.quick_hash = o.quick_hash AND n.size = o.size "
+            "CROSS JOIN files n ON n.quick_hash = o.quick_hash "
+            "  AND n.size = o.size "
             "JOIN roots r ON r.id = n.root_id "
-            "WHERE o.present = 0 AND o.quick_hash IS NOT NULL "
+            // Empty files carry no identity: never a move.
+            "WHERE o.present = 0 AND o.quick_hash IS NOT NULL AND o.size > 0 "
             "  AND n.present = 1 AND n.first_seen > o.last_seen "
             "ORDER BY n.id, o.removed_at DESC"));
     s.Bind(1, root.value).Bind(2, gen);
