@@ -6,6 +6,7 @@
 #include <map>
 
 #include "app/commands.h"
+#include "app/path_query.h"
 #include "dedup/exact_duplicates.h"
 #include "media/hasher.h"
 #include "util/text.h"
@@ -57,6 +58,10 @@ int RunDupes(Context& ctx, const DupesArgs& a) {
   for (const std::string& p : a.paths) {
     auto abs = ctx.fs().RealPath(p);
     if (!abs) return PrintError(abs.error().ToString()), kExitError;
+    // A path in no root would silently find nothing: say so.
+    if (auto q = QueryForPath(ctx, **cat, *abs); !q) {
+      return PrintError(q.error().ToString()), kExitError;
+    }
     options.scopes.push_back(*abs);
   }
   auto report =

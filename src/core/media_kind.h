@@ -18,9 +18,6 @@ std::optional<MediaKind> ParseMediaKind(std::string_view name);
 // Kind from the file name's extension; kOther for anything not cataloged.
 MediaKind KindFromName(std::string_view file_name);
 
-// Number of leading bytes SniffKind wants to see.
-inline constexpr size_t kSniffBytes = 32;
-
 // What the content says, given the leading bytes of a file and the kind its
 // name suggests.
 enum class SniffVerdict {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 
+#include "os/file_system.h"
 #include "util/metrics.h"
 
 namespace phodex::dedup {
@@ -83,8 +84,7 @@ Result<DuplicateReport> FindExactDuplicates(catalog::Catalog& catalog,
   PHODEX_METRIC_RECORD("dedup.exact");
   std::vector<Candidate> all;
   PHODEX_TRY(catalog.ForEachSizeTwin([&](catalog::SizeTwin&& t) {
-    std::string path = t.root_path == "/" ? "/" + t.rel
-                                          : t.root_path + "/" + t.rel;
+    std::string path = os::JoinPath(t.root_path, t.rel);
     if (!InScope(path, options.scopes)) return;
     all.push_back(Candidate{std::move(t), std::move(path)});
   }));

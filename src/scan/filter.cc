@@ -5,15 +5,9 @@
 namespace phodex::scan {
 namespace {
 
-// Matched case-insensitively against file and folder names.
-const std::vector<std::string> kBuiltin = {
-    "$recycle.bin", "system volume information", ".trash-*", "@eadir",
-    ".thumbnails", "lost+found", "*.tmp", "*.temp", "*~", ".ds_store",
-    "thumbs.db", "desktop.ini",
-};
-
-// The same list, checked without fnmatch: this runs for every entry of a
-// million-file tree.
+// The built-in exclusions (docs/cli.md, "Exclusions"), names compared
+// case-insensitively, checked without fnmatch: this runs for every entry of
+// a million-file tree.
 bool BuiltinExcluded(std::string_view name) {
   const std::string lower = util::AsciiLower(name);
   const std::string_view n = lower;
@@ -43,8 +37,6 @@ Filter::Filter(FilterOptions options) : options_(std::move(options)) {
     while (d.size() > 1 && d.back() == '/') d.pop_back();
   }
 }
-
-const std::vector<std::string>& Filter::BuiltinGlobs() { return kBuiltin; }
 
 bool Filter::MatchesAny(std::string_view name, std::string_view rel) const {
   if (!options_.include_hidden && !name.empty() && name[0] == '.') return true;

@@ -33,9 +33,6 @@ class Filter {
                    std::string_view abs) const;
   bool ExcludesFile(std::string_view name, std::string_view rel) const;
 
-  // The built-in list, for docs and `phodex scan --help`.
-  static const std::vector<std::string>& BuiltinGlobs();
-
  private:
   bool MatchesAny(std::string_view name, std::string_view rel) const;
 

@@ -2,7 +2,7 @@
 // The hook where per-file work plugs into the scan: every new or changed
 // file passes through the stages, in order, before it is written. Metadata
 // and hashing (media/) and pixels (imaging/) come in as stages; this issue
-// ships the kind sniffer (scan/kind_sniff_stage.h).
+// ships the content stage (scan/content_stage.h).
 //
 // Implementations must be thread-safe: Process() runs concurrently on the
 // walker's threads.

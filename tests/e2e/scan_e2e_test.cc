@@ -279,6 +279,9 @@ TEST_F(ScanE2eTest, DupesAcrossRootsWithHardLinksAndEmptyFiles) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1);
   r = Run({"dupes", lib_ + "/2020/copy"});
   EXPECT_THAT(r.out, HasSubstr("0 duplicate groups"));
+  r = Run({"dupes", dir_.path()});  // a folder in no root
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("not inside any root"));
   // The full hashes it computed are kept in the catalog.
   EXPECT_THAT(Run({"ls", "--json", other}).out,
               HasSubstr("\"hash\":\"" + g["hash"].get<std::string>()));
