@@ -11,6 +11,8 @@ find_package(TBB REQUIRED)                        # libtbb-dev
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)  # libtomlplusplus-dev
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # libxxhash-dev
 find_package(OpenSSL REQUIRED)                    # libssl-dev
+pkg_check_modules(EXIV2 REQUIRED IMPORTED_TARGET exiv2)       # libexiv2-dev
+pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil)  # libavformat-dev libavcodec-dev libavutil-dev
 find_package(Threads REQUIRED)
 
 if(PHODEX_BUILD_TESTS)

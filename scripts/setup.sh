@@ -13,6 +13,9 @@ PACKAGES=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libtbb-dev
   libxxhash-dev libssl-dev
+  libexiv2-dev libavformat-dev libavcodec-dev libavutil-dev
+  # Tests compare metadata with exiftool's, the reference.
+  libimage-exiftool-perl
   libgtest-dev libgmock-dev
   # The test suite runs the benchmark harness once on a tiny tree.
   python3 time

@@ -39,6 +39,8 @@ const std::map<std::string, std::string> kOwners = {
     {"CLI/", "app"},                 {"toml++/", "app"},
     {"sys/inotify.h", "watch"},      {"spdlog/", "app"},
     {"xxhash.h", "media"},           {"openssl/", "media"},
+    {"libavformat/", "media"},       {"libavutil/", "media"},
+    {"libavcodec/", "media"},
 };
 
 // System-call headers: os/ only (watch/ for inotify).

@@ -1,0 +1,21 @@
+#include "media/metadata_extractor.h"
+
+namespace phodex::media {
+
+Result<MediaMetadata> ExtractMetadata(const std::string& path,
+                                      MediaKind kind) {
+  switch (kind) {
+    case MediaKind::kPhoto:
+    case MediaKind::kRaw:
+    case MediaKind::kSidecar:
+      return ExtractImageMetadata(path);
+    case MediaKind::kVideo:
+      return ExtractVideoMetadata(path);
+    case MediaKind::kOther:
+      break;
+  }
+  return MakeError(ErrorCode::kInvalidArgument, "not a media file",
+                   "read metadata", path);
+}
+
+}  // namespace phodex::media
