@@ -1,6 +1,18 @@
 #include "media/metadata_extractor.h"
 
+#include <mutex>
+
+#include "media/extractor_libs.h"
+
 namespace phodex::media {
+
+void InitMetadataLibraries() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    internal::InitExiv2();
+    internal::InitLibav();
+  });
+}
 
 Result<MediaMetadata> ExtractMetadata(const std::string& path,
                                       MediaKind kind) {
