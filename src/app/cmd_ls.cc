@@ -44,7 +44,7 @@ int RunLs(Context& ctx, const LsArgs& a) {
   if (a.csv) std::printf("%s\n", CsvHeader().c_str());
   auto st = (*cat)->ForEachFile(q, [&](const catalog::FileRow& row) {
     if (a.json) {
-      std::printf("%s\n", FileToJson(row).dump().c_str());
+      std::printf("%s\n", DumpJson(FileToJson(row)).c_str());
     } else if (a.csv) {
       std::printf("%s\n", FileToCsv(row).c_str());
     } else {

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "app/commands.h"
+#include "app/metadata_workers.h"
 #include "app/progress_printer.h"
 #include "app/roots.h"
 #include "os/clock.h"
@@ -27,6 +28,7 @@ struct ScanArgs {
   bool discover_only = false;
   bool full_hash = false;
   bool sha256 = false;
+  bool no_metadata = false;
   bool wait = false;
   int threads = -1;
   size_t batch_size = 1000;
@@ -150,6 +152,13 @@ int RunScan(Context& ctx, const ScanArgs& a) {
   options.discover_only = a.discover_only;
   options.content.full_hash = a.full_hash || config->hash == "full";
   options.content.sha256 = a.sha256;
+  std::unique_ptr<media::MetadataReader> metadata_workers;
+  if (!a.discover_only && !a.no_metadata && config->metadata) {
+    auto pool = StartMetadataWorkers(*config);
+    if (!pool) return PrintError(pool.error().ToString()), kExitError;
+    metadata_workers = std::move(*pool);
+    options.metadata = metadata_workers.get();
+  }
 
   const std::atomic<bool>& cancel = os::InstallInterruptHandler();
 
@@ -221,6 +230,8 @@ RunFn SetupScan(CLI::App& sub) {
                "Hash every byte (XXH3-128) of new files and of files "
                "without a full hash");
   sub.add_flag("--sha256", a->sha256, "Also SHA-256 (implies reading every byte)");
+  sub.add_flag("--no-metadata", a->no_metadata,
+               "Skip metadata (EXIF/XMP/IPTC, video); the next scan reads it");
   sub.add_flag("--wait", a->wait,
                "Wait for another process scanning the same root");
   sub.add_option("--threads", a->threads, "Walker threads (0: 2 x cores)");

@@ -28,5 +28,8 @@ RunFn SetupOps(CLI::App& sub);      // cmd_ops.cc
 RunFn SetupMigrate(CLI::App& sub);  // cmd_migrate.cc
 RunFn SetupVerify(CLI::App& sub);   // cmd_verify.cc
 RunFn SetupDupes(CLI::App& sub);    // cmd_dupes.cc
+RunFn SetupShow(CLI::App& sub);     // cmd_show.cc
+RunFn SetupRate(CLI::App& sub);     // cmd_rate.cc
+RunFn SetupFav(CLI::App& sub);      // cmd_rate.cc
 
 }  // namespace phodex::app

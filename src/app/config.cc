@@ -47,6 +47,29 @@ Result<Config> LoadConfig(os::FileSystem& fs, const std::string& path,
                      "[scan] hash must be \"quick\" or \"full\"",
                      "read config", path);
   }
+  const toml::node_view meta = tbl["metadata"];
+  cfg.metadata = meta["enabled"].value_or(true);
+  cfg.metadata_workers = static_cast<int>(meta["workers"].value_or(int64_t{0}));
+  cfg.metadata_timeout_s = meta["timeout"].value_or(10.0);
+  if (cfg.metadata_workers < 0 || cfg.metadata_timeout_s <= 0) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "[metadata] workers must be >= 0 and timeout > 0",
+                     "read config", path);
+  }
+  const toml::node_view ratings = tbl["ratings"];
+  cfg.favorite_rating = static_cast<int>(ratings["favorite"].value_or(int64_t{5}));
+  cfg.unfavorite_rating =
+      static_cast<int>(ratings["unfavorite"].value_or(int64_t{0}));
+  cfg.sidecar_naming = ratings["sidecar_naming"].value_or(std::string("full"));
+  auto valid_rating = [](int r) { return r >= -1 && r <= 5; };
+  if (!valid_rating(cfg.favorite_rating) ||
+      !valid_rating(cfg.unfavorite_rating) ||
+      (cfg.sidecar_naming != "full" && cfg.sidecar_naming != "base")) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "[ratings] favorite/unfavorite must be -1..5 and "
+                     "sidecar_naming \"full\" or \"base\"",
+                     "read config", path);
+  }
   return cfg;
 }
 

@@ -18,6 +18,15 @@ struct Config {
   bool include_hidden = false;            // [scan] include_hidden
   int threads = 0;                        // [scan] threads (0 = auto)
   std::string hash = "quick";             // [scan] hash: "quick" | "full"
+  bool metadata = true;                   // [metadata] enabled
+  int metadata_workers = 0;               // [metadata] workers (0 = cores)
+  double metadata_timeout_s = 10;         // [metadata] timeout (seconds)
+  // [ratings] favorite / unfavorite: the rating `fav` and `fav --off` set.
+  int favorite_rating = 5;
+  int unfavorite_rating = 0;
+  // [ratings] sidecar_naming for new sidecars: "full" (IMG_1.CR2.xmp) or
+  // "base" (IMG_1.xmp).
+  std::string sidecar_naming = "full";
 };
 
 // Loads `path`. A missing file is an empty config unless `required`.

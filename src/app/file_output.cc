@@ -20,7 +20,51 @@ std::string CsvField(const std::string& s) {
   return out;
 }
 
+using Json = nlohmann::ordered_json;
+
+template <typename T>
+Json Opt(const std::optional<T>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
+
+// The normalised metadata fields, always all present (null when unknown),
+// in the order docs/cli.md lists them.
+void AddMetadata(Json& j, const std::optional<MediaMetadata>& meta) {
+  static const MediaMetadata kNone;
+  const MediaMetadata& m = meta ? *meta : kNone;
+  j["mime"] = m.mime.empty() ? Json(nullptr) : Json(m.mime);
+  j["width"] = Opt(m.width);
+  j["height"] = Opt(m.height);
+  j["orientation"] = Opt(m.orientation);
+  j["taken"] = Opt(m.taken);
+  j["make"] = Opt(m.make);
+  j["model"] = Opt(m.model);
+  j["lens"] = Opt(m.lens);
+  j["exposure_time"] = Opt(m.exposure_time);
+  j["f_number"] = Opt(m.f_number);
+  j["iso"] = Opt(m.iso);
+  j["focal_length"] = Opt(m.focal_length);
+  if (m.gps) {
+    j["gps"] = {{"lat", m.gps->lat}, {"lon", m.gps->lon},
+                {"alt", Opt(m.gps->alt)}};
+  } else {
+    j["gps"] = nullptr;
+  }
+  j["rating"] = Opt(m.rating);
+  j["label"] = Opt(m.label);
+  j["keywords"] = m.keywords;
+  j["title"] = Opt(m.title);
+  j["description"] = Opt(m.description);
+  j["duration"] = Opt(m.duration);
+  j["codec"] = Opt(m.codec);
+}
+
 }  // namespace
+
+std::string DumpJson(const nlohmann::ordered_json& j) {
+  // Tags may hold bytes that are not UTF-8: never let that abort output.
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
 
 std::string AbsolutePath(const catalog::FileRow& row) {
   return os::JoinPath(row.root_path, row.rel);
@@ -51,6 +95,7 @@ nlohmann::ordered_json FileToJson(const catalog::FileRow& row) {
                         : nlohmann::ordered_json(nullptr)},
   };
   if (row.sha256) j["sha256"] = HexOf(*row.sha256);
+  AddMetadata(j, row.metadata);
   return j;
 }
 

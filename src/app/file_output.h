@@ -14,7 +14,12 @@ namespace phodex::app {
 // Absolute path of a row: its root's path joined with rel.
 std::string AbsolutePath(const catalog::FileRow& row);
 
+// The file's fields, then its metadata fields (with its sidecar's merged
+// in), always all present, null when unknown.
 nlohmann::ordered_json FileToJson(const catalog::FileRow& row);
+// One JSON line; bytes that are not UTF-8 become U+FFFD instead of
+// failing.
+std::string DumpJson(const nlohmann::ordered_json& j);
 
 // The CSV header and a row (RFC 4180 quoting).
 std::string CsvHeader();

@@ -4,9 +4,11 @@
 
 #include <array>
 #include <cstdio>
+#include <string_view>
 
 #include "app/commands.h"
 #include "app/context.h"
+#include "app/metadata_workers.h"
 #include "util/metrics.h"
 
 namespace {
@@ -21,6 +23,13 @@ constexpr std::array kCommands = {
     Command{"status", "Roots, counts per kind, recent operations",
             phodex::app::SetupStatus},
     Command{"ls", "List cataloged files", phodex::app::SetupLs},
+    Command{"show", "Everything the catalog knows about a file, every tag "
+                    "included",
+            phodex::app::SetupShow},
+    Command{"rate", "Set star ratings (into XMP sidecars, or --embed)",
+            phodex::app::SetupRate},
+    Command{"fav", "Mark or unmark favorites (a favorite is 5 stars)",
+            phodex::app::SetupFav},
     Command{"ops", "Operation history", phodex::app::SetupOps},
     Command{"dupes", "Groups of files with identical content",
             phodex::app::SetupDupes},
@@ -33,6 +42,11 @@ constexpr std::array kCommands = {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A metadata worker (media/extractor_pool.h) starts before anything else.
+  if (argc == 2 && std::string_view(argv[1]) ==
+                       phodex::app::kMetadataWorkerCommand) {
+    return phodex::media::RunExtractorWorker();
+  }
   CLI::App app{"phodex: a fast, trustworthy catalog for large photo libraries",
                "phodex"};
   app.require_subcommand(0, 1);

@@ -21,6 +21,7 @@
 #include "core/content_hash.h"
 #include "core/error.h"
 #include "core/media_kind.h"
+#include "core/media_metadata.h"
 #include "core/types.h"
 
 namespace phodex::catalog {
@@ -64,6 +65,10 @@ struct FileUpsert {
   std::optional<ContentHash> quick_hash;
   std::optional<ContentHash> hash;
   std::optional<std::string> sha256;  // 32 raw bytes
+  // What the metadata stage read. Like the hashes, a null keeps the stored
+  // metadata when size, mtime and inode are unchanged, and clears it
+  // otherwise.
+  std::optional<MediaMetadata> metadata;
 };
 
 // Links a sidecar to the media file it describes (same root). A null target
@@ -146,6 +151,9 @@ struct FileQuery {
   std::optional<MediaKind> kind;
   enum class Presence { kPresent, kRemoved, kAll } presence = Presence::kPresent;
   int64_t limit = -1;  // -1: no limit
+  // Also load every tag (FileRow::metadata->tags_json and
+  // sidecar_tags_json): `show` wants them, listings don't.
+  bool with_tags = false;
 };
 
 struct FileRow {
@@ -168,6 +176,14 @@ struct FileRow {
   std::optional<ContentHash> quick_hash;
   std::optional<ContentHash> hash;
   std::optional<std::string> sha256;
+  // The file's metadata with its XMP sidecar's merged in (the sidecar wins
+  // for rating, label, keywords, title and description; see
+  // MergeSidecar in core/media_metadata.h). Null when never read.
+  std::optional<MediaMetadata> metadata;
+  // The sidecar merged in (rel in the same root), if any, and its tags
+  // (with FileQuery::with_tags).
+  std::optional<std::string> sidecar_rel;
+  std::string sidecar_tags_json;
 };
 
 struct KindCount {

@@ -18,6 +18,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kBusy: return "busy";
     case ErrorCode::kUnsupported: return "unsupported";
     case ErrorCode::kCancelled: return "cancelled";
+    case ErrorCode::kTimedOut: return "timed_out";
     case ErrorCode::kInternal: return "internal";
   }
   return "unknown";

@@ -29,6 +29,7 @@ enum class ErrorCode {
   kBusy,              // another process holds a lock
   kUnsupported,       // e.g. a catalog written by a newer phodex
   kCancelled,         // user interrupted
+  kTimedOut,          // a time limit passed (e.g. a parser that hangs)
   kInternal,          // library failure we cannot classify
 };
 

@@ -56,4 +56,11 @@ struct MediaMetadata {
                          const MediaMetadata&) = default;
 };
 
+// Merges what an XMP sidecar says into the metadata of the file it
+// describes: the sidecar wins for rating, label, keywords, title and
+// description wherever it has a value, as Lightroom and darktable expect;
+// everything else stays the file's (a sidecar's dates or GPS fill gaps
+// only). tags_json is left alone.
+void MergeSidecar(MediaMetadata& media, const MediaMetadata& sidecar);
+
 }  // namespace phodex

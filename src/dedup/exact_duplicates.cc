@@ -78,6 +78,16 @@ std::vector<std::vector<Candidate*>> SplitBy(
 
 }  // namespace
 
+std::vector<std::vector<std::string>> HardLinkSets(const DuplicateGroup& g) {
+  std::map<std::pair<uint64_t, uint64_t>, std::vector<std::string>> by;
+  for (const DuplicateFile& f : g.files) by[{f.dev, f.ino}].push_back(f.path);
+  std::vector<std::vector<std::string>> out;
+  for (auto& [_, paths] : by) {
+    if (paths.size() > 1) out.push_back(std::move(paths));
+  }
+  return out;
+}
+
 Result<DuplicateReport> FindExactDuplicates(catalog::Catalog& catalog,
                                             const Hashers& hashers,
                                             const DuplicateOptions& options) {
@@ -122,7 +132,8 @@ Result<DuplicateReport> FindExactDuplicates(catalog::Catalog& catalog,
           g.hash = *group.front()->twin.hash;
           std::set<std::pair<uint64_t, uint64_t>> inodes;
           for (Candidate* c : group) {
-            g.files.push_back({c->twin.id, c->path, c->twin.dev, c->twin.ino,
+            g.files.push_back({c->twin.id, c->path, c->twin.root_path,
+                               c->twin.rel, c->twin.dev, c->twin.ino,
                                c->twin.mtime_ns});
             inodes.insert({c->twin.dev, c->twin.ino});
           }

@@ -28,7 +28,9 @@ struct Hashers {
 
 struct DuplicateFile {
   FileId id;
-  std::string path;  // absolute
+  std::string path;       // absolute
+  std::string root_path;  // the root holding it
+  std::string rel;        // path relative to the root
   uint64_t dev = 0;
   uint64_t ino = 0;
   int64_t mtime_ns = 0;
@@ -55,6 +57,10 @@ struct DuplicateReport {
   int64_t files_read = 0;  // files hashed now (quick or full)
   std::vector<std::string> errors;  // files that could not be read
 };
+
+// The sets of paths in `group` that are one file (hard links of each
+// other), each sorted; sets of one path are left out.
+std::vector<std::vector<std::string>> HardLinkSets(const DuplicateGroup& group);
 
 Result<DuplicateReport> FindExactDuplicates(catalog::Catalog& catalog,
                                             const Hashers& hashers,

@@ -7,6 +7,7 @@
 // threads at once.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,27 @@ class RandomAccessFile {
 
 enum class AccessPattern { kRandom, kSequential };
 
+// The temporary copy ReplaceFile hands to its edit callback: a new file in
+// the same folder as the original, starting as a byte copy of it. It becomes
+// the original only if the callback succeeds. Single-threaded; valid only
+// during the callback.
+class TempFile {
+ public:
+  virtual ~TempFile() = default;
+  // Its name, for libraries that open files by name (to read it back).
+  virtual const std::string& path() const = 0;
+  // Reads up to `n` bytes at `offset`; fewer only at the end of the file.
+  virtual Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) = 0;
+  // Writes all of `data` at `offset`, growing the file if needed.
+  virtual Status WriteAt(uint64_t offset, std::string_view data) = 0;
+  // Cuts or extends (with zeros) the file to `size` bytes.
+  virtual Status Truncate(uint64_t size) = 0;
+  virtual Result<int64_t> Size() = 0;
+};
+
+// Changes `temp`; an error aborts the replacement.
+using EditFn = std::function<Status(TempFile& temp)>;
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -67,13 +89,58 @@ class FileSystem {
   virtual Status MakeDirs(const std::string& path) = 0;
 
   // Writes `data` to `path` atomically: temp file in the same folder, fsync,
-  // rename, fsync of the folder. A crash leaves the old file or the new one.
+  // rename, fsync of the folder. A crash leaves the old file or the new one
+  // (and possibly a stray ".NAME.phodex-tmp-XXXXXX" beside it), never a
+  // mix. An existing file keeps its permission bits; a new one gets 0644.
+  // A symlink at `path` is followed: its target is replaced, the link kept.
+  // An existing file that may not be written (no write permission, or no
+  // write bit at all, even for root) fails with kPermissionDenied: the
+  // rename would otherwise bypass its protection. So does a read-only
+  // folder or mount. Errors before the rename leave `path` untouched and
+  // remove the temp. An error from the final fsync of the folder means the
+  // new content is in place but may not survive a power cut.
   virtual Status AtomicWrite(const std::string& path,
                              std::string_view data) = 0;
+
+  // Replaces the regular file `path` by an edited copy, atomically, for
+  // changes to big user files (metadata written into a photo):
+  //   1. copies `path` to a temp file in its folder (streamed, in-kernel
+  //      where the file system can; never the whole file in memory), with
+  //      the original's permission bits, owner (where allowed: root) and
+  //      extended attributes (best effort: ACLs, user.* tags);
+  //   2. calls `edit` on the temp;
+  //   3. fsyncs the temp, checks that `path` was not changed meanwhile
+  //      (same inode, size and mtime; else kBusy), renames the temp over
+  //      `path` and fsyncs the folder.
+  // On any failure before the rename, from `edit` included, the temp is
+  // removed and `path` is byte-identical to what it was. A crash at any
+  // point leaves the old file or the new one (and perhaps a stray temp).
+  // The new file is a new inode with a new mtime, so callers that record
+  // a stat must stat again, and other hard links keep the old content.
+  // Symlinks, read-only files, folders and mounts: as AtomicWrite.
+  // REQUIRES: `edit` changes the file only through `temp`.
+  virtual Status ReplaceFile(const std::string& path, const EditFn& edit) = 0;
 };
 
 // The real file system. Stateless; thread-safe.
 std::unique_ptr<FileSystem> NewPosixFileSystem();
+
+// The steps of AtomicWrite and ReplaceFile, for fault injection.
+enum class WriteStep {
+  kCreateTemp,  // before the temp file is created
+  kSyncTemp,    // after the content is written, before its fsync
+  kRename,      // before the temp is renamed over the target
+  kSyncDir,     // after the rename, before the folder's fsync
+};
+// Called before each step with the target path. An error it returns is
+// taken as that step's failure; it may also _exit() to simulate a crash.
+using WriteFaultHookForTesting =
+    std::function<Status(WriteStep step, const std::string& path)>;
+
+// The real file system with a fault hook (leveldb's FaultInjectionTestEnv,
+// for the steps that make writes atomic).
+std::unique_ptr<FileSystem> NewPosixFileSystemForTesting(
+    WriteFaultHookForTesting hook);
 
 // Joins two path pieces with exactly one '/'.
 std::string JoinPath(std::string_view a, std::string_view b);

@@ -1,18 +1,29 @@
 #include "scan/pipeline.h"
 
+#include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "os/process.h"
+#include "scan/metadata_stage.h"
 #include "scan/move_detector.h"
 #include "util/bounded_queue.h"
 #include "util/metrics.h"
 
 namespace phodex::scan {
 namespace {
+
+// Errors that say something about the file's bytes, which reading it
+// again would only repeat (see Stage::Process).
+bool IsContentFault(ErrorCode code) {
+  return code == ErrorCode::kCorrupt || code == ErrorCode::kUnsupported ||
+         code == ErrorCode::kTimedOut || code == ErrorCode::kInternal;
+}
 
 constexpr size_t kMaxReportedErrors = 20;
 constexpr size_t kQueueFolders = 256;
@@ -22,10 +33,10 @@ constexpr size_t kQueueFolders = 256;
 class ScanVisitor final : public WalkVisitor {
  public:
   ScanVisitor(const std::string& root_abs, ChangeDetector& detector,
-              std::span<Stage* const> stages,
+              std::span<Stage* const> stages, int content_version,
               util::BoundedQueue<DirChanges>& queue, ScanProgress& progress)
       : root_abs_(root_abs),
-        content_version_(stages.empty() ? 0 : kContentStagesVersion),
+        content_version_(content_version),
         detector_(detector),
         stages_(stages),
         queue_(queue),
@@ -58,33 +69,50 @@ class ScanVisitor final : public WalkVisitor {
     return e;
   }
 
+  // The files of one folder go through the stages in parallel: a folder
+  // of 1,000 photos (a camera card) must keep every metadata worker busy.
   void RunStages(DirChanges& changes) {
+    std::vector<FileChange>& files = changes.changes;
+    std::vector<std::vector<catalog::FileErrorEntry>> errors(files.size());
+    std::vector<char> vanished(files.size(), 0);
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, files.size(), 4),
+                      [&](const tbb::blocked_range<size_t>& range) {
+                        for (size_t i = range.begin(); i != range.end(); ++i) {
+                          vanished[i] = RunStagesOn(files[i], errors[i]);
+                        }
+                      });
     std::vector<FileChange> kept;
-    kept.reserve(changes.changes.size());
-    for (FileChange& c : changes.changes) {
-      const std::string abs = os::JoinPath(root_abs_, c.upsert.rel);
-      c.upsert.content_version = content_version_;
-      c.upsert.error.reset();
-      bool vanished = false;
-      for (Stage* stage : stages_) {
-        auto st = stage->Process(abs, c.upsert);
-        if (st) continue;
-        progress_.errors.fetch_add(1, std::memory_order_relaxed);
-        Error err = st.error();
-        if (err.code() == ErrorCode::kNotFound) {
-          vanished = true;
-          err = Error(err.code(), "vanished during the scan", err.op(),
-                      err.path());
-        }
-        changes.errors.push_back(Record(err, abs));
-        if (vanished) break;
-        c.upsert.error = std::string(stage->name()) + ": " + err.ToString();
-        // Not processed: the next scan tries again even if it is unchanged.
-        c.upsert.content_version = 0;
-      }
-      if (!vanished) kept.push_back(std::move(c));
+    kept.reserve(files.size());
+    for (size_t i = 0; i < files.size(); ++i) {
+      for (auto& e : errors[i]) changes.errors.push_back(std::move(e));
+      if (!vanished[i]) kept.push_back(std::move(files[i]));
     }
     changes.changes = std::move(kept);
+  }
+
+  // Returns true when the file vanished (it is then not added).
+  bool RunStagesOn(FileChange& c,
+                   std::vector<catalog::FileErrorEntry>& errors) {
+    const std::string abs = os::JoinPath(root_abs_, c.upsert.rel);
+    c.upsert.content_version = content_version_;
+    c.upsert.error.reset();
+    for (Stage* stage : stages_) {
+      auto st = stage->Process(abs, c.upsert);
+      if (st) continue;
+      progress_.errors.fetch_add(1, std::memory_order_relaxed);
+      Error err = st.error();
+      if (err.code() == ErrorCode::kNotFound) {
+        errors.push_back(Record(Error(err.code(), "vanished during the scan",
+                                      err.op(), err.path()),
+                                abs));
+        return true;
+      }
+      errors.push_back(Record(err, abs));
+      c.upsert.error = std::string(stage->name()) + ": " + err.ToString();
+      // Not processed: the next scan tries again even if it is unchanged.
+      if (!IsContentFault(err.code())) c.upsert.content_version = 0;
+    }
+    return false;
   }
 
   const std::string& root_abs_;
@@ -243,11 +271,16 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
   // What the catalog knows under the scope, and what this scan's stages
   // produce.
   ContentStage content(fs, options.content);
+  std::optional<MetadataStage> metadata;
   std::vector<Stage*> stage_list;
   ChangeDetector::Wants wants;
   if (!options.discover_only) {
     stage_list.push_back(&content);
-    wants.content_version = kContentStagesVersion;
+    wants.content_version = kContentStagesVersionNoMetadata;
+    if (options.metadata) {
+      stage_list.push_back(&metadata.emplace(*options.metadata));
+      wants.content_version = kContentStagesVersion;
+    }
     wants.full_hash = options.content.full_hash;
     wants.sha256 = options.content.sha256;
   }
@@ -279,7 +312,8 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
   WriterThread writer_thread(queue, writer);
 
   progress.phase = 1;
-  ScanVisitor visitor(root.path, detector, stage_list, queue, progress);
+  ScanVisitor visitor(root.path, detector, stage_list, wants.content_version,
+                      queue, progress);
   WalkOptions walk_options;
   walk_options.follow_symlinks = options.follow_symlinks;
   walk_options.file_systems = options.file_systems;

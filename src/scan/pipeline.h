@@ -16,6 +16,7 @@
 #include "os/clock.h"
 #include "os/file_system.h"
 #include "scan/batch_writer.h"
+#include "media/extractor_pool.h"
 #include "scan/content_stage.h"
 #include "scan/filter.h"
 #include "scan/progress.h"
@@ -38,6 +39,9 @@ struct ScanOptions {
   // the next full scan. Moves are followed once quick hashes are known.
   bool discover_only = false;
   ContentOptions content;
+  // Where metadata comes from (normally the isolated worker pool,
+  // media/extractor_pool.h). Null: no metadata stage.
+  media::MetadataReader* metadata = nullptr;
   // A root whose folder is empty while the catalog holds files there is
   // most likely an unmounted drive: the scan refuses to mark everything
   // removed unless this is set.

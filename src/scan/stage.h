@@ -17,7 +17,10 @@ namespace phodex::scan {
 // Version of the set of content stages a full scan runs. Stored per file
 // (files.content_version); bump it when a stage is added or changes what
 // it records, and the next scan hands every file to the stages once more.
-inline constexpr int kContentStagesVersion = 2;  // 2: quick hash
+// A scan without the metadata stage (no reader given) records the lower
+// version, so the next scan with metadata reads those files once more.
+inline constexpr int kContentStagesVersion = 3;  // 2: quick hash, 3: metadata
+inline constexpr int kContentStagesVersionNoMetadata = 2;
 
 class Stage {
  public:
@@ -28,6 +31,10 @@ class Stage {
   // `upsert` (whose rel, stat and kind are set). An error costs this file
   // only: it is recorded with its reason and the scan goes on. kNotFound
   // means the file vanished since it was listed; it is then not added.
+  // kCorrupt, kUnsupported, kTimedOut and kInternal are facts about the
+  // content (a file no parser reads): the file counts as processed and is
+  // not tried again until it changes. Other errors (permissions, I/O) are
+  // retried by the next scan.
   virtual Status Process(const std::string& abs_path,
                          catalog::FileUpsert& upsert) = 0;
 };

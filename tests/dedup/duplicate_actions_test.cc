@@ -1,1 +1,599 @@
+// Duplicate actions on real files in a temporary folder (links, renames and
+// inodes are the point) against a real SQLite catalog: keep rules, the
+// plan, the byte re-check, never the last copy, and the journal settled
+// after a crash at each step.
+
+#include "dedup/duplicate_actions.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "catalog/sqlite/sqlite_catalog.h"
+#include "dedup/file_compare.h"
+#include "os/clock.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace phodex::dedup {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// ---------------------------------------------------------------------------
+// Keep rules and the plan: pure functions on hand-made groups.
+
+DuplicateFile File(const std::string& path, int64_t mtime, uint64_t ino,
+                   uint64_t dev = 1) {
+  const bool in_a = path.starts_with("/a/");
+  return {FileId{static_cast<int64_t>(ino)},
+          path,
+          in_a ? "/a" : "/b",
+          path.substr(3),
+          dev,
+          ino,
+          mtime};
+}
+
+DuplicateGroup Group(std::vector<DuplicateFile> files) {
+  DuplicateGroup g;
+  g.size = 10;
+  g.files = std::move(files);
+  return g;
+}
+
+std::vector<std::string> KeptPaths(const DuplicateGroup& g,
+                                   const std::string& rule) {
+  auto r = ParseKeepRule(rule);
+  EXPECT_TRUE(r) << rule;
+  KeptCopies k = ChooseKept(g, *r, [](const std::string& root_path) {
+    return root_path.substr(1);  // "/a" is root "a"
+  });
+  std::vector<std::string> out;
+  for (size_t i : k.kept) out.push_back(g.files[i].path);
+  return out;
+}
+
+TEST(KeepRule, ParsesEachRuleAndRefusesOthers) {
+  EXPECT_EQ(ParseKeepRule("oldest")->kind, KeepRule::Kind::kOldest);
+  EXPECT_EQ(ParseKeepRule("newest")->kind, KeepRule::Kind::kNewest);
+  EXPECT_EQ(ParseKeepRule("shortest-path")->kind,
+            KeepRule::Kind::kShortestPath);
+  EXPECT_EQ(ParseKeepRule("root:photos")->arg, "photos");
+  EXPECT_EQ(ParseKeepRule("path-glob:*/2024/*")->arg, "*/2024/*");
+  for (const char* bad : {"", "old", "root:", "path-glob:", "Oldest"}) {
+    EXPECT_FALSE(ParseKeepRule(bad)) << bad;
+  }
+}
+
+TEST(KeepRule, ChoosesByRuleWithStableTies) {
+  const DuplicateGroup g =
+      Group({File("/a/long/name.jpg", 5, 1), File("/a/x.jpg", 7, 2),
+             File("/b/y.jpg", 5, 3), File("/b/z.jpg", 9, 4)});
+  // Oldest: mtime 5 twice; the shorter path wins.
+  EXPECT_THAT(KeptPaths(g, "oldest"), ElementsAre("/b/y.jpg"));
+  EXPECT_THAT(KeptPaths(g, "newest"), ElementsAre("/b/z.jpg"));
+  // Shortest path: three of length 8; the oldest of them.
+  EXPECT_THAT(KeptPaths(g, "shortest-path"), ElementsAre("/b/y.jpg"));
+  EXPECT_THAT(KeptPaths(g, "root:a"), ElementsAre("/a/long/name.jpg"));
+  EXPECT_THAT(KeptPaths(g, "root:c"), IsEmpty());
+  // A glob keeps every match, oldest first; without '/' it sees the name.
+  EXPECT_THAT(KeptPaths(g, "path-glob:/b/*"),
+              ElementsAre("/b/y.jpg", "/b/z.jpg"));
+  EXPECT_THAT(KeptPaths(g, "path-glob:x.*"), ElementsAre("/a/x.jpg"));
+  EXPECT_THAT(KeptPaths(g, "path-glob:*.png"), IsEmpty());
+}
+
+TEST(ActionPlan, KeepsHardLinksOfTheKeeperAndFreesEachVictimInodeOnce) {
+  DuplicateReport report;
+  report.groups.push_back(
+      Group({File("/a/k.jpg", 1, 10), File("/a/k-link.jpg", 1, 10),  // keeper's
+             File("/b/v1.jpg", 2, 20), File("/b/v1-link.jpg", 2, 20),
+             File("/b/v2.jpg", 3, 30)}));
+  const std::vector<catalog::Root> roots = {{RootId{1}, "/a", "a"},
+                                            {RootId{2}, "/b", "b"}};
+  ActionOptions o;
+  o.kind = ActionKind::kMoveTo;
+  o.move_to = "/q";
+  ActionPlan plan = PlanActions(report, roots, o);
+  ASSERT_EQ(plan.groups.size(), 1u);
+  const PlannedGroup& g = plan.groups[0];
+  ASSERT_EQ(g.kept.size(), 2u);
+  EXPECT_EQ(g.kept[0].path, "/a/k.jpg");
+  EXPECT_EQ(g.kept[1].path, "/a/k-link.jpg");
+  ASSERT_EQ(g.actions.size(), 3u);
+  std::map<std::string, int64_t> frees;
+  for (const PlannedAction& a : g.actions) {
+    frees[a.victim.path] = a.frees;
+    EXPECT_EQ(a.keeper.path, "/a/k.jpg");
+    EXPECT_EQ(a.victim_root, RootId{2});
+    EXPECT_EQ(a.target, "/q/b/" + a.victim.rel);
+  }
+  // v1's bytes are freed only with its last path.
+  EXPECT_EQ(frees["/b/v1.jpg"] + frees["/b/v1-link.jpg"], 10);
+  EXPECT_EQ(frees["/b/v2.jpg"], 10);
+  EXPECT_EQ(plan.bytes_freed, 20);
+  EXPECT_EQ(plan.actions, 3);
+}
+
+TEST(ActionPlan, HardLinksOnlyWithinOneFileSystemAndSkipsUnmatchedGroups) {
+  DuplicateReport report;
+  report.groups.push_back(Group({File("/a/k.jpg", 1, 10, /*dev=*/1),
+                                 File("/b/v.jpg", 2, 20, /*dev=*/2)}));
+  const std::vector<catalog::Root> roots = {{RootId{1}, "/a", "a"},
+                                            {RootId{2}, "/b", "b"}};
+  ActionOptions o;
+  o.kind = ActionKind::kHardLink;
+  ActionPlan plan = PlanActions(report, roots, o);
+  ASSERT_EQ(plan.groups[0].actions.size(), 1u);
+  EXPECT_THAT(plan.groups[0].actions[0].skip, HasSubstr("file system"));
+  EXPECT_EQ(plan.actions, 0);
+  EXPECT_EQ(plan.bytes_freed, 0);
+
+  o.keep = *ParseKeepRule("root:nowhere");
+  plan = PlanActions(report, roots, o);
+  EXPECT_THAT(plan.groups[0].skip, HasSubstr("no copy in root 'nowhere'"));
+  EXPECT_THAT(plan.groups[0].actions, IsEmpty());
+  EXPECT_EQ(plan.groups[0].kept.size(), 2u);
+}
+
+// ---------------------------------------------------------------------------
+// Applying a plan to real files.
+
+// Fails the chosen step, as a full disk or a permission error would.
+class FailingFileOps final : public FileOps {
+ public:
+  explicit FailingFileOps(FileOps& real) : real_(real) {}
+  Status HardLink(const std::string& e, const std::string& l) override {
+    return fail_link ? Fail("link", l) : real_.HardLink(e, l);
+  }
+  Status Rename(const std::string& f, const std::string& t) override {
+    return fail_rename ? Fail("rename", f) : real_.Rename(f, t);
+  }
+  Status RemoveFile(const std::string& p) override {
+    return real_.RemoveFile(p);
+  }
+  bool fail_link = false;
+  bool fail_rename = false;
+
+ private:
+  static Status Fail(const char* op, const std::string& path) {
+    return MakeError(ErrorCode::kIo, "No space left on device", op, path);
+  }
+  FileOps& real_;
+};
+
+class DuplicateActionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cat_ = std::move(*catalog::OpenSqliteCatalog(dir_ / "c.db", {}));
+    fs::create_directories(dir_ / "r1");
+    fs::create_directories(dir_ / "r2");
+    roots_.push_back(*cat_->AddRoot(dir_ / "r1", "r1", 1));
+    roots_.push_back(*cat_->AddRoot(dir_ / "r2", "r2", 1));
+    auto j = ActionJournal::Open(*fs_, dir_ / "c.db.dupes-journal");
+    ASSERT_TRUE(j);
+    journal_ = std::move(*j);
+    catalog::Operation op;
+    op.type = "dupes";
+    op_ = *cat_->BeginOperation(op);
+  }
+
+  // Writes `content` at root/rel, `age_h` hours in the past, and catalogs
+  // it as a scan would.
+  std::string Put(int root, const std::string& rel, const std::string& content,
+                  int age_h = 0) {
+    const std::string path = os::JoinPath(roots_[root].path, rel);
+    fs::create_directories(fs::path(path).parent_path());
+    std::ofstream(path, std::ios::binary) << content;
+    fs::last_write_time(path,
+                        fs::last_write_time(path) - std::chrono::hours(age_h));
+    Catalog(root, rel);
+    return path;
+  }
+  void Catalog(int root, const std::string& rel) {
+    catalog::ScanBatch b;
+    b.root = roots_[root].id;
+    b.now_ns = 2;
+    catalog::FileUpsert u;
+    u.rel = rel;
+    u.stat = *fs_->Stat(os::JoinPath(roots_[root].path, rel), os::Follow::kNo);
+    u.kind = MediaKind::kPhoto;
+    b.upserts = {u};
+    ASSERT_TRUE(cat_->ApplyBatch(b));
+  }
+  DuplicateReport Find() {
+    Hashers h;
+    h.quick = h.full = [](const std::string& p) -> Result<ContentHash> {
+      if (!fs::exists(p)) return MakeError(ErrorCode::kNotFound, "gone");
+      return ContentHash{std::hash<std::string>()(Read(p)), 7};
+    };
+    auto r = FindExactDuplicates(*cat_, h, {});
+    EXPECT_TRUE(r) << r.error().ToString();
+    return *r;
+  }
+  ActionPlan Plan(ActionKind kind, const std::string& keep = "oldest") {
+    ActionOptions o;
+    o.kind = kind;
+    o.keep = *ParseKeepRule(keep);
+    o.move_to = dir_ / "quarantine";
+    return PlanActions(Find(), roots_, o);
+  }
+  ApplyReport Apply(const ActionPlan& plan) {
+    ActionRecorder recorder(*cat_, *fs_, os::SystemClock(), op_);
+    ActionEnv env{*fs_, *ops_, *journal_, recorder, 1, nullptr};
+    auto r = ApplyPlan(plan, env);
+    EXPECT_TRUE(r) << r.error().ToString();
+    return *r;
+  }
+  std::vector<RecoveredAction> Recover() {
+    auto j = ActionJournal::Open(*fs_, journal_->path());  // a new process
+    EXPECT_TRUE(j);
+    ActionRecorder recorder(*cat_, *fs_, os::SystemClock(), op_);
+    ActionEnv env{*fs_, *ops_, **j, recorder, 2, nullptr};
+    auto r = RecoverJournal(env);
+    EXPECT_TRUE(r) << r.error().ToString();
+    return *r;
+  }
+  // Present paths in the catalog, with their inodes.
+  std::map<std::string, uint64_t> Cataloged() {
+    std::map<std::string, uint64_t> out;
+    EXPECT_TRUE(cat_->ForEachFile({}, [&](const catalog::FileRow& r) {
+      out[os::JoinPath(r.root_path, r.rel)] = r.ino;
+    }));
+    return out;
+  }
+  uint64_t Ino(const std::string& p) {
+    auto st = fs_->Stat(p, os::Follow::kNo);
+    return st ? st->ino : 0;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<os::FileSystem> fs_ = os::NewPosixFileSystem();
+  std::unique_ptr<FileOps> ops_ = NewStdFileOps();
+  std::unique_ptr<catalog::Catalog> cat_;
+  std::vector<catalog::Root> roots_;
+  std::unique_ptr<ActionJournal> journal_;
+  OperationId op_;
+};
+
+TEST_F(DuplicateActionsTest, DeleteKeepsTheOldestAndRecordsRemovals) {
+  const std::string keep = Put(0, "2020/a.jpg", "AAAA-content", /*age_h=*/5);
+  const std::string v1 = Put(1, "copy/a.jpg", "AAAA-content");
+  const std::string v2 = Put(1, "a.jpg", "AAAA-content", 1);
+  Put(0, "empty1.jpg", "");  // empty files are never duplicates
+  Put(1, "empty2.jpg", "");
+  const ActionPlan plan = Plan(ActionKind::kDelete);
+  ApplyReport r = Apply(plan);
+  EXPECT_EQ(r.deleted, 2);
+  EXPECT_EQ(r.bytes_freed, 24);
+  EXPECT_EQ(r.skipped + r.failed, 0);
+  EXPECT_TRUE(fs::exists(keep));
+  EXPECT_FALSE(fs::exists(v1));
+  EXPECT_FALSE(fs::exists(v2));
+  EXPECT_EQ(Cataloged().count(v1), 0u);
+  EXPECT_EQ(Cataloged().size(), 3u);  // the keeper and the empty files
+  EXPECT_THAT(Find().groups, IsEmpty());
+  EXPECT_TRUE(journal_->empty());
+  EXPECT_EQ(Read(journal_->path()), "");
+  std::vector<std::string> statuses;
+  for (const PathStatus& p : DescribePaths(plan, &r)) {
+    statuses.push_back(p.status + " " + p.file->path);
+  }
+  EXPECT_THAT(statuses, ElementsAre("kept " + keep, "done " + v2, "done " + v1));
+  EXPECT_EQ(DescribePaths(plan, nullptr)[1].status, "planned");
+}
+
+TEST_F(DuplicateActionsTest, HardLinkReplacesCopiesAndTheCatalogFollows) {
+  const std::string keep = Put(0, "a.jpg", "AAAA-content", 5);
+  const std::string v = Put(1, "sub/a.jpg", "AAAA-content");
+  Find();  // stores full hashes
+  ApplyReport r = Apply(Plan(ActionKind::kHardLink));
+  EXPECT_EQ(r.linked, 1);
+  EXPECT_EQ(r.bytes_freed, 12);
+  EXPECT_EQ(fs::hard_link_count(keep), 2u);
+  EXPECT_EQ(Ino(v), Ino(keep));
+  EXPECT_EQ(Cataloged().at(v), Ino(keep));
+  // One file now: no waste, and the hash survived the new inode.
+  EXPECT_THAT(Find().groups, IsEmpty());
+  catalog::FileQuery q;
+  q.root = roots_[1].id;
+  ASSERT_TRUE(cat_->ForEachFile(q, [](const catalog::FileRow& row) {
+    EXPECT_TRUE(row.hash.has_value());
+  }));
+  // No temporary name left behind.
+  EXPECT_EQ(std::distance(fs::directory_iterator(fs::path(v).parent_path()),
+                          fs::directory_iterator()),
+            1);
+}
+
+TEST_F(DuplicateActionsTest, MoveToKeepsTheLayoutAndNeverReplaces) {
+  Put(0, "a.jpg", "AAAA-content", 5);
+  const std::string v = Put(1, "2024/a.jpg", "AAAA-content");
+  Put(0, "b.jpg", "BBBB-content", 5);
+  const std::string w = Put(1, "b.jpg", "BBBB-content");
+  const std::string taken = dir_ / "quarantine/r2/b.jpg";
+  fs::create_directories(fs::path(taken).parent_path());
+  std::ofstream(taken) << "someone else's file";
+  ApplyReport r = Apply(Plan(ActionKind::kMoveTo));
+  EXPECT_EQ(r.moved, 1);
+  EXPECT_EQ(r.bytes_moved, 12);
+  EXPECT_EQ(r.bytes_freed, 0);  // moved, not freed
+  EXPECT_EQ(r.skipped, 1);
+  EXPECT_THAT(r.results[1].reason, HasSubstr("target exists"));
+  EXPECT_EQ(Read(dir_ / "quarantine/r2/2024/a.jpg"), "AAAA-content");
+  EXPECT_FALSE(fs::exists(v));
+  EXPECT_EQ(Read(w), "BBBB-content");  // left alone
+  EXPECT_EQ(Read(taken), "someone else's file");
+  EXPECT_EQ(Cataloged().count(v), 0u);
+}
+
+TEST_F(DuplicateActionsTest, RechecksBytesAndStatRightBeforeActing) {
+  Put(0, "a.jpg", "AAAA-content", 5);
+  const std::string same_stat = Put(1, "a.jpg", "AAAA-content");
+  Put(0, "b.jpg", "BBBB-content", 5);
+  const std::string touched = Put(1, "b.jpg", "BBBB-content");
+  Put(0, "c.jpg", "CCCC-content", 5);
+  const std::string gone = Put(1, "c.jpg", "CCCC-content");
+  const ActionPlan plan = Plan(ActionKind::kDelete);
+  // Between the plan and the action: same size and mtime, other bytes...
+  const auto mtime = fs::last_write_time(same_stat);
+  std::ofstream(same_stat, std::ios::binary) << "AAAA-CHANGED";
+  fs::last_write_time(same_stat, mtime);
+  // ...an edit, and a file that vanished.
+  std::ofstream(touched, std::ios::binary) << "BBBB-edited!";
+  fs::remove(gone);
+  ApplyReport r = Apply(plan);
+  EXPECT_EQ(r.deleted, 0);
+  EXPECT_EQ(r.skipped, 3);
+  std::map<std::string, std::string> why;
+  for (const ActionResult& res : r.results)
+    why[res.action.victim.path] = res.reason;
+  EXPECT_THAT(why[same_stat], HasSubstr("content differs"));
+  EXPECT_THAT(why[touched], HasSubstr("changed since the scan"));
+  EXPECT_THAT(why[gone], HasSubstr("gone"));
+  EXPECT_EQ(Read(same_stat), "AAAA-CHANGED");
+  EXPECT_EQ(Read(touched), "BBBB-edited!");
+}
+
+TEST_F(DuplicateActionsTest, NeverRemovesTheLastCopy) {
+  const std::string keep = Put(0, "a.jpg", "AAAA-content", 5);
+  const std::string v = Put(1, "a.jpg", "AAAA-content");
+  const ActionPlan plan = Plan(ActionKind::kDelete);
+  fs::remove(keep);  // the keeper went away after the plan
+  ApplyReport r = Apply(plan);
+  EXPECT_EQ(r.skipped, 1);
+  EXPECT_THAT(r.results[0].reason, HasSubstr("copy kept"));
+  EXPECT_EQ(Read(v), "AAAA-content");
+  // And a keeper that is the victim itself is never acted on.
+  EXPECT_THAT(VerifyDuplicate(*fs_, plan.groups[0].actions[0].victim,
+                              plan.groups[0].actions[0].victim, 12),
+              HasSubstr("keeper itself"));
+}
+
+TEST_F(DuplicateActionsTest, AFailedStepLeavesEverythingInPlace) {
+  const std::string keep = Put(0, "a.jpg", "AAAA-content", 5);
+  const std::string v = Put(1, "a.jpg", "AAAA-content");
+  FailingFileOps failing(*ops_);
+  failing.fail_rename = true;
+  ActionRecorder recorder(*cat_, *fs_, os::SystemClock(), op_);
+  ActionEnv env{*fs_, failing, *journal_, recorder, 1, nullptr};
+  auto r = ApplyPlan(Plan(ActionKind::kHardLink), env);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->failed, 1);
+  EXPECT_THAT(r->results[0].reason, HasSubstr("No space left"));
+  EXPECT_EQ(fs::hard_link_count(keep), 1u);  // the temporary link is gone
+  EXPECT_NE(Ino(v), Ino(keep));
+  EXPECT_EQ(Read(v), "AAAA-content");
+}
+
+TEST_F(DuplicateActionsTest, HardLinksAreNotWasteAndAreLeftAlone) {
+  const std::string keep = Put(0, "a.jpg", "AAAA-content", 5);
+  fs::create_hard_link(keep, roots_[0].path + "/link.jpg");
+  Catalog(0, "link.jpg");
+  EXPECT_THAT(Find().groups, IsEmpty());
+  const ActionPlan plan = Plan(ActionKind::kDelete);
+  EXPECT_THAT(plan.groups, IsEmpty());
+}
+
+// ---------------------------------------------------------------------------
+// The journal.
+
+TEST(ActionJournal, RecordsRoundTripIncludingNonUtf8Paths) {
+  JournalRecord r;
+  r.seq = 3;
+  r.action = ActionKind::kMoveTo;
+  r.victim = "/b/caf\xE9.jpg";
+  r.keeper = "/a/x.jpg";
+  r.target = "/q/b/caf\xE9.jpg";
+  r.size = 12;
+  r.hash = ContentHash{1, 2};
+  r.victim_ino = 77;
+  r.file_id = FileId{5};
+  r.root = RootId{2};
+  r.rel = "caf\xE9.jpg";
+  const std::string line = ActionJournal::Encode(r);
+  EXPECT_THAT(line, HasSubstr(R"("victim":{"hex":"2f622f636166e92e6a7067"})"));
+  auto back = ActionJournal::Decode(line);
+  ASSERT_TRUE(back) << back.error().ToString();
+  EXPECT_EQ(back->victim, r.victim);
+  EXPECT_EQ(back->rel, r.rel);
+  EXPECT_EQ(back->hash, r.hash);
+  EXPECT_EQ(back->victim_ino, 77u);
+  EXPECT_EQ(back->action, ActionKind::kMoveTo);
+  // The documented format, written by hand.
+  auto hand = ActionJournal::Decode(
+      R"({"seq":1,"state":"intent","action":"delete","victim":"/b/x.jpg",)"
+      R"("keeper":"/a/x.jpg","target":"","temp":"","size":5,)"
+      R"("hash":"000000000000000a000000000000000b","victim_dev":1,)"
+      R"("victim_ino":2,"keeper_dev":1,"keeper_ino":3,"file_id":4,)"
+      R"("root_id":2,"rel":"x.jpg"})");
+  ASSERT_TRUE(hand) << hand.error().ToString();
+  EXPECT_EQ(hand->hash, (ContentHash{10, 11}));
+  EXPECT_EQ(ActionJournal::Decode(R"({"seq":1,"state":"done"})")->state,
+            JournalState::kDone);
+  EXPECT_FALSE(ActionJournal::Decode(R"({"seq":1,"state":"intent"})"));
+  EXPECT_FALSE(ActionJournal::Decode("{not json"));
+}
+
+TEST(ActionJournal, ACorruptJournalIsRefused) {
+  testing::TempDir dir;
+  std::ofstream(dir / "j") << R"({"seq":1,"state":"done"})"
+                           << "\ngarbage\n";
+  auto fs = os::NewPosixFileSystem();
+  auto j = ActionJournal::Open(*fs, dir / "j");
+  ASSERT_FALSE(j);
+  EXPECT_EQ(j.error().code(), ErrorCode::kCorrupt);
+  EXPECT_THAT(j.error().ToString(), HasSubstr("line 2"));
+}
+
+// Crash points: each test builds, by hand, the files and the journal a
+// crash at one step leaves, then lets the next run settle them.
+class JournalRecoveryTest : public DuplicateActionsTest {
+ protected:
+  void SetUp() override {
+    DuplicateActionsTest::SetUp();
+    keep_ = Put(0, "a.jpg", "AAAA-content", 5);
+    victim_ = Put(1, "sub/a.jpg", "AAAA-content");
+  }
+  // The intent the run journaled for its one action.
+  JournalRecord Intent(ActionKind kind) {
+    const PlannedAction a = Plan(kind).groups.at(0).actions.at(0);
+    JournalRecord r;
+    r.seq = 1;
+    r.action = kind;
+    r.victim = a.victim.path;
+    r.keeper = a.keeper.path;
+    r.target = a.target;
+    if (kind == ActionKind::kHardLink) {
+      r.temp = roots_[1].path + "/sub/.a.jpg.tmp";
+    }
+    r.size = a.size;
+    r.hash = a.hash;
+    r.victim_dev = a.victim.dev;
+    r.victim_ino = a.victim.ino;
+    r.keeper_dev = a.keeper.dev;
+    r.keeper_ino = a.keeper.ino;
+    r.file_id = a.victim.id;
+    r.root = a.victim_root;
+    r.rel = a.victim.rel;
+    EXPECT_TRUE(journal_->Append(r));
+    return r;
+  }
+  void Outcome(JournalState state) {
+    JournalRecord o;
+    o.seq = 1;
+    o.state = state;
+    ASSERT_TRUE(journal_->Append(o));
+  }
+  // Settles the journal; expects one action with `state`.
+  void ExpectSettled(JournalState state) {
+    std::vector<RecoveredAction> r = Recover();
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].state, state) << r[0].detail;
+    EXPECT_EQ(Read(journal_->path()), "");
+    EXPECT_THAT(Recover(), IsEmpty());  // settled once
+  }
+  bool VictimCataloged() { return Cataloged().count(victim_) > 0; }
+
+  std::string keep_;
+  std::string victim_;
+};
+
+TEST_F(JournalRecoveryTest, DeleteCrashBeforeUnlinkLeavesTheFile) {
+  Intent(ActionKind::kDelete);
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_EQ(Read(victim_), "AAAA-content");
+  EXPECT_TRUE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, DeleteCrashAfterUnlinkIsRecordedAsDone) {
+  Intent(ActionKind::kDelete);
+  fs::remove(victim_);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_FALSE(VictimCataloged());
+  EXPECT_TRUE(fs::exists(keep_));
+}
+
+TEST_F(JournalRecoveryTest, DeleteCrashAfterDoneRecordReachesTheCatalog) {
+  Intent(ActionKind::kDelete);
+  fs::remove(victim_);
+  Outcome(JournalState::kDone);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_FALSE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, HardLinkCrashBeforeLinking) {
+  Intent(ActionKind::kHardLink);
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_NE(Ino(victim_), Ino(keep_));
+}
+
+TEST_F(JournalRecoveryTest, HardLinkCrashBetweenLinkAndRename) {
+  const JournalRecord i = Intent(ActionKind::kHardLink);
+  fs::create_hard_link(keep_, i.temp);
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_FALSE(fs::exists(i.temp));
+  EXPECT_EQ(fs::hard_link_count(keep_), 1u);
+  EXPECT_EQ(Read(victim_), "AAAA-content");
+}
+
+TEST_F(JournalRecoveryTest, HardLinkCrashAfterRename) {
+  const JournalRecord i = Intent(ActionKind::kHardLink);
+  fs::create_hard_link(keep_, i.temp);
+  fs::rename(i.temp, victim_);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_EQ(Cataloged().at(victim_), Ino(keep_));
+  EXPECT_THAT(Find().groups, IsEmpty());
+}
+
+TEST_F(JournalRecoveryTest, MoveCrashBeforeLinking) {
+  Intent(ActionKind::kMoveTo);
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_EQ(Read(victim_), "AAAA-content");
+}
+
+TEST_F(JournalRecoveryTest, MoveCrashBetweenLinkAndUnlinkFinishesTheMove) {
+  const JournalRecord i = Intent(ActionKind::kMoveTo);
+  fs::create_directories(fs::path(i.target).parent_path());
+  fs::create_hard_link(victim_, i.target);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_FALSE(fs::exists(victim_));
+  EXPECT_EQ(Read(i.target), "AAAA-content");
+  EXPECT_EQ(fs::hard_link_count(i.target), 1u);
+  EXPECT_FALSE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, MoveCrashAfterUnlink) {
+  const JournalRecord i = Intent(ActionKind::kMoveTo);
+  fs::create_directories(fs::path(i.target).parent_path());
+  fs::rename(victim_, i.target);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_EQ(Read(i.target), "AAAA-content");
+  EXPECT_FALSE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, AMoveTargetThatIsAnotherFileIsNeverTouched) {
+  const JournalRecord i = Intent(ActionKind::kMoveTo);
+  fs::create_directories(fs::path(i.target).parent_path());
+  std::ofstream(i.target) << "not ours";
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_EQ(Read(i.target), "not ours");
+  EXPECT_EQ(Read(victim_), "AAAA-content");
+}
+
+}  // namespace
+}  // namespace phodex::dedup

@@ -1,1 +1,310 @@
+// End-to-end: `phodex dupes --action` with the real binary on a generated
+// tree of two roots with planted duplicates, hard links, empty files and
+// files that change between the scan and the action.
+
+#include <sys/stat.h>
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "tests/e2e/cli_runner.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace phodex::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+const std::string kJpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "jpeg ";
+
+// What one path holds: bytes and inode.
+struct Seen {
+  std::string content;
+  uint64_t ino = 0;
+  uint64_t links = 0;
+  int64_t mtime_ns = 0;
+  friend bool operator==(const Seen&, const Seen&) = default;
+};
+
+class DupesE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // photos: the library; backup: an old copy of parts of it.
+    Write("photos/2020/a.jpg", "A", /*age_h=*/48);
+    Write("backup/2020/a.jpg", "A");
+    Write("backup/old/a copy.jpg", "A", 1);
+    Write("photos/b.jpg", "B", 48);
+    Write("backup/b.jpg", "B");
+    fs::create_hard_link(dir_ / "photos/b.jpg", dir_ / "photos/b-link.jpg");
+    Write("photos/c.jpg", "C", 48);
+    Write("backup/c.jpg", "C");
+    Write("photos/d.jpg", "D", 48);
+    Write("backup/d.jpg", "D");
+    Write("photos/empty.jpg", "", 48, /*raw=*/true);
+    Write("backup/empty.jpg", "", 0, /*raw=*/true);
+    Write("photos/unique.jpg", "U");
+    RunResult r = Run({"scan", dir_ / "photos", dir_ / "backup"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  RunResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--catalog", dir_ / "data/catalog.db"});
+    return RunPhodex(args, scratch_.path());
+  }
+  // A JPEG whose body is `body` repeated (equal bodies: duplicates).
+  void Write(const std::string& rel, const std::string& body, int age_h = 0,
+             bool raw = false) {
+    const std::string path = dir_ / rel;
+    fs::create_directories(fs::path(path).parent_path());
+    std::ofstream(path, std::ios::binary)
+        << (raw ? body
+                : kJpeg + std::string(1000, body.empty() ? ' ' : body[0]));
+    fs::last_write_time(path,
+                        fs::last_write_time(path) - std::chrono::hours(age_h));
+  }
+  // Every file outside the catalog's folder: bytes, inode, links, mtime.
+  std::map<std::string, Seen> Disk() {
+    std::map<std::string, Seen> out;
+    for (const auto& e : fs::recursive_directory_iterator(dir_.path())) {
+      const std::string p = e.path().string();
+      if (!e.is_regular_file() || p.starts_with(dir_ / "data")) continue;
+      struct stat st;
+      ::lstat(p.c_str(), &st);
+      out[p.substr(dir_.path().size() + 1)] = {
+          Slurp(p), st.st_ino, st.st_nlink,
+          st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec};
+    }
+    return out;
+  }
+  // The present files `ls` lists, relative to the temp folder.
+  std::set<std::string> Listed() {
+    RunResult r = Run({"ls", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::set<std::string> out;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+      const std::string p = nlohmann::json::parse(line)["path"];
+      out.insert(p.substr(dir_.path().size() + 1));
+    }
+    return out;
+  }
+  // Regular files on disk, relative, as `ls` would list them.
+  std::set<std::string> OnDisk() {
+    std::set<std::string> out;
+    for (const auto& [rel, _] : Disk()) {
+      if (rel.starts_with("photos/") || rel.starts_with("backup/")) {
+        out.insert(rel);
+      }
+    }
+    return out;
+  }
+  // `dupes --json` groups: sorted path lists.
+  std::vector<std::vector<std::string>> Groups() {
+    RunResult r = Run({"dupes", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::vector<std::string>> out;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+      out.push_back(nlohmann::json::parse(line)["paths"]);
+    }
+    return out;
+  }
+  uint64_t Ino(const std::string& rel) { return Disk().at(rel).ino; }
+
+  TempDir dir_;
+  TempDir scratch_;
+};
+
+TEST_F(DupesE2eTest, DryRunsChangeNothing) {
+  ASSERT_EQ(Groups().size(), 4u);  // a, b, c, d; not the links or empties
+  const auto disk = Disk();
+  const auto listed = Listed();
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"--action", "delete"},
+        {"--action", "hardlink", "--keep", "newest"},
+        {"--action", "move-to", dir_ / "quarantine", "--json"},
+        {"--action", "delete", "--keep", "path-glob:*/backup/*"}}) {
+    args.insert(args.begin(), "dupes");
+    RunResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out + r.err, HasSubstr("dry run")) << args[2];
+  }
+  EXPECT_EQ(Disk(), disk);
+  EXPECT_EQ(Listed(), listed);
+  EXPECT_FALSE(fs::exists(dir_ / "quarantine"));
+}
+
+TEST_F(DupesE2eTest, DryRunJsonNamesEveryPath) {
+  RunResult r =
+      Run({"dupes", "--action", "delete", "--keep", "root:photos", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, nlohmann::json> by_path;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    by_path[j["path"]] = j;
+  }
+  const auto& victim = by_path.at(dir_ / "backup/old/a copy.jpg");
+  EXPECT_EQ(victim["action"], "delete");
+  EXPECT_EQ(victim["status"], "planned");
+  EXPECT_EQ(victim["keeper"], dir_ / "photos/2020/a.jpg");
+  EXPECT_EQ(by_path.at(dir_ / "photos/b-link.jpg")["action"], "keep");
+  EXPECT_THAT(r.err, HasSubstr("would delete 5 files"));
+}
+
+TEST_F(DupesE2eTest, DeleteKeepsOneCopyAndTheCatalogFollows) {
+  RunResult r =
+      Run({"dupes", "--action", "delete", "--keep", "root:photos", "--apply"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("5 files deleted"));
+  EXPECT_THAT(r.out, HasSubstr("0 failed"));
+  for (const char* gone : {"backup/2020/a.jpg", "backup/old/a copy.jpg",
+                           "backup/b.jpg", "backup/c.jpg", "backup/d.jpg"}) {
+    EXPECT_FALSE(fs::exists(dir_ / gone)) << gone;
+  }
+  EXPECT_TRUE(fs::exists(dir_ / "backup/empty.jpg"));
+  EXPECT_EQ(Disk().at("photos/b-link.jpg").links, 2u);
+  EXPECT_EQ(Listed(), OnDisk());
+  EXPECT_THAT(Groups(), IsEmpty());
+  RunResult ops = Run({"ops", "--json"});
+  EXPECT_THAT(ops.out, HasSubstr(R"("type":"dupes")"));
+  // A rescan finds the catalog right: nothing added or removed.
+  r = Run({"scan"});
+  EXPECT_THAT(r.out, HasSubstr("added 0, updated 0, removed 0"));
+}
+
+TEST_F(DupesE2eTest, HardLinkLeavesEveryPathAndWastesNothing) {
+  RunResult r = Run({"dupes", "--action", "hardlink", "--apply"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("5 linked"));
+  EXPECT_EQ(Ino("backup/2020/a.jpg"), Ino("photos/2020/a.jpg"));
+  EXPECT_EQ(Ino("backup/old/a copy.jpg"), Ino("photos/2020/a.jpg"));
+  EXPECT_EQ(Ino("backup/b.jpg"), Ino("photos/b.jpg"));
+  EXPECT_EQ(Disk().at("photos/2020/a.jpg").content,
+            kJpeg + std::string(1000, 'A'));
+  EXPECT_EQ(Listed(), OnDisk());
+  EXPECT_THAT(Groups(), IsEmpty());
+  r = Run({"scan"});
+  EXPECT_THAT(r.out, HasSubstr("added 0, updated 0, removed 0"));
+}
+
+TEST_F(DupesE2eTest, MoveToKeepsLayoutOutsideTheRoots) {
+  const std::string q = dir_ / "quarantine";
+  RunResult r = Run(
+      {"dupes", "--action", "move-to", q, "--keep", "root:photos", "--apply"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("5 moved"));
+  EXPECT_EQ(Slurp(q + "/backup/old/a copy.jpg"),
+            kJpeg + std::string(1000, 'A'));
+  EXPECT_TRUE(fs::exists(q + "/backup/d.jpg"));
+  EXPECT_FALSE(fs::exists(dir_ / "backup/d.jpg"));
+  EXPECT_EQ(Listed(), OnDisk());
+  EXPECT_THAT(Groups(), IsEmpty());
+}
+
+TEST_F(DupesE2eTest, MoveIntoARootIsFoundAsAMoveByTheNextScan) {
+  auto id_of = [&](const std::string& path) -> int64_t {
+    RunResult r = Run({"ls", "--json", "--all"});
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+      auto j = nlohmann::json::parse(line);
+      if (j["path"] == path) return j["id"];
+    }
+    return -1;
+  };
+  const int64_t id = id_of(dir_ / "backup/d.jpg");
+  RunResult r = Run({"dupes", dir_ / "backup/d.jpg", dir_ / "photos/d.jpg",
+                     "--action", "move-to", dir_ / "photos/_dupes", "--apply"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Run({"scan", dir_ / "photos"});
+  EXPECT_THAT(r.out, HasSubstr("moved 1"));
+  EXPECT_EQ(id_of(dir_ / "photos/_dupes/backup/d.jpg"), id);
+  EXPECT_EQ(Listed(), OnDisk());
+}
+
+TEST_F(DupesE2eTest, FilesChangedSinceTheScanAreSkipped) {
+  ASSERT_EQ(Run({"dupes"}).exit_code, 0);  // full hashes stored
+  // Same size and mtime, other bytes: only the byte compare sees it.
+  const auto mtime = fs::last_write_time(dir_ / "backup/c.jpg");
+  Write("backup/c.jpg", "X");
+  fs::last_write_time(dir_ / "backup/c.jpg", mtime);
+  // An edit with a new mtime.
+  std::ofstream(dir_ / "backup/d.jpg", std::ios::app) << "edited";
+  const auto before = Disk();
+  RunResult r =
+      Run({"dupes", "--action", "delete", "--keep", "root:photos", "--apply"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("3 files deleted"));
+  EXPECT_THAT(r.out, HasSubstr("2 skipped"));
+  EXPECT_THAT(r.out, HasSubstr("content differs"));
+  EXPECT_THAT(r.out, HasSubstr("changed since the scan"));
+  EXPECT_EQ(Disk().at("backup/c.jpg"), before.at("backup/c.jpg"));
+  EXPECT_EQ(Disk().at("backup/d.jpg"), before.at("backup/d.jpg"));
+  RunResult errors = Run({"ops", "--errors"});
+  EXPECT_THAT(errors.out, HasSubstr("content differs"));
+}
+
+TEST_F(DupesE2eTest, AnInterruptedMoveIsFinishedByTheNextRun) {
+  // What a crash between "link at the target" and "remove the old name"
+  // leaves: both names, and the intent in the journal.
+  RunResult ls = Run({"ls", "--json", dir_ / "backup/b.jpg"});
+  const auto row = nlohmann::json::parse(ls.out);
+  struct stat vs, ks;
+  ::lstat((dir_ / "backup/b.jpg").c_str(), &vs);
+  ::lstat((dir_ / "photos/b.jpg").c_str(), &ks);
+  const std::string target = dir_ / "q/backup/b.jpg";
+  fs::create_directories(dir_ / "q/backup");
+  fs::create_hard_link(dir_ / "backup/b.jpg", target);
+  nlohmann::json intent = {{"seq", 1},
+                           {"state", "intent"},
+                           {"action", "move-to"},
+                           {"victim", dir_ / "backup/b.jpg"},
+                           {"keeper", dir_ / "photos/b.jpg"},
+                           {"target", target},
+                           {"temp", ""},
+                           {"size", row["size"]},
+                           {"hash", std::string(32, '0')},
+                           {"victim_dev", vs.st_dev},
+                           {"victim_ino", vs.st_ino},
+                           {"keeper_dev", ks.st_dev},
+                           {"keeper_ino", ks.st_ino},
+                           {"file_id", row["id"]},
+                           {"root_id", 2},
+                           {"rel", "b.jpg"}};
+  std::ofstream(dir_ / "data/catalog.db.dupes-journal")
+      << intent.dump() << "\n";
+
+  RunResult r = Run({"dupes"});  // any dupes run settles the journal first
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("interrupted run"));
+  EXPECT_THAT(r.err, HasSubstr("done"));
+  EXPECT_FALSE(fs::exists(dir_ / "backup/b.jpg"));
+  EXPECT_EQ(Slurp(target), kJpeg + std::string(1000, 'B'));
+  EXPECT_EQ(Slurp(dir_ / "data/catalog.db.dupes-journal"), "");
+  EXPECT_EQ(Listed(), OnDisk());
+}
+
+TEST_F(DupesE2eTest, BadArgumentsAreUsageErrors) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"dupes", "--apply"},
+        {"dupes", "--action", "shred"},
+        {"dupes", "--action", "move-to"},
+        {"dupes", "--action", "delete", "--keep", "root:nowhere"},
+        {"dupes", "--action", "delete", "--keep", "biggest"},
+        {"dupes", "--action", "delete", "--csv"}}) {
+    RunResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.err;
+  }
+  EXPECT_EQ(Listed(), OnDisk());
+}
+
+}  // namespace
+}  // namespace phodex::testing

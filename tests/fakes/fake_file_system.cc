@@ -177,11 +177,87 @@ Status FakeFileSystem::MakeDirs(const std::string& path) {
   return {};
 }
 
+Status FakeFileSystem::CheckWritable(const std::string& path) const {
+  if (deny_write_.count(os::DirName(path))) {
+    return ErrnoError(EACCES, "create temporary file in", os::DirName(path));
+  }
+  return {};
+}
+
 Status FakeFileSystem::AtomicWrite(const std::string& path,
                                    std::string_view data) {
   std::lock_guard lock(mu_);
+  PHODEX_TRY(CheckWritable(path));
+  if (fail_rename_.count(path)) return ErrnoError(EIO, "rename", path);
   AddParents(path);
   nodes_[path] = Node{FileType::kRegular, std::string(data), 1, next_ino_++};
+  return {};
+}
+
+namespace {
+
+class FakeTempFile final : public os::TempFile {
+ public:
+  FakeTempFile(std::string path, std::string content)
+      : path_(std::move(path)), content_(std::move(content)) {}
+  const std::string& path() const override { return path_; }
+  Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
+    if (offset >= content_.size()) return size_t{0};
+    const size_t len = std::min(n, content_.size() - offset);
+    std::copy_n(content_.data() + offset, len, buf);
+    return len;
+  }
+  Status WriteAt(uint64_t offset, std::string_view data) override {
+    if (content_.size() < offset + data.size()) {
+      content_.resize(offset + data.size());
+    }
+    content_.replace(offset, data.size(), data);
+    return {};
+  }
+  Status Truncate(uint64_t size) override {
+    content_.resize(size);
+    return {};
+  }
+  Result<int64_t> Size() override {
+    return static_cast<int64_t>(content_.size());
+  }
+  std::string& content() { return content_; }
+
+ private:
+  std::string path_;
+  std::string content_;
+};
+
+}  // namespace
+
+Status FakeFileSystem::ReplaceFile(const std::string& path,
+                                   const os::EditFn& edit) {
+  const std::string temp_path = os::JoinPath(
+      os::DirName(path), "." + std::string(os::BaseName(path)) +
+                             ".phodex-tmp");
+  std::string content;
+  {
+    std::lock_guard lock(mu_);
+    auto it = nodes_.find(path);
+    if (it == nodes_.end()) return ErrnoError(ENOENT, "open", path);
+    if (deny_read_.count(path)) return ErrnoError(EACCES, "open", path);
+    if (it->second.type != FileType::kRegular) {
+      return MakeError(ErrorCode::kInvalidArgument, "not a regular file",
+                       "replace", path);
+    }
+    PHODEX_TRY(CheckWritable(path));
+    content = it->second.content;
+    nodes_[temp_path] = Node{FileType::kRegular, content, 1, next_ino_++};
+  }
+  FakeTempFile temp(temp_path, std::move(content));
+  Status edited = edit(temp);
+  std::lock_guard lock(mu_);
+  nodes_.erase(temp_path);
+  if (!edited) return edited;
+  if (fail_rename_.count(path)) return ErrnoError(EIO, "rename", temp_path);
+  Node& node = nodes_[path];  // a rename recreates a vanished target
+  node = Node{FileType::kRegular, std::move(temp.content()),
+              node.mtime_ns + 1, next_ino_++};
   return {};
 }
 

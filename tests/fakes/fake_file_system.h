@@ -28,6 +28,13 @@ class FakeFileSystem final : public os::FileSystem {
   // Opening `path` fails with EACCES.
   void DenyRead(const std::string& path) { deny_read_.insert(path); }
   void AllowRead(const std::string& path) { deny_read_.erase(path); }
+  // AtomicWrite and ReplaceFile of a file in `dir` fail with EACCES, as in
+  // a read-only folder, before anything is written.
+  void DenyWrite(const std::string& dir) { deny_write_.insert(dir); }
+  // The final rename of AtomicWrite and ReplaceFile onto `path` fails with
+  // EIO (after ReplaceFile's edit ran): a crash or a full disk at the last
+  // step. The temp is removed, `path` keeps its content.
+  void FailRename(const std::string& path) { fail_rename_.insert(path); }
   // `dir` and everything below report device `dev` (a mount point).
   void SetDevice(const std::string& dir, uint64_t dev) { devices_[dir] = dev; }
   void Touch(const std::string& path, int64_t mtime_ns);
@@ -40,6 +47,10 @@ class FakeFileSystem final : public os::FileSystem {
   Result<std::string> RealPath(const std::string& path) override;
   Status MakeDirs(const std::string& path) override;
   Status AtomicWrite(const std::string& path, std::string_view data) override;
+  // The edit sees an in-memory copy; the temp ("DIR/.NAME.phodex-tmp") is
+  // listed while the edit runs. No Exiv2 on it: use real files for that.
+  Status ReplaceFile(const std::string& path,
+                     const os::EditFn& edit) override;
 
   int list_calls() const { return list_calls_; }
   // Files opened for reading so far.
@@ -56,12 +67,15 @@ class FakeFileSystem final : public os::FileSystem {
                               int depth);
   uint64_t DeviceOf(const std::string& path) const;
   void AddParents(const std::string& path);
+  Status CheckWritable(const std::string& path) const;
 
   std::mutex mu_;
   std::map<std::string, Node> nodes_;
   std::set<std::string> deny_list_;
   std::set<std::string> vanish_;
   std::set<std::string> deny_read_;
+  std::set<std::string> deny_write_;
+  std::set<std::string> fail_rename_;
   std::map<std::string, uint64_t> devices_;
   uint64_t next_ino_ = 100;
   int list_calls_ = 0;

@@ -87,6 +87,35 @@ CREATE INDEX files_removed_quick_hash ON files(quick_hash)
 CREATE INDEX files_present_size ON files(size) WHERE present = 1;
 ALTER TABLE operations ADD COLUMN moved INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    Migration{4, "metadata: normalised fields and every tag", R"sql(
+CREATE TABLE metadata (
+  file_id       INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+  mime          TEXT,
+  width         INTEGER,
+  height        INTEGER,
+  orientation   INTEGER,
+  taken         TEXT,
+  make          TEXT,
+  model         TEXT,
+  lens          TEXT,
+  exposure_time REAL,
+  f_number      REAL,
+  iso           INTEGER,
+  focal_length  REAL,
+  gps_lat       REAL,
+  gps_lon       REAL,
+  gps_alt       REAL,
+  rating        INTEGER,
+  label         TEXT,
+  keywords      TEXT,
+  title         TEXT,
+  description   TEXT,
+  duration      REAL,
+  codec         TEXT,
+  tags          TEXT
+);
+CREATE INDEX metadata_taken ON metadata(taken) WHERE taken IS NOT NULL;
+)sql"},
 };
 
 }  // namespace

@@ -4,12 +4,18 @@
 #include <utility>
 
 #include "catalog/schema/migrations.h"
+#include "catalog/sqlite/metadata_rows.h"
 #include "catalog/sqlite/sqlite_db.h"
 
 namespace phodex::catalog {
 namespace {
 
+using sqlite::BindMetadata;
 using sqlite::Exec;
+using sqlite::kMetadataColumnCount;
+using sqlite::MetadataColumns;
+using sqlite::ReadMetadata;
+using sqlite::UpsertMetadataSql;
 using sqlite::SqliteError;
 using sqlite::Stmt;
 
@@ -24,6 +30,24 @@ void BindPrefix(Stmt& s, std::string_view prefix) {
 
 constexpr char kPrefixClause[] =
     "(length(?2) = 0 OR f.rel = ?2 OR (f.rel >= ?3 AND f.rel < ?4))";
+
+// The columns ForEachFile selects after f.sha256 (18): s.rel (19), the
+// file's metadata (marker 20, columns from 21) and the sidecar's.
+void ReadMergedMetadata(const Stmt& s, bool with_tags, FileRow& r) {
+  constexpr int kSidecarRel = 19;
+  constexpr int kFileMeta = 21;
+  constexpr int kSidecarMeta = kFileMeta + kMetadataColumnCount + 1;
+  r.metadata = ReadMetadata(s, kFileMeta, with_tags);
+  r.sidecar_rel.reset();
+  r.sidecar_tags_json.clear();
+  if (s.IsNull(kSidecarRel)) return;
+  r.sidecar_rel = s.Blob(kSidecarRel);
+  auto sidecar = ReadMetadata(s, kSidecarMeta, with_tags);
+  if (!sidecar) return;
+  if (!r.metadata) r.metadata = MediaMetadata{};
+  MergeSidecar(*r.metadata, *sidecar);
+  r.sidecar_tags_json = std::move(sidecar->tags_json);
+}
 
 std::optional<ContentHash> HashColumn(const Stmt& s, int col) {
   if (s.IsNull(col)) return std::nullopt;
@@ -298,8 +322,10 @@ class SqliteCatalog final : public Catalog {
                  "sha256=coalesce(excluded.sha256, CASE WHEN "
                  "  files.size=excluded.size AND files.mtime_ns="
                  "  excluded.mtime_ns AND files.ino=excluded.ino "
-                 "  THEN files.sha256 END)"));
+                 "  THEN files.sha256 END) "
+                 "RETURNING id"));
       for (const FileUpsert& u : b.upserts) {
+        if (!u.metadata) PHODEX_TRY(DropStaleMetadata(b.root, u));
         s->Bind(1, b.root.value)
             .BindBlob(2, u.rel)
             .Bind(3, u.stat.size)
@@ -318,7 +344,15 @@ class SqliteCatalog final : public Catalog {
         } else {
           s->BindNull(14);
         }
-        PHODEX_TRY(s->Run());
+        PHODEX_ASSIGN_OR_RETURN(const bool row, s->Step());
+        const int64_t id = row ? s->Int(0) : 0;
+        s->Reset();
+        if (u.metadata && id != 0) {
+          static const std::string kUpsertMetadata = UpsertMetadataSql();
+          PHODEX_ASSIGN_OR_RETURN(Stmt * m, Cached(kUpsertMetadata.c_str()));
+          BindMetadata(*m, id, *u.metadata);
+          PHODEX_TRY(m->Run());
+        }
       }
     }
     if (!b.links.empty()) {
@@ -500,6 +534,15 @@ class SqliteCatalog final : public Catalog {
         Stmt relink, Stmt::Prepare(db_, "UPDATE files SET sidecar_of=?1 "
                                         "WHERE sidecar_of=?2"));
     PHODEX_TRY(relink.Bind(1, removed_id.value).Bind(2, new_id.value).Run());
+    // The metadata read from the file at its new place is the current one.
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt drop_meta,
+        Stmt::Prepare(db_, "DELETE FROM metadata WHERE file_id=?1"));
+    PHODEX_TRY(drop_meta.Bind(1, removed_id.value).Run());
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt take_meta,
+        Stmt::Prepare(db_, "UPDATE metadata SET file_id=?1 WHERE file_id=?2"));
+    PHODEX_TRY(take_meta.Bind(1, removed_id.value).Bind(2, new_id.value).Run());
     PHODEX_ASSIGN_OR_RETURN(
         Stmt del, Stmt::Prepare(db_, "DELETE FROM files WHERE id=?1"));
     PHODEX_TRY(del.Bind(1, new_id.value).Run());
@@ -603,8 +646,25 @@ class SqliteCatalog final : public Catalog {
         "SELECT f.id, f.root_id, r.path, r.name, f.rel, f.size, f.mtime_ns, "
         "f.dev, f.ino, f.kind, f.present, f.first_seen, f.last_seen, "
         "f.removed_at, f.last_error, f.sidecar_of, f.quick_hash, f.hash, "
-        "f.sha256 "
-        "FROM files f JOIN roots r ON r.id = f.root_id WHERE ";
+        "f.sha256, s.rel, m.file_id, ";
+    // Tags only when asked (?7): they are the bulk of a row.
+    auto columns = [](const char* alias) {
+      std::string cols = MetadataColumns(alias);
+      const std::string tags = std::string(alias) + ".tags";
+      cols.replace(cols.rfind(tags), tags.size(),
+                   "CASE WHEN ?7 THEN " + tags + " END");
+      return cols;
+    };
+    sql += columns("m") + ", sm.file_id, " + columns("sm");
+    // The sidecar merged in: the one with the longest name (IMG_1.CR2.xmp,
+    // darktable's, before IMG_1.xmp, Lightroom's).
+    sql +=
+        " FROM files f JOIN roots r ON r.id = f.root_id "
+        "LEFT JOIN metadata m ON m.file_id = f.id "
+        "LEFT JOIN files s ON s.id = (SELECT s2.id FROM files s2 "
+        "  WHERE s2.sidecar_of = f.id AND s2.present = 1 "
+        "  ORDER BY length(s2.rel) DESC, s2.rel LIMIT 1) "
+        "LEFT JOIN metadata sm ON sm.file_id = s.id WHERE ";
     sql += kPrefixClause;
     sql += " AND (?1 IS NULL OR f.root_id = ?1) AND (?5 IS NULL OR f.kind = ?5)";
     switch (q.presence) {
@@ -626,6 +686,7 @@ class SqliteCatalog final : public Catalog {
       s.BindNull(5);
     }
     s.Bind(6, q.limit);
+    s.Bind(7, q.with_tags ? 1 : 0);
     FileRow r;
     for (;;) {
       PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -652,6 +713,7 @@ class SqliteCatalog final : public Catalog {
       r.hash = HashColumn(s, 17);
       r.sha256 = s.IsNull(18) ? std::nullopt
                               : std::optional<std::string>(s.Blob(18));
+      ReadMergedMetadata(s, q.with_tags, r);
       fn(r);
     }
     return {};
@@ -772,6 +834,22 @@ class SqliteCatalog final : public Catalog {
 
  private:
   // Statements prepared once and reused (SQLITE_PREPARE_PERSISTENT).
+  // A file whose content changed and whose metadata was not read again
+  // must not keep the old metadata.
+  Status DropStaleMetadata(RootId root, const FileUpsert& u) {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt* s,
+        Cached("DELETE FROM metadata WHERE file_id=(SELECT id FROM files "
+               "WHERE root_id=?1 AND rel=?2 AND NOT (size=?3 AND "
+               "mtime_ns=?4 AND ino=?5))"));
+    return s->Bind(1, root.value)
+        .BindBlob(2, u.rel)
+        .Bind(3, u.stat.size)
+        .Bind(4, u.stat.mtime_ns)
+        .Bind(5, static_cast<int64_t>(u.stat.ino))
+        .Run();
+  }
+
   Result<Stmt*> Cached(const char* sql) {
     auto it = stmts_.find(sql);
     if (it == stmts_.end()) {

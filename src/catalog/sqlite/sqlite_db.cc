@@ -52,6 +52,11 @@ Stmt& Stmt::Bind(int i, int64_t v) {
   return *this;
 }
 
+Stmt& Stmt::BindDouble(int i, double v) {
+  sqlite3_bind_double(stmt_, i, v);
+  return *this;
+}
+
 Stmt& Stmt::BindBlob(int i, std::string_view v) {
   sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT);
   return *this;

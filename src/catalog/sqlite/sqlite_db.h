@@ -34,6 +34,7 @@ class Stmt {
   Stmt& BindBlob(int i, std::string_view v);  // paths: byte-exact
   Stmt& BindText(int i, std::string_view v);
   Stmt& BindNull(int i);
+  Stmt& BindDouble(int i, double v);
   Stmt& BindOptText(int i, const std::optional<std::string>& v);
 
   // true: a row is available; false: done.
@@ -43,6 +44,7 @@ class Stmt {
   void Reset();
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double Double(int col) const { return sqlite3_column_double(stmt_, col); }
   bool IsNull(int col) const {
     return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
   }

@@ -1,0 +1,103 @@
+// phodex show PATH... [--json]: everything the catalog knows about files.
+
+#include <cstdio>
+
+#include "app/commands.h"
+#include "app/file_output.h"
+#include "app/path_query.h"
+#include "util/text.h"
+
+namespace phodex::app {
+namespace {
+
+struct ShowArgs {
+  std::vector<std::string> paths;
+  bool json = false;
+};
+
+using Json = nlohmann::ordered_json;
+
+Json ParsedOrNull(const std::string& text) {
+  if (text.empty()) return nullptr;
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? Json(text) : j;
+}
+
+// The ls fields, then every tag of the file and of its sidecar.
+Json ShowJson(const catalog::FileRow& row) {
+  Json j = FileToJson(row);
+  j["tags"] = row.metadata ? ParsedOrNull(row.metadata->tags_json) : Json(nullptr);
+  if (row.sidecar_rel) {
+    j["sidecar"] = {
+        {"path", util::EscapeBytes(os::JoinPath(row.root_path, *row.sidecar_rel))},
+        {"tags", ParsedOrNull(row.sidecar_tags_json)}};
+  } else {
+    j["sidecar"] = nullptr;
+  }
+  return j;
+}
+
+void PrintText(const Json& j) {
+  for (const auto& [key, value] : j.items()) {
+    if (key == "tags" || value.is_null()) continue;
+    if (key == "sidecar") {
+      std::printf("%-14s %s\n", "sidecar:",
+                  value["path"].get<std::string>().c_str());
+      continue;
+    }
+    if (value.is_array() && value.empty()) continue;
+    const std::string text =
+        value.is_string() ? value.get<std::string>() : DumpJson(value);
+    std::printf("%-14s %s\n", (key + ":").c_str(), text.c_str());
+  }
+  if (j["tags"].is_object()) {
+    std::printf("%-14s %zu (phodex show --json prints them)\n", "tags:",
+                j["tags"].size());
+  }
+}
+
+int RunShow(Context& ctx, const ShowArgs& a) {
+  auto cat = ctx.OpenCatalog();
+  if (!cat) return PrintError(cat.error().ToString()), kExitError;
+  int rc = kExitOk;
+  for (const std::string& path : a.paths) {
+    auto q = QueryForPath(ctx, **cat, path);
+    if (!q) {
+      PrintError(q.error().ToString());
+      rc = kExitError;
+      continue;
+    }
+    q->with_tags = true;
+    bool found = false;
+    auto st = (*cat)->ForEachFile(*q, [&](const catalog::FileRow& row) {
+      if (row.rel != q->rel_prefix) return;  // a folder's contents
+      found = true;
+      const Json j = ShowJson(row);
+      if (a.json) {
+        std::printf("%s\n", DumpJson(j).c_str());
+      } else {
+        PrintText(j);
+        std::printf("\n");
+      }
+    });
+    if (!st) return PrintError(st.error().ToString()), kExitError;
+    if (!found) {
+      PrintError("'" + path + "' is not a file in the catalog (scan it first; "
+                 "for folders use phodex ls)");
+      rc = kExitError;
+    }
+  }
+  return rc;
+}
+
+}  // namespace
+
+RunFn SetupShow(CLI::App& sub) {
+  auto a = std::make_shared<ShowArgs>();
+  sub.add_option("paths", a->paths, "Files to show")->required();
+  sub.add_flag("--json", a->json,
+               "One JSON object per file: the ls fields plus every tag");
+  return [a](Context& ctx) { return RunShow(ctx, *a); };
+}
+
+}  // namespace phodex::app

@@ -1,0 +1,34 @@
+#include "app/metadata_workers.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "os/process.h"
+#include "os/subprocess.h"
+
+namespace phodex::app {
+
+Result<std::unique_ptr<media::MetadataReader>> StartMetadataWorkers(
+    const Config& config) {
+  if (os::GetEnv("PHODEX_METADATA_IN_PROCESS_FOR_BENCH")) {
+    return std::make_unique<media::InProcessMetadataReader>();
+  }
+  PHODEX_ASSIGN_OR_RETURN(std::string self, os::SelfExecutablePath());
+  media::ExtractorPoolOptions options;
+  options.worker_argv = {self, kMetadataWorkerCommand};
+  options.workers =
+      config.metadata_workers > 0
+          ? config.metadata_workers
+          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  options.timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(config.metadata_timeout_s * 1000));
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  options.address_space_bytes = 0;  // sanitizers reserve terabytes
+#endif
+  PHODEX_ASSIGN_OR_RETURN(auto pool,
+                          media::ExtractorPool::Create(std::move(options)));
+  return std::unique_ptr<media::MetadataReader>(std::move(pool));
+}
+
+}  // namespace phodex::app

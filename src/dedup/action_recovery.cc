@@ -1,0 +1,143 @@
+// RecoverJournal (dedup/duplicate_actions.h): settles the actions a crash
+// left without an outcome, from what the file system shows.
+
+#include <optional>
+
+#include "dedup/duplicate_actions.h"
+
+namespace phodex::dedup {
+namespace {
+
+struct Settled {
+  JournalState state;
+  std::string detail;
+};
+
+// The stat of `path`; nullopt when nothing is there.
+Result<std::optional<FileStat>> StatIfAny(os::FileSystem& fs,
+                                          const std::string& path) {
+  auto st = fs.Stat(path, os::Follow::kNo);
+  if (st) return std::optional<FileStat>(*st);
+  if (st.error().code() == ErrorCode::kNotFound) return std::nullopt;
+  return std::unexpected(st.error());
+}
+
+bool Is(const std::optional<FileStat>& st, uint64_t dev, uint64_t ino) {
+  return st && st->dev == dev && st->ino == ino;
+}
+
+Result<Settled> SettleDelete(ActionEnv& env, const JournalRecord& i) {
+  PHODEX_ASSIGN_OR_RETURN(auto victim, StatIfAny(env.fs, i.victim));
+  if (!victim) return Settled{JournalState::kDone, "deleted"};
+  return Settled{JournalState::kRolledBack, "left in place"};
+}
+
+Result<Settled> SettleHardLink(ActionEnv& env, const JournalRecord& i) {
+  PHODEX_ASSIGN_OR_RETURN(auto victim, StatIfAny(env.fs, i.victim));
+  PHODEX_ASSIGN_OR_RETURN(auto temp, StatIfAny(env.fs, i.temp));
+  PHODEX_ASSIGN_OR_RETURN(auto keeper, StatIfAny(env.fs, i.keeper));
+  const bool linked = Is(victim, i.keeper_dev, i.keeper_ino);
+  if (Is(temp, i.keeper_dev, i.keeper_ino)) {
+    // A leftover name of the keeper. Removed only while the keeper has
+    // another name, so that its content never loses its last one.
+    if (!linked && !Is(keeper, i.keeper_dev, i.keeper_ino)) {
+      return Settled{JournalState::kFailed,
+                     "the copy kept is gone; its content is at " + i.temp};
+    }
+    if (Status st = env.ops.RemoveFile(i.temp); !st) {
+      return Settled{JournalState::kFailed, st.error().ToString()};
+    }
+  }
+  if (linked) return Settled{JournalState::kDone, "linked"};
+  if (victim) return Settled{JournalState::kRolledBack, "left in place"};
+  return Settled{JournalState::kFailed,
+                 "gone (not removed by phodex); the copy kept is " + i.keeper};
+}
+
+Result<Settled> SettleMove(ActionEnv& env, const JournalRecord& i) {
+  PHODEX_ASSIGN_OR_RETURN(auto victim, StatIfAny(env.fs, i.victim));
+  PHODEX_ASSIGN_OR_RETURN(auto target, StatIfAny(env.fs, i.target));
+  const bool at_target = Is(target, i.victim_dev, i.victim_ino);
+  if (at_target && Is(victim, i.victim_dev, i.victim_ino)) {
+    // Linked at the target, old name not removed yet: finish the move.
+    if (Status st = env.ops.RemoveFile(i.victim); !st) {
+      return Settled{JournalState::kFailed, st.error().ToString()};
+    }
+    return Settled{JournalState::kDone, "move finished"};
+  }
+  if (at_target && !victim) return Settled{JournalState::kDone, "moved"};
+  if (victim) return Settled{JournalState::kRolledBack, "left in place"};
+  return Settled{JournalState::kFailed,
+                 "gone (not moved by phodex); the copy kept is " + i.keeper};
+}
+
+Result<Settled> Settle(ActionEnv& env, const JournalRecord& intent) {
+  switch (intent.action) {
+    case ActionKind::kDelete:
+      return SettleDelete(env, intent);
+    case ActionKind::kHardLink:
+      return SettleHardLink(env, intent);
+    case ActionKind::kMoveTo:
+      return SettleMove(env, intent);
+    case ActionKind::kReport:
+      break;
+  }
+  return Settled{JournalState::kFailed, "not an action"};
+}
+
+void Count(ActionRecorder& recorder, const JournalRecord& intent,
+           JournalState state) {
+  catalog::OperationCounts& c = recorder.counts();
+  ++c.scanned;
+  if (state != JournalState::kDone) {
+    ++c.errors;
+    return;
+  }
+  switch (intent.action) {
+    case ActionKind::kDelete:
+      ++c.removed;
+      break;
+    case ActionKind::kHardLink:
+      ++c.updated;
+      break;
+    case ActionKind::kMoveTo:
+      ++c.moved;
+      break;
+    case ActionKind::kReport:
+      break;
+  }
+}
+
+}  // namespace
+
+Result<std::vector<RecoveredAction>> RecoverJournal(ActionEnv& env) {
+  std::vector<RecoveredAction> out;
+  for (const JournalEntry& e : env.journal.Entries()) {
+    RecoveredAction r{e.intent, JournalState::kRolledBack, ""};
+    if (e.outcome) {
+      r.state = e.outcome->state;
+      r.detail = e.outcome->detail;
+    } else {
+      PHODEX_ASSIGN_OR_RETURN(Settled s, Settle(env, e.intent));
+      r.state = s.state;
+      r.detail = "interrupted; " + s.detail;
+      JournalRecord outcome;
+      outcome.seq = e.intent.seq;
+      outcome.state = s.state;
+      outcome.detail = r.detail;
+      PHODEX_TRY(env.journal.Append(outcome));
+    }
+    Count(env.recorder, e.intent, r.state);
+    if (r.state == JournalState::kDone) {
+      PHODEX_TRY(env.recorder.RecordDone(e.intent));
+    } else {
+      PHODEX_TRY(env.recorder.RecordProblem(e.intent.root, e.intent.victim,
+                                            e.intent.action, r.detail));
+    }
+    out.push_back(std::move(r));
+  }
+  PHODEX_TRY(env.journal.Clear());
+  return out;
+}
+
+}  // namespace phodex::dedup

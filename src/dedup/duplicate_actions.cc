@@ -1,0 +1,284 @@
+#include "dedup/duplicate_actions.h"
+
+#include <set>
+
+#include "dedup/file_compare.h"
+#include "util/metrics.h"
+
+namespace phodex::dedup {
+namespace {
+
+using Inode = std::pair<uint64_t, uint64_t>;  // (dev, ino)
+
+// How one attempt ended: kDone, kRolledBack (nothing changed) or kFailed.
+struct StepOutcome {
+  JournalState state;
+  std::string detail;
+};
+
+StepOutcome Failed(const Error& e) {
+  return {JournalState::kFailed, e.ToString()};
+}
+
+// "changed since the scan (mtime)" -> "changed since the scan".
+std::string ReasonKey(const std::string& reason) {
+  std::string key = reason.substr(0, reason.find_first_of(":("));
+  while (!key.empty() && key.back() == ' ') key.pop_back();
+  return key;
+}
+
+JournalRecord MakeIntent(const PlannedAction& a, int64_t seq, int64_t tag) {
+  JournalRecord r;
+  r.seq = seq;
+  r.action = a.kind;
+  r.victim = a.victim.path;
+  r.keeper = a.keeper.path;
+  r.target = a.target;
+  if (a.kind == ActionKind::kHardLink) {
+    r.temp = os::JoinPath(os::DirName(a.victim.path),
+                          "." + std::string(os::BaseName(a.victim.path)) +
+                              ".phodex-link-" + std::to_string(tag) + "-" +
+                              std::to_string(seq));
+  }
+  r.size = a.size;
+  r.hash = a.hash;
+  r.victim_dev = a.victim.dev;
+  r.victim_ino = a.victim.ino;
+  r.keeper_dev = a.keeper.dev;
+  r.keeper_ino = a.keeper.ino;
+  r.file_id = a.victim.id;
+  r.root = a.victim_root;
+  r.rel = a.victim.rel;
+  return r;
+}
+
+// Where a moved victim goes must be free and on the victim's file system.
+// "" when it is (its folder now exists), else the reason to skip.
+std::string PrepareMove(os::FileSystem& fs, const PlannedAction& a) {
+  const std::string dir = os::DirName(a.target);
+  if (Status st = fs.MakeDirs(dir); !st) {
+    return "cannot create the target folder: " + st.error().ToString();
+  }
+  auto d = fs.Stat(dir, os::Follow::kYes);
+  if (!d) return "cannot stat the target folder: " + d.error().ToString();
+  if (d->dev != a.victim.dev) {
+    return "the target folder is on another file system (moving across "
+           "file systems is not supported yet)";
+  }
+  auto t = fs.Stat(a.target, os::Follow::kNo);
+  if (t) return "the target exists: " + a.target;
+  if (t.error().code() != ErrorCode::kNotFound) {
+    return "cannot stat the target: " + t.error().ToString();
+  }
+  return "";
+}
+
+StepOutcome DoDelete(ActionEnv& env, const JournalRecord& i) {
+  if (Status st = env.ops.RemoveFile(i.victim); !st) return Failed(st.error());
+  return {JournalState::kDone, ""};
+}
+
+StepOutcome DoHardLink(ActionEnv& env, const JournalRecord& i) {
+  if (Status st = env.ops.HardLink(i.keeper, i.temp); !st) {
+    if (st.error().code() == ErrorCode::kUnsupported) {
+      return {JournalState::kRolledBack,
+              "cannot hard link here: " + st.error().message()};
+    }
+    return Failed(st.error());
+  }
+  if (Status st = env.ops.Rename(i.temp, i.victim); !st) {
+    // The temporary name is a second name of the keeper: nothing is lost.
+    (void)env.ops.RemoveFile(i.temp);
+    return Failed(st.error());
+  }
+  return {JournalState::kDone, ""};
+}
+
+StepOutcome DoMove(ActionEnv& env, const JournalRecord& i) {
+  Status linked = env.ops.HardLink(i.victim, i.target);
+  if (!linked && linked.error().code() == ErrorCode::kAlreadyExists) {
+    return {JournalState::kRolledBack, "the target exists: " + i.target};
+  }
+  if (!linked && linked.error().code() != ErrorCode::kUnsupported) {
+    return Failed(linked.error());
+  }
+  if (!linked) {
+    // No hard links here. rename() replaces: look once more right before.
+    if (env.fs.Stat(i.target, os::Follow::kNo)) {
+      return {JournalState::kRolledBack, "the target exists: " + i.target};
+    }
+    if (Status st = env.ops.Rename(i.victim, i.target); !st) {
+      return Failed(st.error());
+    }
+    return {JournalState::kDone, ""};
+  }
+  // Two names of one file now: drop the old one.
+  if (Status st = env.ops.RemoveFile(i.victim); !st) {
+    (void)env.ops.RemoveFile(i.target);  // back as it was
+    return Failed(st.error());
+  }
+  return {JournalState::kDone, ""};
+}
+
+StepOutcome Act(ActionEnv& env, const JournalRecord& intent) {
+  PHODEX_METRIC_RECORD("dedup.act");
+  switch (intent.action) {
+    case ActionKind::kDelete:
+      return DoDelete(env, intent);
+    case ActionKind::kHardLink:
+      return DoHardLink(env, intent);
+    case ActionKind::kMoveTo:
+      return DoMove(env, intent);
+    case ActionKind::kReport:
+      break;
+  }
+  PHODEX_CHECK(false);
+  return {JournalState::kFailed, ""};
+}
+
+class Applier {
+ public:
+  explicit Applier(ActionEnv& env) : env_(env) {}
+
+  Status Apply(const PlannedAction& a) {
+    ++env_.recorder.counts().scanned;
+    std::string why = a.skip;
+    if (why.empty()) why = VerifyDuplicate(env_.fs, a.keeper, a.victim, a.size);
+    if (why.empty() && a.kind == ActionKind::kMoveTo) {
+      why = PrepareMove(env_.fs, a);
+    }
+    if (!why.empty()) return Finish(a, Outcome::kSkipped, why);
+    const JournalRecord intent = MakeIntent(a, ++seq_, env_.tag);
+    PHODEX_TRY(env_.journal.Append(intent));
+    const StepOutcome o = Act(env_, intent);
+    JournalRecord outcome;
+    outcome.seq = intent.seq;
+    outcome.state = o.state;
+    outcome.detail = o.detail;
+    PHODEX_TRY(env_.journal.Append(outcome));
+    if (o.state == JournalState::kDone) {
+      Count(a);
+      PHODEX_TRY(env_.recorder.RecordDone(intent));
+      env_.journal.Checkpoint();
+      report_.results.push_back({a, Outcome::kDone, ""});
+      return {};
+    }
+    PHODEX_TRY(Finish(
+        a,
+        o.state == JournalState::kFailed ? Outcome::kFailed : Outcome::kSkipped,
+        o.detail));
+    env_.journal.Checkpoint();
+    return {};
+  }
+
+  ApplyReport& report() { return report_; }
+
+ private:
+  void Count(const PlannedAction& a) {
+    switch (a.kind) {
+      case ActionKind::kDelete:
+        ++report_.deleted;
+        ++env_.recorder.counts().removed;
+        break;
+      case ActionKind::kHardLink:
+        ++report_.linked;
+        ++env_.recorder.counts().updated;
+        break;
+      case ActionKind::kMoveTo:
+        ++report_.moved;
+        report_.bytes_moved += a.size;
+        ++env_.recorder.counts().moved;
+        break;
+      case ActionKind::kReport:
+        break;
+    }
+    // A move frees nothing where the folder it goes to is on the same file
+    // system: its bytes are counted as moved instead.
+    const Inode inode{a.victim.dev, a.victim.ino};
+    if (a.kind != ActionKind::kMoveTo && a.frees > 0 &&
+        !not_freed_.count(inode)) {
+      report_.bytes_freed += a.frees;
+    }
+  }
+
+  // An action not done: counted, its reason kept in the catalog.
+  Status Finish(const PlannedAction& a, Outcome outcome,
+                const std::string& why) {
+    not_freed_.insert({a.victim.dev, a.victim.ino});
+    ++(outcome == Outcome::kFailed ? report_.failed : report_.skipped);
+    if (outcome == Outcome::kSkipped) ++report_.skip_reasons[ReasonKey(why)];
+    ++env_.recorder.counts().errors;
+    report_.results.push_back({a, outcome, why});
+    return env_.recorder.RecordProblem(a.victim_root, a.victim.path, a.kind,
+                                       why);
+  }
+
+  ActionEnv& env_;
+  ApplyReport report_;
+  int64_t seq_ = 0;
+  std::set<Inode> not_freed_;  // victim inodes with a path not acted on
+};
+
+}  // namespace
+
+const char* OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kDone:
+      return "done";
+    case Outcome::kSkipped:
+      return "skipped";
+    case Outcome::kFailed:
+      return "failed";
+  }
+  return "failed";
+}
+
+Result<ApplyReport> ApplyPlan(const ActionPlan& plan, ActionEnv& env) {
+  PHODEX_METRIC_RECORD("dedup.apply");
+  PHODEX_CHECK(env.journal.empty());
+  Applier applier(env);
+  for (const PlannedGroup& g : plan.groups) {
+    for (const PlannedAction& a : g.actions) {
+      if (env.cancel != nullptr && env.cancel->load()) {
+        applier.report().interrupted = true;
+        break;
+      }
+      PHODEX_TRY(applier.Apply(a));
+    }
+    if (applier.report().interrupted) break;
+  }
+  // Every outcome is in the catalog now.
+  PHODEX_TRY(env.journal.Clear());
+  return std::move(applier.report());
+}
+
+std::vector<PathStatus> DescribePaths(const ActionPlan& plan,
+                                      const ApplyReport* applied) {
+  std::map<std::string, const ActionResult*> results;
+  if (applied) {
+    for (const ActionResult& r : applied->results) {
+      results[r.action.victim.path] = &r;
+    }
+  }
+  std::vector<PathStatus> out;
+  for (size_t i = 0; i < plan.groups.size(); ++i) {
+    const PlannedGroup& g = plan.groups[i];
+    for (const DuplicateFile& k : g.kept) {
+      out.push_back({i, &k, nullptr, "kept", g.skip});
+    }
+    for (const PlannedAction& a : g.actions) {
+      PathStatus p{i, &a.victim, &a, a.skip.empty() ? "planned" : "skipped",
+                   a.skip};
+      if (applied) {
+        auto it = results.find(a.victim.path);
+        p.status = it == results.end() ? "interrupted"
+                                       : OutcomeName(it->second->outcome);
+        p.reason = it == results.end() ? "" : it->second->reason;
+      }
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+}  // namespace phodex::dedup

@@ -1,0 +1,122 @@
+#pragma once
+// Carrying out a duplicate plan (dedup/action_plan.h): `phodex dupes
+// --action hardlink|move-to|delete --apply`, and settling what a crash left
+// half done. The front header of the duplicate actions; docs/cli.md
+// describes the behaviour, docs/architecture.md the guarantees.
+//
+// For each planned action, in order:
+//   1. check (dedup/file_compare.h): keeper and victim have the size, mtime
+//      and inode the catalog holds, are two distinct files and hold the
+//      same bytes (read in full, now). Anything else: skipped, untouched.
+//   2. journal the intent (dedup/action_journal.h), on disk before step 3.
+//   3. act, with steps that leave every file whole at every moment:
+//      delete    remove the victim's name
+//      hardlink  link the keeper to a temporary name beside the victim,
+//                then rename it over the victim (atomic replace)
+//      move-to   link the victim at its target (never replaces), then
+//                remove the old name; where the file system has no hard
+//                links, rename after checking the target is free. Targets
+//                on another file system are skipped (a durable copy needs
+//                an fsync the os layer does not offer yet).
+//   4. journal the outcome, then record it in the catalog
+//      (dedup/action_recorder.h).
+// The keeper is never acted on, so the last copy always stays.
+//
+// Single-threaded. The caller holds the locks that keep other phodex
+// processes away (the journal's, and the scan locks of the roots).
+
+#include <atomic>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "dedup/action_journal.h"
+#include "dedup/action_plan.h"
+#include "dedup/action_recorder.h"
+#include "dedup/file_ops.h"
+#include "os/file_system.h"
+
+namespace phodex::dedup {
+
+// What the actions work with. Not owned.
+struct ActionEnv {
+  os::FileSystem& fs;  // stat and read
+  FileOps& ops;        // link, rename, remove
+  ActionJournal& journal;
+  ActionRecorder& recorder;  // the catalog
+  // Names temporary links (".NAME.phodex-link-<tag>-<seq>"), e.g. the
+  // operation id, so they never meet a stale one.
+  int64_t tag = 0;
+  // Checked between actions; when set, the run stops there.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+enum class Outcome { kDone, kSkipped, kFailed };
+const char* OutcomeName(Outcome outcome);  // "done", "skipped", "failed"
+
+struct ActionResult {
+  PlannedAction action;
+  Outcome outcome = Outcome::kSkipped;
+  std::string reason;  // why skipped or failed
+};
+
+struct ApplyReport {
+  std::vector<ActionResult> results;  // in plan order
+  int64_t deleted = 0;
+  int64_t linked = 0;
+  int64_t moved = 0;
+  int64_t skipped = 0;
+  // Skipped actions by reason: the words before any ':' or '(' ("changed
+  // since the scan", "content differs from the copy kept").
+  std::map<std::string, int64_t> skip_reasons;
+  int64_t failed = 0;
+  // Deleted or linked victims whose every path was acted on.
+  int64_t bytes_freed = 0;
+  int64_t bytes_moved = 0;   // size of each file moved
+  bool interrupted = false;  // `cancel` stopped the run
+};
+
+// Carries out `plan`. Per-file problems are results (skipped, failed); an
+// error is returned only when the journal or the catalog cannot be written,
+// and the run stops there (the journal then tells the next run what to
+// settle).
+// REQUIRES: env.journal is empty (RecoverJournal ran).
+Result<ApplyReport> ApplyPlan(const ActionPlan& plan, ActionEnv& env);
+
+// What happens (or happened) to one path of a plan, for display: every
+// path of every group, kept copies first, in plan order.
+struct PathStatus {
+  size_t group = 0;                       // index into plan.groups
+  const DuplicateFile* file = nullptr;    // into the plan
+  const PlannedAction* action = nullptr;  // null: a kept copy
+  // "kept", "planned", "skipped", "done", "failed" or "interrupted" (the
+  // run stopped before it).
+  std::string status;
+  std::string reason;
+};
+// `applied`: the report of ApplyPlan on `plan`, or null for a dry run.
+// The result points into `plan` and `applied`.
+std::vector<PathStatus> DescribePaths(const ActionPlan& plan,
+                                      const ApplyReport* applied);
+
+// An action found in the journal and how it was settled.
+struct RecoveredAction {
+  JournalRecord intent;
+  JournalState state = JournalState::kRolledBack;  // not kIntent
+  std::string detail;
+};
+
+// Settles every action of the journal: one with a recorded outcome is
+// (again) recorded in the catalog; one without is finished or rolled back
+// from what the file system shows, and its outcome journaled:
+//   delete    victim gone: done; still there: left in place
+//   hardlink  victim on the keeper's inode: done; otherwise left in place;
+//             a leftover temporary link is removed (a second name of the
+//             keeper, so nothing is lost)
+//   move-to   target and victim one inode: the old name is removed, done;
+//             target only: done; victim only: left in place
+// Then empties the journal.
+Result<std::vector<RecoveredAction>> RecoverJournal(ActionEnv& env);
+
+}  // namespace phodex::dedup

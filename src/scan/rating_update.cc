@@ -1,0 +1,73 @@
+#include "scan/rating_update.h"
+
+#include "scan/content_stage.h"
+#include "scan/metadata_stage.h"
+#include "scan/stage.h"
+
+namespace phodex::scan {
+namespace {
+
+// Reads the file at `rel` again with the scan's own stages and writes what
+// they found, as a scan of that one file would.
+Status Record(catalog::Catalog& catalog, os::FileSystem& fs,
+              media::MetadataReader& reader, const catalog::Root& root,
+              const std::string& rel, std::optional<std::string> target_rel,
+              OperationId op, int64_t now_ns) {
+  const std::string abs = os::JoinPath(root.path, rel);
+  catalog::FileUpsert u;
+  u.rel = rel;
+  PHODEX_ASSIGN_OR_RETURN(u.stat, fs.Stat(abs, os::Follow::kNo));
+  u.kind = KindFromName(os::BaseName(rel));
+  u.content_version = kContentStagesVersion;
+  ContentStage content(fs, ContentOptions{});
+  MetadataStage metadata(reader);
+  PHODEX_TRY(content.Process(abs, u));
+  if (auto st = metadata.Process(abs, u); !st) {
+    u.error = std::string(metadata.name()) + ": " + st.error().ToString();
+  }
+  catalog::ScanBatch batch;
+  batch.root = root.id;
+  batch.op = op;
+  batch.scan_gen = root.scan_gen;
+  batch.now_ns = now_ns;
+  batch.upserts.push_back(std::move(u));
+  if (target_rel) batch.links.push_back({rel, std::move(target_rel)});
+  return catalog.ApplyBatch(batch);
+}
+
+}  // namespace
+
+Result<RatingResult> RateFile(catalog::Catalog& catalog, os::FileSystem& fs,
+                              media::MetadataReader& reader,
+                              const catalog::Root& root,
+                              const catalog::FileRow& file,
+                              const RatingRequest& request, OperationId op,
+                              int64_t now_ns) {
+  const std::string abs = os::JoinPath(root.path, file.rel);
+  RatingResult result;
+  if (request.target == RatingRequest::Target::kEmbed) {
+    PHODEX_TRY(media::EmbedRating(fs, abs, request.rating));
+    result.written_path = abs;
+    PHODEX_TRY(Record(catalog, fs, reader, root, file.rel, std::nullopt, op,
+                      now_ns));
+    return result;
+  }
+  // The sidecar the catalog links to the file wins: it is the one whose
+  // fields the listing shows.
+  if (file.sidecar_rel) {
+    result.written_path = os::JoinPath(root.path, *file.sidecar_rel);
+  } else {
+    PHODEX_ASSIGN_OR_RETURN(result.written_path,
+                            media::SidecarPathFor(fs, abs, request.sidecar));
+  }
+  result.created = !fs.Stat(result.written_path, os::Follow::kNo).has_value();
+  PHODEX_TRY(media::WriteSidecarRating(fs, result.written_path,
+                                       request.rating));
+  const std::string sidecar_rel =
+      result.written_path.substr(root.path.size() + (root.path == "/" ? 0 : 1));
+  PHODEX_TRY(Record(catalog, fs, reader, root, sidecar_rel, file.rel, op,
+                    now_ns));
+  return result;
+}
+
+}  // namespace phodex::scan

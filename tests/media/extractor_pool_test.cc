@@ -1,0 +1,144 @@
+// The isolation of metadata parsers: real worker processes (the phodex
+// binary in worker mode), with the test-only fault hook making a worker
+// crash or hang on demand.
+
+#include "media/extractor_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "tests/fakes/corpus.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace phodex::media {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CorpusDir;
+
+class ExtractorPoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("PHODEX_WORKER_FAULTS_FOR_TESTING", "1", 1);
+    jpeg_ = CorpusDir() + "/metadata/files/exiftool/Canon.jpg";
+    ASSERT_TRUE(fs::exists(jpeg_)) << "corpus missing: " << jpeg_;
+  }
+  void TearDown() override { ::unsetenv("PHODEX_WORKER_FAULTS_FOR_TESTING"); }
+
+  std::unique_ptr<ExtractorPool> Pool(int workers,
+                                      std::chrono::milliseconds timeout) {
+    ExtractorPoolOptions o;
+    o.worker_argv = {PHODEX_BINARY, "__metadata-worker"};
+    o.workers = workers;
+    o.timeout = timeout;
+    auto pool = ExtractorPool::Create(o);
+    EXPECT_TRUE(pool);
+    return std::move(*pool);
+  }
+
+  // A copy of a real JPEG under `name`, so only the name triggers faults.
+  std::string Copy(const std::string& name) {
+    const fs::path p = dir_ / name;
+    fs::copy_file(jpeg_, p);
+    return p.string();
+  }
+
+  testing::TempDir dir_;
+  std::string jpeg_;
+};
+
+TEST_F(ExtractorPoolTest, ReadsMetadataThroughAWorker) {
+  auto pool = Pool(1, std::chrono::seconds(10));
+  auto m = pool->Read(jpeg_, MediaKind::kPhoto);
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_EQ(m->make, "Canon");
+  EXPECT_EQ(m->mime, "image/jpeg");
+  EXPECT_FALSE(m->tags_json.empty());
+  EXPECT_EQ(pool->stats().started, 1);
+}
+
+TEST_F(ExtractorPoolTest, AMissingWorkerProgramIsAClearError) {
+  ExtractorPoolOptions o;
+  o.worker_argv = {"/nonexistent/phodex", "__metadata-worker"};
+  auto pool = ExtractorPool::Create(o);
+  ASSERT_FALSE(pool);
+  EXPECT_EQ(pool.error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(ExtractorPoolTest, SameResultAsInProcess) {
+  auto pool = Pool(1, std::chrono::seconds(10));
+  InProcessMetadataReader direct;
+  auto a = pool->Read(jpeg_, MediaKind::kPhoto);
+  auto b = direct.Read(jpeg_, MediaKind::kPhoto);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+}
+
+TEST_F(ExtractorPoolTest, ACrashCostsOneFileAndTheNextGetsAFreshWorker) {
+  auto pool = Pool(1, std::chrono::seconds(10));
+  auto crashed = pool->Read(Copy("a-crash-worker.jpg"), MediaKind::kPhoto);
+  ASSERT_FALSE(crashed);
+  EXPECT_EQ(crashed.error().code(), ErrorCode::kInternal);
+  EXPECT_NE(crashed.error().message().find("crashed"), std::string::npos);
+  EXPECT_NE(crashed.error().message().find("signal 11"), std::string::npos);
+  auto next = pool->Read(jpeg_, MediaKind::kPhoto);
+  ASSERT_TRUE(next) << next.error().ToString();
+  EXPECT_EQ(next->make, "Canon");
+  EXPECT_EQ(pool->stats().crashes, 1);
+  EXPECT_EQ(pool->stats().started, 2);
+}
+
+TEST_F(ExtractorPoolTest, AHangIsStoppedAtTheTimeLimit) {
+  auto pool = Pool(1, std::chrono::milliseconds(500));
+  const auto start = std::chrono::steady_clock::now();
+  auto hung = pool->Read(Copy("b-hang-worker.jpg"), MediaKind::kPhoto);
+  ASSERT_FALSE(hung);
+  EXPECT_EQ(hung.error().code(), ErrorCode::kTimedOut);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  auto next = pool->Read(jpeg_, MediaKind::kPhoto);
+  ASSERT_TRUE(next) << next.error().ToString();
+  EXPECT_EQ(pool->stats().timeouts, 1);
+}
+
+TEST_F(ExtractorPoolTest, ParserErrorsComeBackWithTheirCode) {
+  auto pool = Pool(1, std::chrono::seconds(10));
+  auto missing = pool->Read(dir_ / "nope.jpg",
+                            MediaKind::kPhoto);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  const fs::path junk = dir_ / "junk.jpg";
+  std::ofstream(junk) << "this is not a jpeg";
+  auto corrupt = pool->Read(junk.string(), MediaKind::kPhoto);
+  ASSERT_FALSE(corrupt);
+  EXPECT_EQ(corrupt.error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(pool->stats().crashes, 0);
+  EXPECT_EQ(pool->stats().started, 1);  // errors do not cost the worker
+}
+
+TEST_F(ExtractorPoolTest, ManyThreadsShareTheWorkers) {
+  auto pool = Pool(2, std::chrono::seconds(10));
+  const std::string crash = Copy("c-crash-worker.jpg");
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        const bool bad = t == 0 && i % 10 == 5;
+        auto r = pool->Read(bad ? crash : jpeg_, MediaKind::kPhoto);
+        (r && r->make == "Canon" ? ok : failed).fetch_add(1);
+        if (!r && !bad) ADD_FAILURE() << r.error().ToString();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 98);
+  EXPECT_EQ(failed.load(), 2);
+  EXPECT_EQ(pool->stats().crashes, 2);
+}
+
+}  // namespace
+}  // namespace phodex::media
