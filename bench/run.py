@@ -3,7 +3,8 @@
 otherwise reach for on the same files, in the same run, and reports the
 ratio. Nothing here is typed in by hand: every figure is measured.
 
-usage: bench/run.py [--phases discovery,hashing,dupes] [--sizes 10k,100k,1m]
+usage: bench/run.py [--phases discovery,hashing,dupes,metadata]
+                    [--sizes 10k,100k,1m] [--jpegs 1000]
                     [--photos tiny|small|medium]
                     [--runs 3] [--phodex build/release/src/phodex]
                     [--corpus-dir bench/corpus] [--no-save]
@@ -249,8 +250,85 @@ def phase_dupes(args, size, tree):
             "same_groups_as_jdupes": same}
 
 
+def make_jpeg_set(root, n_files, source):
+    """n_files JPEGs with real camera metadata: the JPEGs of the shared
+    metadata corpus (exiftool's and Exiv2's test images: maker notes,
+    IPTC, XMP, GPS), copied round-robin under unique names."""
+    marker = os.path.join(root, ".complete")
+    if os.path.exists(marker):
+        return
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    jpegs = sorted(os.path.join(d, f) for d, _, fs in os.walk(source)
+                   for f in fs if f.lower().endswith((".jpg", ".jpeg")))
+    if not jpegs:
+        raise RuntimeError(f"no JPEGs under {source} (the shared corpus)")
+    os.makedirs(root)
+    for i in range(n_files):
+        src = jpegs[i % len(jpegs)]
+        shutil.copyfile(src, os.path.join(root, f"{i:05d}_{os.path.basename(src)}"))
+    open(marker, "w").close()
+
+
+def phase_metadata(args, size, tree):
+    """Metadata of every JPEG: one exiftool process in batch mode
+    (exiftool -fast -j -r, what a user would script) and exiv2 -pa (many
+    files per process), against a full phodex
+    scan (discovery, kind check, quick hash, metadata through the isolated
+    worker pool, catalog writes), with both cores busy. Also the scan with
+    the parsers in-process (no isolation: what the isolation costs) and
+    without metadata (what metadata costs)."""
+    results = {}
+    measure(sh(f"cat '{tree}'/* > /dev/null"))  # warm the cache
+    if shutil.which("exiftool"):
+        cmd = ["exiftool", "-fast", "-j", "-r", "-q", "-q", tree]
+        results["exiftool -fast -j"] = median_of(
+            [measure(cmd) for _ in range(args.runs)])
+    else:
+        print("  exiftool: not installed (bench/setup.sh installs it)")
+    if shutil.which("exiv2"):
+        # exiv2 -pa prints every tag; it takes many files per process.
+        # Its exit status is non-zero when any file has no metadata.
+        script = (f"find '{tree}' -type f -name '*.jpg' -print0 | "
+                  f"xargs -0 exiv2 -pa > /dev/null 2>&1; true")
+        results["exiv2 -pa"] = median_of(
+            [measure(sh(script)) for _ in range(args.runs)])
+    else:
+        print("  exiv2: not installed (bench/setup.sh installs it)")
+    work = tempfile.mkdtemp(prefix="phodex-bench-")
+    variants = {
+        "phodex scan": ([], None),
+        "phodex scan (in-process)": (
+            [], dict(os.environ, PHODEX_METADATA_IN_PROCESS_FOR_BENCH="1")),
+        "phodex scan --no-metadata": (["--no-metadata"], None),
+    }
+    try:
+        for name, (flags, env) in variants.items():
+            runs = []
+            for _ in range(args.runs):
+                cat = fresh_catalog_path(work)
+                runs.append(measure([args.phodex, "--catalog", cat, "scan",
+                                     "--progress=none"] + flags + [tree],
+                                    env=env))
+            results[name] = median_of(runs)
+    finally:
+        shutil.rmtree(work)
+    ratios = {}
+    scan = results["phodex scan"]["wall_s"]
+    if "exiftool -fast -j" in results:
+        # Throughput relative to exiftool: above 1 is faster.
+        ratios["phodex_throughput_vs_exiftool"] = (
+            results["exiftool -fast -j"]["wall_s"] / scan)
+    if "exiv2 -pa" in results:
+        ratios["phodex_throughput_vs_exiv2"] = (
+            results["exiv2 -pa"]["wall_s"] / scan)
+    ratios["isolated_vs_in_process"] = (
+        scan / results["phodex scan (in-process)"]["wall_s"])
+    return {"figures": results, "ratios": ratios}
+
+
 PHASES = {"discovery": phase_discovery, "hashing": phase_hashing,
-          "dupes": phase_dupes}
+          "dupes": phase_dupes, "metadata": phase_metadata}
 # Phases that run on the photo corpus (bench/make_corpus.py) rather than
 # on the small-file trees.
 PHOTO_PHASES = {"hashing", "dupes"}
@@ -287,6 +365,13 @@ def main():
                     default=os.path.join(REPO, "build/release/src/phodex"))
     ap.add_argument("--corpus-dir", default=os.path.join(HERE, "corpus"))
     ap.add_argument("--no-save", action="store_true")
+    ap.add_argument("--jpegs", type=int, default=1000,
+                    help="JPEGs for the metadata phase")
+    ap.add_argument("--shared-corpus",
+                    default=os.path.join(os.path.dirname(REPO), "shared",
+                                         "corpus"),
+                    help="the shared test corpus (JPEGs for the metadata "
+                         "phase)")
     args = ap.parse_args()
     commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short=12",
                              "HEAD"], capture_output=True,
@@ -303,7 +388,12 @@ def main():
         fn = PHASES[phase]
         report["phases"][phase] = {}
         print(f"== {phase}")
-        if phase in PHOTO_PHASES:
+        if phase == "metadata":
+            tree = os.path.join(args.corpus_dir, f"jpegs-{args.jpegs}")
+            make_jpeg_set(tree, args.jpegs,
+                          os.path.join(args.shared_corpus, "metadata"))
+            sizes = [(args.jpegs, tree)]
+        elif phase in PHOTO_PHASES:
             tree = os.path.join(args.corpus_dir, f"photos-{args.photos}")
             subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"),
                             "--size", args.photos, "--out", tree], check=True)

@@ -6,7 +6,7 @@
 set -euo pipefail
 PACKAGES=(time findutils fd-find python3
           xxhash b3sum coreutils jdupes rmlint rdfind
-          libvips-tools libimage-exiftool-perl plasma-workspace-wallpapers)
+          libvips-tools libimage-exiftool-perl exiv2 plasma-workspace-wallpapers)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()

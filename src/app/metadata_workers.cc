@@ -23,9 +23,6 @@ Result<std::unique_ptr<media::MetadataReader>> StartMetadataWorkers(
           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   options.timeout = std::chrono::milliseconds(
       static_cast<int64_t>(config.metadata_timeout_s * 1000));
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  options.address_space_bytes = 0;  // sanitizers reserve terabytes
-#endif
   PHODEX_ASSIGN_OR_RETURN(auto pool,
                           media::ExtractorPool::Create(std::move(options)));
   return std::unique_ptr<media::MetadataReader>(std::move(pool));

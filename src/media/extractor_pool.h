@@ -59,7 +59,12 @@ struct ExtractorPoolOptions {
   // hang is what this catches.
   std::chrono::milliseconds timeout{10000};
   // Address-space cap per worker (0: none; see os::SubprocessOptions).
+  // Off in sanitizer builds, which reserve terabytes of address space.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  int64_t address_space_bytes = 0;
+#else
   int64_t address_space_bytes = int64_t{4} << 30;
+#endif
 };
 
 struct ExtractorPoolStats {

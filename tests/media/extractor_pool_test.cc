@@ -84,7 +84,9 @@ TEST_F(ExtractorPoolTest, ACrashCostsOneFileAndTheNextGetsAFreshWorker) {
   ASSERT_FALSE(crashed);
   EXPECT_EQ(crashed.error().code(), ErrorCode::kInternal);
   EXPECT_NE(crashed.error().message().find("crashed"), std::string::npos);
+#if !defined(__SANITIZE_ADDRESS__)  // ASan turns SIGSEGV into exit(1)
   EXPECT_NE(crashed.error().message().find("signal 11"), std::string::npos);
+#endif
   auto next = pool->Read(jpeg_, MediaKind::kPhoto);
   ASSERT_TRUE(next) << next.error().ToString();
   EXPECT_EQ(next->make, "Canon");
