@@ -182,6 +182,22 @@ TEST_F(MetadataStageTest, TheSidecarWinsForRatingAndTextButNotCamera) {
   EXPECT_EQ(reader_.Calls("/lib/IMG_1.CR2"), 1);
 }
 
+TEST_F(MetadataStageTest, LightroomNamedSidecarsMergeToo) {
+  fs_.AddFile("/lib/IMG_2.CR2", "raw bytes 2");
+  fs_.AddFile("/lib/IMG_2.xmp", "<x:xmpmeta/>");
+  reader_.Set("/lib/IMG_2.CR2", Camera("Canon", std::nullopt));
+  MediaMetadata xmp;
+  xmp.rating = -1;
+  xmp.keywords = {"reject"};
+  reader_.Set("/lib/IMG_2.xmp", xmp);
+  Scan(&reader_);
+  const auto row = Row("IMG_2.CR2");
+  ASSERT_TRUE(row.metadata);
+  EXPECT_EQ(row.metadata->rating, -1);
+  EXPECT_EQ(row.metadata->keywords, std::vector<std::string>{"reject"});
+  EXPECT_EQ(row.sidecar_rel, "IMG_2.xmp");
+}
+
 TEST_F(MetadataStageTest, ChangedContentNeverKeepsOldMetadata) {
   fs_.AddFile("/lib/a.jpg", kJpeg + "a");
   reader_.Set("/lib/a.jpg", Camera("Canon", 3));
