@@ -44,8 +44,9 @@ std::string PathFrom(const Json& j) {
 }
 
 std::optional<JournalState> ParseState(const std::string& s) {
-  for (JournalState st : {JournalState::kIntent, JournalState::kDone,
-                          JournalState::kRolledBack, JournalState::kFailed}) {
+  for (JournalState st :
+       {JournalState::kIntent, JournalState::kDone, JournalState::kRolledBack,
+        JournalState::kFailed, JournalState::kCopying, JournalState::kCopied}) {
     if (s == JournalStateName(st)) return st;
   }
   return std::nullopt;
@@ -86,6 +87,10 @@ const char* JournalStateName(JournalState state) {
       return "rolled_back";
     case JournalState::kFailed:
       return "failed";
+    case JournalState::kCopying:
+      return "copying";
+    case JournalState::kCopied:
+      return "copied";
   }
   return "intent";
 }
@@ -176,8 +181,13 @@ std::vector<JournalEntry> ActionJournal::Entries() const {
   for (const JournalRecord& r : records_) {
     if (r.state == JournalState::kIntent) {
       by_seq[r.seq] = out.size();
-      out.push_back({r, std::nullopt});
-    } else if (auto it = by_seq.find(r.seq); it != by_seq.end()) {
+      out.push_back({r, std::nullopt, std::nullopt});
+    } else if (auto it = by_seq.find(r.seq); it == by_seq.end()) {
+      continue;
+    } else if (r.state == JournalState::kCopying ||
+               r.state == JournalState::kCopied) {
+      out[it->second].progress = r.state;  // the last progress counts
+    } else {
       out[it->second].outcome = r;  // the last outcome counts
     }
   }

@@ -14,6 +14,10 @@
 //    "keeper_dev":2049,"keeper_ino":11,"file_id":42,"root_id":2,
 //    "rel":"x.jpg"}
 // an outcome: {"seq":1,"state":"done"|"rolled_back"|"failed","detail":""}.
+// A move across file systems also journals its progress between the two:
+// {"seq":1,"state":"copying"} before the copy starts (its temp file is the
+// intent's "temp"), {"seq":1,"state":"copied"} once the copy at the target
+// is complete and verified, before the original is removed.
 // Paths are bytes: one that is not valid UTF-8 is written {"hex":"2f61..."}.
 //
 // Durability: each Append rewrites the journal with os::FileSystem's
@@ -37,7 +41,16 @@
 
 namespace phodex::dedup {
 
-enum class JournalState { kIntent, kDone, kRolledBack, kFailed };
+// kCopying and kCopied are progress records of a move across file
+// systems; kDone, kRolledBack and kFailed are outcomes.
+enum class JournalState {
+  kIntent,
+  kDone,
+  kRolledBack,
+  kFailed,
+  kCopying,
+  kCopied
+};
 const char* JournalStateName(JournalState state);
 
 struct JournalRecord {
@@ -48,7 +61,9 @@ struct JournalRecord {
   std::string victim;  // absolute paths
   std::string keeper;
   std::string target;  // kMoveTo: where the victim goes
-  std::string temp;    // kHardLink: the temporary link beside the victim
+  // kHardLink: the temporary link beside the victim; kMoveTo: the temp file
+  // a copy across file systems is written to, beside the target.
+  std::string temp;
   int64_t size = 0;
   ContentHash hash;
   uint64_t victim_dev = 0;
@@ -61,9 +76,11 @@ struct JournalRecord {
   std::string detail;  // outcomes: what happened, why
 };
 
-// An intent and, if it was recorded, its outcome.
+// An intent and, if they were recorded, its last progress (kCopying or
+// kCopied) and its outcome.
 struct JournalEntry {
   JournalRecord intent;
+  std::optional<JournalState> progress;
   std::optional<JournalRecord> outcome;
 };
 

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "dedup/duplicate_actions.h"
+#include "dedup/file_compare.h"
 
 namespace phodex::dedup {
 namespace {
@@ -71,7 +72,67 @@ Result<Settled> SettleMove(ActionEnv& env, const JournalRecord& i) {
                  "gone (not moved by phodex); the copy kept is " + i.keeper};
 }
 
-Result<Settled> Settle(ActionEnv& env, const JournalRecord& intent) {
+// Whether `target` is a complete copy of the victim: a regular file of
+// the intent's size holding the bytes of `original`.
+Result<bool> IsCompleteCopy(ActionEnv& env, const JournalRecord& i,
+                            const std::optional<FileStat>& target,
+                            const std::string& original) {
+  if (!target || target->type != FileType::kRegular || target->size != i.size) {
+    return false;
+  }
+  return SameBytes(env.fs, original, i.target);
+}
+
+// A move across file systems (copy, verify, remove) that was interrupted
+// after its "copying" record.
+Result<Settled> SettleCopyMove(ActionEnv& env, const JournalRecord& i) {
+  std::string note;
+  // The temp's name is unique to this run and action, and it was created
+  // exclusively, so a regular file there is ours: a partial copy, or a
+  // second name of the finished target.
+  PHODEX_ASSIGN_OR_RETURN(auto temp, StatIfAny(env.fs, i.temp));
+  if (!i.temp.empty() && temp && temp->type == FileType::kRegular) {
+    if (Status st = env.ops.RemoveFile(i.temp); !st) {
+      note = "; the partial copy " + i.temp +
+             " could not be removed: " + st.error().ToString();
+    }
+  }
+  PHODEX_ASSIGN_OR_RETURN(auto victim, StatIfAny(env.fs, i.victim));
+  PHODEX_ASSIGN_OR_RETURN(auto target, StatIfAny(env.fs, i.target));
+  const bool ours = Is(victim, i.victim_dev, i.victim_ino);
+  auto complete = IsCompleteCopy(env, i, target, ours ? i.victim : i.keeper);
+  if (!complete) {
+    return Settled{JournalState::kFailed, complete.error().ToString() + note};
+  }
+  if (*complete && ours) {
+    if (Status st = env.ops.RemoveFile(i.victim); !st) {
+      return Settled{JournalState::kFailed, st.error().ToString() + note};
+    }
+    (void)env.fs.SyncDir(os::DirName(i.victim));
+    return Settled{JournalState::kDone,
+                   "move finished (copied across file systems)" + note};
+  }
+  if (*complete && !victim) return Settled{JournalState::kDone, "moved" + note};
+  if (*complete) {
+    return Settled{JournalState::kFailed,
+                   "another file is at the original's place now; the copy "
+                   "at " +
+                       i.target + " is kept" + note};
+  }
+  if (target) {
+    note += "; " + i.target + " is not a complete copy of it, left alone";
+  }
+  if (victim) return Settled{JournalState::kRolledBack, "left in place" + note};
+  return Settled{
+      JournalState::kFailed,
+      "gone (not moved by phodex); the copy kept is " + i.keeper + note};
+}
+
+Result<Settled> Settle(ActionEnv& env, const JournalEntry& e) {
+  const JournalRecord& intent = e.intent;
+  if (intent.action == ActionKind::kMoveTo && e.progress) {
+    return SettleCopyMove(env, intent);
+  }
   switch (intent.action) {
     case ActionKind::kDelete:
       return SettleDelete(env, intent);
@@ -118,7 +179,7 @@ Result<std::vector<RecoveredAction>> RecoverJournal(ActionEnv& env) {
       r.state = e.outcome->state;
       r.detail = e.outcome->detail;
     } else {
-      PHODEX_ASSIGN_OR_RETURN(Settled s, Settle(env, e.intent));
+      PHODEX_ASSIGN_OR_RETURN(Settled s, Settle(env, e));
       r.state = s.state;
       r.detail = "interrupted; " + s.detail;
       JournalRecord outcome;

@@ -34,6 +34,15 @@ JournalRecord MakeIntent(const PlannedAction& a, int64_t seq, int64_t tag) {
   r.victim = a.victim.path;
   r.keeper = a.keeper.path;
   r.target = a.target;
+  if (a.kind == ActionKind::kMoveTo) {
+    // Where a copy across file systems is written before it takes the
+    // target's name; short enough for NAME_MAX, and unique to this run and
+    // action, so that recovery finds it and never meets a stale one.
+    r.temp = os::JoinPath(
+        os::DirName(a.target),
+        "." + std::string(os::BaseName(a.target).substr(0, 200)) +
+            ".phodex-copy-" + std::to_string(tag) + "-" + std::to_string(seq));
+  }
   if (a.kind == ActionKind::kHardLink) {
     r.temp = os::JoinPath(os::DirName(a.victim.path),
                           "." + std::string(os::BaseName(a.victim.path)) +
@@ -52,18 +61,12 @@ JournalRecord MakeIntent(const PlannedAction& a, int64_t seq, int64_t tag) {
   return r;
 }
 
-// Where a moved victim goes must be free and on the victim's file system.
-// "" when it is (its folder now exists), else the reason to skip.
+// Where a moved victim goes must be free. "" when it is (its folder now
+// exists), else the reason to skip.
 std::string PrepareMove(os::FileSystem& fs, const PlannedAction& a) {
   const std::string dir = os::DirName(a.target);
   if (Status st = fs.MakeDirs(dir); !st) {
     return "cannot create the target folder: " + st.error().ToString();
-  }
-  auto d = fs.Stat(dir, os::Follow::kYes);
-  if (!d) return "cannot stat the target folder: " + d.error().ToString();
-  if (d->dev != a.victim.dev) {
-    return "the target folder is on another file system (moving across "
-           "file systems is not supported yet)";
   }
   auto t = fs.Stat(a.target, os::Follow::kNo);
   if (t) return "the target exists: " + a.target;
@@ -73,9 +76,58 @@ std::string PrepareMove(os::FileSystem& fs, const PlannedAction& a) {
   return "";
 }
 
+// Makes the last step in `dir` survive a power cut. The step is done
+// either way: a failure is only noted in the outcome's detail.
+std::string Sync(ActionEnv& env, const std::string& dir) {
+  if (Status st = env.fs.SyncDir(dir); !st) {
+    return "done; folder not synced: " + st.error().ToString();
+  }
+  return "";
+}
+
 StepOutcome DoDelete(ActionEnv& env, const JournalRecord& i) {
   if (Status st = env.ops.RemoveFile(i.victim); !st) return Failed(st.error());
-  return {JournalState::kDone, ""};
+  return {JournalState::kDone, Sync(env, os::DirName(i.victim))};
+}
+
+Status Progress(ActionEnv& env, const JournalRecord& i, JournalState state) {
+  JournalRecord r;
+  r.seq = i.seq;
+  r.state = state;
+  return env.journal.Append(r);
+}
+
+// A move to another file system: a durable copy at the target, its bytes
+// compared with the victim's, then the victim's name removed. Each phase is
+// journaled first, so that recovery knows which files are its own.
+StepOutcome CopyAcross(ActionEnv& env, const JournalRecord& i) {
+  if (Status st = Progress(env, i, JournalState::kCopying); !st) {
+    return Failed(st.error());
+  }
+  if (Status st = env.fs.CopyFileDurable(i.victim, i.target, i.temp); !st) {
+    if (st.error().code() == ErrorCode::kAlreadyExists) {
+      return {JournalState::kRolledBack, "the target exists: " + i.target};
+    }
+    return Failed(st.error());  // the victim is untouched
+  }
+  // The target was free and is never replaced: the file there is ours.
+  auto same = SameBytes(env.fs, i.victim, i.target);
+  if (!same || !*same) {
+    (void)env.ops.RemoveFile(i.target);
+    return {JournalState::kFailed,
+            same ? "the copy at the target differs from the original; "
+                   "removed, the original left in place"
+                 : "cannot compare the copy: " + same.error().ToString()};
+  }
+  if (Status st = Progress(env, i, JournalState::kCopied); !st) {
+    (void)env.ops.RemoveFile(i.target);
+    return Failed(st.error());
+  }
+  if (Status st = env.ops.RemoveFile(i.victim); !st) {
+    (void)env.ops.RemoveFile(i.target);  // a verified copy: nothing lost
+    return Failed(st.error());
+  }
+  return {JournalState::kDone, Sync(env, os::DirName(i.victim))};
 }
 
 StepOutcome DoHardLink(ActionEnv& env, const JournalRecord& i) {
@@ -91,7 +143,7 @@ StepOutcome DoHardLink(ActionEnv& env, const JournalRecord& i) {
     (void)env.ops.RemoveFile(i.temp);
     return Failed(st.error());
   }
-  return {JournalState::kDone, ""};
+  return {JournalState::kDone, Sync(env, os::DirName(i.victim))};
 }
 
 StepOutcome DoMove(ActionEnv& env, const JournalRecord& i) {
@@ -107,17 +159,26 @@ StepOutcome DoMove(ActionEnv& env, const JournalRecord& i) {
     if (env.fs.Stat(i.target, os::Follow::kNo)) {
       return {JournalState::kRolledBack, "the target exists: " + i.target};
     }
-    if (Status st = env.ops.Rename(i.victim, i.target); !st) {
-      return Failed(st.error());
+    Status renamed = env.ops.Rename(i.victim, i.target);
+    if (!renamed && renamed.error().code() == ErrorCode::kUnsupported) {
+      return CopyAcross(env, i);  // another file system
     }
-    return {JournalState::kDone, ""};
+    if (!renamed) return Failed(renamed.error());
+    std::string note = Sync(env, os::DirName(i.target));
+    if (note.empty()) note = Sync(env, os::DirName(i.victim));
+    return {JournalState::kDone, note};
   }
-  // Two names of one file now: drop the old one.
+  // Two names of one file now. The new one reaches the disk before the old
+  // one is dropped, so that a power cut cannot lose both.
+  if (Status st = env.fs.SyncDir(os::DirName(i.target)); !st) {
+    (void)env.ops.RemoveFile(i.target);  // back as it was
+    return Failed(st.error());
+  }
   if (Status st = env.ops.RemoveFile(i.victim); !st) {
     (void)env.ops.RemoveFile(i.target);  // back as it was
     return Failed(st.error());
   }
-  return {JournalState::kDone, ""};
+  return {JournalState::kDone, Sync(env, os::DirName(i.victim))};
 }
 
 StepOutcome Act(ActionEnv& env, const JournalRecord& intent) {

@@ -13,11 +13,16 @@
 //      delete    remove the victim's name
 //      hardlink  link the keeper to a temporary name beside the victim,
 //                then rename it over the victim (atomic replace)
-//      move-to   link the victim at its target (never replaces), then
-//                remove the old name; where the file system has no hard
-//                links, rename after checking the target is free. Targets
-//                on another file system are skipped (a durable copy needs
-//                an fsync the os layer does not offer yet).
+//      move-to   link the victim at its target (never replaces), fsync
+//                the target's folder, then remove the old name; where the
+//                file system has no hard links, rename after checking the
+//                target is free. A target on another file system (link and
+//                rename say kUnsupported): journal "copying", copy durably
+//                (os::FileSystem::CopyFileDurable: temp named in the
+//                intent, fsync, placed without replacing), compare the
+//                copy's bytes with the victim's, journal "copied", then
+//                remove the victim.
+//      Each step ends with an fsync of the folder it changed.
 //   4. journal the outcome, then record it in the catalog
 //      (dedup/action_recorder.h).
 // The keeper is never acted on, so the last copy always stays.
@@ -116,6 +121,12 @@ struct RecoveredAction {
 //             keeper, so nothing is lost)
 //   move-to   target and victim one inode: the old name is removed, done;
 //             target only: done; victim only: left in place
+//   move-to across file systems (a "copying" or "copied" progress record):
+//             the leftover temp named in the intent is removed; a target
+//             that is a complete copy (size and bytes equal to the victim,
+//             or to the keeper once the victim is gone) finishes the move
+//             (the victim, if still there on its inode, is removed); any
+//             other target is left alone and the victim left in place
 // Then empties the journal.
 Result<std::vector<RecoveredAction>> RecoverJournal(ActionEnv& env);
 

@@ -60,18 +60,40 @@ void Fill(std::vector<Candidate*>& cands, bool full, const Hashers& h,
   });
 }
 
-// Splits `cands` by a key, keeping only sub-groups with two or more
-// distinct inodes (hard links of one file are not duplicates).
-template <typename Key>
-std::vector<std::vector<Candidate*>> SplitBy(
-    const std::vector<Candidate*>& cands, Key key) {
-  std::map<std::string, std::vector<Candidate*>> by;
-  for (Candidate* c : cands) by[key(*c)].push_back(c);
+bool TwoInodes(const std::vector<Candidate*>& group) {
+  for (Candidate* c : group) {
+    if (c->twin.dev != group.front()->twin.dev ||
+        c->twin.ino != group.front()->twin.ino) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Splits `cands` by a hash (sorting, not a map: a size shared by 200,000
+// uncompressed RAWs must not cost a node and a string per file), keeping
+// only sub-groups with two or more distinct inodes (hard links of one
+// file are not duplicates).
+template <typename HashOf>
+std::vector<std::vector<Candidate*>> SplitBy(std::vector<Candidate*> cands,
+                                             HashOf hash_of) {
+  auto key = [&](const Candidate* c) {
+    const ContentHash& h = hash_of(*c);
+    return std::pair{h.high, h.low};
+  };
+  std::sort(cands.begin(), cands.end(),
+            [&](const Candidate* a, const Candidate* b) {
+              return key(a) < key(b);
+            });
   std::vector<std::vector<Candidate*>> out;
-  for (auto& [_, group] : by) {
-    std::set<std::pair<uint64_t, uint64_t>> inodes;
-    for (Candidate* c : group) inodes.insert({c->twin.dev, c->twin.ino});
-    if (inodes.size() >= 2) out.push_back(std::move(group));
+  for (size_t i = 0; i < cands.size();) {
+    size_t end = i + 1;
+    while (end < cands.size() && key(cands[end]) == key(cands[i])) ++end;
+    if (end - i >= 2) {
+      std::vector<Candidate*> group(cands.begin() + i, cands.begin() + end);
+      if (TwoInodes(group)) out.push_back(std::move(group));
+    }
+    i = end;
   }
   return out;
 }
@@ -93,11 +115,21 @@ Result<DuplicateReport> FindExactDuplicates(catalog::Catalog& catalog,
                                             const DuplicateOptions& options) {
   PHODEX_METRIC_RECORD("dedup.exact");
   std::vector<Candidate> all;
+  // Paths are joined only for files that get read or reported: most size
+  // twins of a large library are told apart by their stored hashes.
   PHODEX_TRY(catalog.ForEachSizeTwin([&](catalog::SizeTwin&& t) {
-    std::string path = os::JoinPath(t.root_path, t.rel);
-    if (!InScope(path, options.scopes)) return;
+    std::string path;
+    if (!options.scopes.empty()) {
+      path = os::JoinPath(t.root_path, t.rel);
+      if (!InScope(path, options.scopes)) return;
+    }
     all.push_back(Candidate{std::move(t), std::move(path)});
   }));
+  auto with_paths = [](std::vector<Candidate*>& cands) {
+    for (Candidate* c : cands) {
+      if (c->path.empty()) c->path = os::JoinPath(c->twin.root_path, c->twin.rel);
+    }
+  };
   const int threads =
       options.threads > 0 ? options.threads : tbb::info::default_concurrency();
 
@@ -108,25 +140,40 @@ Result<DuplicateReport> FindExactDuplicates(catalog::Catalog& catalog,
   while (i < all.size()) {
     size_t end = i;
     while (end < all.size() && all[end].twin.size == all[i].twin.size) ++end;
-    std::vector<Candidate*> same_size;
-    for (size_t k = i; k < end; ++k) same_size.push_back(&all[k]);
+    std::vector<Candidate*> by_size;
+    for (size_t k = i; k < end; ++k) by_size.push_back(&all[k]);
     i = end;
-    for (auto& by_size : SplitBy(same_size, [](const Candidate&) {
-           return std::string();
-         })) {
+    if (!TwoInodes(by_size)) continue;
+    // Where every full hash is known (after a first `dupes` or `verify`)
+    // the quick hash adds nothing: group by the full hash at once.
+    const bool all_full = std::all_of(
+        by_size.begin(), by_size.end(),
+        [](const Candidate* c) { return c->twin.hash.has_value(); });
+    std::vector<std::vector<Candidate*>> quick_groups;
+    if (all_full) {
+      quick_groups.push_back(std::move(by_size));
+    } else {
+      with_paths(by_size);
       Fill(by_size, /*full=*/false, hashers, threads, report.errors,
            report.files_read);
-      for (auto& by_quick : SplitBy(by_size, [](const Candidate& c) {
-             return c.twin.quick_hash->ToBytes();
-           })) {
+      quick_groups = SplitBy(std::move(by_size), [](const Candidate& c)
+                                 -> const ContentHash& {
+        return *c.twin.quick_hash;
+      });
+    }
+    {
+      for (auto& by_quick : quick_groups) {
+        if (!all_full) with_paths(by_quick);
         Fill(by_quick, /*full=*/true, hashers, threads, report.errors,
              report.files_read);
         for (Candidate* c : by_quick) {
           if (c->hashed_now) stored.push_back({c->twin.id, *c->twin.hash, {}});
         }
-        for (auto& group : SplitBy(by_quick, [](const Candidate& c) {
-               return c.twin.hash->ToBytes();
+        for (auto& group : SplitBy(by_quick, [](const Candidate& c)
+                                       -> const ContentHash& {
+               return *c.twin.hash;
              })) {
+          with_paths(group);
           DuplicateGroup g;
           g.size = group.front()->twin.size;
           g.hash = *group.front()->twin.hash;

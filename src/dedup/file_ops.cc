@@ -36,6 +36,11 @@ class StdFileOps final : public FileOps {
   Status Rename(const std::string& from, const std::string& to) override {
     std::error_code ec;
     fs::rename(from, to, ec);
+    if (ec == std::errc::cross_device_link) {
+      return MakeError(ErrorCode::kUnsupported,
+                       ec.message() + " (renaming to '" + to + "')", "rename",
+                       from);
+    }
     if (ec) return FromErrorCode(ec, "rename to '" + to + "'", from);
     return {};
   }

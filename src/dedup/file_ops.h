@@ -6,7 +6,9 @@
 // "Duplicate actions"); it makes no system call of its own.
 //
 // Nothing here syncs to disk: crash safety comes from the order of the
-// steps and the journal (dedup/action_journal.h), which is fsync'ed.
+// steps and the journal (dedup/action_journal.h), which is fsync'ed; the
+// callers fsync the folders with os::FileSystem::SyncDir after each step.
+// Copies across file systems go through os::FileSystem::CopyFileDurable.
 //
 // Implementations are thread-safe.
 
@@ -26,6 +28,7 @@ class FileOps {
   virtual Status HardLink(const std::string& existing,
                           const std::string& link) = 0;
   // Renames `from` to `to` atomically, replacing a file at `to`.
+  // kUnsupported when the two are on different file systems.
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
   // Removes the name `path`, which must be a regular file (not followed if
   // a symlink: refused). kNotFound when there is none.

@@ -120,12 +120,43 @@ class FileSystem {
   // Symlinks, read-only files, folders and mounts: as AtomicWrite.
   // REQUIRES: `edit` changes the file only through `temp`.
   virtual Status ReplaceFile(const std::string& path, const EditFn& edit) = 0;
+
+  // Copies the regular file `from` to the new name `to`, durably, for
+  // moving a user file to another file system:
+  //   1. streams `from` into `temp` (or, when `temp` is empty, a fresh
+  //      ".NAME.phodex-tmp-XXXXXX") in `to`'s folder, in 1 MiB blocks (or
+  //      in the kernel where it can), never the whole file in memory; the
+  //      temp is created exclusively, so an existing file is never reused;
+  //   2. gives it the permission bits and mtime of `from`, fsyncs it;
+  //   3. links it at `to` without ever replacing a file there, removes the
+  //      temp's name, and fsyncs the folder.
+  // `from` is not changed. On success `to` holds all of `from`'s bytes and
+  // is on disk. On any failure before step 3 places it, the temp is
+  // removed and `to` is absent (or, for kAlreadyExists, untouched); an
+  // error from the final fsync of the folder means `to` is complete and in
+  // place but may not survive a power cut. A crash may leave the temp, never a
+  // partial `to`: a caller that passes a `temp` it can find again (e.g. a
+  // journaled name) can remove it later.
+  // Errors: kAlreadyExists when `to` (or `temp`) exists; kNotFound when
+  // `from` or `to`'s folder is missing; kInvalidArgument when `from` is not
+  // a regular file; kBusy when `from` shrank while being read;
+  // kPermissionDenied for a read-only folder or mount; kIo otherwise (a
+  // full disk). kUnsupported where the target file system has no hard
+  // links and no RENAME_NOREPLACE.
+  virtual Status CopyFileDurable(const std::string& from, const std::string& to,
+                                 const std::string& temp) = 0;
+
+  // fsyncs the folder `dir`, so that names created, renamed or removed in
+  // it survive a power cut. File systems that cannot sync a folder are
+  // taken as synced.
+  virtual Status SyncDir(const std::string& dir) = 0;
 };
 
 // The real file system. Stateless; thread-safe.
 std::unique_ptr<FileSystem> NewPosixFileSystem();
 
-// The steps of AtomicWrite and ReplaceFile, for fault injection.
+// The steps of AtomicWrite, ReplaceFile and CopyFileDurable (kRename: the
+// no-replace link at the target), for fault injection.
 enum class WriteStep {
   kCreateTemp,  // before the temp file is created
   kSyncTemp,    // after the content is written, before its fsync

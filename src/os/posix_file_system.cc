@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -157,6 +158,49 @@ Result<Temp> CreateTemp(const std::string& target) {
   return t;
 }
 
+// A temp file named `name` (created exclusively: never an existing file),
+// or a fresh one beside `target` when `name` is empty.
+Result<Temp> CreateNamedTemp(const std::string& target,
+                             const std::string& name) {
+  if (name.empty()) return CreateTemp(target);
+  Temp t;
+  t.fd = UniqueFd(::open(
+      name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600));
+  if (!t.fd) return RefusedWrite(errno, "create temporary file", name);
+  t.path = name;
+  return t;
+}
+
+// Gives `temp`'s file the name `to` without replacing anything there:
+// link()+unlink(), or renameat2(RENAME_NOREPLACE) where the file system
+// has no hard links.
+Status PlaceNoReplace(Temp& temp, const std::string& to) {
+  if (::link(temp.path.c_str(), to.c_str()) == 0) {
+    ::unlink(temp.path.c_str());  // a second name of `to`; nothing lost
+    temp.path.clear();
+    return {};
+  }
+  int err = errno;
+  if (err == EPERM || err == EOPNOTSUPP || err == ENOTSUP) {
+    if (::renameat2(AT_FDCWD, temp.path.c_str(), AT_FDCWD, to.c_str(),
+                    RENAME_NOREPLACE) == 0) {
+      temp.path.clear();
+      return {};
+    }
+    err = errno;
+    if (err == EINVAL || err == ENOSYS) {
+      return MakeError(ErrorCode::kUnsupported,
+                       "no hard links and no RENAME_NOREPLACE here", "create",
+                       to);
+    }
+  }
+  if (err == EEXIST) {
+    return MakeError(ErrorCode::kAlreadyExists, "exists; not replaced",
+                     "create", to);
+  }
+  return RefusedWrite(err, "create", to);
+}
+
 // A symlink at `path` is followed (the link stays, its target is
 // replaced); anything else, existing or not, is written at `path`.
 Result<std::string> WriteTarget(const std::string& path) {
@@ -185,7 +229,7 @@ Status CheckWritable(const std::string& path, mode_t mode) {
 
 // Makes a rename in `dir` durable. File systems that cannot sync a folder
 // say EINVAL; there is nothing more to do on those.
-Status SyncDir(const std::string& dir) {
+Status SyncFolder(const std::string& dir) {
   UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dfd) return ErrnoError(errno, "open directory", dir);
   if (::fsync(dfd.get()) != 0 && errno != EINVAL) {
@@ -385,6 +429,40 @@ class PosixFileSystem final : public FileSystem {
     return Commit(temp, target, [] { return Status{}; });
   }
 
+  Status CopyFileDurable(const std::string& from, const std::string& to,
+                         const std::string& temp_name) override {
+    UniqueFd in(
+        ::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW));
+    if (!in) return ErrnoError(errno, "open", from);
+    struct stat st;
+    if (::fstat(in.get(), &st) != 0) return ErrnoError(errno, "stat", from);
+    if (!S_ISREG(st.st_mode)) {
+      return MakeError(ErrorCode::kInvalidArgument, "not a regular file",
+                       "copy", from);
+    }
+    PHODEX_TRY(Hook(WriteStep::kCreateTemp, to));
+    PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateNamedTemp(to, temp_name));
+    PHODEX_TRY(CopyContent(in.get(), temp.fd.get(), st.st_size, from));
+    PHODEX_TRY(CopyAttributes(in.get(), st, temp));
+    const struct timespec times[2] = {st.st_atim, st.st_mtim};
+    if (::futimens(temp.fd.get(), times) != 0) {
+      return ErrnoError(errno, "set mtime", temp.path);
+    }
+    PHODEX_TRY(Hook(WriteStep::kSyncTemp, to));
+    if (::fsync(temp.fd.get()) != 0) {
+      return ErrnoError(errno, "fsync", temp.path);
+    }
+    if (::close(temp.fd.release()) != 0) {
+      return ErrnoError(errno, "close", temp.path);
+    }
+    PHODEX_TRY(Hook(WriteStep::kRename, to));
+    PHODEX_TRY(PlaceNoReplace(temp, to));
+    PHODEX_TRY(Hook(WriteStep::kSyncDir, to));
+    return SyncFolder(DirName(to));
+  }
+
+  Status SyncDir(const std::string& dir) override { return SyncFolder(dir); }
+
   Status ReplaceFile(const std::string& path, const EditFn& edit) override {
     PHODEX_ASSIGN_OR_RETURN(const std::string target, WriteTarget(path));
     UniqueFd in(::open(target.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
@@ -451,7 +529,7 @@ class PosixFileSystem final : public FileSystem {
     }
     temp.path.clear();  // it is the target now
     PHODEX_TRY(Hook(WriteStep::kSyncDir, target));
-    return SyncDir(DirName(target));
+    return SyncFolder(DirName(target));
   }
 
   WriteFaultHookForTesting hook_;

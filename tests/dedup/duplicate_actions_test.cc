@@ -153,23 +153,33 @@ TEST(ActionPlan, HardLinksOnlyWithinOneFileSystemAndSkipsUnmatchedGroups) {
 // ---------------------------------------------------------------------------
 // Applying a plan to real files.
 
-// Fails the chosen step, as a full disk or a permission error would.
+// Fails the chosen step, as a full disk or a permission error would;
+// `cross_device` makes links and renames report another file system, as
+// they do for a target on another drive.
 class FailingFileOps final : public FileOps {
  public:
   explicit FailingFileOps(FileOps& real) : real_(real) {}
   Status HardLink(const std::string& e, const std::string& l) override {
+    if (cross_device) return CrossDevice("create hard link", l);
     return fail_link ? Fail("link", l) : real_.HardLink(e, l);
   }
   Status Rename(const std::string& f, const std::string& t) override {
+    if (cross_device) return CrossDevice("rename", f);
     return fail_rename ? Fail("rename", f) : real_.Rename(f, t);
   }
   Status RemoveFile(const std::string& p) override {
-    return real_.RemoveFile(p);
+    return p == fail_remove ? Fail("remove", p) : real_.RemoveFile(p);
   }
   bool fail_link = false;
   bool fail_rename = false;
+  bool cross_device = false;
+  std::string fail_remove;  // this path may not be removed
 
  private:
+  static Status CrossDevice(const char* op, const std::string& path) {
+    return MakeError(ErrorCode::kUnsupported, "Invalid cross-device link", op,
+                     path);
+  }
   static Status Fail(const char* op, const std::string& path) {
     return MakeError(ErrorCode::kIo, "No space left on device", op, path);
   }
@@ -400,6 +410,79 @@ TEST_F(DuplicateActionsTest, AFailedStepLeavesEverythingInPlace) {
   EXPECT_EQ(Read(v), "AAAA-content");
 }
 
+TEST_F(DuplicateActionsTest, MoveToAnotherFileSystemCopiesVerifiesRemoves) {
+  Put(0, "a.jpg", "AAAA-content", 5);
+  const std::string v = Put(1, "2024/a.jpg", "AAAA-content", 3);
+  const auto mtime = fs::last_write_time(v);
+  fs::permissions(v, fs::perms::owner_read | fs::perms::group_read);
+  FailingFileOps failing(*ops_);
+  failing.cross_device = true;
+  ActionRecorder recorder(*cat_, *fs_, os::SystemClock(), op_);
+  ActionEnv env{*fs_, failing, *journal_, recorder, 1, nullptr};
+  auto r = ApplyPlan(Plan(ActionKind::kMoveTo), env);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->moved, 1);
+  EXPECT_EQ(r->bytes_moved, 12);
+  EXPECT_EQ(r->failed + r->skipped, 0) << r->results[0].reason;
+  const std::string target = dir_ / "quarantine/r2/2024/a.jpg";
+  EXPECT_EQ(Read(target), "AAAA-content");
+  EXPECT_EQ(fs::last_write_time(target), mtime);
+  EXPECT_EQ(fs::status(target).permissions(),
+            fs::perms::owner_read | fs::perms::group_read);
+  EXPECT_FALSE(fs::exists(v));
+  EXPECT_EQ(Cataloged().count(v), 0u);
+  // Only the target in its folder: the temp took its name.
+  const fs::path folder = fs::path(target).parent_path();
+  EXPECT_EQ(
+      std::distance(fs::directory_iterator(folder), fs::directory_iterator()),
+      1);
+  EXPECT_EQ(Read(journal_->path()), "");
+}
+
+TEST_F(DuplicateActionsTest, MoveToAnotherFileSystemNeverReplacesATarget) {
+  Put(0, "a.jpg", "AAAA-content", 5);
+  const std::string v = Put(1, "a.jpg", "AAAA-content");
+  const std::string target = dir_ / "quarantine/r2/a.jpg";
+  const ActionPlan plan = Plan(ActionKind::kMoveTo);
+  fs::create_directories(fs::path(target).parent_path());
+  FailingFileOps failing(*ops_);
+  failing.cross_device = true;
+  ActionRecorder recorder(*cat_, *fs_, os::SystemClock(), op_);
+  ActionEnv env{*fs_, failing, *journal_, recorder, 1, nullptr};
+  std::ofstream(target) << "someone else's file";
+  auto r = ApplyPlan(plan, env);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->moved, 0);
+  EXPECT_THAT(r->results[0].reason, HasSubstr("target exists"));
+  EXPECT_EQ(Read(target), "someone else's file");
+  EXPECT_EQ(Read(v), "AAAA-content");
+  // And the durable copy itself refuses an existing name.
+  auto st = fs_->CopyFileDurable(v, target, "");
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(Read(target), "someone else's file");
+  const fs::path folder = fs::path(target).parent_path();
+  EXPECT_EQ(
+      std::distance(fs::directory_iterator(folder), fs::directory_iterator()),
+      1);  // no temp left
+}
+
+TEST_F(DuplicateActionsTest, AFailedRemovalAfterACopyAcrossUndoesTheCopy) {
+  Put(0, "a.jpg", "AAAA-content", 5);
+  const std::string v = Put(1, "a.jpg", "AAAA-content");
+  FailingFileOps failing(*ops_);
+  failing.cross_device = true;
+  failing.fail_remove = v;
+  ActionRecorder recorder(*cat_, *fs_, os::SystemClock(), op_);
+  ActionEnv env{*fs_, failing, *journal_, recorder, 1, nullptr};
+  auto r = ApplyPlan(Plan(ActionKind::kMoveTo), env);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->failed, 1);
+  EXPECT_EQ(Read(v), "AAAA-content");
+  EXPECT_FALSE(fs::exists(dir_ / "quarantine/r2/a.jpg"));
+  EXPECT_TRUE(Cataloged().count(v));
+}
+
 TEST_F(DuplicateActionsTest, HardLinksAreNotWasteAndAreLeftAlone) {
   const std::string keep = Put(0, "a.jpg", "AAAA-content", 5);
   fs::create_hard_link(keep, roots_[0].path + "/link.jpg");
@@ -481,6 +564,9 @@ class JournalRecoveryTest : public DuplicateActionsTest {
     if (kind == ActionKind::kHardLink) {
       r.temp = roots_[1].path + "/sub/.a.jpg.tmp";
     }
+    if (kind == ActionKind::kMoveTo) {
+      r.temp = os::DirName(a.target) + "/.a.jpg.phodex-copy-1-1";
+    }
     r.size = a.size;
     r.hash = a.hash;
     r.victim_dev = a.victim.dev;
@@ -498,6 +584,16 @@ class JournalRecoveryTest : public DuplicateActionsTest {
     o.seq = 1;
     o.state = state;
     ASSERT_TRUE(journal_->Append(o));
+  }
+  // A progress record of a move across file systems.
+  void Progress(JournalState state) { Outcome(state); }
+  // The intent of a move across file systems, its "copying" record, and
+  // the target's folder.
+  JournalRecord CopyIntent() {
+    const JournalRecord i = Intent(ActionKind::kMoveTo);
+    Progress(JournalState::kCopying);
+    fs::create_directories(fs::path(i.target).parent_path());
+    return i;
   }
   // Settles the journal; expects one action with `state`.
   void ExpectSettled(JournalState state) {
@@ -593,6 +689,123 @@ TEST_F(JournalRecoveryTest, AMoveTargetThatIsAnotherFileIsNeverTouched) {
   ExpectSettled(JournalState::kRolledBack);
   EXPECT_EQ(Read(i.target), "not ours");
   EXPECT_EQ(Read(victim_), "AAAA-content");
+}
+
+// Moves across file systems: copy (temp, then the target's name), verify,
+// "copied", remove the original. Each crash point, settled.
+
+TEST_F(JournalRecoveryTest, CopyMoveCrashBeforeTheCopyStarts) {
+  CopyIntent();
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_EQ(Read(victim_), "AAAA-content");
+  EXPECT_TRUE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, CopyMoveCrashMidCopyRemovesThePartialTemp) {
+  const JournalRecord i = CopyIntent();
+  std::ofstream(i.temp) << "AAAA";  // half written
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_FALSE(fs::exists(i.temp));
+  EXPECT_FALSE(fs::exists(i.target));
+  EXPECT_EQ(Read(victim_), "AAAA-content");
+  EXPECT_TRUE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, CopyMoveCrashBetweenLinkAndTempRemoval) {
+  const JournalRecord i = CopyIntent();
+  std::ofstream(i.temp) << "AAAA-content";
+  fs::create_hard_link(i.temp, i.target);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_FALSE(fs::exists(i.temp));
+  EXPECT_EQ(Read(i.target), "AAAA-content");
+  EXPECT_EQ(fs::hard_link_count(i.target), 1u);
+  EXPECT_FALSE(fs::exists(victim_));
+  EXPECT_FALSE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, CopyMoveCrashBeforeVerifyFinishesACompleteCopy) {
+  const JournalRecord i = CopyIntent();
+  std::ofstream(i.target) << "AAAA-content";
+  ExpectSettled(JournalState::kDone);
+  EXPECT_EQ(Read(i.target), "AAAA-content");
+  EXPECT_FALSE(fs::exists(victim_));
+  EXPECT_FALSE(VictimCataloged());
+  EXPECT_TRUE(fs::exists(keep_));
+}
+
+TEST_F(JournalRecoveryTest, CopyMoveCrashAfterCopiedRecordRemovesTheOriginal) {
+  const JournalRecord i = CopyIntent();
+  std::ofstream(i.target) << "AAAA-content";
+  Progress(JournalState::kCopied);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_EQ(Read(i.target), "AAAA-content");
+  EXPECT_FALSE(fs::exists(victim_));
+  EXPECT_FALSE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, CopyMoveCrashAfterRemovingTheOriginal) {
+  const JournalRecord i = CopyIntent();
+  std::ofstream(i.target) << "AAAA-content";
+  Progress(JournalState::kCopied);
+  fs::remove(victim_);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_EQ(Read(i.target), "AAAA-content");
+  EXPECT_FALSE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, CopyMoveCrashAfterDoneRecordReachesTheCatalog) {
+  const JournalRecord i = CopyIntent();
+  std::ofstream(i.target) << "AAAA-content";
+  Progress(JournalState::kCopied);
+  fs::remove(victim_);
+  Outcome(JournalState::kDone);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_FALSE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, CopyMoveTargetThatIsNotACompleteCopyIsLeftAlone) {
+  const JournalRecord i = CopyIntent();
+  std::ofstream(i.target) << "AAAA-conten!";  // same size, other bytes
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_EQ(Read(i.target), "AAAA-conten!");
+  EXPECT_EQ(Read(victim_), "AAAA-content");
+  EXPECT_TRUE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, CopyMoveNeverRemovesAChangedOriginal) {
+  const JournalRecord i = CopyIntent();
+  std::ofstream(i.target) << "AAAA-content";
+  Progress(JournalState::kCopied);
+  std::ofstream(victim_ + ".new") << "AAAA-content";  // a new file...
+  fs::rename(victim_ + ".new", victim_);              // ...at its place
+  std::vector<RecoveredAction> r = Recover();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].state, JournalState::kFailed);
+  EXPECT_EQ(Read(victim_), "AAAA-content");
+  EXPECT_EQ(Read(i.target), "AAAA-content");
+}
+
+TEST(ActionJournal, ProgressRecordsAreNotOutcomes) {
+  testing::TempDir dir;
+  auto fs = os::NewPosixFileSystem();
+  auto j = ActionJournal::Open(*fs, dir / "j");
+  ASSERT_TRUE(j);
+  JournalRecord intent;
+  intent.seq = 1;
+  intent.action = ActionKind::kMoveTo;
+  ASSERT_TRUE((*j)->Append(intent));
+  JournalRecord copying;
+  copying.seq = 1;
+  copying.state = JournalState::kCopying;
+  ASSERT_TRUE((*j)->Append(copying));
+  auto back = ActionJournal::Open(*fs, dir / "j");
+  ASSERT_TRUE(back);
+  std::vector<JournalEntry> e = (*back)->Entries();
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].progress, JournalState::kCopying);
+  EXPECT_FALSE(e[0].outcome);
+  EXPECT_THAT(ActionJournal::Encode(copying),
+              HasSubstr(R"("state":"copying")"));
 }
 
 }  // namespace

@@ -210,6 +210,49 @@ TEST_F(DupesE2eTest, MoveToKeepsLayoutOutsideTheRoots) {
   EXPECT_THAT(Groups(), IsEmpty());
 }
 
+// A quarantine on another drive: /dev/shm (tmpfs) where it is another file
+// system than the temp folder.
+TEST_F(DupesE2eTest, MoveToAnotherFileSystemCopiesVerifiesAndRemoves) {
+  struct stat shm, here;
+  if (::stat("/dev/shm", &shm) != 0 ||
+      ::stat(dir_.path().c_str(), &here) != 0 || shm.st_dev == here.st_dev) {
+    GTEST_SKIP() << "needs /dev/shm on another file system than " << dir_.path()
+                 << " (tmpfs); not the case here";
+  }
+  std::string other = "/dev/shm/phodex-e2e-XXXXXX";
+  ASSERT_NE(::mkdtemp(other.data()), nullptr);
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  } cleanup{other};
+  const std::string q = other + "/quarantine";
+  const auto mtime = fs::last_write_time(dir_ / "backup/d.jpg");
+  RunResult r = Run(
+      {"dupes", "--action", "move-to", q, "--keep", "root:photos", "--apply"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("5 moved"));
+  EXPECT_THAT(r.out, HasSubstr("0 failed"));
+  EXPECT_EQ(Slurp(q + "/backup/old/a copy.jpg"),
+            kJpeg + std::string(1000, 'A'));
+  EXPECT_EQ(Slurp(q + "/backup/d.jpg"), kJpeg + std::string(1000, 'D'));
+  EXPECT_EQ(fs::last_write_time(q + "/backup/d.jpg"), mtime);
+  EXPECT_FALSE(fs::exists(dir_ / "backup/d.jpg"));
+  // Only the moved files: no temp left beside them.
+  size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(q)) {
+    if (e.is_regular_file()) ++files;
+    EXPECT_THAT(e.path().filename().string(),
+                ::testing::Not(HasSubstr("phodex-")));
+  }
+  EXPECT_EQ(files, 5u);
+  EXPECT_EQ(Slurp(dir_ / "data/catalog.db.dupes-journal"), "");
+  EXPECT_EQ(Listed(), OnDisk());
+  EXPECT_THAT(Groups(), IsEmpty());
+}
+
 TEST_F(DupesE2eTest, MoveIntoARootIsFoundAsAMoveByTheNextScan) {
   auto id_of = [&](const std::string& path) -> int64_t {
     RunResult r = Run({"ls", "--json", "--all"});

@@ -194,6 +194,38 @@ Status FakeFileSystem::AtomicWrite(const std::string& path,
   return {};
 }
 
+Status FakeFileSystem::CopyFileDurable(const std::string& from,
+                                       const std::string& to,
+                                       const std::string& /*temp*/) {
+  std::lock_guard lock(mu_);
+  auto src = nodes_.find(from);
+  if (src == nodes_.end()) return ErrnoError(ENOENT, "open", from);
+  if (src->second.type != FileType::kRegular) {
+    return MakeError(ErrorCode::kInvalidArgument, "not a regular file", "copy",
+                     from);
+  }
+  auto dir = nodes_.find(os::DirName(to));
+  if (dir == nodes_.end() || dir->second.type != FileType::kDirectory) {
+    return ErrnoError(ENOENT, "create temporary file in", os::DirName(to));
+  }
+  PHODEX_TRY(CheckWritable(to));
+  if (nodes_.count(to)) {
+    return MakeError(ErrorCode::kAlreadyExists, "exists; not replaced",
+                     "create", to);
+  }
+  if (fail_rename_.count(to)) return ErrnoError(EIO, "create", to);
+  const Node copy = src->second;
+  nodes_[to] =
+      Node{FileType::kRegular, copy.content, copy.mtime_ns, next_ino_++};
+  return {};
+}
+
+Status FakeFileSystem::SyncDir(const std::string& /*dir*/) {
+  std::lock_guard lock(mu_);
+  ++sync_dir_calls_;
+  return {};
+}
+
 namespace {
 
 class FakeTempFile final : public os::TempFile {

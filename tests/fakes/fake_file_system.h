@@ -52,7 +52,16 @@ class FakeFileSystem final : public os::FileSystem {
   Status ReplaceFile(const std::string& path,
                      const os::EditFn& edit) override;
 
+  // Copies the node (content, mtime) to a new inode at `to`; no temp is
+  // ever listed. Refuses an existing `to` (kAlreadyExists), a missing
+  // folder (kNotFound); DenyWrite and FailRename apply to `to`.
+  Status CopyFileDurable(const std::string& from, const std::string& to,
+                         const std::string& temp) override;
+  // Counts the calls; always succeeds.
+  Status SyncDir(const std::string& dir) override;
+
   int list_calls() const { return list_calls_; }
+  int sync_dir_calls() const { return sync_dir_calls_; }
   // Files opened for reading so far.
   int read_calls() const { return read_calls_; }
 
@@ -80,6 +89,7 @@ class FakeFileSystem final : public os::FileSystem {
   uint64_t next_ino_ = 100;
   int list_calls_ = 0;
   int read_calls_ = 0;
+  int sync_dir_calls_ = 0;
 };
 
 }  // namespace phodex::testing
