@@ -7,6 +7,7 @@
 
 #include "app/commands.h"
 #include "app/metadata_workers.h"
+#include "dedup/action_journal.h"
 #include "app/progress_printer.h"
 #include "app/roots.h"
 #include "os/clock.h"
@@ -120,6 +121,26 @@ void PrintReport(const RootScope& target, const scan::ScanReport& r,
   if (!r.error.empty()) std::printf("  %s\n", r.error.c_str());
 }
 
+// An interrupted `dupes --apply` is settled by the next `dupes` run, which
+// takes every root's lock (docs/cli.md, "The dupes journal"); a scan only
+// says so, and catalogs what it finds meanwhile (both names of a half-done
+// move are files on disk).
+void NoteUnsettledDupesJournal(Context& ctx) {
+  auto journal = dedup::ActionJournal::Open(
+      ctx.fs(), ctx.catalog_path() + ".dupes-journal");
+  if (!journal) return;
+  size_t open = 0;
+  for (const dedup::JournalEntry& e : (*journal)->Entries()) {
+    if (!e.outcome) ++open;
+  }
+  if (open > 0) {
+    std::fprintf(stderr,
+                 "phodex: an interrupted `dupes --apply` left %zu unfinished "
+                 "action(s); run `phodex dupes` to settle them\n",
+                 open);
+  }
+}
+
 int RunScan(Context& ctx, const ScanArgs& a) {
   auto config = ctx.LoadConfig();
   if (!config) return PrintError(config.error().ToString()), kExitError;
@@ -160,6 +181,7 @@ int RunScan(Context& ctx, const ScanArgs& a) {
     options.metadata = metadata_workers.get();
   }
 
+  NoteUnsettledDupesJournal(ctx);
   const std::atomic<bool>& cancel = os::InstallInterruptHandler();
 
   int rc = kExitOk;

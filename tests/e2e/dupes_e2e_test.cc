@@ -325,6 +325,11 @@ TEST_F(DupesE2eTest, AnInterruptedMoveIsFinishedByTheNextRun) {
   std::ofstream(dir_ / "data/catalog.db.dupes-journal")
       << intent.dump() << "\n";
 
+  RunResult scan = Run({"scan", "--progress", "none"});  // only says so
+  EXPECT_EQ(scan.exit_code, 0) << scan.err;
+  EXPECT_THAT(scan.err, HasSubstr("1 unfinished action"));
+  EXPECT_TRUE(fs::exists(dir_ / "backup/b.jpg"));
+
   RunResult r = Run({"dupes"});  // any dupes run settles the journal first
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("interrupted run"));
