@@ -31,5 +31,13 @@ echo
 echo "== phodex ls --kind sidecar"
 $phodex ls --kind sidecar --json
 echo
+first=$($phodex ls "$lib/drive-a/2024" --kind photo --limit 1 --json |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["path"])')
+echo "== phodex show $first"
+$phodex show "$first"
+echo
+echo "== phodex rate --stars 4 (into an XMP sidecar; the photo is not touched)"
+$phodex rate --stars 4 "$first"
+echo
 echo "== rescan (nothing changed)"
 $phodex scan
