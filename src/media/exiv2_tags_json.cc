@@ -7,12 +7,15 @@
 // they are not metadata a person reads and they would dominate the
 // catalog's size.
 
-#include <nlohmann/json.hpp>
-
+#include <algorithm>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "media/exiv2_fields.h"
+#include "util/text.h"
 
 namespace phodex::media::exiv2 {
 namespace {
@@ -59,36 +62,78 @@ bool IsUnnamed(const std::string& key) {
   return dot != std::string::npos && key.compare(dot + 1, 2, "0x") == 0;
 }
 
+// Tags in the order the JSON object lists them (sorted by key, as before),
+// with every value of a repeated key.
+using Collected = std::unordered_map<std::string, std::vector<std::string>>;
+
 template <typename Container>
-void AddAll(const Container& data, nlohmann::json& out) {
+void AddAll(const Container& data, Collected& out) {
   for (const auto& datum : data) {
     std::string key = datum.key();
-    if (IsUnnamed(key)) continue;
+    // XMP property names come from the file; JSON keys must be UTF-8.
+    if (IsUnnamed(key) || !util::IsValidUtf8(key)) continue;
     auto value = JsonValue(datum);
     if (!value) continue;
-    nlohmann::json& slot = out[std::move(key)];
-    if (slot.is_null()) {
-      slot = std::move(*value);
-    } else if (slot.is_array()) {
-      slot.push_back(std::move(*value));
+    out[std::move(key)].push_back(std::move(*value));
+  }
+}
+
+// A JSON string. The text is valid UTF-8 already (ToUtf8; keys are ASCII
+// from Exiv2's tables), so only quotes, backslashes and control characters
+// need escaping. Written by hand rather than through a nlohmann tree: the
+// tree cost 12% of a file's extraction (perf, docs/performance.md).
+void AppendString(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
     } else {
-      slot = nlohmann::json::array({std::move(slot), std::move(*value)});
+      out += ch;
     }
   }
+  out += '"';
 }
 
 }  // namespace
 
 std::string TagsJson(const Exiv2::ExifData& exif, const Exiv2::IptcData& iptc,
                      const Exiv2::XmpData& xmp) {
-  nlohmann::json out = nlohmann::json::object();
-  AddAll(exif, out);
-  AddAll(iptc, out);
-  AddAll(xmp, out);
-  if (out.empty()) return "";
-  // ToUtf8 already made every value valid; `replace` is the safety net for
-  // keys (Exiv2 builds them from tag tables, so they are ASCII).
-  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  Collected tags;
+  AddAll(exif, tags);
+  AddAll(iptc, tags);
+  AddAll(xmp, tags);
+  if (tags.empty()) return "";
+  std::vector<std::pair<const std::string*, const std::vector<std::string>*>>
+      sorted;
+  sorted.reserve(tags.size());
+  for (const auto& [key, values] : tags) sorted.emplace_back(&key, &values);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  std::string out = "{";
+  for (const auto& [key, values] : sorted) {
+    if (out.size() > 1) out += ',';
+    AppendString(out, *key);
+    out += ':';
+    if (values->size() == 1) {
+      AppendString(out, values->front());
+      continue;
+    }
+    out += '[';
+    for (size_t i = 0; i < values->size(); ++i) {
+      if (i > 0) out += ',';
+      AppendString(out, (*values)[i]);
+    }
+    out += ']';
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace phodex::media::exiv2
