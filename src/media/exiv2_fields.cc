@@ -154,6 +154,13 @@ std::optional<double> FocalLength(const TagIndex& tags) {
 }
 
 std::optional<int64_t> Iso(const TagIndex& tags) {
+  // The common case without Exiv2's easy access, which scans the whole Exif
+  // list for each of its keys (thousands of maker-note entries on some
+  // cameras): a usable Exif ISO is also what isoSpeed() would return first.
+  if (const auto* d = tags.Find("Exif.Photo.ISOSpeedRatings")) {
+    auto value = NumberOf(*d);
+    if (value && *value > 0 && *value < 65535) return std::llround(*value);
+  }
   std::optional<double> iso;
   if (const auto* found = EasyFind(&Exiv2::isoSpeed, tags.exif())) {
     std::string key = found->key();
