@@ -120,14 +120,9 @@ Result<std::unique_ptr<ExtractorPool>> ExtractorPool::Create(
     return MakeError(ErrorCode::kInvalidArgument, "no worker command",
                      "metadata workers");
   }
-  auto pool =
-      std::unique_ptr<ExtractorPool>(new ExtractorPool(std::move(options)));
-  // Start every worker now: loading a worker (Exiv2, libav*) takes about
-  // 0.1 s, which then overlaps with opening the catalog and the walk.
-  for (auto& slot : pool->slots_) {
-    PHODEX_TRY(pool->Start(*slot));
-  }
-  return pool;
+  // Workers start on the first file, not here: a rescan that finds nothing
+  // new must not pay for starting them (0.04-0.13 s each, measured).
+  return std::unique_ptr<ExtractorPool>(new ExtractorPool(std::move(options)));
 }
 
 Status ExtractorPool::Start(Slot& slot) {

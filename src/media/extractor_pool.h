@@ -74,8 +74,8 @@ struct ExtractorPoolStats {
   int64_t timeouts = 0;  // workers killed for overrunning
 };
 
-// Thread-safe. Workers start with the pool (their start-up overlaps with
-// whatever the caller does next), are restarted when one is lost, and stop
+// Thread-safe. Workers start when the first files arrive (a rescan that
+// finds nothing new starts none), are restarted when one is lost, and stop
 // with the pool.
 class ExtractorPool final : public MetadataReader {
  public:

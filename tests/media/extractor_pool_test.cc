@@ -65,8 +65,10 @@ TEST_F(ExtractorPoolTest, AMissingWorkerProgramIsAClearError) {
   ExtractorPoolOptions o;
   o.worker_argv = {"/nonexistent/phodex", "__metadata-worker"};
   auto pool = ExtractorPool::Create(o);
-  ASSERT_FALSE(pool);
-  EXPECT_EQ(pool.error().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(pool);  // workers start with the first file
+  auto r = (*pool)->Read(jpeg_, MediaKind::kPhoto);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
 }
 
 TEST_F(ExtractorPoolTest, SameResultAsInProcess) {
