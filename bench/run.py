@@ -3,15 +3,18 @@
 otherwise reach for on the same files, in the same run, and reports the
 ratio. Nothing here is typed in by hand: every figure is measured.
 
-usage: bench/run.py [--phases discovery,hashing,dupes,metadata]
+usage: bench/run.py [--phases discovery,hashing,dupes,metadata,thumbs,raw]
                     [--sizes 10k,100k,1m] [--jpegs 1000]
                     [--photos tiny|small|medium]
+                    [--thumb-jpegs 100] [--big-jpegs 10]
+                    [--raws 10] [--big-raws 3]
                     [--runs 3] [--phodex build/release/src/phodex]
                     [--corpus-dir bench/corpus] [--no-save]
 
 Results: bench/results/<date>-<commit>.json and a table on stdout.
 """
 import argparse
+import concurrent.futures
 import datetime
 import json
 import os
@@ -22,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,24 +39,103 @@ def parse_size(s):
     return int(float(s.rstrip("km")) * mult)
 
 
-def measure(cmd, env=None):
-    """Runs cmd under GNU time; returns wall s, cpu s, peak RSS MiB."""
+class TreeRss:
+    """Peak of the summed RSS of a process's descendants, sampled from
+    /proc every 50 ms. GNU time's %M is the peak of one process (the
+    largest of the command and the children it waited for); phodex's
+    decoder workers run at the same time, so the machine needs their sum.
+    Summed RSS counts pages shared between processes (libraries) once per
+    process: an upper bound. Also keeps the largest single descendant."""
+
+    PAGE = os.sysconf("SC_PAGE_SIZE")
+
+    def __init__(self, root_pid, interval=0.05):
+        self.root = root_pid
+        self.tree = {root_pid}
+        self.others = set()  # pids seen that are not ours
+        self.peak = 0
+        self.per_pid = {}
+        self.interval = interval
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _scan(self):
+        """Adds new descendants; reads only pids it has not seen before."""
+        try:
+            new = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+        except OSError:
+            return
+        for pid in new:
+            if pid in self.tree or pid in self.others:
+                continue
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    stat = f.read()
+                ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            except (OSError, ValueError):
+                continue
+            (self.tree if ppid in self.tree else self.others).add(pid)
+
+    def _sample(self):
+        self._scan()
+        total = 0
+        for pid in self.tree:
+            if pid == self.root:  # GNU time itself
+                continue
+            try:
+                with open(f"/proc/{pid}/statm") as f:
+                    rss = int(f.read().split()[1]) * self.PAGE
+            except (OSError, ValueError, IndexError):
+                continue
+            total += rss
+            self.per_pid[pid] = max(self.per_pid.get(pid, 0), rss)
+        self.peak = max(self.peak, total)
+
+    def _run(self):
+        self._sample()
+        while not self.done.wait(self.interval):
+            self._sample()
+
+    def finish(self):
+        self.done.set()
+        self.thread.join()
+        return self.peak / 1048576.0
+
+
+def measure(cmd, env=None, tree_rss=False):
+    """Runs cmd under GNU time; returns wall s, cpu s, peak RSS MiB (of
+    one process: the command or the largest child it waited for); with
+    tree_rss also the peak of the sum over the command and all its
+    descendants at one time (tree_rss_mib) and of the largest of them
+    (max_proc_rss_mib)."""
     fmt = "%U %S %M"
     full = ["/usr/bin/time", "-f", fmt, "-o", "/dev/stderr"] + cmd
     start = time.perf_counter()  # GNU time's %e has 10 ms resolution
-    p = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       env=env, text=True)
+    p = subprocess.Popen(full, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, env=env, text=True)
+    sampler = TreeRss(p.pid) if tree_rss else None
+    _, stderr = p.communicate()
     wall = time.perf_counter() - start
-    last = p.stderr.strip().splitlines()[-1]
+    tree = sampler.finish() if sampler else None
+    last = stderr.strip().splitlines()[-1]
     if p.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed ({p.returncode}): {p.stderr[-2000:]}")
+        raise RuntimeError(f"{cmd[0]} failed ({p.returncode}): {stderr[-2000:]}")
     user, sys_, rss_kb = last.split()
-    return {"wall_s": wall, "cpu_s": float(user) + float(sys_),
-            "rss_mib": int(rss_kb) / 1024.0}
+    fig = {"wall_s": wall, "cpu_s": float(user) + float(sys_),
+           "rss_mib": int(rss_kb) / 1024.0}
+    if sampler:
+        fig["tree_rss_mib"] = tree
+        fig["max_proc_rss_mib"] = max(sampler.per_pid.values(),
+                                      default=0) / 1048576.0
+    return fig
 
 
 def median_of(runs):
-    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    """Medians of wall, CPU and RSS; the peaks (tree RSS) are maxima."""
+    return {k: (max if k in ("tree_rss_mib", "max_proc_rss_mib")
+                else statistics.median)(r[k] for r in runs)
+            for k in runs[0]}
 
 
 def make_tree(root, n_files, seed=1):
@@ -327,8 +410,435 @@ def phase_metadata(args, size, tree):
     return {"figures": results, "ratios": ratios}
 
 
+# ------------------------------------------------------------ thumbnails
+
+THUMB_SIZE = 256
+THUMB_QUALITY = 80
+PREVIEW_SIZE = 1600  # phodex's default preview
+RSS_LIMIT_MIB = 1536  # "peak RSS stays under 1.5 GB" (the issue)
+CONVERT = "/usr/bin/convert"  # Debian's ImageMagick, not a stand-in on PATH
+
+
+def make_camera_jpegs(root, n_files, size=None, n_bases=None, seed=7):
+    """n_files camera JPEGs: real photographs (the wallpapers
+    bench/make_corpus.py starts from) cropped, upscaled and grained to the
+    sensor size of each of make_corpus's cameras (12-47 MP, 3-15 MB), or
+    to `size` (width, height) for all of them, encoded once each by
+    make_corpus.encode_base. Every file is a base picture written by
+    exiftool with its own Make, Model, Orientation (mostly 1, some 3, 6,
+    8, as make_corpus) and ImageUniqueID: different bytes for every file
+    (the thumbnail cache is keyed by content), same pixels as its base."""
+    marker = os.path.join(root, ".complete")
+    if os.path.exists(marker):
+        return
+    sys.path.insert(0, HERE)
+    sys.dont_write_bytecode = True  # no __pycache__ in bench/
+    import make_corpus as mc
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    started = time.perf_counter()
+    rnd = random.Random(seed)
+    sources = mc.find_sources()
+    bases = mc.plan_bases(rnd, dict(scale=1.0, bases_per_camera=1), sources)
+    if n_bases:
+        bases = bases[:n_bases]
+    if size:
+        for b in bases:
+            b["width"], b["height"] = size
+            b["quality"] = 90
+    os.makedirs(root)
+    work = tempfile.mkdtemp(prefix="phodex-jpegs-", dir=os.path.dirname(root))
+    try:
+        grain = os.path.join(work, "grain.v")
+        mc.vips("gaussnoise", grain + "f.v",
+                max(b["width"] for b in bases) + 64,
+                max(b["height"] for b in bases) + 64,
+                "--sigma", mc.GRAIN_SIGMA, "--mean", 0, "--seed", seed)
+        mc.vips("cast", grain + "f.v", grain, "char")
+        os.remove(grain + "f.v")
+        by_name = {s["name"]: s for s in sources}
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            files = list(pool.map(
+                lambda b: mc.encode_base(b, by_name[b["source"]], grain, work),
+                bases))
+        argfile = os.path.join(work, "exiftool.args")
+        with open(argfile, "w", encoding="utf-8") as f:
+            for i in range(n_files):
+                k = i % len(bases)
+                cam = mc.CAMERAS[bases[k]["camera"]]
+                orientation = rnd.choices([1, 3, 6, 8], [70, 7, 15, 8])[0]
+                f.write("\n".join([
+                    "-o", os.path.join(root, f"IMG_{i + 1:04d}.jpg"),
+                    f"-EXIF:Make={cam['make']}", f"-EXIF:Model={cam['model']}",
+                    f"-EXIF:Orientation#={orientation}",
+                    f"-EXIF:ImageUniqueID={rnd.getrandbits(128):032x}",
+                    files[k], "-execute"]) + "\n")
+        p = subprocess.run(["exiftool", "-@", argfile, "-common_args", "-q",
+                            "-q"], capture_output=True, text=True)
+        if p.returncode != 0 or p.stderr.strip():
+            raise RuntimeError(f"exiftool failed: {p.stderr[-2000:]}")
+    finally:
+        shutil.rmtree(work)
+    made = len([f for f in os.listdir(root) if f.endswith(".jpg")])
+    if made != n_files:
+        raise RuntimeError(f"{root}: {made} JPEGs, wanted {n_files}")
+    with open(marker, "w") as f:
+        json.dump({"files": n_files, "bases": len(bases),
+                   "size": list(size) if size else None}, f)
+    print(f"  made {n_files} JPEGs ({len(bases)} pictures) in {root}: "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+
+
+def files_under(tree, suffix):
+    return sorted(os.path.join(d, f) for d, _, fs in os.walk(tree)
+                  for f in fs if f.lower().endswith(suffix))
+
+
+def write_list(path, files):
+    """A NUL-separated file list for xargs -0 -a."""
+    with open(path, "wb") as f:
+        f.write(b"".join(os.fsencode(p) + b"\0" for p in files))
+    return path
+
+
+def image_sizes(files):
+    """(width, height) of each file, from vipsheader, 100 files a call."""
+    sizes = []
+    for i in range(0, len(files), 100):
+        chunk = files[i:i + 100]
+        dims = []
+        for field in ("width", "height"):
+            out = subprocess.run(["vipsheader", "-f", field] + chunk,
+                                 capture_output=True, text=True).stdout.split()
+            dims.append([int(v) for v in out])
+        if len(dims[0]) != len(chunk) or len(dims[1]) != len(chunk):
+            raise RuntimeError(f"vipsheader read {len(dims[0])} of "
+                               f"{len(chunk)} files, e.g. {chunk[0]}")
+        sizes += list(zip(*dims))
+    return sizes
+
+
+def check_outputs(files, n_inputs, long_edge):
+    """One output per input, each with the given longest edge."""
+    sizes = image_sizes(files) if files else []
+    wrong = [os.path.basename(f) for f, (w, h) in zip(files, sizes)
+             if max(w, h) != long_edge]
+    return {"outputs": len(files), "inputs": n_inputs,
+            "long_edge": long_edge, "wrong_size": len(wrong),
+            "wrong_examples": wrong[:3],
+            "ok": len(files) == n_inputs and not wrong}
+
+
+def cache_files(catalog_dir, name):
+    """phodex's cache files of one output ("thumb", "preview")."""
+    return [f for f in files_under(os.path.join(catalog_dir, "thumbs"), ".webp")
+            if f"-{name}-" in os.path.basename(f)]
+
+
+def thumbs_config(path, preview_size):
+    with open(path, "w") as f:
+        f.write(f"[thumbnails]\nthumb_size = {THUMB_SIZE}\n"
+                f"preview_size = {preview_size}\nformat = \"webp\"\n"
+                f"quality = {THUMB_QUALITY}\nworkers = 0\n")
+    return path
+
+
+def scanned_catalog(args, work, tree, name="template"):
+    """A catalog of `tree` with every file fully hashed and no metadata,
+    so that thumbs has nothing to do but decode and encode. Returns its
+    folder and the scan's figures (measured once, not part of thumbs)."""
+    folder = os.path.join(work, name)
+    os.makedirs(folder)
+    fig = measure([args.phodex, "--catalog", os.path.join(folder, "catalog.db"),
+                   "scan", "--progress=none", "--no-metadata", "--full-hash",
+                   tree])
+    return folder, fig
+
+
+def phodex_thumbs(args, work, template, preview_size, env=None, check=None):
+    """`phodex thumbs` on a fresh copy of the scanned catalog each run (no
+    thumbs folder, no pixel facts), --runs times, with the process tree's
+    RSS. Returns the median figures and, when `check` holds the number of
+    inputs, the check of the last run's outputs (and that run's catalog
+    folder, for callers that look further; removed by the caller)."""
+    runs = []
+    run_dir = os.path.join(work, "run")
+    for _ in range(args.runs):
+        if os.path.exists(run_dir):
+            shutil.rmtree(run_dir)
+        shutil.copytree(template, run_dir)
+        cfg = thumbs_config(os.path.join(work, "phodex.toml"), preview_size)
+        runs.append(measure([args.phodex, "--catalog",
+                             os.path.join(run_dir, "catalog.db"),
+                             "--config", cfg, "thumbs"],
+                            env=env, tree_rss=True))
+    checks = {}
+    if check is not None:
+        checks["thumb"] = check_outputs(cache_files(run_dir, "thumb"), check,
+                                        THUMB_SIZE)
+        if preview_size:
+            checks["preview"] = check_outputs(cache_files(run_dir, "preview"),
+                                              check, preview_size)
+    return median_of(runs), checks
+
+
+def convert_version():
+    """Debian's ImageMagick at /usr/bin/convert, or None (a stand-in script
+    on PATH, or nothing, does not count)."""
+    if not os.path.exists(CONVERT):
+        return None
+    out = subprocess.run([CONVERT, "-version"], capture_output=True,
+                         text=True).stdout
+    return out.splitlines()[0] if out.startswith("Version: ImageMagick") else None
+
+
+def peer_runs(args, script, out_dir):
+    """A peer's shell pipeline, --runs times, into an emptied out_dir."""
+    runs = []
+    for _ in range(args.runs):
+        if os.path.exists(out_dir):
+            shutil.rmtree(out_dir)
+        os.makedirs(out_dir)
+        runs.append(measure(sh(script)))
+    return median_of(runs)
+
+
+def phase_thumbs(args, size, tree):
+    """256-pixel WebP thumbnails (quality 80) of camera JPEGs: phodex
+    thumbs on a catalog scanned beforehand (the scan is timed apart), with
+    preview_size = 0 (the same output as the peers), with the preview too
+    (the default), and with the decoders in-process (what the isolation
+    costs); vipsthumbnail in one process and in one process per core
+    (xargs -P), ImageMagick's convert -thumbnail one file per process
+    across the cores, as documented and with -define jpeg:size (libjpeg's
+    shrink-on-load). Then phodex's peak RSS over its process tree with the
+    default workers on 50-megapixel JPEGs."""
+    cores = os.cpu_count()
+    files = files_under(tree, ".jpg")
+    results, checks, missing = {}, {}, []
+    work = tempfile.mkdtemp(prefix="phodex-bench-")
+    try:
+        listing = write_list(os.path.join(work, "files.list"), files)
+        out = os.path.join(work, "out")
+        measure(sh(f"xargs -0 -a '{listing}' cat > /dev/null"))  # warm
+        batch = max(1, -(-len(files) // (4 * cores)))  # 4 batches a core
+        vt = (f"vipsthumbnail -s {THUMB_SIZE} "
+              f"-o '{out}/%s.webp[Q={THUMB_QUALITY}]'")
+        peers = {}
+        if shutil.which("vipsthumbnail"):
+            # xargs runs one process when the list fits (checked below).
+            peers["vipsthumbnail (1 process)"] = f"xargs -0 -a '{listing}' {vt}"
+            peers[f"vipsthumbnail (xargs -P {cores})"] = (
+                f"xargs -0 -a '{listing}' -P {cores} -n {batch} {vt}")
+        else:
+            missing.append("vipsthumbnail (libvips-tools)")
+        im = convert_version()
+        if im:
+            for label, define in (("convert -thumbnail", ""),
+                                  ("convert -define jpeg:size", 
+                                   f"-define jpeg:size={2 * THUMB_SIZE}x"
+                                   f"{2 * THUMB_SIZE} ")):
+                peers[f"{label} (xargs -P {cores})"] = (
+                    f"xargs -0 -a '{listing}' -P {cores} -n 1 sh -c "
+                    f"'exec {CONVERT} {define}\"$1\" -thumbnail "
+                    f"{THUMB_SIZE}x{THUMB_SIZE} -quality {THUMB_QUALITY} "
+                    f"\"$0/$(basename \"$1\" .jpg).webp\"' '{out}'")
+        else:
+            missing.append(f"ImageMagick ({CONVERT}: bench/setup.sh installs "
+                           "imagemagick)")
+        for name, script in peers.items():
+            results[name] = peer_runs(args, script, out)
+            checks[name] = check_outputs(files_under(out, ".webp"), len(files),
+                                         THUMB_SIZE)
+        if shutil.which("vipsthumbnail"):
+            # For the default row (thumbnail and preview from one decode):
+            # the preview alone, made by vipsthumbnail.
+            name = f"vipsthumbnail -s {PREVIEW_SIZE} (xargs -P {cores})"
+            results[name] = peer_runs(
+                args, f"xargs -0 -a '{listing}' -P {cores} -n {batch} "
+                f"vipsthumbnail -s {PREVIEW_SIZE} "
+                f"-o '{out}/%s.webp[Q={THUMB_QUALITY}]'", out)
+            checks[name] = check_outputs(files_under(out, ".webp"), len(files),
+                                         PREVIEW_SIZE)
+
+        template, scan = scanned_catalog(args, work, tree)
+        results["phodex scan --full-hash (before, 1 run)"] = scan
+        in_process = dict(os.environ, PHODEX_PIXELS_IN_PROCESS_FOR_BENCH="1")
+        for name, preview, env in (
+                (f"phodex thumbs {THUMB_SIZE}", 0, None),
+                (f"phodex thumbs {THUMB_SIZE} in-process", 0, in_process),
+                (f"phodex thumbs {THUMB_SIZE}+{PREVIEW_SIZE}", PREVIEW_SIZE,
+                 None)):
+            results[name], c = phodex_thumbs(args, work, template, preview,
+                                             env, check=len(files))
+            checks[name] = c
+        shutil.rmtree(os.path.join(work, "run"))
+
+        # 50 MP: the RSS the issue bounds, with the default workers.
+        big_tree = os.path.join(args.corpus_dir, f"jpegs-50mp-{args.big_jpegs}")
+        make_camera_jpegs(big_tree, args.big_jpegs, size=(8660, 5773),
+                          n_bases=3)
+        big = files_under(big_tree, ".jpg")
+        big_list = write_list(os.path.join(work, "big.list"), big)
+        measure(sh(f"xargs -0 -a '{big_list}' cat > /dev/null"))  # warm
+        big_template, scan = scanned_catalog(args, work, big_tree, "big")
+        name = f"50 MP x{len(big)}: phodex {THUMB_SIZE}+{PREVIEW_SIZE}"
+        results[name], checks[name] = phodex_thumbs(
+            args, work, big_template, PREVIEW_SIZE, check=len(big))
+        if shutil.which("vipsthumbnail"):
+            name = f"50 MP x{len(big)}: vipsthumbnail (xargs -P {cores})"
+            results[name] = peer_runs(
+                args, f"xargs -0 -a '{big_list}' -P {cores} -n 1 {vt}", out)
+            checks[name] = check_outputs(files_under(out, ".webp"), len(big),
+                                         THUMB_SIZE)
+    finally:
+        shutil.rmtree(work)
+    ratios = {}
+    mine = results[f"phodex thumbs {THUMB_SIZE}"]["wall_s"]
+    vips_rows = [r for n, r in results.items()
+                 if n.startswith("vipsthumbnail (")]
+    if vips_rows:
+        # Throughput relative to the faster way to run vipsthumbnail.
+        ratios["phodex_throughput_vs_vipsthumbnail"] = (
+            min(r["wall_s"] for r in vips_rows) / mine)
+    im_rows = [r for n, r in results.items() if n.startswith("convert")]
+    if im_rows:
+        ratios["phodex_throughput_vs_convert"] = (
+            min(r["wall_s"] for r in im_rows) / mine)
+    ratios["isolated_vs_in_process"] = (
+        mine / results[f"phodex thumbs {THUMB_SIZE} in-process"]["wall_s"])
+    default = results[f"phodex thumbs {THUMB_SIZE}+{PREVIEW_SIZE}"]["wall_s"]
+    ratios["with_preview_vs_thumb_only"] = default / mine
+    preview_peer = f"vipsthumbnail -s {PREVIEW_SIZE} (xargs -P {cores})"
+    if preview_peer in results:
+        # Above 1: phodex makes both outputs faster than vipsthumbnail
+        # makes the preview alone.
+        ratios["default_throughput_vs_vipsthumbnail_preview_only"] = (
+            results[preview_peer]["wall_s"] / default)
+    peak = max(r["tree_rss_mib"] for n, r in results.items()
+               if "tree_rss_mib" in r)
+    return {"figures": results, "ratios": ratios, "checks": checks,
+            "missing_peers": missing, "imagemagick": im,
+            "files": len(files), "bytes": sum(map(os.path.getsize, files)),
+            "default_workers": cores,
+            "peak_tree_rss_mib": peak,
+            "peak_tree_rss_under_1_5_gb": peak < RSS_LIMIT_MIB}
+
+
+# ------------------------------------------------------------ RAW
+
+
+# The small embedded preview: 160 pixels, as many cameras' thumbnail IFD
+# (a Fuji RAF's 160 x 120), below both phodex's 1600-pixel preview and the
+# 512 pixels the hash and quality metrics want, so phodex must demosaic.
+SMALL_RAW_PREVIEW = 160
+
+
+def make_raws(root, count, size):
+    subprocess.run([sys.executable, os.path.join(HERE, "make_raw.py"),
+                    "--out", root, "--count", str(count), "--size", size,
+                    "--small-preview", str(SMALL_RAW_PREVIEW)], check=True)
+    return (os.path.join(root, "preview-full"),
+            os.path.join(root, f"preview-{SMALL_RAW_PREVIEW}"))
+
+
+def decoded_by(args, catalog_dir, files):
+    """How many files `phodex show --json` says each decoder made."""
+    counts = {}
+    for f in files:
+        out = subprocess.run([args.phodex, "--catalog",
+                              os.path.join(catalog_dir, "catalog.db"), "show",
+                              "--json", f], capture_output=True, text=True)
+        try:
+            way = json.loads(out.stdout).get("decoded_by", "none")
+        except ValueError:
+            way = f"show failed: {out.stderr.strip()[:200]}"
+        counts[way] = counts.get(way, 0) + 1
+    return counts
+
+
+def thumb_shapes(catalog_dir):
+    """Orientations of the thumbnails: landscape or portrait counts."""
+    sizes = image_sizes(cache_files(catalog_dir, "thumb"))
+    return {"landscape": sum(w > h for w, h in sizes),
+            "portrait": sum(w < h for w, h in sizes)}
+
+
+def phase_raw(args, size, tree):
+    """RAW thumbnails (phodex thumbs: the 256-pixel thumbnail alone, which
+    is the issue's claim, and the default 256 + 1600 preview) of the same
+    DNGs (bench/make_raw.py) with a full-size embedded preview (phodex
+    decodes the preview JPEG) and with a 160-pixel one (too small: phodex
+    demosaics at half size), in the same run; dcraw_emu -h (LibRaw's
+    half-size demosaic to PPM, one file per process across the cores) for
+    reference. Checks decoded_by and the thumbnails' orientation. Then the
+    same on 50-megapixel DNGs, with phodex's peak RSS over its process
+    tree with the default workers."""
+    cores = os.cpu_count()
+    results, checks, decoded = {}, {}, {}
+    missing = []
+    work = tempfile.mkdtemp(prefix="phodex-bench-")
+    sets = [("", tree, size, "6000x4000"),
+            ("50 MP: ", os.path.join(args.corpus_dir, f"dng-50mp-{args.big_raws}"),
+             args.big_raws, "8660x5773")]
+    try:
+        for label, root, count, dims in sets:
+            full_dir, small_dir = make_raws(root, count, dims)
+            for d in (full_dir, small_dir):
+                measure(sh(f"cat '{d}'/*.dng > /dev/null"))  # warm
+            for kind, d in (("full-size previews", full_dir),
+                            (f"{SMALL_RAW_PREVIEW} px previews", small_dir)):
+                dngs = files_under(d, ".dng")
+                template, _ = scanned_catalog(args, work, d,
+                                              f"t{len(results)}")
+                for what, preview in (("thumbnail only", 0),
+                                      ("thumbnail + preview", PREVIEW_SIZE)):
+                    name = f"{label}phodex thumbs ({what}), {kind}"
+                    results[name], checks[name] = phodex_thumbs(
+                        args, work, template, preview, check=len(dngs))
+                    run_dir = os.path.join(work, "run")
+                    checks[name]["shapes"] = thumb_shapes(run_dir)
+                    decoded[name] = decoded_by(args, run_dir, dngs)
+                    shutil.rmtree(run_dir)
+            if label:
+                continue  # the peer once, on the 24 MP set
+            if shutil.which("dcraw_emu"):
+                listing = write_list(os.path.join(work, "dngs.list"),
+                                     files_under(small_dir, ".dng"))
+                results[f"dcraw_emu -h (xargs -P {cores})"] = median_of(
+                    [measure(sh(f"xargs -0 -a '{listing}' -P {cores} -n 1 "
+                                "dcraw_emu -h -w -Z - > /dev/null"))
+                     for _ in range(args.runs)])
+            else:
+                missing.append("dcraw_emu (libraw-bin)")
+    finally:
+        shutil.rmtree(work)
+    ratios = {}
+    small = f"{SMALL_RAW_PREVIEW} px previews"
+    for label, *_ in sets:
+        for what, key in (("thumbnail only", "preview_speedup_vs_half_size"),
+                          ("thumbnail + preview",
+                           "preview_speedup_vs_half_size_with_1600_preview")):
+            preview = results[f"{label}phodex thumbs ({what}), full-size previews"]
+            half = results[f"{label}phodex thumbs ({what}), {small}"]
+            ratios[key + ("_50mp" if label else "")] = (half["wall_s"] /
+                                                        preview["wall_s"])
+    peer = f"dcraw_emu -h (xargs -P {cores})"
+    if peer in results:
+        ratios["phodex_half_size_vs_dcraw_emu"] = (
+            results[f"phodex thumbs (thumbnail only), {small}"]["wall_s"] /
+            results[peer]["wall_s"])
+    peak = max(r["tree_rss_mib"] for r in results.values()
+               if "tree_rss_mib" in r)
+    return {"figures": results, "ratios": ratios, "checks": checks,
+            "decoded_by": decoded, "missing_peers": missing,
+            "default_workers": cores, "peak_tree_rss_mib": peak,
+            "peak_tree_rss_under_1_5_gb": peak < RSS_LIMIT_MIB}
+
+
 PHASES = {"discovery": phase_discovery, "hashing": phase_hashing,
-          "dupes": phase_dupes, "metadata": phase_metadata}
+          "dupes": phase_dupes, "metadata": phase_metadata,
+          "thumbs": phase_thumbs, "raw": phase_raw}
 # Phases that run on the photo corpus (bench/make_corpus.py) rather than
 # on the small-file trees.
 PHOTO_PHASES = {"hashing", "dupes"}
@@ -367,6 +877,14 @@ def main():
     ap.add_argument("--no-save", action="store_true")
     ap.add_argument("--jpegs", type=int, default=1000,
                     help="JPEGs for the metadata phase")
+    ap.add_argument("--thumb-jpegs", type=int, default=100,
+                    help="camera JPEGs (12-47 MP) for the thumbs phase")
+    ap.add_argument("--big-jpegs", type=int, default=10,
+                    help="50 MP JPEGs for the thumbs phase's RSS figure")
+    ap.add_argument("--raws", type=int, default=10,
+                    help="24 MP DNGs for the raw phase (each made twice)")
+    ap.add_argument("--big-raws", type=int, default=3,
+                    help="50 MP DNGs for the raw phase (each made twice)")
     ap.add_argument("--shared-corpus",
                     default=os.path.join(os.path.dirname(REPO), "shared",
                                          "corpus"),
@@ -388,7 +906,15 @@ def main():
         fn = PHASES[phase]
         report["phases"][phase] = {}
         print(f"== {phase}")
-        if phase == "metadata":
+        if phase == "thumbs":
+            tree = os.path.join(args.corpus_dir,
+                                f"camera-jpegs-{args.thumb_jpegs}")
+            make_camera_jpegs(tree, args.thumb_jpegs)
+            sizes = [(args.thumb_jpegs, tree)]
+        elif phase == "raw":
+            tree = os.path.join(args.corpus_dir, f"dng-{args.raws}")
+            sizes = [(args.raws, tree)]  # made by the phase (make_raw.py)
+        elif phase == "metadata":
             tree = os.path.join(args.corpus_dir, f"jpegs-{args.jpegs}")
             make_jpeg_set(tree, args.jpegs,
                           os.path.join(args.shared_corpus, "metadata"))
@@ -406,16 +932,54 @@ def main():
                 make_tree(tree, n)
                 sizes.append((n, tree))
         for n, tree in sizes:
+            load = os.getloadavg()[0]
+            if load > os.cpu_count():
+                # Other work on the machine: wall times (and ratios between
+                # rows measured minutes apart) are noisy; CPU times less so.
+                print(f"  note: load average {load:.1f} on "
+                      f"{os.cpu_count()} cores before this phase")
             r = fn(args, n, tree)
+            r["load_before"] = load
+            r["load_after"] = os.getloadavg()[0]
             report["phases"][phase][str(n)] = r
             print(f"  {n:>9,} files" if isinstance(n, int) else f"  photos-{n}")
+            width = max(24, *(len(n) for n in
+                              list(r["figures"]) + list(r["ratios"])))
             for name, fig in r["figures"].items():
-                print(f"    {name:<24} {fig['wall_s']:8.2f} s wall "
-                      f"{fig['cpu_s']:8.2f} s cpu {fig['rss_mib']:8.1f} MiB")
+                tree_rss = (f" (tree {fig['tree_rss_mib']:7.1f} MiB, largest "
+                            f"process {fig['max_proc_rss_mib']:6.1f})"
+                            if "tree_rss_mib" in fig else "")
+                print(f"    {name:<{width}} {fig['wall_s']:8.2f} s wall "
+                      f"{fig['cpu_s']:8.2f} s cpu {fig['rss_mib']:8.1f} MiB"
+                      + tree_rss)
             for name, ratio in r["ratios"].items():
-                print(f"    {name:<24} {ratio:8.2f} x")
+                print(f"    {name:<{width}} {ratio:8.2f} x")
             if "same_groups_as_jdupes" in r:
                 print(f"    same groups as jdupes: {r['same_groups_as_jdupes']}")
+            for peer in r.get("missing_peers", []):
+                print(f"    MISSING peer: {peer}")
+            if r.get("imagemagick"):
+                print(f"    ImageMagick: {CONVERT}: {r['imagemagick']}")
+            for name, c in r.get("checks", {}).items():
+                for output, ok in (c.items() if "ok" not in c else
+                                   [("", c)]):
+                    if "ok" not in ok:
+                        continue
+                    print(f"    check {name} {output}: {ok['outputs']} of "
+                          f"{ok['inputs']} files, long edge {ok['long_edge']}"
+                          f": {'ok' if ok['ok'] else 'WRONG'}"
+                          + (f" ({ok['wrong_size']} wrong, e.g. "
+                             f"{ok['wrong_examples']})" if ok['wrong_size']
+                             else ""))
+                if "shapes" in c:
+                    print(f"    thumbnails {name}: {c['shapes']}")
+            for name, ways in r.get("decoded_by", {}).items():
+                print(f"    decoded_by {name}: {ways}")
+            if "peak_tree_rss_mib" in r:
+                print(f"    peak RSS of phodex's process tree "
+                      f"({r['default_workers']} workers): "
+                      f"{r['peak_tree_rss_mib']:.0f} MiB, under 1.5 GB: "
+                      f"{r['peak_tree_rss_under_1_5_gb']}")
     if not args.no_save:
         os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
         day = datetime.date.today().isoformat()

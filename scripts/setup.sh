@@ -14,6 +14,9 @@ PACKAGES=(
   libtbb-dev
   libxxhash-dev libssl-dev
   libexiv2-dev libavformat-dev libavcodec-dev libavutil-dev
+  libvips-dev libraw-dev libswscale-dev
+  # Tests make image variants (resized, recompressed) with the vips tool.
+  libvips-tools
   # Tests compare metadata with exiftool's, the reference.
   libimage-exiftool-perl
   libgtest-dev libgmock-dev

@@ -7,6 +7,7 @@
 
 #include "app/commands.h"
 #include "app/metadata_workers.h"
+#include "app/pixel_workers.h"
 #include "dedup/action_journal.h"
 #include "app/progress_printer.h"
 #include "app/roots.h"
@@ -30,6 +31,7 @@ struct ScanArgs {
   bool full_hash = false;
   bool sha256 = false;
   bool no_metadata = false;
+  bool thumbs = false;
   bool wait = false;
   int threads = -1;
   size_t batch_size = 1000;
@@ -222,6 +224,18 @@ int RunScan(Context& ctx, const ScanArgs& a) {
     if (report->status == catalog::OperationStatus::kInterrupted) {
       return kExitInterrupted;
     }
+    // The pixel stage, after the metadata stages, over what was scanned:
+    // still under the root's lock, so no scan of it interleaves.
+    if (a.thumbs && report->status == catalog::OperationStatus::kCompleted) {
+      catalog::FileQuery scope;
+      scope.root = target.root.id;
+      scope.rel_prefix = target.scope;
+      std::string where = target.root.name;
+      if (!target.scope.empty()) where += "/" + util::EscapeBytes(target.scope);
+      const int prc = RunPixelStage(ctx, **cat, *config, scope, where, cancel);
+      if (prc == kExitInterrupted) return prc;
+      rc = std::max(rc, prc);
+    }
   }
   return rc;
 }
@@ -254,6 +268,9 @@ RunFn SetupScan(CLI::App& sub) {
   sub.add_flag("--sha256", a->sha256, "Also SHA-256 (implies reading every byte)");
   sub.add_flag("--no-metadata", a->no_metadata,
                "Skip metadata (EXIF/XMP/IPTC, video); the next scan reads it");
+  sub.add_flag("--thumbs", a->thumbs,
+               "Also make thumbnails, previews, perceptual hashes and quality "
+               "measures (as `phodex thumbs`) for what was scanned");
   sub.add_flag("--wait", a->wait,
                "Wait for another process scanning the same root");
   sub.add_option("--threads", a->threads, "Walker threads (0: 2 x cores)");

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/pixel_workers.h"
 #include "app/file_output.h"
 #include "app/path_query.h"
 #include "util/text.h"
@@ -24,8 +25,21 @@ Json ParsedOrNull(const std::string& text) {
 }
 
 // The ls fields, then every tag of the file and of its sidecar.
-Json ShowJson(const catalog::FileRow& row) {
-  Json j = FileToJson(row);
+Json ShowJson(const catalog::FileRow& row,
+              const imaging::ThumbnailCache& cache) {
+  Json j = FileToJson(row, cache.settings_key());
+  if (row.hash && j["thumb"].get<bool>()) {
+    j["thumbnails"] = Json::object();
+    for (size_t i = 0; i < cache.specs().size(); ++i) {
+      j["thumbnails"][cache.specs()[i].name] =
+          util::EscapeBytes(cache.PathFor(*row.hash, i));
+    }
+  } else {
+    j["thumbnails"] = nullptr;
+  }
+  j["decoded_by"] = row.pixels && !row.pixels->error
+                        ? Json(row.pixels->decoded_by)
+                        : Json(nullptr);
   j["tags"] = row.metadata ? ParsedOrNull(row.metadata->tags_json) : Json(nullptr);
   if (row.sidecar_rel) {
     j["sidecar"] = {
@@ -40,6 +54,13 @@ Json ShowJson(const catalog::FileRow& row) {
 void PrintText(const Json& j) {
   for (const auto& [key, value] : j.items()) {
     if (key == "tags" || value.is_null()) continue;
+    if (key == "thumbnails" || key == "quality") {
+      for (const auto& [k, v] : value.items()) {
+        const std::string text = v.is_string() ? v.get<std::string>() : DumpJson(v);
+        std::printf("%-14s %s\n", (k + ":").c_str(), text.c_str());
+      }
+      continue;
+    }
     if (key == "sidecar") {
       std::printf("%-14s %s\n", "sidecar:",
                   value["path"].get<std::string>().c_str());
@@ -57,6 +78,9 @@ void PrintText(const Json& j) {
 }
 
 int RunShow(Context& ctx, const ShowArgs& a) {
+  auto config = ctx.LoadConfig();
+  if (!config) return PrintError(config.error().ToString()), kExitError;
+  const auto cache = OpenThumbnailCache(ctx, *config);
   auto cat = ctx.OpenCatalog();
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   int rc = kExitOk;
@@ -68,11 +92,12 @@ int RunShow(Context& ctx, const ShowArgs& a) {
       continue;
     }
     q->with_tags = true;
+    q->with_pairs = true;
     bool found = false;
     auto st = (*cat)->ForEachFile(*q, [&](const catalog::FileRow& row) {
       if (row.rel != q->rel_prefix) return;  // a folder's contents
       found = true;
-      const Json j = ShowJson(row);
+      const Json j = ShowJson(row, *cache);
       if (a.json) {
         std::printf("%s\n", DumpJson(j).c_str());
       } else {

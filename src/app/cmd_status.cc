@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/pixel_workers.h"
 #include "util/text.h"
 #include "util/time_format.h"
 
@@ -47,6 +48,20 @@ int RunStatus(Context& ctx) {
               util::GroupThousands(total).c_str(),
               util::HumanBytes(total_bytes).c_str(),
               util::GroupThousands(total_removed).c_str());
+
+  // The cache size as the catalog records it (no walk of a million files);
+  // `thumbs --gc` measures the folder itself.
+  if (auto config = ctx.LoadConfig()) {
+    const auto cache = OpenThumbnailCache(ctx, *config);
+    if (auto px = (*cat)->GetPixelTotals(cache->settings_key())) {
+      std::printf("\nthumbnails: %s contents with thumbnails and previews, "
+                  "%s in %s; %s could not be decoded\n",
+                  util::GroupThousands(px->thumbnailed).c_str(),
+                  util::HumanBytes(static_cast<uint64_t>(px->thumb_bytes)).c_str(),
+                  util::EscapeBytes(cache->dir()).c_str(),
+                  util::GroupThousands(px->errors).c_str());
+    }
+  }
 
   auto ops = (*cat)->ListOperations(5);
   if (ops && !ops->empty()) {

@@ -31,5 +31,7 @@ RunFn SetupDupes(CLI::App& sub);    // cmd_dupes.cc
 RunFn SetupShow(CLI::App& sub);     // cmd_show.cc
 RunFn SetupRate(CLI::App& sub);     // cmd_rate.cc
 RunFn SetupFav(CLI::App& sub);      // cmd_rate.cc
+RunFn SetupThumbs(CLI::App& sub);   // cmd_thumbs.cc
+RunFn SetupSimilar(CLI::App& sub);  // cmd_similar.cc
 
 }  // namespace phodex::app

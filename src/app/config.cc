@@ -4,6 +4,43 @@
 #include <toml++/toml.h>
 
 namespace phodex::app {
+namespace {
+
+Status LoadPixelSettings(const toml::table& tbl, const std::string& path,
+                         Config& cfg) {
+  const toml::node_view th = tbl["thumbnails"];
+  cfg.thumb_size = static_cast<int>(th["thumb_size"].value_or(int64_t{256}));
+  cfg.preview_size =
+      static_cast<int>(th["preview_size"].value_or(int64_t{1600}));
+  cfg.thumb_format = th["format"].value_or(std::string("webp"));
+  cfg.thumb_quality = static_cast<int>(th["quality"].value_or(int64_t{80}));
+  cfg.pixel_workers = static_cast<int>(th["workers"].value_or(int64_t{0}));
+  cfg.pixel_timeout_s = th["timeout"].value_or(60.0);
+  cfg.max_megapixels = th["max_megapixels"].value_or(300.0);
+  cfg.pixel_memory_mb =
+      static_cast<int>(th["memory_mb"].value_or(int64_t{1024}));
+  if (cfg.thumb_size < 16 || cfg.thumb_size > 8192 || (cfg.preview_size != 0 && cfg.preview_size < 16) ||
+      cfg.preview_size > 8192 || cfg.thumb_quality < 1 ||
+      cfg.thumb_quality > 100 || cfg.pixel_workers < 0 ||
+      cfg.pixel_timeout_s <= 0 || cfg.max_megapixels <= 0 || cfg.pixel_memory_mb < 64 ||
+      (cfg.thumb_format != "webp" && cfg.thumb_format != "jpeg")) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "[thumbnails] sizes must be 16..8192 (preview_size 0: none), quality 1..100, "
+                     "format \"webp\" or \"jpeg\", workers >= 0, timeout and "
+                     "max_megapixels > 0, memory_mb >= 64",
+                     "read config", path);
+  }
+  cfg.similar_threshold =
+      static_cast<int>(tbl["similar"]["threshold"].value_or(int64_t{12}));
+  cfg.blurry_sharpness = tbl["quality"]["blurry"].value_or(30.0);
+  if (cfg.similar_threshold < 0 || cfg.similar_threshold > 32) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "[similar] threshold must be 0..32", "read config", path);
+  }
+  return {};
+}
+
+}  // namespace
 
 Result<Config> LoadConfig(os::FileSystem& fs, const std::string& path,
                           ConfigRequired required) {
@@ -70,6 +107,7 @@ Result<Config> LoadConfig(os::FileSystem& fs, const std::string& path,
                      "sidecar_naming \"full\" or \"base\"",
                      "read config", path);
   }
+  PHODEX_TRY(LoadPixelSettings(tbl, path, cfg));
   return cfg;
 }
 

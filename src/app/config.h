@@ -27,6 +27,24 @@ struct Config {
   // [ratings] sidecar_naming for new sidecars: "full" (IMG_1.CR2.xmp) or
   // "base" (IMG_1.xmp).
   std::string sidecar_naming = "full";
+  // [thumbnails]: sizes (longest edge, pixels), format ("webp" | "jpeg"),
+  // quality (1..100), decoder workers (0 = cores), time limit per file,
+  // and the largest source decoded (megapixels; bigger is refused as a
+  // likely decompression bomb).
+  int thumb_size = 256;
+  int preview_size = 1600;
+  std::string thumb_format = "webp";
+  int thumb_quality = 80;
+  int pixel_workers = 0;
+  double pixel_timeout_s = 60;
+  double max_megapixels = 300;
+  // [thumbnails] memory_mb: what the decodes in flight may use together
+  // (estimated per file; scan/pixel_pass.h).
+  int pixel_memory_mb = 1024;
+  // [similar] threshold: bits two perceptual hashes may differ by.
+  int similar_threshold = 12;
+  // [quality] blurry: `ls --blurry` lists images whose sharpness is below.
+  double blurry_sharpness = 30;
 };
 
 // Loads `path`. A missing file is an empty config unless `required`.

@@ -59,6 +59,29 @@ void AddMetadata(Json& j, const std::optional<MediaMetadata>& meta) {
   j["codec"] = Opt(m.codec);
 }
 
+// Perceptual hash, thumbnails and quality (docs/cli.md, "Pixels").
+void AddPixels(Json& j, const catalog::FileRow& row,
+               const std::string& thumbs_key) {
+  const auto& p = row.pixels;
+  const bool ok = p && !p->error;
+  char hex[17];
+  if (ok) std::snprintf(hex, sizeof hex, "%016llx",
+                        static_cast<unsigned long long>(p->phash));
+  j["phash"] = ok ? Json(hex) : Json(nullptr);
+  j["thumb"] = ok && !p->thumbs_key.empty() && p->thumbs_key == thumbs_key;
+  if (ok) {
+    j["quality"] = {{"sharpness", p->sharpness},
+                    {"exposure", p->exposure},
+                    {"clipped_highlights", p->clipped_highlights},
+                    {"clipped_shadows", p->clipped_shadows},
+                    {"noise", p->noise}};
+  } else {
+    j["quality"] = nullptr;
+  }
+  j["decode_error"] = p && p->error ? Json(*p->error) : Json(nullptr);
+  j["pair"] = row.pair ? Json(row.pair->value) : Json(nullptr);
+}
+
 }  // namespace
 
 std::string DumpJson(const nlohmann::ordered_json& j) {
@@ -70,7 +93,8 @@ std::string AbsolutePath(const catalog::FileRow& row) {
   return os::JoinPath(row.root_path, row.rel);
 }
 
-nlohmann::ordered_json FileToJson(const catalog::FileRow& row) {
+nlohmann::ordered_json FileToJson(const catalog::FileRow& row,
+                                  const std::string& thumbs_key) {
   nlohmann::ordered_json j = {
       {"id", row.id.value},
       {"path", util::EscapeBytes(AbsolutePath(row))},
@@ -96,6 +120,7 @@ nlohmann::ordered_json FileToJson(const catalog::FileRow& row) {
   };
   if (row.sha256) j["sha256"] = HexOf(*row.sha256);
   AddMetadata(j, row.metadata);
+  AddPixels(j, row, thumbs_key);
   return j;
 }
 

@@ -16,7 +16,10 @@ std::string AbsolutePath(const catalog::FileRow& row);
 
 // The file's fields, then its metadata fields (with its sidecar's merged
 // in), always all present, null when unknown.
-nlohmann::ordered_json FileToJson(const catalog::FileRow& row);
+// `thumbs_key`: the thumbnail cache's current settings key, for "thumb"
+// (true when thumbnails of the current settings were made).
+nlohmann::ordered_json FileToJson(const catalog::FileRow& row,
+                                  const std::string& thumbs_key);
 // One JSON line; bytes that are not UTF-8 become U+FFFD instead of
 // failing.
 std::string DumpJson(const nlohmann::ordered_json& j);

@@ -9,6 +9,7 @@
 #include "app/commands.h"
 #include "app/context.h"
 #include "app/metadata_workers.h"
+#include "app/pixel_workers.h"
 #include "util/metrics.h"
 
 namespace {
@@ -33,6 +34,11 @@ constexpr std::array kCommands = {
     Command{"ops", "Operation history", phodex::app::SetupOps},
     Command{"dupes", "Groups of files with identical content",
             phodex::app::SetupDupes},
+    Command{"thumbs", "Make missing thumbnails, previews, perceptual hashes "
+                      "and quality measures",
+            phodex::app::SetupThumbs},
+    Command{"similar", "Groups of visually near-identical photos",
+            phodex::app::SetupSimilar},
     Command{"verify", "Re-hash files and report silent corruption",
             phodex::app::SetupVerify},
     Command{"migrate", "Show or apply catalog schema migrations",
@@ -46,6 +52,10 @@ int main(int argc, char** argv) {
   if (argc == 2 && std::string_view(argv[1]) ==
                        phodex::app::kMetadataWorkerCommand) {
     return phodex::media::RunExtractorWorker();
+  }
+  if (argc == 2 &&
+      std::string_view(argv[1]) == phodex::app::kPixelWorkerCommand) {
+    return phodex::imaging::RunPixelWorker();
   }
   CLI::App app{"phodex: a fast, trustworthy catalog for large photo libraries",
                "phodex"};

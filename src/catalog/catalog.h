@@ -10,6 +10,7 @@
 // Several processes may open the same catalog; the backend serialises their
 // writes (see docs/architecture.md, "Two processes").
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -145,6 +146,59 @@ struct Operation {
   std::string host;
 };
 
+// What the pixel stage (imaging/renderer.h) learnt from one decode of a
+// content, stored per content hash (table `pixels`, docs/catalog.md): a
+// moved or copied file shares it; a changed file has another hash.
+struct PixelFacts {
+  int version = 0;          // imaging::kPixelVersion that computed it
+  // Settings key (imaging::ThumbnailCache::settings_key) of the thumbnails
+  // made, "" when none were.
+  std::string thumbs_key;
+  int64_t thumb_bytes = 0;  // bytes of those thumbnails in the cache
+  // Why the content could not be decoded; then nothing below is set.
+  std::optional<std::string> error;
+  int width = 0;            // source size as displayed
+  int height = 0;
+  std::string decoded_by;   // imaging::DecodePathName
+  uint64_t phash = 0;
+  std::array<uint64_t, 3> phash_rotated{};  // turned 90, 180, 270 degrees
+  double sharpness = 0;
+  double exposure = 0;
+  double clipped_highlights = 0;
+  double clipped_shadows = 0;
+  double noise = 0;
+  int64_t at_ns = 0;
+};
+
+struct PixelUpdate {
+  ContentHash hash;
+  PixelFacts facts;
+};
+
+// A present photo, RAW or video that the pixel stage may have to process.
+struct PixelCandidate {
+  FileId id;
+  std::string root_path;
+  std::string rel;
+  MediaKind kind = MediaKind::kOther;
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  // Width x height from the metadata, 0 when unknown.
+  int64_t pixels = 0;
+  std::optional<ContentHash> hash;
+  // The stored facts for `hash`, if any (without `error` text details).
+  std::optional<int> pixel_version;
+  std::string thumbs_key;
+  bool pixel_error = false;
+};
+
+struct PixelTotals {
+  int64_t contents = 0;     // distinct contents with pixel facts
+  int64_t errors = 0;       // of which could not be decoded
+  int64_t thumbnailed = 0;  // with thumbnails of `thumbs_key`
+  int64_t thumb_bytes = 0;  // their bytes in the cache
+};
+
 struct FileQuery {
   std::optional<RootId> root;
   std::string rel_prefix;  // "" = all; "a/b" = that folder or file
@@ -154,6 +208,9 @@ struct FileQuery {
   // Also load every tag (FileRow::metadata->tags_json and
   // sidecar_tags_json): `show` wants them, listings don't.
   bool with_tags = false;
+  // Also find each photo's capture partner (FileRow::pair): one indexed
+  // lookup per row.
+  bool with_pairs = false;
 };
 
 struct FileRow {
@@ -184,6 +241,13 @@ struct FileRow {
   // (with FileQuery::with_tags).
   std::optional<std::string> sidecar_rel;
   std::string sidecar_tags_json;
+  // What the pixel stage knows of the file's content (by hash).
+  std::optional<PixelFacts> pixels;
+  // With FileQuery::with_pairs: another capture of the same shot (a RAW
+  // and its JPEG): same folder, same name but the extension, a photo, RAW
+  // or video, and the same capture time (both to the second, or both
+  // unknown). The lowest id when there are several.
+  std::optional<FileId> pair;
 };
 
 struct KindCount {
@@ -290,6 +354,23 @@ class Catalog {
 
   // Stores full hashes (and SHA-256 where given) in one transaction.
   virtual Status SetHashes(const std::vector<HashUpdate>& updates) = 0;
+
+  // --- Pixels ------------------------------------------------------------
+  // Up to `limit` present photos, RAWs and videos in `scope` (root,
+  // rel_prefix; presence and kind ignored) with id > `after`, by id: the
+  // pixel stage's work list, paged so a 500,000-file library is never
+  // held in memory.
+  virtual Result<std::vector<PixelCandidate>> ListPixelCandidates(
+      const FileQuery& scope, FileId after, int64_t limit) = 0;
+  // Stores (replaces) the facts of each content, in one transaction.
+  virtual Status SetPixels(const std::vector<PixelUpdate>& updates) = 0;
+  // Calls `fn` with the hash of every present file (duplicates possible):
+  // what the thumbnail cache must keep.
+  virtual Status ForEachPresentHash(
+      const std::function<void(const ContentHash&)>& fn) = 0;
+  // Totals over the pixel facts of present files' contents, counting
+  // thumbnails made with `thumbs_key`.
+  virtual Result<PixelTotals> GetPixelTotals(const std::string& thumbs_key) = 0;
 
   // --- Operations --------------------------------------------------------
   virtual Result<OperationId> BeginOperation(const Operation& op) = 0;

@@ -23,6 +23,26 @@ std::optional<ContentHash> ContentHash::FromBytes(std::string_view bytes) {
 
 std::string ContentHash::ToHex() const { return HexOf(ToBytes()); }
 
+std::optional<ContentHash> ContentHash::FromHex(std::string_view hex) {
+  if (hex.size() != 32) return std::nullopt;
+  std::string bytes(16, '\0');
+  for (size_t i = 0; i < 32; ++i) {
+    const char c = hex[i];
+    int v;
+    if (c >= '0' && c <= '9') {
+      v = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      v = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      v = c - 'A' + 10;
+    } else {
+      return std::nullopt;
+    }
+    bytes[i / 2] = static_cast<char>(bytes[i / 2] | (v << (i % 2 ? 0 : 4)));
+  }
+  return FromBytes(bytes);
+}
+
 std::string HexOf(std::string_view bytes) {
   static const char kDigits[] = "0123456789abcdef";
   std::string out;

@@ -4,6 +4,7 @@
 // prints it. Value type; thread-compatible.
 
 #include <array>
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +21,9 @@ struct ContentHash {
   std::string ToBytes() const;
   static std::optional<ContentHash> FromBytes(std::string_view bytes);
   std::string ToHex() const;
+  // 32 lowercase or uppercase hex digits; nullopt for anything else.
+  static std::optional<ContentHash> FromHex(std::string_view hex);
+  friend auto operator<=>(const ContentHash&, const ContentHash&) = default;
 };
 
 // Lowercase hex of arbitrary bytes (SHA-256 digests).

@@ -102,6 +102,17 @@ class FileSystem {
   virtual Status AtomicWrite(const std::string& path,
                              std::string_view data) = 0;
 
+  // Writes a file of a cache that can be rebuilt (thumbnails): temp file in
+  // the same folder, then rename, without fsyncs (two per file would cost
+  // more than the thumbnail). Other processes never see a partial file at
+  // `path`; after a power cut it may be missing or empty, which readers
+  // must take as missing. Errors leave no temp behind.
+  virtual Status WriteCacheFile(const std::string& path,
+                                std::string_view data) = 0;
+
+  // Removes the file (not a folder) `path`. kNotFound if it is gone.
+  virtual Status RemoveFile(const std::string& path) = 0;
+
   // Replaces the regular file `path` by an edited copy, atomically, for
   // changes to big user files (metadata written into a photo):
   //   1. copies `path` to a temp file in its folder (streamed, in-kernel

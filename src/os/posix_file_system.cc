@@ -429,6 +429,28 @@ class PosixFileSystem final : public FileSystem {
     return Commit(temp, target, [] { return Status{}; });
   }
 
+  Status WriteCacheFile(const std::string& path,
+                        std::string_view data) override {
+    PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateTemp(path));
+    PHODEX_TRY(WriteAllAt(temp.fd.get(), 0, data, temp.path));
+    if (::fchmod(temp.fd.get(), 0644) != 0) {
+      return ErrnoError(errno, "chmod", temp.path);
+    }
+    if (::close(temp.fd.release()) != 0) {
+      return ErrnoError(errno, "close", temp.path);
+    }
+    if (::rename(temp.path.c_str(), path.c_str()) != 0) {
+      return RefusedWrite(errno, "rename", temp.path);
+    }
+    temp.path.clear();  // it is the target now
+    return {};
+  }
+
+  Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) return ErrnoError(errno, "remove", path);
+    return {};
+  }
+
   Status CopyFileDurable(const std::string& from, const std::string& to,
                          const std::string& temp_name) override {
     UniqueFd in(

@@ -220,6 +220,17 @@ Status FakeFileSystem::CopyFileDurable(const std::string& from,
   return {};
 }
 
+Status FakeFileSystem::RemoveFile(const std::string& path) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(path);
+  if (it == nodes_.end()) return ErrnoError(ENOENT, "remove", path);
+  if (it->second.type == FileType::kDirectory) {
+    return ErrnoError(EISDIR, "remove", path);
+  }
+  nodes_.erase(it);
+  return {};
+}
+
 Status FakeFileSystem::SyncDir(const std::string& /*dir*/) {
   std::lock_guard lock(mu_);
   ++sync_dir_calls_;

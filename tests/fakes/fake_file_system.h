@@ -47,6 +47,11 @@ class FakeFileSystem final : public os::FileSystem {
   Result<std::string> RealPath(const std::string& path) override;
   Status MakeDirs(const std::string& path) override;
   Status AtomicWrite(const std::string& path, std::string_view data) override;
+  Status WriteCacheFile(const std::string& path,
+                        std::string_view data) override {
+    return AtomicWrite(path, data);
+  }
+  Status RemoveFile(const std::string& path) override;
   // The edit sees an in-memory copy; the temp ("DIR/.NAME.phodex-tmp") is
   // listed while the edit runs. No Exiv2 on it: use real files for that.
   Status ReplaceFile(const std::string& path,

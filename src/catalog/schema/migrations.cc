@@ -116,6 +116,29 @@ CREATE TABLE metadata (
 );
 CREATE INDEX metadata_taken ON metadata(taken) WHERE taken IS NOT NULL;
 )sql"},
+    Migration{5, "pixels: thumbnails, perceptual hashes, quality", R"sql(
+CREATE TABLE pixels (
+  hash               BLOB    PRIMARY KEY,
+  version            INTEGER NOT NULL,
+  thumbs             TEXT    NOT NULL DEFAULT '',
+  thumb_bytes        INTEGER NOT NULL DEFAULT 0,
+  error              TEXT,
+  width              INTEGER,
+  height             INTEGER,
+  decoded_by         TEXT,
+  phash              INTEGER,
+  phash90            INTEGER,
+  phash180           INTEGER,
+  phash270           INTEGER,
+  sharpness          REAL,
+  exposure           REAL,
+  clipped_highlights REAL,
+  clipped_shadows    REAL,
+  noise              REAL,
+  at                 INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX files_hash ON files(hash) WHERE hash IS NOT NULL AND present = 1;
+)sql"},
 };
 
 }  // namespace

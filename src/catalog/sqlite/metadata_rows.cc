@@ -56,28 +56,11 @@ std::vector<std::string> KeywordsFromText(const std::string& text) {
 }  // namespace
 
 std::string MetadataColumns(const char* alias) {
-  std::string out;
-  std::string_view cols = kMetadataColumns;
-  while (!cols.empty()) {
-    const size_t comma = cols.find(',');
-    std::string_view name = cols.substr(0, comma);
-    while (name.starts_with(' ')) name.remove_prefix(1);
-    if (!out.empty()) out += ", ";
-    out += std::string(alias) + "." + std::string(name);
-    if (comma == std::string_view::npos) break;
-    cols.remove_prefix(comma + 1);
-  }
-  return out;
+  return PrefixColumns(kMetadataColumns, alias);
 }
 
 std::string UpsertMetadataSql() {
-  std::string sql = "INSERT OR REPLACE INTO metadata(file_id, ";
-  sql += kMetadataColumns;
-  sql += ") VALUES(?1";
-  for (int i = 0; i < kMetadataColumnCount; ++i) {
-    sql += ", ?" + std::to_string(i + 2);
-  }
-  return sql + ")";
+  return UpsertSql("metadata", "file_id", kMetadataColumns, kMetadataColumnCount);
 }
 
 void BindMetadata(Stmt& s, int64_t file_id, const MediaMetadata& m) {

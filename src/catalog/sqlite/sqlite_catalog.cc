@@ -5,12 +5,18 @@
 
 #include "catalog/schema/migrations.h"
 #include "catalog/sqlite/metadata_rows.h"
+#include "catalog/sqlite/pixel_rows.h"
 #include "catalog/sqlite/sqlite_db.h"
 
 namespace phodex::catalog {
 namespace {
 
 using sqlite::BindMetadata;
+using sqlite::BindPixels;
+using sqlite::FindCapturePartner;
+using sqlite::kPixelColumnCount;
+using sqlite::PixelColumns;
+using sqlite::ReadPixels;
 using sqlite::Exec;
 using sqlite::kMetadataColumnCount;
 using sqlite::MetadataColumns;
@@ -655,7 +661,8 @@ class SqliteCatalog final : public Catalog {
                    "CASE WHEN ?7 THEN " + tags + " END");
       return cols;
     };
-    sql += columns("m") + ", sm.file_id, " + columns("sm");
+    sql += columns("m") + ", sm.file_id, " + columns("sm") + ", " +
+           PixelColumns("p");
     // The sidecar merged in: the one with the longest name (IMG_1.CR2.xmp,
     // darktable's, before IMG_1.xmp, Lightroom's).
     sql +=
@@ -664,7 +671,8 @@ class SqliteCatalog final : public Catalog {
         "LEFT JOIN files s ON s.id = (SELECT s2.id FROM files s2 "
         "  WHERE s2.sidecar_of = f.id AND s2.present = 1 "
         "  ORDER BY length(s2.rel) DESC, s2.rel LIMIT 1) "
-        "LEFT JOIN metadata sm ON sm.file_id = s.id WHERE ";
+        "LEFT JOIN metadata sm ON sm.file_id = s.id "
+        "LEFT JOIN pixels p ON p.hash = f.hash WHERE ";
     sql += kPrefixClause;
     sql += " AND (?1 IS NULL OR f.root_id = ?1) AND (?5 IS NULL OR f.kind = ?5)";
     switch (q.presence) {
@@ -687,6 +695,13 @@ class SqliteCatalog final : public Catalog {
     }
     s.Bind(6, q.limit);
     s.Bind(7, q.with_tags ? 1 : 0);
+    std::optional<Stmt> partners;
+    if (q.with_pairs) {
+      PHODEX_ASSIGN_OR_RETURN(partners,
+                              Stmt::Prepare(db_, sqlite::kCapturePartnersSql));
+    }
+    // After the file's and the sidecar's metadata (see ReadMergedMetadata).
+    constexpr int kPixelFirst = 21 + 2 * kMetadataColumnCount + 1;
     FileRow r;
     for (;;) {
       PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -714,9 +729,102 @@ class SqliteCatalog final : public Catalog {
       r.sha256 = s.IsNull(18) ? std::nullopt
                               : std::optional<std::string>(s.Blob(18));
       ReadMergedMetadata(s, q.with_tags, r);
+      r.pixels = ReadPixels(s, kPixelFirst);
+      r.pair.reset();
+      if (partners && r.present) {
+        PHODEX_ASSIGN_OR_RETURN(r.pair, FindCapturePartner(*partners, r));
+      }
       fn(r);
     }
     return {};
+  }
+
+  Result<std::vector<PixelCandidate>> ListPixelCandidates(
+      const FileQuery& scope, FileId after, int64_t limit) override {
+    std::string sql =
+        "SELECT f.id, r.path, f.rel, f.kind, f.size, f.mtime_ns, f.hash, "
+        "p.version, p.thumbs, p.error IS NOT NULL, "
+        "coalesce(m.width * m.height, 0) "
+        "FROM files f JOIN roots r ON r.id = f.root_id "
+        "LEFT JOIN pixels p ON p.hash = f.hash "
+        "LEFT JOIN metadata m ON m.file_id = f.id "
+        "WHERE f.present = 1 AND f.kind IN ('photo', 'raw', 'video') "
+        "AND f.id > ?5 AND (?1 IS NULL OR f.root_id = ?1) AND ";
+    sql += kPrefixClause;
+    sql += " ORDER BY f.id LIMIT ?6";
+    PHODEX_ASSIGN_OR_RETURN(Stmt* s, Cached(sql.c_str()));
+    if (scope.root) {
+      s->Bind(1, scope.root->value);
+    } else {
+      s->BindNull(1);
+    }
+    BindPrefix(*s, scope.rel_prefix);
+    s->Bind(5, after.value).Bind(6, limit);
+    std::vector<PixelCandidate> out;
+    for (;;) {
+      PHODEX_ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      PixelCandidate c;
+      c.id = FileId{s->Int(0)};
+      c.root_path = s->Blob(1);
+      c.rel = s->Blob(2);
+      c.kind = ParseMediaKind(s->Blob(3)).value_or(MediaKind::kOther);
+      c.size = s->Int(4);
+      c.mtime_ns = s->Int(5);
+      c.hash = HashColumn(*s, 6);
+      if (!s->IsNull(7)) c.pixel_version = static_cast<int>(s->Int(7));
+      c.thumbs_key = s->Blob(8);
+      c.pixel_error = s->Int(9) != 0;
+      c.pixels = s->Int(10);
+      out.push_back(std::move(c));
+    }
+    s->Reset();
+    return out;
+  }
+
+  Status SetPixels(const std::vector<PixelUpdate>& updates) override {
+    PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
+    const std::string sql = sqlite::UpsertPixelsSql();
+    PHODEX_ASSIGN_OR_RETURN(Stmt* s, Cached(sql.c_str()));
+    for (const PixelUpdate& u : updates) {
+      BindPixels(*s, u.hash, u.facts);
+      PHODEX_TRY(s->Run());
+    }
+    return txn.Commit();
+  }
+
+  Status ForEachPresentHash(
+      const std::function<void(const ContentHash&)>& fn) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s, Stmt::Prepare(db_, "SELECT hash FROM files "
+                                   "WHERE hash IS NOT NULL AND present = 1"));
+    for (;;) {
+      PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      if (auto h = HashColumn(s, 0)) fn(*h);
+    }
+    return {};
+  }
+
+  Result<PixelTotals> GetPixelTotals(const std::string& thumbs_key) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s,
+        Stmt::Prepare(db_,
+                      "SELECT count(*), count(p.error), "
+                      "coalesce(sum(p.thumbs = ?1), 0), "
+                      "coalesce(sum(CASE WHEN p.thumbs = ?1 THEN p.thumb_bytes "
+                      "END), 0) FROM pixels p WHERE EXISTS (SELECT 1 FROM "
+                      "files f WHERE f.hash = p.hash AND f.present = 1)"));
+    s.BindText(1, thumbs_key);
+    PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+    PixelTotals t;
+    if (row) {
+      t.contents = s.Int(0);
+      t.errors = s.Int(1);
+      t.thumbnailed = s.Int(2);
+      t.thumb_bytes = s.Int(3);
+    }
+    return t;
   }
 
   Result<CatalogStats> Stats() override {

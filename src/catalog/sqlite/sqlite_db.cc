@@ -117,4 +117,26 @@ Status Exec(sqlite3* db, const char* sql) {
   return {};
 }
 
+std::string PrefixColumns(std::string_view columns, const char* alias) {
+  std::string out;
+  while (!columns.empty()) {
+    const size_t comma = columns.find(',');
+    std::string_view name = columns.substr(0, comma);
+    while (name.starts_with(' ')) name.remove_prefix(1);
+    if (!out.empty()) out += ", ";
+    out += std::string(alias) + "." + std::string(name);
+    if (comma == std::string_view::npos) break;
+    columns.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string UpsertSql(const char* table, const char* key, const char* columns,
+                      int count) {
+  std::string sql = std::string("INSERT OR REPLACE INTO ") + table + "(" + key +
+                    ", " + columns + ") VALUES(?1";
+  for (int i = 0; i < count; ++i) sql += ", ?" + std::to_string(i + 2);
+  return sql + ")";
+}
+
 }  // namespace phodex::catalog::sqlite

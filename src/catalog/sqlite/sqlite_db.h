@@ -59,4 +59,11 @@ class Stmt {
 // Runs one or more statements without results.
 Status Exec(sqlite3* db, const char* sql);
 
+// "a, b, c" with each name prefixed by `alias`: "m.a, m.b, m.c".
+std::string PrefixColumns(std::string_view columns, const char* alias);
+// "INSERT OR REPLACE INTO <table>(<key>, <columns>) VALUES(?1, ?2, ...)",
+// one parameter for the key and each of the `count` columns.
+std::string UpsertSql(const char* table, const char* key, const char* columns,
+                      int count);
+
 }  // namespace phodex::catalog::sqlite

@@ -1,0 +1,83 @@
+#pragma once
+// Everything that needs pixels, from one decode: the file is decoded once
+// (imaging/decoder.h) at the size of the largest output, and that single
+// RgbImage feeds every encoded output (thumbnail, preview), the perceptual
+// hash and the quality metrics. No consumer opens the file again.
+//
+// PixelRenderer is the interface the scan uses; the scan's implementation
+// is the isolated worker pool (RenderPool: decoders are large C libraries
+// that crash and hang on hostile files), tests and benchmarks may use the
+// in-process one. Implementations are thread-safe.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/media_kind.h"
+#include "imaging/decoder.h"
+#include "imaging/perceptual_hash.h"
+#include "imaging/quality.h"
+#include "os/worker_pool.h"
+
+namespace phodex::imaging {
+
+// Bump when what Render computes changes (hash construction, metrics,
+// decode rules): catalog rows of an older version are computed again.
+inline constexpr int kPixelVersion = 1;
+
+struct RenderRequest {
+  std::string path;
+  MediaKind kind = MediaKind::kOther;
+  // The encoded outputs wanted (thumbnail, preview, ...), in order. The
+  // decode targets the largest. May be empty (hash and quality only).
+  std::vector<EncodeOptions> outputs;
+  // Refuse sources larger than this (decompression bombs).
+  int64_t max_source_pixels = DecodeOptions{}.max_source_pixels;
+};
+
+struct Rendered {
+  int source_width = 0;   // as displayed
+  int source_height = 0;
+  DecodePath decode_path = DecodePath::kLibvips;
+  PerceptualHash phash;
+  QualityMetrics quality;
+  std::vector<std::string> outputs;  // encoded bytes, as requested
+};
+
+class PixelRenderer {
+ public:
+  virtual ~PixelRenderer() = default;
+  // Errors as Decode's: kCorrupt/kUnsupported/kTimedOut/kInternal are
+  // facts about the content (not retried until it changes); kNotFound,
+  // kPermissionDenied and kIo are not.
+  virtual Result<Rendered> Render(const RenderRequest& request) = 0;
+};
+
+// Decodes in this process: tests, benchmarks and the worker itself. Not
+// safe on hostile files.
+class InProcessRenderer final : public PixelRenderer {
+ public:
+  InProcessRenderer();
+  Result<Rendered> Render(const RenderRequest& request) override;
+};
+
+// The isolated pool: `phodex __pixel-worker` processes (os/worker_pool.h,
+// `what` "decoder"). A crash or hang costs one file.
+class RenderPool final : public PixelRenderer {
+ public:
+  static Result<std::unique_ptr<RenderPool>> Create(os::WorkerPoolOptions options);
+  Result<Rendered> Render(const RenderRequest& request) override;
+  os::WorkerPoolStats stats() const { return pool_->stats(); }
+
+ private:
+  explicit RenderPool(std::unique_ptr<os::WorkerPool> pool)
+      : pool_(std::move(pool)) {}
+  std::unique_ptr<os::WorkerPool> pool_;
+};
+
+// The worker's main loop (`phodex __pixel-worker`). Returns the exit
+// status.
+int RunPixelWorker();
+
+}  // namespace phodex::imaging

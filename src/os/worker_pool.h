@@ -1,0 +1,117 @@
+#pragma once
+// A pool of isolated worker processes that answer one request at a time:
+// how phodex runs third-party parsers and decoders (Exiv2, libavformat,
+// libvips, LibRaw, FFmpeg) that may crash or hang on hostile files. Each
+// worker is phodex itself, re-executed in a hidden worker mode
+// (ServeWorkerRequests below); requests and replies are opaque byte
+// strings framed on the worker's stdin/stdout. A worker that crashes costs
+// the request it was answering ("<what> crashed (killed by signal 11)");
+// one that overruns the time limit is killed and costs that request
+// ("<what> gave no answer in 10000 ms and was stopped"); the next request
+// gets a fresh worker. See docs/architecture.md ("Isolating parsers").
+//
+// Frame (both ways): a 4-byte little-endian length, then that many bytes.
+//
+// WorkerPool is thread-safe: callers use as many threads as workers (more
+// threads just wait for an idle worker).
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace phodex::os {
+
+class Subprocess;
+
+struct WorkerPoolOptions {
+  // The worker command, e.g. {SelfExecutablePath(), "__metadata-worker"}.
+  std::vector<std::string> worker_argv;
+  // Worker processes; requests go to whichever is idle.
+  int workers = 2;
+  // Longest time one request may take. Healthy files take milliseconds;
+  // a hang is what this catches.
+  std::chrono::milliseconds timeout{10000};
+  // Address-space cap per worker (0: none; see SubprocessOptions). Off in
+  // sanitizer builds, which reserve terabytes of address space.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  int64_t address_space_bytes = 0;
+#else
+  int64_t address_space_bytes = int64_t{4} << 30;
+#endif
+  // Names the worker in errors: "metadata parser", "decoder".
+  std::string what = "worker";
+};
+
+struct WorkerPoolStats {
+  int64_t requests = 0;
+  int64_t started = 0;   // worker processes started
+  int64_t crashes = 0;   // workers that died on a request
+  int64_t timeouts = 0;  // workers killed for overrunning
+};
+
+// Workers start with the first request (a rescan that finds nothing new
+// starts none), are restarted when one is lost, and stop with the pool.
+class WorkerPool {
+ public:
+  static Result<std::unique_ptr<WorkerPool>> Create(WorkerPoolOptions options);
+  ~WorkerPool();
+
+  // Sends `request` to an idle worker and returns its reply. Errors:
+  // kTimedOut (the worker hung and was killed), kInternal (it crashed,
+  // or its reply was malformed). `op` and `path` label the error.
+  Result<std::string> Call(std::string_view request, std::string_view op,
+                           const std::string& path);
+  WorkerPoolStats stats() const;
+  const WorkerPoolOptions& options() const { return options_; }
+
+ private:
+  struct Slot;
+  explicit WorkerPool(WorkerPoolOptions options);
+  Status Start(Slot& slot);
+  Slot* Acquire();
+  void Release(Slot* slot);
+  Result<std::string> CallWith(Slot& slot, std::string_view request,
+                               std::string_view op, const std::string& path);
+
+  const WorkerPoolOptions options_;
+  std::mutex mu_;
+  std::condition_variable idle_cv_;
+  std::vector<std::unique_ptr<Slot>> slots_;  // fixed after construction
+  std::vector<Slot*> idle_;                   // GUARDED_BY(mu_)
+  std::atomic<int64_t> requests_{0}, started_{0}, crashes_{0}, timeouts_{0};
+};
+
+// Frames `payload` (the length prefix above).
+std::string Frame(std::string_view payload);
+// The length in a 4-byte frame header. REQUIRES: header.size() >= 4.
+uint32_t FrameLength(std::string_view header);
+
+// The largest frame either side accepts (a preview is a few hundred KB).
+inline constexpr uint32_t kMaxFrameBytes = 64u << 20;
+
+// --- Worker side ------------------------------------------------------------
+// The worker's main loop: becomes a worker process (BecomeWorkerProcess),
+// keeps large buffers between requests (a worker handles one file after
+// another with the same few large buffers; glibc's defaults mmap and
+// munmap each one, which showed in perf), then answers each request on
+// stdin with handle(request) on stdout until stdin ends. Returns the exit
+// status. `handle` must not throw.
+int ServeWorkerRequests(
+    const std::function<std::string(std::string_view request)>& handle);
+
+// Test hook: with PHODEX_WORKER_FAULTS_FOR_TESTING set in the
+// environment, a worker crashes (SIGSEGV) on paths containing
+// "crash-worker" and hangs on "hang-worker", so tests can prove the
+// isolation without relying on a library bug.
+void ApplyWorkerFaultsForTesting(const std::string& path);
+
+}  // namespace phodex::os
