@@ -19,8 +19,8 @@ mkdir -p build/demo
 
 echo
 echo "== $($phodex --version)"
-echo "== phodex scan $lib/drive-a $lib/drive-b"
-$phodex scan "$lib/drive-a" "$lib/drive-b"
+echo "== phodex scan --thumbs $lib/drive-a $lib/drive-b"
+$phodex scan --thumbs "$lib/drive-a" "$lib/drive-b"
 echo
 echo "== phodex status"
 $phodex status
@@ -36,6 +36,9 @@ first=$($phodex ls "$lib/drive-a/2024" --kind photo --limit 1 --json |
 echo "== phodex show $first"
 $phodex show "$first"
 echo
+echo "== phodex similar (near-duplicates: resized, recompressed, cropped copies)"
+$phodex similar
+
 echo "== phodex rate --stars 4 (into an XMP sidecar; the photo is not touched)"
 $phodex rate --stars 4 "$first"
 echo

@@ -218,7 +218,7 @@ Result<Rendered> RenderPool::Render(const RenderRequest& request) {
 
 int RunPixelWorker() {
   InitImagingLibraries();
-  return os::ServeWorkerRequests([](std::string_view body) {
+  return os::ServeWorkerRequests(os::WorkerHeap::kReturnBuffers, [](std::string_view body) {
     RenderRequest request;
     if (!DecodeRequest(body, request)) {
       return EncodeReply(MakeError(ErrorCode::kInvalidArgument,

@@ -96,7 +96,7 @@ Result<MediaMetadata> ExtractorPool::Read(const std::string& path,
 
 int RunExtractorWorker() {
   InitMetadataLibraries();
-  return os::ServeWorkerRequests([](std::string_view body) {
+  return os::ServeWorkerRequests(os::WorkerHeap::kKeepBuffers, [](std::string_view body) {
     if (body.empty()) {
       return EncodeReply(MakeError(ErrorCode::kInvalidArgument,
                                    "empty request", "read metadata"));

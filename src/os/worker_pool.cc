@@ -139,11 +139,14 @@ WorkerPoolStats WorkerPool::stats() const {
 }
 
 int ServeWorkerRequests(
+    WorkerHeap heap,
     const std::function<std::string(std::string_view request)>& handle) {
   BecomeWorkerProcess();
-  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 128 << 20);
-  ::mallopt(M_TOP_PAD, 16 << 20);
+  if (heap == WorkerHeap::kKeepBuffers) {
+    ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, 128 << 20);
+    ::mallopt(M_TOP_PAD, 16 << 20);
+  }
   for (;;) {
     auto header = ReadStdinExactly(4);
     if (!header) return header.error().code() == ErrorCode::kNotFound ? 0 : 1;

@@ -99,13 +99,25 @@ uint32_t FrameLength(std::string_view header);
 inline constexpr uint32_t kMaxFrameBytes = 64u << 20;
 
 // --- Worker side ------------------------------------------------------------
+// What a worker does with freed memory between requests.
+enum class WorkerHeap {
+  // Keep large buffers (up to 128 MiB) for the next request: a metadata
+  // worker handles one file after another with the same few buffers of a
+  // few MiB, and glibc's defaults mmap and munmap each one (it showed in
+  // perf).
+  kKeepBuffers,
+  // glibc's defaults: buffers over 128 KiB are returned when freed. For
+  // decoders, whose buffers are tens to hundreds of MiB and differ per
+  // file: one worker per core keeping them would break the memory bound.
+  kReturnBuffers,
+};
+
 // The worker's main loop: becomes a worker process (BecomeWorkerProcess),
-// keeps large buffers between requests (a worker handles one file after
-// another with the same few large buffers; glibc's defaults mmap and
-// munmap each one, which showed in perf), then answers each request on
-// stdin with handle(request) on stdout until stdin ends. Returns the exit
-// status. `handle` must not throw.
+// sets up the heap, then answers each request on stdin with
+// handle(request) on stdout until stdin ends. Returns the exit status.
+// `handle` must not throw.
 int ServeWorkerRequests(
+    WorkerHeap heap,
     const std::function<std::string(std::string_view request)>& handle);
 
 // Test hook: with PHODEX_WORKER_FAULTS_FOR_TESTING set in the
