@@ -19,18 +19,12 @@ struct SimilarArgs {
   bool json = false;
 };
 
-struct HashKey {
-  size_t operator()(const ContentHash& h) const {
-    return static_cast<size_t>(h.low ^ (h.high * 0x9e3779b97f4a7c15ull));
-  }
-};
-
 // One item per distinct content: exact copies are `dupes`' business, so a
 // group never lists two paths of the same bytes.
 struct Library {
   std::vector<dedup::SimilarItem> items;
   std::vector<std::string> paths;  // absolute, of each item
-  std::unordered_map<ContentHash, size_t, HashKey> by_hash;
+  std::unordered_map<ContentHash, size_t> by_hash;
 };
 
 Status Load(catalog::Catalog& cat, const catalog::FileQuery& scope,

@@ -17,16 +17,10 @@ struct ThumbsArgs {
   bool gc = false;
 };
 
-struct HashKey {
-  size_t operator()(const ContentHash& h) const {
-    return static_cast<size_t>(h.low ^ (h.high * 0x9e3779b97f4a7c15ull));
-  }
-};
-
 // Removes cache files no present file's content needs, and those made with
 // other settings.
 int RunGc(Context& ctx, catalog::Catalog& cat, const Config& config) {
-  std::unordered_set<ContentHash, HashKey> live;
+  std::unordered_set<ContentHash> live;
   auto st = cat.ForEachPresentHash([&](const ContentHash& h) { live.insert(h); });
   if (!st) return PrintError(st.error().ToString()), kExitError;
   auto cache = OpenThumbnailCache(ctx, config);

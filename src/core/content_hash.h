@@ -6,6 +6,7 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,3 +31,11 @@ struct ContentHash {
 std::string HexOf(std::string_view bytes);
 
 }  // namespace phodex
+
+// For unordered containers keyed by content. The hash is already uniform.
+template <>
+struct std::hash<phodex::ContentHash> {
+  size_t operator()(const phodex::ContentHash& h) const noexcept {
+    return static_cast<size_t>(h.low ^ (h.high * 0x9e3779b97f4a7c15ull));
+  }
+};

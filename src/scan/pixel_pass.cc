@@ -256,7 +256,6 @@ Result<PixelPassReport> RunPixelPass(catalog::Catalog& catalog,
     std::vector<Item> items;
     items.reserve(page.size());
     for (auto& c : page) items.push_back(Item{std::move(c)});
-    progress.candidates += static_cast<int64_t>(items.size());
     RunPage(pass, items, arena);
 
     std::vector<catalog::HashUpdate> hashes;
@@ -265,17 +264,15 @@ Result<PixelPassReport> RunPixelPass(catalog::Catalog& catalog,
       if (item.hashed) {
         hashes.push_back({item.file.id, *item.file.hash, std::nullopt});
         ++report.hashed;
-        ++progress.hashed;
       }
       if (item.update) updates.push_back(std::move(*item.update));
       switch (item.outcome) {
-        case Item::Outcome::kUpToDate: ++report.up_to_date; ++progress.up_to_date; break;
-        case Item::Outcome::kRendered: ++report.rendered; ++progress.rendered; break;
+        case Item::Outcome::kUpToDate: ++report.up_to_date; break;
+        case Item::Outcome::kRendered: ++report.rendered; break;
         case Item::Outcome::kChanged: ++report.skipped_changed; break;
         case Item::Outcome::kContentError:
         case Item::Outcome::kOtherError:
           ++report.errors;
-          ++progress.errors;
           if (report.first_errors.size() < kMaxReportedErrors && item.error) {
             report.first_errors.push_back(
                 {os::JoinPath(item.file.root_path, item.file.rel),
@@ -285,6 +282,11 @@ Result<PixelPassReport> RunPixelPass(catalog::Catalog& catalog,
       }
     }
     report.candidates += static_cast<int64_t>(items.size());
+    progress.candidates = report.candidates;
+    progress.rendered = report.rendered;
+    progress.up_to_date = report.up_to_date;
+    progress.hashed = report.hashed;
+    progress.errors = report.errors;
     if (!hashes.empty()) PHODEX_TRY(catalog.SetHashes(hashes));
     if (!updates.empty()) PHODEX_TRY(catalog.SetPixels(updates));
   }

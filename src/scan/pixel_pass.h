@@ -59,7 +59,8 @@ struct PixelPassOptions {
 // docs/performance.md ("Thumbnails: memory").
 int64_t EstimateDecodeBytes(const catalog::PixelCandidate& file);
 
-// Live counters (atomics; thread-safe), for progress.
+// Live counters (atomics; thread-safe), for progress: the report's
+// counts so far, published after each page.
 struct PixelProgress {
   std::atomic<int64_t> candidates{0};  // photos, RAWs, videos looked at
   std::atomic<int64_t> rendered{0};    // decoded this run

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -74,6 +75,19 @@ inline RunResult RunPhodex(const std::vector<std::string>& args,
   r.exit_code = WaitExit(SpawnPhodex(args, out, err, prefix));
   r.out = Slurp(out);
   r.err = Slurp(err);
+  return r;
+}
+
+// Runs `cmd` with sh (vips, exiftool: tools that make or check test
+// files); its stdout and exit status (stderr goes where `cmd` sends it).
+inline RunResult RunShell(const std::string& cmd) {
+  RunResult r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p)) r.out += buf;
+  const int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
 

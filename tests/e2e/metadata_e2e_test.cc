@@ -13,6 +13,7 @@
 #include <signal.h>
 
 #include "tests/e2e/cli_runner.h"
+#include "tests/e2e/json_lines.h"
 #include "tests/fakes/corpus.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -47,13 +48,7 @@ class MetadataE2eTest : public ::testing::Test {
   std::map<std::string, json> Listing() {
     RunResult r = Run({"ls", "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    std::map<std::string, json> out;
-    std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) {
-      json j = json::parse(line);
-      out[j["path"].get<std::string>()] = j;
-    }
-    return out;
+    return JsonLinesBy(r.out, "path");
   }
   void Copy(const std::string& from, const std::string& to) {
     fs::create_directories(fs::path(to).parent_path());

@@ -22,12 +22,8 @@ using nlohmann::json;
 
 // exiftool's view of one file (-n: numbers as numbers).
 json Exiftool(const std::string& path, const std::string& tags) {
-  const std::string cmd = "exiftool -j -n -G " + tags + " '" + path + "'";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-  if (p) ::pclose(p);
+  const std::string out =
+      RunShell("exiftool -j -n -G " + tags + " '" + path + "'").out;
   json j = json::parse(out, nullptr, false);
   return j.is_array() && !j.empty() ? j[0] : json();
 }

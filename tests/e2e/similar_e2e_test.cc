@@ -112,12 +112,8 @@ std::string Size(const std::string& image) {
 
 // Runs `cmd` with sh; its output (stdout and stderr) and exit status.
 std::pair<int, std::string> Shell(const std::string& cmd) {
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-  const int status = p ? ::pclose(p) : -1;
-  return {status, out};
+  RunResult r = RunShell(cmd + " 2>&1");
+  return {r.exit_code, std::move(r.out)};
 }
 
 struct Score {

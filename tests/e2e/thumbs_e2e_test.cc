@@ -11,6 +11,7 @@
 #include <map>
 
 #include "tests/e2e/cli_runner.h"
+#include "tests/e2e/json_lines.h"
 #include "tests/fakes/corpus.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -25,14 +26,7 @@ using nlohmann::json;
 const char kAutumn[] = "/usr/share/wallpapers/Autumn/contents/images/2560x1600.jpg";
 const char kKite[] = "/usr/share/wallpapers/Kite/contents/images/2560x1600.jpg";
 
-std::string Shell(const std::string& cmd) {
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-  if (p) ::pclose(p);
-  return out;
-}
+std::string Shell(const std::string& cmd) { return RunShell(cmd).out; }
 
 // (width, height) as libvips' own tool reads the file.
 std::pair<int, int> Size(const std::string& path) {
@@ -72,13 +66,7 @@ class ThumbsE2eTest : public ::testing::Test {
   std::map<std::string, json> Listing() {
     RunResult r = Run({"ls", "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    std::map<std::string, json> out;
-    std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) {
-      json j = json::parse(line);
-      out[j["rel"].get<std::string>()] = j;
-    }
-    return out;
+    return JsonLinesBy(r.out, "rel");
   }
   std::string ThumbPath(const std::string& rel, const std::string& which) {
     RunResult r = Run({"show", "--json", lib_ + "/" + rel});

@@ -1,5 +1,6 @@
 // os::FileSystem on real files: CopyFileDurable (the copy a move across
-// file systems makes) and SyncDir.
+// file systems makes), SyncDir, and the thumbnail cache's WriteCacheFile
+// and RemoveFile.
 
 #include <sys/stat.h>
 
@@ -37,6 +38,39 @@ std::string BigContent() {
   std::string s(3 * (1 << 20) + 17, '\0');
   for (size_t i = 0; i < s.size(); ++i) s[i] = static_cast<char>(i * 7 % 251);
   return s;
+}
+
+TEST(WriteCacheFile, WritesAndReplacesWholeFilesAndLeavesNoTemp) {
+  testing::TempDir dir;
+  fs::create_directories(dir / "c");
+  auto fsys = NewPosixFileSystem();
+  const std::string content = BigContent();
+  ASSERT_TRUE(fsys->WriteCacheFile(dir / "c/t.webp", content));
+  EXPECT_EQ(Read(dir / "c/t.webp"), content);
+  ASSERT_TRUE(fsys->WriteCacheFile(dir / "c/t.webp", "smaller"));
+  EXPECT_EQ(Read(dir / "c/t.webp"), "smaller");
+  EXPECT_EQ(Entries(dir / "c"), 1u);  // no temp left beside it
+  EXPECT_EQ(fs::status(dir / "c/t.webp").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write |
+                fs::perms::group_read | fs::perms::others_read);
+  // A missing folder is kNotFound (the cache then creates its shard).
+  auto missing = fsys->WriteCacheFile(dir / "nope/t.webp", "x");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+}
+
+TEST(RemoveFile, RemovesFilesOnlyAndSaysWhenGone) {
+  testing::TempDir dir;
+  std::ofstream(dir / "a") << "x";
+  fs::create_directories(dir / "d");
+  auto fsys = NewPosixFileSystem();
+  ASSERT_TRUE(fsys->RemoveFile(dir / "a"));
+  EXPECT_FALSE(fs::exists(dir / "a"));
+  auto gone = fsys->RemoveFile(dir / "a");
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(fsys->RemoveFile(dir / "d"));  // a folder is not removed
+  EXPECT_TRUE(fs::exists(dir / "d"));
 }
 
 TEST(CopyFileDurable, CopiesBytesModeAndMtimeAndLeavesNoTemp) {
