@@ -3,16 +3,21 @@
 otherwise reach for on the same files, in the same run, and reports the
 ratio. Nothing here is typed in by hand: every figure is measured.
 
-usage: bench/run.py [--phases discovery,hashing,dupes,metadata,thumbs,raw]
-                    [--sizes 10k,100k,1m] [--jpegs 1000]
-                    [--photos tiny|small|medium]
+usage: bench/run.py [--phases all|discovery,hashing,dupes,metadata,thumbs,raw]
+                    [--sizes 10k,100k,1m] [--jpegs 1k,10k]
+                    [--photos tiny,small,medium] [--metadata-on jpegs,photos]
                     [--thumb-jpegs 100] [--big-jpegs 10]
                     [--raws 10] [--big-raws 3]
                     [--runs 3] [--phodex build/release/src/phodex]
                     [--corpus-dir bench/corpus] [--no-save]
 
+Every phase that runs on more than one corpus size (--sizes, --jpegs,
+--photos) ends with a growth table: the cost per 1,000 files at each size
+and how it grows from the size before (1.00 = linear in the file count).
+
 Results: bench/results/<date>-<commit>.json and a table on stdout.
 """
+import math
 import argparse
 import concurrent.futures
 import datetime
@@ -353,6 +358,62 @@ def make_jpeg_set(root, n_files, source):
     open(marker, "w").close()
 
 
+def photo_roots(tree):
+    """The two roots of a bench/make_corpus.py corpus (None for a flat
+    folder of files)."""
+    roots = [os.path.join(tree, r) for r in ("root-a", "root-b")]
+    return roots if all(os.path.isdir(r) for r in roots) else None
+
+
+def count_files(tree):
+    """Files a phase runs on: all files under the roots (a corpus's
+    manifest and markers lie beside the roots and are not counted)."""
+    return sum(len(names) for root in (photo_roots(tree) or [tree])
+               for _, _, names in os.walk(root))
+
+
+def make_photo_corpus(args, size):
+    tree = os.path.join(args.corpus_dir, f"photos-{size}")
+    subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"),
+                    "--size", size, "--out", tree], check=True)
+    return tree
+
+
+def growth(sized):
+    """How each figure's wall time grows with the file count: per size,
+    seconds per 1,000 files and the exponent k in time ~ files^k against
+    the size before (1.00: linear; above: worse than linear)."""
+    sized = sorted(sized, key=lambda r: r["files"])
+    names = [n for n in sized[0]["figures"]
+             if all(n in r["figures"] for r in sized)]
+    rows = []
+    for i, r in enumerate(sized):
+        row = {"files": r["files"], "per_1k_files_s": {}, "exponent": {}}
+        for n in names:
+            wall = r["figures"][n]["wall_s"]
+            row["per_1k_files_s"][n] = wall * 1000.0 / r["files"]
+            if i:
+                prev = sized[i - 1]
+                if prev["files"] != r["files"] and prev["figures"][n]["wall_s"] > 0:
+                    row["exponent"][n] = (
+                        math.log(wall / prev["figures"][n]["wall_s"])
+                        / math.log(r["files"] / prev["files"]))
+        rows.append(row)
+    return rows
+
+
+def print_growth(rows):
+    print("  growth: wall seconds per 1,000 files (exponent against the "
+          "size before: 1.00 = linear)")
+    for row in rows:
+        cells = []
+        for n, per in row["per_1k_files_s"].items():
+            e = row["exponent"].get(n)
+            cells.append(f"{n} {per:.3f}" + (f" ({e:.2f})" if e is not None
+                                             else ""))
+        print(f"    {row['files']:>9,} files: " + "; ".join(cells))
+
+
 def phase_metadata(args, size, tree):
     """Metadata of every JPEG: one exiftool process in batch mode
     (exiftool -fast -j -r, what a user would script) and exiv2 -pa (many
@@ -362,9 +423,12 @@ def phase_metadata(args, size, tree):
     the parsers in-process (no isolation: what the isolation costs) and
     without metadata (what metadata costs)."""
     results = {}
-    measure(sh(f"cat '{tree}'/* > /dev/null"))  # warm the cache
+    roots = photo_roots(tree) or [tree]
+    quoted = " ".join(f"'{r}'" for r in roots)
+    files = f"find {quoted} -type f -print0"
+    measure(sh(f"{files} | xargs -0 cat > /dev/null"))  # warm the cache
     if shutil.which("exiftool"):
-        cmd = ["exiftool", "-fast", "-j", "-r", "-q", "-q", tree]
+        cmd = ["exiftool", "-fast", "-j", "-r", "-q", "-q"] + roots
         results["exiftool -fast -j"] = median_of(
             [measure(cmd) for _ in range(args.runs)])
     else:
@@ -372,8 +436,7 @@ def phase_metadata(args, size, tree):
     if shutil.which("exiv2"):
         # exiv2 -pa prints every tag; it takes many files per process.
         # Its exit status is non-zero when any file has no metadata.
-        script = (f"find '{tree}' -type f -name '*.jpg' -print0 | "
-                  f"xargs -0 exiv2 -pa > /dev/null 2>&1; true")
+        script = f"{files} | xargs -0 exiv2 -pa > /dev/null 2>&1; true"
         results["exiv2 -pa"] = median_of(
             [measure(sh(script)) for _ in range(args.runs)])
     else:
@@ -391,7 +454,7 @@ def phase_metadata(args, size, tree):
             for _ in range(args.runs):
                 cat = fresh_catalog_path(work)
                 runs.append(measure([args.phodex, "--catalog", cat, "scan",
-                                     "--progress=none"] + flags + [tree],
+                                     "--progress=none"] + flags + roots,
                                     env=env))
             results[name] = median_of(runs)
     finally:
@@ -790,9 +853,11 @@ def phase_raw(args, size, tree):
     results, checks, decoded = {}, {}, {}
     missing = []
     work = tempfile.mkdtemp(prefix="phodex-bench-")
-    sets = [("", tree, size, "6000x4000"),
-            ("50 MP: ", os.path.join(args.corpus_dir, f"dng-50mp-{args.big_raws}"),
-             args.big_raws, "8660x5773")]
+    sets = [("", tree, size, args.raw_dims)]
+    if args.big_raws:
+        sets.append(("50 MP: ", os.path.join(args.corpus_dir,
+                                             f"dng-50mp-{args.big_raws}"),
+                     args.big_raws, "8660x5773"))
     try:
         for label, root, count, dims in sets:
             full_dir, small_dir = make_raws(root, count, dims)
@@ -854,6 +919,7 @@ PHASES = {"discovery": phase_discovery, "hashing": phase_hashing,
 # Phases that run on the photo corpus (bench/make_corpus.py) rather than
 # on the small-file trees.
 PHOTO_PHASES = {"hashing", "dupes"}
+ALL_PHASES = "discovery,hashing,dupes,metadata,thumbs,raw"
 
 
 def machine():
@@ -878,17 +944,24 @@ def machine():
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--phases", default="discovery")
-    ap.add_argument("--sizes", default="10k,100k,1m")
-    ap.add_argument("--photos", default="small",
-                    help="photo corpus for the hashing and dupes phases")
+    ap.add_argument("--phases", default="all",
+                    help=f"comma-separated, or all ({ALL_PHASES})")
+    ap.add_argument("--sizes", default="10k,100k,1m",
+                    help="small-file trees for the discovery phase")
+    ap.add_argument("--photos", default="tiny,small",
+                    help="photo corpora (bench/make_corpus.py: tiny, small, "
+                         "medium) for the hashing, dupes and metadata phases")
+    ap.add_argument("--metadata-on", default="jpegs,photos",
+                    help="what the metadata phase runs on: the --jpegs sets "
+                         "(real camera metadata from the shared corpus), the "
+                         "--photos corpora, or both")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--phodex",
                     default=os.path.join(REPO, "build/release/src/phodex"))
     ap.add_argument("--corpus-dir", default=os.path.join(HERE, "corpus"))
     ap.add_argument("--no-save", action="store_true")
-    ap.add_argument("--jpegs", type=int, default=1000,
-                    help="JPEGs for the metadata phase")
+    ap.add_argument("--jpegs", default="1k,10k",
+                    help="sizes of the metadata phase's JPEG sets")
     ap.add_argument("--thumb-jpegs", type=int, default=100,
                     help="camera JPEGs (12-47 MP) for the thumbs phase")
     ap.add_argument("--big-jpegs", type=int, default=10,
@@ -896,7 +969,10 @@ def main():
     ap.add_argument("--raws", type=int, default=10,
                     help="24 MP DNGs for the raw phase (each made twice)")
     ap.add_argument("--big-raws", type=int, default=3,
-                    help="50 MP DNGs for the raw phase (each made twice)")
+                    help="50 MP DNGs for the raw phase (each made twice; "
+                         "0: none)")
+    ap.add_argument("--raw-dims", default="6000x4000",
+                    help="size of the --raws DNGs (WIDTHxHEIGHT)")
     ap.add_argument("--shared-corpus",
                     default=os.path.join(os.path.dirname(REPO), "shared",
                                          "corpus"),
@@ -914,7 +990,11 @@ def main():
                                                capture_output=True,
                                                text=True).stdout.strip(),
               "phases": {}}
-    for phase in args.phases.split(","):
+    phases = (ALL_PHASES if args.phases == "all" else args.phases).split(",")
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown:
+        ap.error(f"unknown phase {', '.join(unknown)} (known: {ALL_PHASES})")
+    for phase in phases:
         fn = PHASES[phase]
         report["phases"][phase] = {}
         print(f"== {phase}")
@@ -924,18 +1004,25 @@ def main():
             make_camera_jpegs(tree, args.thumb_jpegs)
             sizes = [(args.thumb_jpegs, tree)]
         elif phase == "raw":
-            tree = os.path.join(args.corpus_dir, f"dng-{args.raws}")
+            dims = "" if args.raw_dims == "6000x4000" else f"-{args.raw_dims}"
+            tree = os.path.join(args.corpus_dir, f"dng-{args.raws}{dims}")
             sizes = [(args.raws, tree)]  # made by the phase (make_raw.py)
         elif phase == "metadata":
-            tree = os.path.join(args.corpus_dir, f"jpegs-{args.jpegs}")
-            make_jpeg_set(tree, args.jpegs,
-                          os.path.join(args.shared_corpus, "metadata"))
-            sizes = [(args.jpegs, tree)]
+            sizes = []
+            on = args.metadata_on.split(",")
+            if "jpegs" in on:
+                for size_s in args.jpegs.split(","):
+                    n = parse_size(size_s)
+                    tree = os.path.join(args.corpus_dir, f"jpegs-{n}")
+                    make_jpeg_set(tree, n, os.path.join(args.shared_corpus,
+                                                        "metadata"))
+                    sizes.append((n, tree))
+            if "photos" in on:
+                sizes += [(f"photos-{p}", make_photo_corpus(args, p))
+                          for p in args.photos.split(",")]
         elif phase in PHOTO_PHASES:
-            tree = os.path.join(args.corpus_dir, f"photos-{args.photos}")
-            subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"),
-                            "--size", args.photos, "--out", tree], check=True)
-            sizes = [(args.photos, tree)]
+            sizes = [(f"photos-{p}", make_photo_corpus(args, p))
+                     for p in args.photos.split(",")]
         else:
             sizes = []
             for size_s in args.sizes.split(","):
@@ -951,10 +1038,12 @@ def main():
                 print(f"  note: load average {load:.1f} on "
                       f"{os.cpu_count()} cores before this phase")
             r = fn(args, n, tree)
+            r["files"] = n if isinstance(n, int) else count_files(tree)
             r["load_before"] = load
             r["load_after"] = os.getloadavg()[0]
             report["phases"][phase][str(n)] = r
-            print(f"  {n:>9,} files" if isinstance(n, int) else f"  photos-{n}")
+            print(f"  {n:>9,} files" if isinstance(n, int)
+                  else f"  {n} ({r['files']:,} files)")
             width = max(24, *(len(n) for n in
                               list(r["figures"]) + list(r["ratios"])))
             for name, fig in r["figures"].items():
@@ -992,6 +1081,17 @@ def main():
                       f"({r['default_workers']} workers): "
                       f"{r['peak_tree_rss_mib']:.0f} MiB, under 1.5 GB: "
                       f"{r['peak_tree_rss_under_1_5_gb']}")
+        # Growth within each kind of corpus (the JPEG sets and the photo
+        # corpora of the metadata phase are not one series).
+        series = {}
+        for key, r in report["phases"][phase].items():
+            series.setdefault(key.split("-")[0] if "-" in key else "n",
+                              []).append(r)
+        for rows in series.values():
+            if len(rows) > 1:
+                g = growth(rows)
+                report.setdefault("growth", {}).setdefault(phase, []).append(g)
+                print_growth(g)
     if not args.no_save:
         os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
         day = datetime.date.today().isoformat()

@@ -81,8 +81,9 @@ int RunSimilar(Context& ctx, const SimilarArgs& a) {
     }
   }
   if (!a.json) {
-    std::printf("%zu groups among %s distinct photos (threshold %d)\n",
-                groups.size(), util::GroupThousands(lib.items.size()).c_str(),
+    std::printf("%zu %s among %s distinct photos (threshold %d)\n",
+                groups.size(), groups.size() == 1 ? "group" : "groups",
+                util::GroupThousands(lib.items.size()).c_str(),
                 options.threshold);
   }
   return kExitOk;

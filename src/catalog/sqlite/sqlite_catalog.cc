@@ -25,6 +25,39 @@ using sqlite::UpsertMetadataSql;
 using sqlite::SqliteError;
 using sqlite::Stmt;
 
+// The upsert of a scanned file's row. A hash not recomputed survives only an
+// unchanged stat (size, mtime and inode).
+std::string UpsertFileSql() {
+  return "INSERT INTO files(root_id, rel, size, mtime_ns, dev, ino, "
+         "kind, scan_gen, first_seen, last_seen, present, last_error, "
+         "content_version, quick_hash, hash, sha256) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1, ?10, ?11, "
+         "?12, ?13, ?14) "
+         "ON CONFLICT(root_id, rel) DO UPDATE SET "
+         "size=excluded.size, mtime_ns=excluded.mtime_ns, "
+         "dev=excluded.dev, ino=excluded.ino, kind=excluded.kind, "
+         "scan_gen=excluded.scan_gen, last_seen=excluded.last_seen, "
+         "present=1, removed_at=NULL, last_error=excluded.last_error, "
+         "content_version=excluded.content_version, "
+         "quick_hash=coalesce(excluded.quick_hash, CASE WHEN "
+         "  files.size=excluded.size AND files.mtime_ns="
+         "  excluded.mtime_ns AND files.ino=excluded.ino "
+         "  THEN files.quick_hash END), "
+         "hash=coalesce(excluded.hash, CASE WHEN "
+         "  files.size=excluded.size AND files.mtime_ns="
+         "  excluded.mtime_ns AND files.ino=excluded.ino "
+         "  THEN files.hash END), "
+         "sha256=coalesce(excluded.sha256, CASE WHEN "
+         "  files.size=excluded.size AND files.mtime_ns="
+         "  excluded.mtime_ns AND files.ino=excluded.ino "
+         "  THEN files.sha256 END)";
+}
+
+constexpr char kDropStaleMetadataSql[] =
+    "DELETE FROM metadata WHERE file_id=(SELECT id FROM files "
+    "WHERE root_id=?1 AND rel=?2 AND NOT (size=?3 AND mtime_ns=?4 AND "
+    "ino=?5))";
+
 // Rows whose rel equals `prefix` or lies below it, as a range on the
 // (root_id, rel) index: "a/b" -> rel = 'a/b' OR 'a/b/' <= rel < 'a/b0'
 // ('0' is the byte after '/').
@@ -303,35 +336,21 @@ class SqliteCatalog final : public Catalog {
   Status ApplyBatch(const ScanBatch& b) override {
     PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
     if (!b.upserts.empty()) {
-      PHODEX_ASSIGN_OR_RETURN(
-          Stmt* s,
-          Cached("INSERT INTO files(root_id, rel, size, mtime_ns, dev, ino, "
-                 "kind, scan_gen, first_seen, last_seen, present, last_error, "
-                 "content_version, quick_hash, hash, sha256) "
-                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1, ?10, ?11, "
-                 "?12, ?13, ?14) "
-                 "ON CONFLICT(root_id, rel) DO UPDATE SET "
-                 "size=excluded.size, mtime_ns=excluded.mtime_ns, "
-                 "dev=excluded.dev, ino=excluded.ino, kind=excluded.kind, "
-                 "scan_gen=excluded.scan_gen, last_seen=excluded.last_seen, "
-                 "present=1, removed_at=NULL, last_error=excluded.last_error, "
-                 "content_version=excluded.content_version, "
-                 // A hash not recomputed survives only an unchanged stat.
-                 "quick_hash=coalesce(excluded.quick_hash, CASE WHEN "
-                 "  files.size=excluded.size AND files.mtime_ns="
-                 "  excluded.mtime_ns AND files.ino=excluded.ino "
-                 "  THEN files.quick_hash END), "
-                 "hash=coalesce(excluded.hash, CASE WHEN "
-                 "  files.size=excluded.size AND files.mtime_ns="
-                 "  excluded.mtime_ns AND files.ino=excluded.ino "
-                 "  THEN files.hash END), "
-                 "sha256=coalesce(excluded.sha256, CASE WHEN "
-                 "  files.size=excluded.size AND files.mtime_ns="
-                 "  excluded.mtime_ns AND files.ino=excluded.ino "
-                 "  THEN files.sha256 END) "
-                 "RETURNING id"));
+      // Statements looked up once per batch, not per row. The file's id is
+      // read back (RETURNING, which costs a temporary table per statement)
+      // only when metadata rows are written for it.
+      static const std::string kUpsertFile = UpsertFileSql();
+      static const std::string kUpsertFileReturningId =
+          kUpsertFile + " RETURNING id";
+      static const std::string kUpsertMetadata = UpsertMetadataSql();
+      PHODEX_ASSIGN_OR_RETURN(Stmt * upsert, Cached(kUpsertFile.c_str()));
+      PHODEX_ASSIGN_OR_RETURN(Stmt * upsert_id,
+                              Cached(kUpsertFileReturningId.c_str()));
+      PHODEX_ASSIGN_OR_RETURN(Stmt * drop_stale, Cached(kDropStaleMetadataSql));
+      PHODEX_ASSIGN_OR_RETURN(Stmt * meta, Cached(kUpsertMetadata.c_str()));
       for (const FileUpsert& u : b.upserts) {
-        if (!u.metadata) PHODEX_TRY(DropStaleMetadata(b.root, u));
+        if (!u.metadata) PHODEX_TRY(DropStaleMetadata(*drop_stale, b.root, u));
+        Stmt* s = u.metadata ? upsert_id : upsert;
         s->Bind(1, b.root.value)
             .BindBlob(2, u.rel)
             .Bind(3, u.stat.size)
@@ -350,14 +369,16 @@ class SqliteCatalog final : public Catalog {
         } else {
           s->BindNull(14);
         }
+        if (!u.metadata) {
+          PHODEX_TRY(s->Run());
+          continue;
+        }
         PHODEX_ASSIGN_OR_RETURN(const bool row, s->Step());
         const int64_t id = row ? s->Int(0) : 0;
         s->Reset();
-        if (u.metadata && id != 0) {
-          static const std::string kUpsertMetadata = UpsertMetadataSql();
-          PHODEX_ASSIGN_OR_RETURN(Stmt * m, Cached(kUpsertMetadata.c_str()));
-          BindMetadata(*m, id, *u.metadata);
-          PHODEX_TRY(m->Run());
+        if (id != 0) {
+          BindMetadata(*meta, id, *u.metadata);
+          PHODEX_TRY(meta->Run());
         }
       }
     }
@@ -944,13 +965,10 @@ class SqliteCatalog final : public Catalog {
   // Statements prepared once and reused (SQLITE_PREPARE_PERSISTENT).
   // A file whose content changed and whose metadata was not read again
   // must not keep the old metadata.
-  Status DropStaleMetadata(RootId root, const FileUpsert& u) {
-    PHODEX_ASSIGN_OR_RETURN(
-        Stmt* s,
-        Cached("DELETE FROM metadata WHERE file_id=(SELECT id FROM files "
-               "WHERE root_id=?1 AND rel=?2 AND NOT (size=?3 AND "
-               "mtime_ns=?4 AND ino=?5))"));
-    return s->Bind(1, root.value)
+  // Metadata read from another version of the file (other size, mtime or
+  // inode) goes when its row is upserted without new metadata.
+  static Status DropStaleMetadata(Stmt& s, RootId root, const FileUpsert& u) {
+    return s.Bind(1, root.value)
         .BindBlob(2, u.rel)
         .Bind(3, u.stat.size)
         .Bind(4, u.stat.mtime_ns)
