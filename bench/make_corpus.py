@@ -4,7 +4,8 @@ thumbnail benchmarks (the discovery benchmark has its own small-file trees,
 made by bench/run.py).
 
 usage: bench/make_corpus.py --size tiny|small|medium [--out DIR]
-                            [--jobs 2] [--verify] [--force] [--samples DIR]
+                            [--jobs 2] [--verify] [--force] [--plan]
+                            [--samples DIR]
 
   tiny       30 files of 1-3 MP: every code path, in about 10 s
   small   1,000 files of 12-47 MP: about 5 GB, about 4 minutes on 2 cores
@@ -650,11 +651,16 @@ def start_out(out):
         f.write(f"{SIZE} {GENERATOR_VERSION}\n")
 
 
-def check_space(out, bases, originals, exact, near):
+def space_needed(bases, originals, exact, near):
+    """Bytes of disk the corpus needs while it is made, with a margin."""
     px = {b["id"]: b["width"] * b["height"] for b in bases}
     # The small corpus averages 0.24 bytes per pixel; 0.32 leaves a margin.
     need = sum(0.32 * px[d["base"]] for d in originals + exact + near)
-    need += 0.32 * sum(px.values()) + 2e9  # the base pool and headroom
+    return need + 0.32 * sum(px.values()) + 2e9  # the base pool, headroom
+
+
+def check_space(out, bases, originals, exact, near):
+    need = space_needed(bases, originals, exact, near)
     existing = out
     while not os.path.isdir(existing):
         existing = os.path.dirname(existing)
@@ -674,6 +680,29 @@ def pick_workdir(bases):
     if os.path.isdir("/dev/shm") and shutil.disk_usage("/dev/shm").free > need:
         return tempfile.mkdtemp(prefix="phodex-corpus-", dir="/dev/shm")
     return tempfile.mkdtemp(prefix="phodex-corpus-")
+
+
+def describe_plan(out):
+    """--plan: what the corpus would hold and need, without writing it."""
+    sources = find_sources()
+    _, samples = find_samples()
+    cfg, bases, originals, exact, near, placed = plan(SIZE, sources, samples)
+    files = len(originals) + len(exact) + len(near) + len(placed)
+    mp = sorted(b["width"] * b["height"] / 1e6 for b in bases)
+    folders = {os.path.dirname(d["path"]) for d in originals + exact + near}
+    need = space_needed(bases, originals, exact, near)
+    existing = out
+    while not os.path.isdir(existing):
+        existing = os.path.dirname(existing)
+    free = shutil.disk_usage(existing).free
+    print(f"{SIZE}: {files:,} files (the size asks {cfg['files']:,}) in "
+          f"{len(folders):,} folders: {len(originals):,} originals from "
+          f"{len(bases)} base pictures of {mp[0]:.0f}-{mp[-1]:.0f} MP, "
+          f"{len(exact):,} exact and {len(near):,} near duplicates, "
+          f"{len(placed)} RAW/HEIC samples")
+    print(f"disk: needs about {need / 1e9:,.0f} GB, {free / 1e9:,.0f} GB free "
+          f"under {existing}: {'fits' if free >= need else 'does not fit'}")
+    return files == cfg["files"]
 
 
 def generate(out, jobs):
@@ -888,6 +917,9 @@ def main():
                     help="regenerate even when the marker says it is done")
     ap.add_argument("--verify", action="store_true",
                     help="read every file back and compare with the manifest")
+    ap.add_argument("--plan", action="store_true",
+                    help="print what the corpus would hold and the disk it "
+                         "needs; write nothing")
     ap.add_argument("--samples", default=SAMPLES,
                     help="the shared metadata corpus (default %(default)s)")
     args = ap.parse_args()
@@ -897,6 +929,8 @@ def main():
     for tool in ("vips", "exiftool"):
         if not shutil.which(tool):
             sys.exit(f"make_corpus: {tool} not found: run bench/setup.sh")
+    if args.plan:
+        sys.exit(0 if describe_plan(out) else 1)
     if not args.force and is_complete(out):
         log(f"{out}: {SIZE} corpus (generator version {GENERATOR_VERSION}) "
             "already complete")

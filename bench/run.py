@@ -287,6 +287,37 @@ def jdupes_groups(tree):
     return set(groups)
 
 
+def rmlint_groups(roots, out):
+    """rmlint's duplicate groups (its JSON output: one object per file,
+    grouped by checksum)."""
+    subprocess.run(["rmlint", "-o", f"json:{out}", "-T", "df"] + roots,
+                   capture_output=True, check=False)
+    with open(out, encoding="utf-8") as f:
+        entries = json.load(f)
+    by_sum = {}
+    for e in entries:
+        if e.get("type") == "duplicate_file":
+            by_sum.setdefault(e["checksum"], set()).add(
+                os.path.realpath(e["path"]))
+    return set(frozenset(g) for g in by_sum.values() if len(g) > 1)
+
+
+def rdfind_groups(roots, out):
+    """rdfind's duplicate groups (its results file: the first occurrence
+    has id N, its duplicates -N; the name is the rest of the line)."""
+    subprocess.run(["rdfind", "-dryrun", "true", "-outputname", out] + roots,
+                   capture_output=True, check=True)
+    by_id = {}
+    with open(out, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            fields = line.rstrip("\n").split(" ", 7)
+            by_id.setdefault(abs(int(fields[1])), set()).add(
+                os.path.realpath(fields[7]))
+    return set(frozenset(g) for g in by_id.values() if len(g) > 1)
+
+
 def phodex_groups(args, cat, tree):
     out = subprocess.run([args.phodex, "--catalog", cat, "dupes", "--json"],
                          capture_output=True, text=True, check=True).stdout
@@ -297,23 +328,27 @@ def phase_dupes(args, size, tree):
     """Exact duplicates on a freshly scanned tree: phodex dupes (reads only
     the candidates the scan's quick hashes left) against jdupes, rmlint and
     rdfind; then phodex dupes again with the full hashes in the catalog.
-    Also checks that phodex and jdupes find the same groups."""
+    Also checks that phodex finds the same groups as each peer."""
     roots = [os.path.join(tree, "root-a"), os.path.join(tree, "root-b")]
     results = {}
+    work = tempfile.mkdtemp(prefix="phodex-bench-")
+    # Reports go to files in `work`, never to /dev/null: rmlint renames an
+    # existing output file out of the way and creates a regular file in its
+    # place, which once turned this machine's /dev/null into a 5 GB file.
     peers = {
         "jdupes -r": ["jdupes", "-r", "-q"] + roots,
-        "rmlint": ["rmlint", "-o", "json:/dev/null", "-T", "df"] + roots,
-        "rdfind": ["rdfind", "-dryrun", "true", "-outputname", "/dev/null"]
-                  + roots,
+        "rmlint": ["rmlint", "-o", f"json:{work}/rmlint-timed.json", "-T",
+                   "df"] + roots,
+        "rdfind": ["rdfind", "-dryrun", "true", "-outputname",
+                   f"{work}/rdfind-timed.txt"] + roots,
     }
-    for name, cmd in peers.items():
-        if not shutil.which(cmd[0]):
-            print(f"  {cmd[0]}: not installed (bench/setup.sh installs it)")
-            continue
-        measure(cmd)
-        results[name] = median_of([measure(cmd) for _ in range(args.runs)])
-    work = tempfile.mkdtemp(prefix="phodex-bench-")
     try:
+        for name, cmd in peers.items():
+            if not shutil.which(cmd[0]):
+                print(f"  {cmd[0]}: not installed (bench/setup.sh installs it)")
+                continue
+            measure(cmd)
+            results[name] = median_of([measure(cmd) for _ in range(args.runs)])
         fresh, cached = [], []
         for _ in range(args.runs):
             cat = fresh_catalog_path(work)
@@ -324,9 +359,17 @@ def phase_dupes(args, size, tree):
             cached.append(measure([args.phodex, "--catalog", cat, "dupes"]))
         results["phodex dupes"] = median_of(fresh)
         results["phodex dupes (cached)"] = median_of(cached)
-        same = None
-        if shutil.which("jdupes"):
-            same = phodex_groups(args, cat, tree) == jdupes_groups(tree)
+        # The groups each tool found, against phodex's (None: the peer is
+        # not installed).
+        mine = phodex_groups(args, cat, tree)
+        same = {}
+        for peer, groups in (
+                ("jdupes", lambda: jdupes_groups(tree)),
+                ("rmlint", lambda: rmlint_groups(
+                    roots, os.path.join(work, "rmlint.json"))),
+                ("rdfind", lambda: rdfind_groups(
+                    roots, os.path.join(work, "rdfind.txt")))):
+            same[peer] = (groups() == mine) if shutil.which(peer) else None
     finally:
         shutil.rmtree(work)
     ratios = {}
@@ -334,8 +377,8 @@ def phase_dupes(args, size, tree):
         if peer in results:
             ratios[f"phodex_vs_{peer.split()[0]}"] = (
                 results["phodex dupes"]["wall_s"] / results[peer]["wall_s"])
-    return {"figures": results, "ratios": ratios,
-            "same_groups_as_jdupes": same}
+    return {"figures": results, "ratios": ratios, "groups": len(mine),
+            "same_groups_as": same}
 
 
 def make_jpeg_set(root, n_files, source):
@@ -1055,8 +1098,10 @@ def main():
                       + tree_rss)
             for name, ratio in r["ratios"].items():
                 print(f"    {name:<{width}} {ratio:8.2f} x")
-            if "same_groups_as_jdupes" in r:
-                print(f"    same groups as jdupes: {r['same_groups_as_jdupes']}")
+            for peer, same in r.get("same_groups_as", {}).items():
+                print(f"    same {r['groups']} groups as {peer}: "
+                      + ("not installed" if same is None
+                         else "yes" if same else "NO"))
             for peer in r.get("missing_peers", []):
                 print(f"    MISSING peer: {peer}")
             if r.get("imagemagick"):

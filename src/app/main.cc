@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "app/context.h"
+#include "app/decoders.h"
 #include "app/metadata_workers.h"
 #include "app/pixel_workers.h"
 #include "util/metrics.h"
@@ -48,14 +49,15 @@ constexpr std::array kCommands = {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // A metadata worker (media/extractor_pool.h) starts before anything else.
+  // A worker (media/extractor_pool.h, imaging/renderer.h) starts before
+  // anything else, from the decoder module (app/decoders.h).
   if (argc == 2 && std::string_view(argv[1]) ==
                        phodex::app::kMetadataWorkerCommand) {
-    return phodex::media::RunExtractorWorker();
+    return phodex::app::RunMetadataWorker();
   }
   if (argc == 2 &&
       std::string_view(argv[1]) == phodex::app::kPixelWorkerCommand) {
-    return phodex::imaging::RunPixelWorker();
+    return phodex::app::RunPixelWorker();
   }
   CLI::App app{"phodex: a fast, trustworthy catalog for large photo libraries",
                "phodex"};

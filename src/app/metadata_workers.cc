@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "app/decoders.h"
 #include "os/process.h"
 #include "os/subprocess.h"
 
@@ -12,7 +13,12 @@ namespace phodex::app {
 Result<std::unique_ptr<media::MetadataReader>> StartMetadataWorkers(
     const Config& config) {
   if (os::GetEnv("PHODEX_METADATA_IN_PROCESS_FOR_BENCH")) {
-    return std::make_unique<media::InProcessMetadataReader>();
+    return NewInProcessMetadataReader();
+  }
+  // The workers load the decoder module; a missing one fails here, once,
+  // rather than in every worker.
+  if (auto found = FindDecoders(); !found) {
+    return std::unexpected(found.error());
   }
   PHODEX_ASSIGN_OR_RETURN(std::string self, os::SelfExecutablePath());
   media::ExtractorPoolOptions options;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/decoders.h"
 #include "os/clock.h"
 #include "os/process.h"
 #include "os/subprocess.h"
@@ -26,7 +27,12 @@ Result<std::unique_ptr<imaging::PixelRenderer>> StartRenderer(
     const Config& config) {
   // For measuring what the isolation costs (bench/run.py).
   if (os::GetEnv("PHODEX_PIXELS_IN_PROCESS_FOR_BENCH")) {
-    return std::make_unique<imaging::InProcessRenderer>();
+    return NewInProcessRenderer();
+  }
+  // The workers load the decoder module; a missing one fails here, once,
+  // rather than in every worker.
+  if (auto found = FindDecoders(); !found) {
+    return std::unexpected(found.error());
   }
   PHODEX_ASSIGN_OR_RETURN(std::string self, os::SelfExecutablePath());
   os::WorkerPoolOptions options;

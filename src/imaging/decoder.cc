@@ -78,20 +78,6 @@ Status CheckReady(const DecodeOptions& options) {
 
 }  // namespace
 
-const char* DecodePathName(DecodePath p) {
-  switch (p) {
-    case DecodePath::kLibvips:
-      return "libvips";
-    case DecodePath::kRawPreview:
-      return "raw_preview";
-    case DecodePath::kRawHalfSize:
-      return "raw_half_size";
-    case DecodePath::kVideoFrame:
-      return "video_frame";
-  }
-  return "unknown";
-}
-
 void InitImagingLibraries() {
   std::call_once(g_init_once, [] {
     av_log_set_level(AV_LOG_QUIET);

@@ -2,7 +2,6 @@
 
 #include <bit>
 #include <cstring>
-#include <exception>
 
 namespace phodex::imaging {
 namespace {
@@ -56,7 +55,9 @@ class Reader {
 static_assert(std::endian::native == std::endian::little,
               "the worker wire format assumes a little-endian host");
 
-std::string EncodeRequest(const RenderRequest& r) {
+}  // namespace
+
+std::string EncodeRenderRequest(const RenderRequest& r) {
   Writer w;
   w.Put<uint8_t>(static_cast<uint8_t>(r.kind));
   w.Put<int64_t>(r.max_source_pixels);
@@ -70,7 +71,7 @@ std::string EncodeRequest(const RenderRequest& r) {
   return w.Take();
 }
 
-bool DecodeRequest(std::string_view in, RenderRequest& r) {
+bool DecodeRenderRequest(std::string_view in, RenderRequest& r) {
   Reader rd(in);
   uint8_t kind = 0, n = 0;
   if (!rd.Get(kind) || !rd.Get(r.max_source_pixels) || !rd.Get(n)) return false;
@@ -86,7 +87,7 @@ bool DecodeRequest(std::string_view in, RenderRequest& r) {
   return true;
 }
 
-std::string EncodeReply(const Result<Rendered>& r) {
+std::string EncodeRenderReply(const Result<Rendered>& r) {
   Writer w;
   if (!r) {
     w.Put<char>('E');
@@ -113,7 +114,7 @@ std::string EncodeReply(const Result<Rendered>& r) {
   return w.Take();
 }
 
-Result<Rendered> DecodeReply(std::string_view in, const std::string& path) {
+Result<Rendered> DecodeRenderReply(std::string_view in, const std::string& path) {
   auto malformed = [&] {
     return MakeError(ErrorCode::kInternal, "malformed reply from decoder",
                      "decode", path);
@@ -151,54 +152,6 @@ Result<Rendered> DecodeReply(std::string_view in, const std::string& path) {
   return r;
 }
 
-Result<Rendered> RenderInProcess(const RenderRequest& request) {
-  DecodeOptions decode;
-  decode.max_source_pixels = request.max_source_pixels;
-  decode.target_edge = kQualityEdge;
-  for (const EncodeOptions& o : request.outputs) {
-    decode.target_edge = std::max(decode.target_edge, o.longest_edge);
-  }
-  PHODEX_ASSIGN_OR_RETURN(DecodedImage decoded,
-                          Decode(request.path, request.kind, decode));
-  if (decoded.image.width <= 0 || decoded.image.height <= 0) {
-    return MakeError(ErrorCode::kCorrupt, "decoded to an empty image",
-                     "decode", request.path);
-  }
-  Rendered r;
-  r.source_width = decoded.source_width;
-  r.source_height = decoded.source_height;
-  r.decode_path = decoded.path;
-  r.phash = ComputePerceptualHash(decoded.image);
-  r.quality = MeasureQuality(decoded.image);
-  for (const EncodeOptions& o : request.outputs) {
-    auto bytes = Encode(decoded.image, o);
-    if (!bytes) {
-      return MakeError(bytes.error().code(), bytes.error().message(),
-                       "encode", request.path);
-    }
-    r.outputs.push_back(std::move(*bytes));
-  }
-  return r;
-}
-
-Result<Rendered> RenderCatchingAll(const RenderRequest& request) {
-  try {
-    return RenderInProcess(request);
-  } catch (const std::bad_alloc&) {
-    return MakeError(ErrorCode::kCorrupt, "decoder ran out of memory",
-                     "decode", request.path);
-  } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kCorrupt, e.what(), "decode", request.path);
-  }
-}
-
-}  // namespace
-
-InProcessRenderer::InProcessRenderer() { InitImagingLibraries(); }
-
-Result<Rendered> InProcessRenderer::Render(const RenderRequest& request) {
-  return RenderCatchingAll(request);
-}
 
 Result<std::unique_ptr<RenderPool>> RenderPool::Create(
     os::WorkerPoolOptions options) {
@@ -211,22 +164,9 @@ Result<Rendered> RenderPool::Render(const RenderRequest& request) {
   // (Not PHODEX_ASSIGN_OR_RETURN: GCC 12 then warns, wrongly, that the
   // moved string may be used uninitialised.)
   const Result<std::string> reply =
-      pool_->Call(EncodeRequest(request), "decode", request.path);
+      pool_->Call(EncodeRenderRequest(request), "decode", request.path);
   if (!reply) return std::unexpected(reply.error());
-  return DecodeReply(*reply, request.path);
-}
-
-int RunPixelWorker() {
-  InitImagingLibraries();
-  return os::ServeWorkerRequests(os::WorkerHeap::kReturnBuffers, [](std::string_view body) {
-    RenderRequest request;
-    if (!DecodeRequest(body, request)) {
-      return EncodeReply(MakeError(ErrorCode::kInvalidArgument,
-                                   "malformed request", "decode"));
-    }
-    os::ApplyWorkerFaultsForTesting(request.path);
-    return EncodeReply(RenderCatchingAll(request));
-  });
+  return DecodeRenderReply(*reply, request.path);
 }
 
 }  // namespace phodex::imaging

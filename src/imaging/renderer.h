@@ -7,10 +7,12 @@
 // PixelRenderer is the interface the scan uses; the scan's implementation
 // is the isolated worker pool (RenderPool: decoders are large C libraries
 // that crash and hang on hostile files), tests and benchmarks may use the
-// in-process one. Implementations are thread-safe.
+// in-process one (imaging/render_worker.h, in the decoder module).
+// Implementations are thread-safe.
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -54,14 +56,6 @@ class PixelRenderer {
   virtual Result<Rendered> Render(const RenderRequest& request) = 0;
 };
 
-// Decodes in this process: tests, benchmarks and the worker itself. Not
-// safe on hostile files.
-class InProcessRenderer final : public PixelRenderer {
- public:
-  InProcessRenderer();
-  Result<Rendered> Render(const RenderRequest& request) override;
-};
-
 // The isolated pool: `phodex __pixel-worker` processes (os/worker_pool.h,
 // `what` "decoder"). A crash or hang costs one file.
 class RenderPool final : public PixelRenderer {
@@ -76,8 +70,13 @@ class RenderPool final : public PixelRenderer {
   std::unique_ptr<os::WorkerPool> pool_;
 };
 
-// The worker's main loop (`phodex __pixel-worker`). Returns the exit
-// status.
-int RunPixelWorker();
+// The wire format between RenderPool and its workers (inside
+// os/worker_pool.h frames). DecodeRenderRequest returns false on a
+// malformed request.
+std::string EncodeRenderRequest(const RenderRequest& r);
+bool DecodeRenderRequest(std::string_view in, RenderRequest& r);
+std::string EncodeRenderReply(const Result<Rendered>& r);
+Result<Rendered> DecodeRenderReply(std::string_view in,
+                                   const std::string& path);
 
 }  // namespace phodex::imaging

@@ -1,22 +1,13 @@
 #include "media/extractor_pool.h"
 
-#include <cstring>
-#include <exception>
-
 #include "media/metadata_codec.h"
-#include "media/metadata_extractor.h"
 
 namespace phodex::media {
-namespace {
 
-// Wire format (inside os/worker_pool.h's frames):
-//   request: kind (1 byte, MediaKind) + path bytes
-//   reply:   'O' + fields length (4 bytes) + fields JSON + tags JSON
-//            'E' + error code (1 byte, ErrorCode) + message
 using os::Frame;
 using os::FrameLength;
 
-std::string EncodeReply(const Result<MediaMetadata>& r) {
+std::string EncodeMetadataReply(const Result<MediaMetadata>& r) {
   std::string payload;
   if (r) {
     const std::string fields = FieldsToJson(*r);
@@ -29,8 +20,8 @@ std::string EncodeReply(const Result<MediaMetadata>& r) {
   return payload;
 }
 
-Result<MediaMetadata> DecodeReply(std::string_view payload,
-                                  const std::string& path) {
+Result<MediaMetadata> DecodeMetadataReply(std::string_view payload,
+                                          const std::string& path) {
   if (!payload.empty() && payload[0] == 'E' && payload.size() >= 2) {
     return MakeError(static_cast<ErrorCode>(payload[1]),
                      std::string(payload.substr(2)), "read metadata", path);
@@ -50,29 +41,6 @@ Result<MediaMetadata> DecodeReply(std::string_view payload,
   return m;
 }
 
-Result<MediaMetadata> ExtractCatchingAll(const std::string& path,
-                                         MediaKind kind) {
-  try {
-    return ExtractMetadata(path, kind);
-  } catch (const std::bad_alloc&) {
-    return MakeError(ErrorCode::kCorrupt, "parser ran out of memory",
-                     "read metadata", path);
-  } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kCorrupt, e.what(), "read metadata", path);
-  }
-}
-
-}  // namespace
-
-// --- In process ---------------------------------------------------------------
-
-InProcessMetadataReader::InProcessMetadataReader() { InitMetadataLibraries(); }
-
-Result<MediaMetadata> InProcessMetadataReader::Read(const std::string& path,
-                                                    MediaKind kind) {
-  return ExtractCatchingAll(path, kind);
-}
-
 // --- Pool ---------------------------------------------------------------------
 
 Result<std::unique_ptr<ExtractorPool>> ExtractorPool::Create(
@@ -89,23 +57,7 @@ Result<MediaMetadata> ExtractorPool::Read(const std::string& path,
   // moved string may be used uninitialised.)
   const Result<std::string> reply = pool_->Call(request, "read metadata", path);
   if (!reply) return std::unexpected(reply.error());
-  return DecodeReply(*reply, path);
-}
-
-// --- Worker -------------------------------------------------------------------
-
-int RunExtractorWorker() {
-  InitMetadataLibraries();
-  return os::ServeWorkerRequests(os::WorkerHeap::kKeepBuffers, [](std::string_view body) {
-    if (body.empty()) {
-      return EncodeReply(MakeError(ErrorCode::kInvalidArgument,
-                                   "empty request", "read metadata"));
-    }
-    const auto kind = static_cast<MediaKind>(body[0]);
-    const std::string path(body.substr(1));
-    os::ApplyWorkerFaultsForTesting(path);
-    return EncodeReply(ExtractCatchingAll(path, kind));
-  });
+  return DecodeMetadataReply(*reply, path);
 }
 
 }  // namespace phodex::media

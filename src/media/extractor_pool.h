@@ -2,7 +2,8 @@
 // Where the scan gets metadata from. Third-party parsers (Exiv2 0.27.6,
 // libavformat) crash and hang on some hostile files, so the scan reads
 // metadata through a small pool of worker processes: each worker is phodex
-// itself, re-executed in worker mode (RunExtractorWorker below), and
+// itself, re-executed in worker mode (RunExtractorWorker in
+// media/metadata_worker.h, loaded from the decoder module), and
 // answers one file at a time over a socket. A worker that crashes costs
 // the file it was reading (recorded as "metadata parser crashed: killed by
 // signal 11"); one that overruns its time limit is killed and costs that
@@ -12,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 #include "core/media_kind.h"
@@ -29,15 +31,6 @@ class MetadataReader {
   // permanent for that content; kNotFound/kPermissionDenied/kIo are not.
   virtual Result<MediaMetadata> Read(const std::string& path,
                                      MediaKind kind) = 0;
-};
-
-// Calls the parsers in this process: for tests, benchmarks of the
-// isolation's cost, and the worker itself. Not safe on hostile files.
-class InProcessMetadataReader final : public MetadataReader {
- public:
-  InProcessMetadataReader();
-  Result<MediaMetadata> Read(const std::string& path,
-                             MediaKind kind) override;
 };
 
 // Worker command, count, time limit and address-space cap
@@ -62,8 +55,13 @@ class ExtractorPool final : public MetadataReader {
   std::unique_ptr<os::WorkerPool> pool_;
 };
 
-// The worker's main loop (`phodex __metadata-worker`): reads requests on
-// stdin, answers on stdout, until stdin ends. Returns the exit status.
-int RunExtractorWorker();
+// The wire format between the pool and its workers (inside os/worker_pool.h
+// frames):
+//   request: kind (1 byte, MediaKind) + path bytes
+//   reply:   'O' + fields length (4 bytes) + fields JSON + tags JSON
+//            'E' + error code (1 byte, ErrorCode) + message
+std::string EncodeMetadataReply(const Result<MediaMetadata>& r);
+Result<MediaMetadata> DecodeMetadataReply(std::string_view payload,
+                                          const std::string& path);
 
 }  // namespace phodex::media

@@ -10,7 +10,7 @@
 
 #include <exiv2/exiv2.hpp>
 
-#include "media/metadata_extractor.h"
+#include "media/extractor_libs.h"
 #include "util/text.h"
 
 namespace phodex::media {
@@ -56,7 +56,7 @@ std::mutex& Exiv2Mutex() {
 void InitOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
-    InitMetadataLibraries();
+    internal::InitExiv2();
     Exiv2::XmpParser::initialize();
   });
 }

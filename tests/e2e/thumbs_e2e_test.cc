@@ -157,6 +157,39 @@ TEST_F(ThumbsE2eTest, MovedFileReusesItsThumbnailsChangedFileGetsNewOnes) {
   EXPECT_EQ(CountFiles(thumbs_), 6u);
 }
 
+// The decoders live in phodex_decoders.so beside the binary
+// (app/decoders.h). A binary without it still lists, queries and
+// discovers; what needs a decoder fails at once with an error naming the
+// missing file, and nothing is recorded against the photos.
+TEST_F(ThumbsE2eTest, AMissingDecoderModuleIsOneClearErrorNotOnePerFile) {
+  const std::string bare = dir_ / "bare";
+  fs::create_directories(bare);
+  fs::copy_file(PHODEX_BINARY, bare + "/phodex");
+  const std::string cmd = "'" + bare + "/phodex' --catalog '" + catalog_ + "' ";
+
+  RunResult scan = RunShell(cmd + "scan '" + lib_ + "' --progress none 2>&1");
+  EXPECT_NE(scan.exit_code, 0) << scan.out;
+  EXPECT_NE(scan.out.find("phodex_decoders.so) are missing"),
+            std::string::npos) << scan.out;
+  RunResult plain = RunShell(cmd + "scan '" + lib_ +
+                             "' --no-metadata --progress none 2>&1");
+  ASSERT_EQ(plain.exit_code, 0) << plain.out;
+  RunResult thumbs = RunShell(cmd + "thumbs 2>&1");
+  EXPECT_NE(thumbs.exit_code, 0) << thumbs.out;
+  EXPECT_NE(thumbs.out.find("phodex_decoders.so) are missing"),
+            std::string::npos) << thumbs.out;
+  for (const auto& [rel, j] : Listing()) {
+    EXPECT_TRUE(j["decode_error"].is_null()) << rel;
+    EXPECT_TRUE(j["error"].is_null()) << rel;
+  }
+  EXPECT_EQ(Listing().size(), 3u);
+
+  // The installed binary (module beside it) decodes the same catalog.
+  RunResult real = Run({"thumbs"});
+  ASSERT_EQ(real.exit_code, 0) << real.err;
+  EXPECT_NE(real.out.find("3 decoded"), std::string::npos) << real.out;
+}
+
 TEST_F(ThumbsE2eTest, BrokenFilesCostOneFileEach) {
   std::ofstream(lib_ + "/empty.jpg").flush();
   {

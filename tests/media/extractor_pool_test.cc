@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "media/metadata_worker.h"
 #include "tests/fakes/corpus.h"
 #include "tests/fakes/temp_dir.h"
 
