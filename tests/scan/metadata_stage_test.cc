@@ -211,6 +211,21 @@ TEST_F(MetadataStageTest, ChangedContentNeverKeepsOldMetadata) {
   EXPECT_TRUE(Row("a.jpg").metadata);
 }
 
+TEST_F(MetadataStageTest, AFileBackAtItsPathWithOtherContentHasNoOldMetadata) {
+  fs_.AddFile("/lib/a.jpg", kJpeg + "a");
+  reader_.Set("/lib/a.jpg", Camera("Canon", 3));
+  Scan(&reader_);
+  const FileId id = Row("a.jpg").id;
+  fs_.Remove("/lib/a.jpg");
+  Scan(nullptr);  // recorded as removed, with its metadata
+  ASSERT_TRUE(Row("a.jpg").metadata);
+  fs_.AddFile("/lib/a.jpg", kJpeg + "another picture, another size");
+  Scan(nullptr);  // back, read by no metadata stage
+  const auto row = Row("a.jpg");
+  EXPECT_EQ(row.id, id);  // the same record, revived
+  EXPECT_FALSE(row.metadata);
+}
+
 TEST_F(MetadataStageTest, AMovedFileKeepsItsIdAndHasItsMetadata) {
   fs_.AddDir("/lib/2024");
   fs_.AddFile("/lib/a.jpg", kJpeg + "a");

@@ -139,6 +139,15 @@ CREATE TABLE pixels (
 ) WITHOUT ROWID;
 CREATE INDEX files_hash ON files(hash) WHERE hash IS NOT NULL AND present = 1;
 )sql"},
+    Migration{6, "metadata goes with the file version it was read from", R"sql(
+CREATE TRIGGER files_stat_changed_drops_metadata
+AFTER UPDATE OF size, mtime_ns, ino ON files
+WHEN old.size IS NOT new.size OR old.mtime_ns IS NOT new.mtime_ns
+  OR old.ino IS NOT new.ino
+BEGIN
+  DELETE FROM metadata WHERE file_id = new.id;
+END;
+)sql"},
 };
 
 }  // namespace

@@ -53,11 +53,6 @@ std::string UpsertFileSql() {
          "  THEN files.sha256 END)";
 }
 
-constexpr char kDropStaleMetadataSql[] =
-    "DELETE FROM metadata WHERE file_id=(SELECT id FROM files "
-    "WHERE root_id=?1 AND rel=?2 AND NOT (size=?3 AND mtime_ns=?4 AND "
-    "ino=?5))";
-
 // Rows whose rel equals `prefix` or lies below it, as a range on the
 // (root_id, rel) index: "a/b" -> rel = 'a/b' OR 'a/b/' <= rel < 'a/b0'
 // ('0' is the byte after '/').
@@ -338,7 +333,10 @@ class SqliteCatalog final : public Catalog {
     if (!b.upserts.empty()) {
       // Statements looked up once per batch, not per row. The file's id is
       // read back (RETURNING, which costs a temporary table per statement)
-      // only when metadata rows are written for it.
+      // only when metadata rows are written for it. Metadata read from
+      // another version of the file (size, mtime or inode) is dropped by
+      // the schema's trigger when the row's stat changes (migration 6), so
+      // a new file costs no extra lookup.
       static const std::string kUpsertFile = UpsertFileSql();
       static const std::string kUpsertFileReturningId =
           kUpsertFile + " RETURNING id";
@@ -346,10 +344,8 @@ class SqliteCatalog final : public Catalog {
       PHODEX_ASSIGN_OR_RETURN(Stmt * upsert, Cached(kUpsertFile.c_str()));
       PHODEX_ASSIGN_OR_RETURN(Stmt * upsert_id,
                               Cached(kUpsertFileReturningId.c_str()));
-      PHODEX_ASSIGN_OR_RETURN(Stmt * drop_stale, Cached(kDropStaleMetadataSql));
       PHODEX_ASSIGN_OR_RETURN(Stmt * meta, Cached(kUpsertMetadata.c_str()));
       for (const FileUpsert& u : b.upserts) {
-        if (!u.metadata) PHODEX_TRY(DropStaleMetadata(*drop_stale, b.root, u));
         Stmt* s = u.metadata ? upsert_id : upsert;
         s->Bind(1, b.root.value)
             .BindBlob(2, u.rel)
@@ -562,14 +558,21 @@ class SqliteCatalog final : public Catalog {
                                         "WHERE sidecar_of=?2"));
     PHODEX_TRY(relink.Bind(1, removed_id.value).Bind(2, new_id.value).Run());
     // The metadata read from the file at its new place is the current one.
+    // It waits in a temporary table while the rows change places: deleting
+    // the new row would take it along (ON DELETE CASCADE), and the old
+    // row's change of stat drops the old row's (the schema's trigger).
+    PHODEX_TRY(Exec(db_, "CREATE TEMP TABLE IF NOT EXISTS move_metadata AS "
+                         "SELECT * FROM metadata WHERE 0"));
+    PHODEX_TRY(Exec(db_, "DELETE FROM temp.move_metadata"));
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt keep_meta,
+        Stmt::Prepare(db_, "INSERT INTO temp.move_metadata "
+                           "SELECT * FROM metadata WHERE file_id=?1"));
+    PHODEX_TRY(keep_meta.Bind(1, new_id.value).Run());
     PHODEX_ASSIGN_OR_RETURN(
         Stmt drop_meta,
         Stmt::Prepare(db_, "DELETE FROM metadata WHERE file_id=?1"));
     PHODEX_TRY(drop_meta.Bind(1, removed_id.value).Run());
-    PHODEX_ASSIGN_OR_RETURN(
-        Stmt take_meta,
-        Stmt::Prepare(db_, "UPDATE metadata SET file_id=?1 WHERE file_id=?2"));
-    PHODEX_TRY(take_meta.Bind(1, removed_id.value).Bind(2, new_id.value).Run());
     PHODEX_ASSIGN_OR_RETURN(
         Stmt del, Stmt::Prepare(db_, "DELETE FROM files WHERE id=?1"));
     PHODEX_TRY(del.Bind(1, new_id.value).Run());
@@ -594,6 +597,12 @@ class SqliteCatalog final : public Catalog {
       return MakeError(ErrorCode::kNotFound, "removed file record is gone",
                        "catalog: move");
     }
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt renumber,
+        Stmt::Prepare(db_, "UPDATE temp.move_metadata SET file_id=?1"));
+    PHODEX_TRY(renumber.Bind(1, removed_id.value).Run());
+    PHODEX_TRY(
+        Exec(db_, "INSERT INTO metadata SELECT * FROM temp.move_metadata"));
     return txn.Commit();
   }
 
@@ -965,16 +974,6 @@ class SqliteCatalog final : public Catalog {
   // Statements prepared once and reused (SQLITE_PREPARE_PERSISTENT).
   // A file whose content changed and whose metadata was not read again
   // must not keep the old metadata.
-  // Metadata read from another version of the file (other size, mtime or
-  // inode) goes when its row is upserted without new metadata.
-  static Status DropStaleMetadata(Stmt& s, RootId root, const FileUpsert& u) {
-    return s.Bind(1, root.value)
-        .BindBlob(2, u.rel)
-        .Bind(3, u.stat.size)
-        .Bind(4, u.stat.mtime_ns)
-        .Bind(5, static_cast<int64_t>(u.stat.ino))
-        .Run();
-  }
 
   Result<Stmt*> Cached(const char* sql) {
     auto it = stmts_.find(sql);
