@@ -291,11 +291,9 @@ def jdupes_groups(tree):
     return set(groups)
 
 
-def rmlint_groups(roots, out):
-    """rmlint's duplicate groups (its JSON output: one object per file,
+def rmlint_groups(out):
+    """rmlint's duplicate groups from its JSON report (one object per file,
     grouped by checksum)."""
-    subprocess.run(["rmlint", "-o", f"json:{out}", "-T", "df"] + roots,
-                   capture_output=True, check=False)
     with open(out, encoding="utf-8") as f:
         entries = json.load(f)
     by_sum = {}
@@ -306,11 +304,10 @@ def rmlint_groups(roots, out):
     return set(frozenset(g) for g in by_sum.values() if len(g) > 1)
 
 
-def rdfind_groups(roots, out):
-    """rdfind's duplicate groups (its results file: the first occurrence
-    has id N, its duplicates -N; the name is the rest of the line)."""
-    subprocess.run(["rdfind", "-dryrun", "true", "-outputname", out] + roots,
-                   capture_output=True, check=True)
+def rdfind_groups(out):
+    """rdfind's duplicate groups from its results file (the first
+    occurrence has id N, its duplicates -N; the name is the rest of the
+    line)."""
     by_id = {}
     with open(out, encoding="utf-8") as f:
         for line in f:
@@ -339,12 +336,15 @@ def phase_dupes(args, size, tree):
     # Reports go to files in `work`, never to /dev/null: rmlint renames an
     # existing output file out of the way and creates a regular file in its
     # place, which once turned this machine's /dev/null into a 5 GB file.
+    # The last timed run's report is the one the group check reads.
+    rmlint_report = os.path.join(work, "rmlint.json")
+    rdfind_report = os.path.join(work, "rdfind.txt")
     peers = {
         "jdupes -r": ["jdupes", "-r", "-q"] + roots,
-        "rmlint": ["rmlint", "-o", f"json:{work}/rmlint-timed.json", "-T",
-                   "df"] + roots,
-        "rdfind": ["rdfind", "-dryrun", "true", "-outputname",
-                   f"{work}/rdfind-timed.txt"] + roots,
+        "rmlint": ["rmlint", "-o", f"json:{rmlint_report}", "-T", "df"]
+                  + roots,
+        "rdfind": ["rdfind", "-dryrun", "true", "-outputname", rdfind_report]
+                  + roots,
     }
     try:
         for name, cmd in peers.items():
@@ -367,13 +367,11 @@ def phase_dupes(args, size, tree):
         # not installed).
         mine = phodex_groups(args, cat, tree)
         same = {}
-        for peer, groups in (
-                ("jdupes", lambda: jdupes_groups(tree)),
-                ("rmlint", lambda: rmlint_groups(
-                    roots, os.path.join(work, "rmlint.json"))),
-                ("rdfind", lambda: rdfind_groups(
-                    roots, os.path.join(work, "rdfind.txt")))):
-            same[peer] = (groups() == mine) if shutil.which(peer) else None
+        for peer, name, groups in (
+                ("jdupes", "jdupes -r", lambda: jdupes_groups(tree)),
+                ("rmlint", "rmlint", lambda: rmlint_groups(rmlint_report)),
+                ("rdfind", "rdfind", lambda: rdfind_groups(rdfind_report))):
+            same[peer] = (groups() == mine) if name in results else None
     finally:
         shutil.rmtree(work)
     ratios = {}

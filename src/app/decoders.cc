@@ -2,9 +2,11 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "os/dynamic_library.h"
 #include "os/subprocess.h"
+#include "os/worker_pool.h"
 
 namespace phodex::app {
 namespace {
@@ -45,8 +47,8 @@ Result<std::string> FindDecoders() {
   }
   return MakeError(ErrorCode::kNotFound,
                    std::string("the decoders (") + kDecoderModuleFile +
-                       ") are missing: looked for " + candidates[0] +
-                       " and " + candidates[1] + "; reinstall phodex",
+                       ") are missing: looked for " + candidates[0] + " and " +
+                       candidates[1] + "; reinstall phodex",
                    "load decoders");
 }
 
@@ -66,17 +68,36 @@ Result<std::unique_ptr<imaging::PixelRenderer>> NewInProcessRenderer() {
 }
 
 namespace {
-int RunWorker(int (*DecoderModule::*loop)()) {
+
+// A worker whose module will not load (a library it needs was removed,
+// the file is damaged) still answers: every request gets the reason, as
+// an I/O error, which the scan does not hold against the file. Exiting
+// instead would read as a parser crash on each file, and crashes are
+// facts about a file's content, never retried until it changes.
+template <typename EncodeError>
+int RunWorker(int (*DecoderModule::*loop)(), EncodeError encode_error) {
   auto m = LoadDecoders();
-  if (!m) {
-    std::fprintf(stderr, "phodex: %s\n", m.error().ToString().c_str());
-    return 1;
-  }
-  return ((*m)->*loop)();
+  if (m) return ((*m)->*loop)();
+  std::fprintf(stderr, "phodex: %s\n", m.error().ToString().c_str());
+  const Error e(ErrorCode::kIo,
+                "cannot load the decoders: " + m.error().ToString());
+  return os::ServeWorkerRequests(
+      os::WorkerHeap::kReturnBuffers,
+      [&](std::string_view) { return encode_error(e); });
 }
+
 }  // namespace
 
-int RunMetadataWorker() { return RunWorker(&DecoderModule::run_metadata_worker); }
-int RunPixelWorker() { return RunWorker(&DecoderModule::run_pixel_worker); }
+int RunMetadataWorker() {
+  return RunWorker(&DecoderModule::run_metadata_worker, [](const Error& e) {
+    return media::EncodeMetadataReply(std::unexpected(e));
+  });
+}
+
+int RunPixelWorker() {
+  return RunWorker(&DecoderModule::run_pixel_worker, [](const Error& e) {
+    return imaging::EncodeRenderReply(std::unexpected(e));
+  });
+}
 
 }  // namespace phodex::app

@@ -17,8 +17,8 @@ Result<Rendered> RenderInProcess(const RenderRequest& request) {
   PHODEX_ASSIGN_OR_RETURN(DecodedImage decoded,
                           Decode(request.path, request.kind, decode));
   if (decoded.image.width <= 0 || decoded.image.height <= 0) {
-    return MakeError(ErrorCode::kCorrupt, "decoded to an empty image",
-                     "decode", request.path);
+    return MakeError(ErrorCode::kCorrupt, "decoded to an empty image", "decode",
+                     request.path);
   }
   Rendered r;
   r.source_width = decoded.source_width;
@@ -29,8 +29,8 @@ Result<Rendered> RenderInProcess(const RenderRequest& request) {
   for (const EncodeOptions& o : request.outputs) {
     auto bytes = Encode(decoded.image, o);
     if (!bytes) {
-      return MakeError(bytes.error().code(), bytes.error().message(),
-                       "encode", request.path);
+      return MakeError(bytes.error().code(), bytes.error().message(), "encode",
+                       request.path);
     }
     r.outputs.push_back(std::move(*bytes));
   }
@@ -41,8 +41,8 @@ Result<Rendered> RenderCatchingAll(const RenderRequest& request) {
   try {
     return RenderInProcess(request);
   } catch (const std::bad_alloc&) {
-    return MakeError(ErrorCode::kCorrupt, "decoder ran out of memory",
-                     "decode", request.path);
+    return MakeError(ErrorCode::kCorrupt, "decoder ran out of memory", "decode",
+                     request.path);
   } catch (const std::exception& e) {
     return MakeError(ErrorCode::kCorrupt, e.what(), "decode", request.path);
   }
@@ -58,15 +58,16 @@ Result<Rendered> InProcessRenderer::Render(const RenderRequest& request) {
 
 int RunPixelWorker() {
   InitImagingLibraries();
-  return os::ServeWorkerRequests(os::WorkerHeap::kReturnBuffers, [](std::string_view body) {
-    RenderRequest request;
-    if (!DecodeRenderRequest(body, request)) {
-      return EncodeRenderReply(MakeError(ErrorCode::kInvalidArgument,
-                                   "malformed request", "decode"));
-    }
-    os::ApplyWorkerFaultsForTesting(request.path);
-    return EncodeRenderReply(RenderCatchingAll(request));
-  });
+  return os::ServeWorkerRequests(
+      os::WorkerHeap::kReturnBuffers, [](std::string_view body) {
+        RenderRequest request;
+        if (!DecodeRenderRequest(body, request)) {
+          return EncodeRenderReply(MakeError(ErrorCode::kInvalidArgument,
+                                             "malformed request", "decode"));
+        }
+        os::ApplyWorkerFaultsForTesting(request.path);
+        return EncodeRenderReply(RenderCatchingAll(request));
+      });
 }
 
 }  // namespace phodex::imaging

@@ -80,8 +80,8 @@ bool DecodeRenderRequest(std::string_view in, RenderRequest& r) {
     uint32_t edge = 0;
     uint8_t format = 0, quality = 0;
     if (!rd.Get(edge) || !rd.Get(format) || !rd.Get(quality)) return false;
-    r.outputs.push_back({static_cast<int>(edge),
-                         static_cast<ImageFormat>(format), quality});
+    r.outputs.push_back(
+        {static_cast<int>(edge), static_cast<ImageFormat>(format), quality});
   }
   r.path = std::string(rd.rest());
   return true;
@@ -114,7 +114,8 @@ std::string EncodeRenderReply(const Result<Rendered>& r) {
   return w.Take();
 }
 
-Result<Rendered> DecodeRenderReply(std::string_view in, const std::string& path) {
+Result<Rendered> DecodeRenderReply(std::string_view in,
+                                   const std::string& path) {
   auto malformed = [&] {
     return MakeError(ErrorCode::kInternal, "malformed reply from decoder",
                      "decode", path);
@@ -152,11 +153,11 @@ Result<Rendered> DecodeRenderReply(std::string_view in, const std::string& path)
   return r;
 }
 
-
 Result<std::unique_ptr<RenderPool>> RenderPool::Create(
     os::WorkerPoolOptions options) {
   if (options.what == "worker") options.what = "decoder";
-  PHODEX_ASSIGN_OR_RETURN(auto pool, os::WorkerPool::Create(std::move(options)));
+  PHODEX_ASSIGN_OR_RETURN(auto pool,
+                          os::WorkerPool::Create(std::move(options)));
   return std::unique_ptr<RenderPool>(new RenderPool(std::move(pool)));
 }
 

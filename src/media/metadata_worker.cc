@@ -31,16 +31,17 @@ Result<MediaMetadata> InProcessMetadataReader::Read(const std::string& path,
 
 int RunExtractorWorker() {
   InitMetadataLibraries();
-  return os::ServeWorkerRequests(os::WorkerHeap::kKeepBuffers, [](std::string_view body) {
-    if (body.empty()) {
-      return EncodeMetadataReply(MakeError(ErrorCode::kInvalidArgument,
-                                           "empty request", "read metadata"));
-    }
-    const auto kind = static_cast<MediaKind>(body[0]);
-    const std::string path(body.substr(1));
-    os::ApplyWorkerFaultsForTesting(path);
-    return EncodeMetadataReply(ExtractCatchingAll(path, kind));
-  });
+  return os::ServeWorkerRequests(
+      os::WorkerHeap::kKeepBuffers, [](std::string_view body) {
+        if (body.empty()) {
+          return EncodeMetadataReply(MakeError(
+              ErrorCode::kInvalidArgument, "empty request", "read metadata"));
+        }
+        const auto kind = static_cast<MediaKind>(body[0]);
+        const std::string path(body.substr(1));
+        os::ApplyWorkerFaultsForTesting(path);
+        return EncodeMetadataReply(ExtractCatchingAll(path, kind));
+      });
 }
 
 }  // namespace phodex::media

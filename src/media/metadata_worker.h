@@ -15,8 +15,7 @@ namespace phodex::media {
 class InProcessMetadataReader final : public MetadataReader {
  public:
   InProcessMetadataReader();
-  Result<MediaMetadata> Read(const std::string& path,
-                             MediaKind kind) override;
+  Result<MediaMetadata> Read(const std::string& path, MediaKind kind) override;
 };
 
 // The worker's main loop (`phodex __metadata-worker`): reads requests on

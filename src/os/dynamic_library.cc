@@ -13,8 +13,7 @@ Status CheckLibraryFile(const std::string& path) {
     return ErrnoError(errno, "load library", path);
   }
   if (!S_ISREG(st.st_mode)) {
-    return MakeError(ErrorCode::kNotFound, "not a file", "load library",
-                     path);
+    return MakeError(ErrorCode::kNotFound, "not a file", "load library", path);
   }
   return {};
 }

@@ -190,6 +190,38 @@ TEST_F(ThumbsE2eTest, AMissingDecoderModuleIsOneClearErrorNotOnePerFile) {
   EXPECT_NE(real.out.find("3 decoded"), std::string::npos) << real.out;
 }
 
+// A module that is there but will not load (a library it needs was
+// removed): every file gets the reason, and none is marked unreadable, so
+// once phodex is repaired the next scan and thumbs read them all.
+TEST_F(ThumbsE2eTest, AnUnloadableDecoderModuleMarksNoFileUnreadable) {
+  const std::string bare = dir_ / "bare";
+  fs::create_directories(bare);
+  fs::copy_file(PHODEX_BINARY, bare + "/phodex");
+  std::ofstream(bare + "/phodex_decoders.so") << "not a shared object";
+  const std::string cmd = "'" + bare + "/phodex' --catalog '" + catalog_ + "' ";
+
+  RunResult scan = RunShell(cmd + "scan '" + lib_ + "' --progress none 2>&1");
+  EXPECT_NE(scan.out.find("cannot load the decoders"), std::string::npos)
+      << scan.out;
+  RunResult thumbs = RunShell(cmd + "thumbs 2>&1");
+  EXPECT_NE(thumbs.out.find("cannot load the decoders"), std::string::npos)
+      << thumbs.out;
+  for (const auto& [rel, j] : Listing()) {
+    EXPECT_TRUE(j["width"].is_null()) << rel;
+    EXPECT_TRUE(j["decode_error"].is_null()) << rel << " " << j.dump();
+  }
+
+  // Repaired: the next runs read and decode every file.
+  ASSERT_EQ(Run({"scan", lib_, "--progress", "none"}).exit_code, 0);
+  RunResult real = Run({"thumbs"});
+  ASSERT_EQ(real.exit_code, 0) << real.err;
+  EXPECT_NE(real.out.find("3 decoded"), std::string::npos) << real.out;
+  for (const auto& [rel, j] : Listing()) {
+    EXPECT_TRUE(j["width"].is_number()) << rel << " " << j.dump();
+    EXPECT_TRUE(j["error"].is_null()) << rel << " " << j.dump();
+  }
+}
+
 TEST_F(ThumbsE2eTest, BrokenFilesCostOneFileEach) {
   std::ofstream(lib_ + "/empty.jpg").flush();
   {

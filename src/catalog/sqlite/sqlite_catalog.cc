@@ -972,9 +972,6 @@ class SqliteCatalog final : public Catalog {
 
  private:
   // Statements prepared once and reused (SQLITE_PREPARE_PERSISTENT).
-  // A file whose content changed and whose metadata was not read again
-  // must not keep the old metadata.
-
   Result<Stmt*> Cached(const char* sql) {
     auto it = stmts_.find(sql);
     if (it == stmts_.end()) {
