@@ -26,7 +26,7 @@ echo "== phodex status"
 $phodex status
 echo
 echo "== phodex ls --kind photo --json (first 3), $lib/drive-a/2024"
-$phodex ls "$lib/drive-a/2024" --kind photo --json | head -n 3
+$phodex ls "$lib/drive-a/2024" --kind photo --json --limit 3
 echo
 echo "== phodex ls --kind sidecar"
 $phodex ls --kind sidecar --json
@@ -36,7 +36,7 @@ first=$($phodex ls "$lib/drive-a/2024" --kind photo --limit 1 --json |
 echo "== phodex show $first"
 $phodex show "$first"
 echo
-echo "== phodex similar (near-duplicates: resized, recompressed, cropped copies)"
+echo "== phodex similar (near-duplicates: here a resized, recompressed export)"
 $phodex similar
 
 echo "== phodex rate --stars 4 (into an XMP sidecar; the photo is not touched)"

@@ -8,7 +8,8 @@
 #
 # usage: scripts/make_sample_library.sh DEST
 set -euo pipefail
-dest=${1:?usage: make_sample_library.sh DEST}
+# Absolute: vipsthumbnail resolves a relative -o against the input's folder.
+dest=$(realpath -m "${1:?usage: make_sample_library.sh DEST}")
 src=/usr/share/wallpapers
 marker="$dest/.complete-v2"  # bump when the layout changes
 if [ -f "$marker" ]; then exit 0; fi
