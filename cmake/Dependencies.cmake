@@ -12,6 +12,7 @@ pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)  # libtomlpluspl
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # libxxhash-dev
 find_package(OpenSSL REQUIRED)                    # libssl-dev
 pkg_check_modules(EXIV2 REQUIRED IMPORTED_TARGET exiv2)       # libexiv2-dev
+pkg_check_modules(LIBHEIF REQUIRED IMPORTED_TARGET libheif)   # libheif-dev
 pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil)  # libavformat-dev libavcodec-dev libavutil-dev
 pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips)         # libvips-dev
 pkg_check_modules(LIBRAW REQUIRED IMPORTED_TARGET libraw_r)   # libraw-dev

@@ -13,7 +13,7 @@ PACKAGES=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   libtbb-dev
   libxxhash-dev libssl-dev
-  libexiv2-dev libavformat-dev libavcodec-dev libavutil-dev
+  libexiv2-dev libheif-dev libavformat-dev libavcodec-dev libavutil-dev
   libvips-dev libraw-dev libswscale-dev
   # Tests make image variants (resized, recompressed) with the vips tool.
   libvips-tools

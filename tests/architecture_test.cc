@@ -39,6 +39,7 @@ const std::map<std::string, std::string> kOwners = {
     {"CLI/", "app"},                 {"toml++/", "app"},
     {"sys/inotify.h", "watch"},      {"spdlog/", "app"},
     {"xxhash.h", "media"},           {"openssl/", "media"},
+    {"libheif/", "media"},
 };
 
 // Third-party headers two modules share: FFmpeg demuxes video metadata in

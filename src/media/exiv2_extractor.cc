@@ -14,20 +14,29 @@
 // it (the field mapping, header reads, JSON) runs in parallel. The scan gets
 // its parallelism from the extractor pool's worker processes
 // (media/extractor_pool.h), which this lock does not touch.
+//
+// HEIF-family files: Exiv2 0.27.6 misses the Exif and XMP items other
+// tools write (media/heif_metadata.h), so the items libheif finds for the
+// primary image are decoded here with Exiv2's own parsers and take the
+// place of what readMetadata() found; the field mapping is the JPEG one.
 
 #include <exiv2/exiv2.hpp>
 
 #include <cerrno>
+#include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
+#include <utility>
 
 #include "media/exiv2_fields.h"
 #include "media/exiv2_file_info.h"
 #include "media/exiv2_lock.h"
 #include "media/exiv2_values.h"
 #include "media/extractor_libs.h"
-#include "media/metadata_extractor.h"
+#include "media/heif_metadata.h"
 #include "util/text.h"
 
 namespace phodex::media {
@@ -93,7 +102,50 @@ Result<std::unique_ptr<Exiv2::Image>> OpenImage(const std::string& path) {
   return NotReadable("not a format Exiv2 knows", path);
 }
 
-MediaMetadata Assemble(Exiv2::Image& image, const std::string& path) {
+// Exiv2's MIME types for ISO BMFF images other than CR3 (bmffimage.cpp:
+// "image/generic" is any brand it does not name, e.g. HEIF sequences).
+bool IsHeifFamily(const std::string& exiv2_mime) {
+  return exiv2_mime == "image/heic" || exiv2_mime == "image/heif" ||
+         exiv2_mime == "image/avif" || exiv2_mime == "image/generic";
+}
+
+// The first Exif item that decodes to any tag, and the first XMP item that
+// does, each replacing what Exiv2 read (the same item when Exiv2 found it:
+// libheif resolves `iloc` and the primary image's `cdsc` references, Exiv2
+// 0.27 takes the first item it can read, or none). A damaged item is
+// skipped like one that is absent.
+void UseHeifItems(Exiv2::Image& image, const internal::HeifMetadata& heif) {
+  for (const std::string& tiff : heif.exif) {
+    Exiv2::ExifData exif;
+    try {
+      Exiv2::ExifParser::decode(
+          exif, reinterpret_cast<const Exiv2::byte*>(tiff.data()),
+          static_cast<uint32_t>(tiff.size()));
+    } catch (const std::exception&) {  // Exiv2::AnyError, bad_alloc
+      continue;
+    }
+    if (exif.empty()) continue;
+    image.exifData() = std::move(exif);
+    break;
+  }
+  for (const std::string& packet : heif.xmp) {
+    Exiv2::XmpData xmp;
+    {
+      std::lock_guard<std::mutex> lock(internal::Exiv2XmpMutex());
+      try {
+        if (Exiv2::XmpParser::decode(xmp, packet) != 0) continue;
+      } catch (const std::exception&) {
+        continue;
+      }
+    }
+    if (xmp.empty()) continue;
+    image.xmpData() = std::move(xmp);
+    break;
+  }
+}
+
+MediaMetadata Assemble(Exiv2::Image& image, const std::string& path,
+                       const internal::HeifMetadata* heif) {
   // Exiv2 copies a sidecar's XMP into Exif and IPTC (dropping time zones);
   // the XMP itself is what the sidecar says.
   static const Exiv2::ExifData kNoExif;
@@ -107,7 +159,13 @@ MediaMetadata Assemble(Exiv2::Image& image, const std::string& path) {
   MediaMetadata m;
   exiv2::FileInfo file = exiv2::ReadFileInfo(image, path, tags);
   m.mime = std::move(file.mime);
-  if (!sidecar) {
+  if (heif != nullptr && heif->width > 0 && heif->height > 0) {
+    // The primary image's `ispe`, as ReadFileInfo's own box reading finds
+    // it, but also where that gives up (a `meta` box past its bounds) and
+    // Exiv2's fallback would report one tile of a grid image.
+    m.width = heif->width;
+    m.height = heif->height;
+  } else if (!sidecar) {
     m.width = file.width;
     m.height = file.height;
   }
@@ -141,19 +199,27 @@ std::mutex& Exiv2XmpMutex() {
   return *mutex;
 }
 
-}  // namespace internal
-
-Result<MediaMetadata> ExtractImageMetadata(const std::string& path) {
+Result<MediaMetadata> ExtractWithExiv2(const std::string& path,
+                                       HeifMetadataReader read_heif) {
   InitOnce();  // cheap after the first call; a forgotten init must not
                // silently turn HEIC files into empty videos
   try {
     PHODEX_ASSIGN_OR_RETURN(std::unique_ptr<Exiv2::Image> image,
                             OpenImage(path));
     {
-      std::lock_guard<std::mutex> lock(internal::Exiv2XmpMutex());
+      std::lock_guard<std::mutex> lock(Exiv2XmpMutex());
       image->readMetadata();
     }
-    return Assemble(*image, path);
+    std::optional<HeifMetadata> heif;
+    if (read_heif != nullptr && IsHeifFamily(image->mimeType())) {
+      // A file libheif cannot read keeps what Exiv2 read (a partial
+      // result, as for any file whose metadata is damaged).
+      if (Result<HeifMetadata> items = read_heif(path)) {
+        heif = std::move(*items);
+        UseHeifItems(*image, *heif);
+      }
+    }
+    return Assemble(*image, path, heif ? &*heif : nullptr);
   } catch (const Exiv2::AnyError& e) {
     return NotReadable(e.what(), path);
   } catch (const std::bad_alloc&) {
@@ -166,4 +232,5 @@ Result<MediaMetadata> ExtractImageMetadata(const std::string& path) {
   }
 }
 
+}  // namespace internal
 }  // namespace phodex::media

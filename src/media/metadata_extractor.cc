@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "media/extractor_libs.h"
+#include "media/heif_metadata.h"
 
 namespace phodex::media {
 
@@ -12,6 +13,10 @@ void InitMetadataLibraries() {
     internal::InitExiv2();
     internal::InitLibav();
   });
+}
+
+Result<MediaMetadata> ExtractImageMetadata(const std::string& path) {
+  return internal::ExtractWithExiv2(path, &internal::ReadHeifMetadata);
 }
 
 Result<MediaMetadata> ExtractMetadata(const std::string& path,

@@ -1,7 +1,9 @@
 #pragma once
 // In-process metadata extraction: headers only, never pixels. Images, RAW
-// and XMP sidecars go through Exiv2 (media/exiv2_extractor.cc), videos
-// through FFmpeg's libavformat (media/video_extractor.cc); both are mapped
+// and XMP sidecars go through Exiv2 (media/exiv2_extractor.cc), with the
+// Exif and XMP items of HEIC, HEIF and AVIF files found by libheif
+// (media/heif_metadata.h), videos through FFmpeg's libavformat
+// (media/video_extractor.cc); both are mapped
 // onto the normalised fields of core/media_metadata.h the way exiftool
 // reports them (docs/metadata-accuracy.md says how close we are).
 //
@@ -25,8 +27,10 @@ namespace phodex::media {
 // logging (warnings would otherwise go to stderr). Idempotent.
 void InitMetadataLibraries();
 
-// Photos, RAW files and XMP sidecars (Exiv2). Fails with kCorrupt (and the
-// library's reason) when the file is not a readable image.
+// Photos, RAW files and XMP sidecars (Exiv2; libheif for HEIF items).
+// Fails with kCorrupt (and the library's reason) when the file is not a
+// readable image; a HEIF file whose items libheif cannot read gives what
+// Exiv2 read.
 Result<MediaMetadata> ExtractImageMetadata(const std::string& path);
 
 // Videos (libavformat): duration, dimensions, rotation as orientation,

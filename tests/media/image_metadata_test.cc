@@ -46,6 +46,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -58,6 +60,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -862,6 +865,7 @@ class TempDir {
     std::ofstream(file, std::ios::binary) << content;
     return file;
   }
+  fs::path File(const std::string& name) const { return path_ / name; }
 
  private:
   fs::path path_;
@@ -971,6 +975,282 @@ TEST(SidecarMetadata, RatingOutsideTheScaleIsNull) {
   auto m = ExtractImageMetadata(dir.Write("a.xmp", xmp).string());
   ASSERT_TRUE(m.has_value()) << m.error().ToString();
   EXPECT_FALSE(m->rating.has_value());
+}
+
+// -------------------------------------------- HEIF tagged with exiftool
+
+// Phone photos geotagged, dated and rated with exiftool (issue #11):
+// libheif encodes (through vips, as ImageMagick does), exiftool adds the
+// Exif and XMP items, and every field phodex reads is compared with
+// exiftool's -j -n output by the corpus comparison above.
+
+bool RunQuietly(const std::string& command) {
+  return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+std::string Quote(const fs::path& p) { return "'" + p.string() + "'"; }
+
+json ExiftoolJson(const fs::path& file) {
+  std::string out;
+  if (FILE* p = ::popen(("exiftool -j -n -G " + Quote(file)).c_str(), "r")) {
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;)
+      out.append(buf, n);
+    ::pclose(p);
+  }
+  json all = json::parse(out, nullptr, /*allow_exceptions=*/false);
+  return all.is_array() && !all.empty() ? all[0] : json::object();
+}
+
+// Every field phodex normalises, the way people set them on phone photos.
+constexpr const char* kExiftoolTagging =
+    "-Make=Apple -Model='iPhone 12 Pro' "
+    "'-DateTimeOriginal=2023:05:06 07:08:09' -SubSecTimeOriginal=25 "
+    "-OffsetTimeOriginal=+02:00 "
+    "-GPSLatitude=48.8584 -GPSLatitudeRef=N -GPSLongitude=2.2945 "
+    "-GPSLongitudeRef=W -GPSAltitude=35.5 -GPSAltitudeRef=0 "
+    "-Orientation#=6 -ExposureTime=1/250 -FNumber=1.8 -ISO=100 "
+    "-FocalLength=4.2 '-LensModel=iPhone 12 Pro back camera 4.2mm f/1.6' "
+    "-XMP-xmp:Rating=4 -XMP-xmp:Label=Red "
+    "-XMP-dc:Subject=paris -XMP-dc:Subject=tower "
+    "'-XMP-dc:Title=Eiffel Tower' '-XMP-dc:Description=From the Trocadéro'";
+
+// A picture of `size` ("96 64") saved by vips as `name` (".heic": HEVC,
+// ".avif": AV1) and tagged by exiftool; "" and `why` set when vips cannot
+// write it.
+fs::path MakeTaggedHeif(const TempDir& dir, const std::string& name,
+                        const std::string& size, std::string& why) {
+  const fs::path jpeg = dir.File("source.jpg");
+  const fs::path heif = dir.File(name);
+  if (!RunQuietly("vips black " + Quote(jpeg) + " " + size + " --bands 3")) {
+    why = "vips black failed (is libvips-tools installed?)";
+    return {};
+  }
+  if (!RunQuietly("vips copy " + Quote(jpeg) + " " + Quote(heif))) {
+    why = "this libvips cannot write " + name + " (no encoder for it)";
+    return {};
+  }
+  if (!RunQuietly("exiftool -overwrite_original " +
+                  std::string(kExiftoolTagging) + " " + Quote(heif))) {
+    why = "exiftool failed (is libimage-exiftool-perl installed?)";
+    return {};
+  }
+  return heif;
+}
+
+struct TaggedHeif {
+  const char* test_name;
+  const char* file_name;
+  const char* size;
+};
+
+// What Exiv2 0.27.6 alone finds in each: nothing in the grid HEIC (libheif
+// stores an odd-sized picture as a grid of one tile, with a version 1
+// `iloc`), the Exif but not the XMP item in the others.
+const TaggedHeif kTaggedHeifs[] = {{"heic_grid", "grid.heic", "100 75"},
+                                   {"heic", "photo.heic", "96 64"},
+                                   {"avif", "photo.avif", "96 64"}};
+
+void PrintTo(const TaggedHeif& heif, std::ostream* out) {
+  *out << heif.file_name << " (" << heif.size << ")";
+}
+
+class HeifTaggedByExiftool : public ::testing::TestWithParam<TaggedHeif> {};
+
+TEST_P(HeifTaggedByExiftool, EveryFieldAgreesWithExiftool) {
+  TempDir dir;
+  std::string why;
+  const TaggedHeif& param = GetParam();
+  const fs::path file = MakeTaggedHeif(dir, param.file_name, param.size, why);
+  if (std::string_view(param.file_name).ends_with(".avif") && file.empty())
+    GTEST_SKIP() << why;
+  ASSERT_FALSE(file.empty()) << why;
+
+  Corpus tagged;
+  tagged.files.push_back(CorpusFile{.name = file.filename().string(),
+                                    .exiftool = ExiftoolJson(file),
+                                    .phodex = ExtractImageMetadata(file)});
+  const CorpusFile& f = tagged.files.front();
+  ASSERT_TRUE(f.phodex.has_value()) << f.phodex.error().ToString();
+  auto stats = CompareCorpus(tagged);
+  for (const auto& field : kFieldOrder) {
+    const FieldStats& s = stats[field];
+    std::string differences;
+    for (const auto& d : s.differences)
+      differences += std::string(KindName(d.kind)) + ": " + d.values + "; ";
+    // exiftool reports every one of them: each must agree.
+    EXPECT_EQ(s.agree, 1) << field << ": " << differences;
+  }
+  EXPECT_EQ(f.phodex->label, f.exiftool.value("XMP:Label", "")) << "label";
+
+  json tags = json::parse(f.phodex->tags_json);
+  EXPECT_EQ(tags["Exif.Image.Make"], "Apple");
+  EXPECT_EQ(tags["Exif.Photo.LensModel"],
+            "iPhone 12 Pro back camera 4.2mm f/1.6");
+  EXPECT_EQ(tags["Xmp.xmp.Rating"], "4");
+  EXPECT_EQ(tags["Xmp.dc.subject"], "paris, tower");
+}
+
+INSTANTIATE_TEST_SUITE_P(ImageMetadata, HeifTaggedByExiftool,
+                         ::testing::ValuesIn(kTaggedHeifs),
+                         [](const ::testing::TestParamInfo<TaggedHeif>& info) {
+                           return std::string(info.param.test_name);
+                         });
+
+// Where an `iloc` extent of the item whose data starts with `signature`
+// lies (ISO 14496-12 8.11.3), so tests can damage that item.
+struct IlocExtent {
+  size_t offset_field = 0;  // file offset of the extent_offset field
+  size_t offset_bytes = 0;  // its width: 4 or 8
+  size_t length_field = 0;  // file offset of the extent_length field
+  size_t length_bytes = 0;  // its width: 4 or 8
+  uint64_t base = 0;        // the item's base_offset
+  uint64_t offset = 0;      // where the item's data starts in the file
+  uint64_t length = 0;
+};
+
+uint64_t BigEndian(const std::string& bytes, size_t at, size_t n) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i)
+    v = (v << 8) | static_cast<unsigned char>(bytes.at(at + i));
+  return v;
+}
+
+void PutBigEndian(std::string& bytes, size_t at, size_t n, uint64_t v) {
+  for (size_t i = n; i-- > 0; v >>= 8)
+    bytes.at(at + i) = static_cast<char>(v & 0xFF);
+}
+
+// Reads the (well-formed, generated) file's `iloc` box; only items stored
+// in the file itself (construction method 0) are considered.
+std::optional<IlocExtent> FindItem(const std::string& file,
+                                   std::string_view signature) {
+  const size_t type = file.find("iloc");
+  if (type == std::string::npos || type < 4) return std::nullopt;
+  size_t pos = type + 4;
+  const int version = static_cast<unsigned char>(file.at(pos));
+  pos += 4;  // version, flags
+  const size_t offset_size = BigEndian(file, pos, 1) >> 4;
+  const size_t length_size = BigEndian(file, pos, 1) & 15;
+  const size_t base_size = BigEndian(file, pos + 1, 1) >> 4;
+  const size_t index_size = version >= 1 ? BigEndian(file, pos + 1, 1) & 15 : 0;
+  pos += 2;
+  const size_t id_size = version < 2 ? 2 : 4;
+  const uint64_t items = BigEndian(file, pos, id_size);
+  pos += id_size;
+  for (uint64_t i = 0; i < items; ++i) {
+    pos += id_size;
+    uint64_t method = 0;
+    if (version >= 1) {
+      method = BigEndian(file, pos, 2) & 15;
+      pos += 2;
+    }
+    pos += 2;  // data_reference_index
+    const uint64_t base = BigEndian(file, pos, base_size);
+    pos += base_size;
+    const uint64_t extents = BigEndian(file, pos, 2);
+    pos += 2;
+    for (uint64_t e = 0; e < extents; ++e) {
+      pos += index_size;
+      IlocExtent x{.offset_field = pos,
+                   .offset_bytes = offset_size,
+                   .length_field = pos + offset_size,
+                   .length_bytes = length_size,
+                   .base = base,
+                   .offset = base + BigEndian(file, pos, offset_size),
+                   .length = BigEndian(file, pos + offset_size, length_size)};
+      pos += offset_size + length_size;
+      if (method == 0 && x.offset_bytes >= 4 && x.length_bytes >= 4 &&
+          file.compare(x.offset, signature.size(), signature) == 0)
+        return x;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string ReadBytes(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+constexpr std::string_view kExifItem("\0\0\0\6Exif\0\0", 10);
+constexpr std::string_view kXmpItem("<?xpacket");
+
+// A tagged HEIC and where its Exif and XMP items lie, for damaging.
+class HeifHostile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    const fs::path file = MakeTaggedHeif(dir_, "photo.heic", "96 64", why);
+    ASSERT_FALSE(file.empty()) << why;
+    bytes_ = ReadBytes(file);
+    exif_ = FindItem(bytes_, kExifItem);
+    xmp_ = FindItem(bytes_, kXmpItem);
+    ASSERT_TRUE(exif_ && xmp_) << "no Exif or XMP item in the generated file";
+  }
+  Result<MediaMetadata> Extract(const std::string& bytes) {
+    return ExtractImageMetadata(dir_.Write("damaged.heic", bytes));
+  }
+
+  TempDir dir_;
+  std::string bytes_;
+  std::optional<IlocExtent> exif_, xmp_;
+};
+
+TEST_F(HeifHostile, TruncatedFilesGiveAResultOrAnError) {
+  // Cuts all over the file, denser at the start of each item (its
+  // header) and around its end.
+  std::set<size_t> cuts;
+  for (size_t n = 0; n < bytes_.size(); n += 32) cuts.insert(n);
+  for (const IlocExtent* item : {&*exif_, &*xmp_}) {
+    const size_t end = item->offset + item->length;
+    for (size_t n = item->offset; n < item->offset + 24; ++n) cuts.insert(n);
+    for (size_t n = item->offset; n < end; n += 41) cuts.insert(n);
+    for (size_t n = end - 4; n <= end; ++n) cuts.insert(n);
+  }
+  int read = 0;
+  for (size_t n : cuts) {
+    auto m = Extract(bytes_.substr(0, n));
+    if (m.has_value()) {
+      ++read;
+    } else {
+      EXPECT_EQ(m.error().code(), ErrorCode::kCorrupt) << n;
+      EXPECT_NE(m.error().message(), "") << n;
+    }
+  }
+  EXPECT_GT(read, 0);
+}
+
+// libheif 1.15 refuses the whole file (its 512 MiB limit): what Exiv2
+// read stands.
+TEST_F(HeifHostile, HugeItemPastTheEndGivesAPartialResult) {
+  PutBigEndian(bytes_, xmp_->length_field, xmp_->length_bytes, 0xFFFFFF00u);
+  auto m = Extract(bytes_);
+  ASSERT_TRUE(m.has_value()) << m.error().ToString();
+  EXPECT_EQ(m->mime, "image/heic");
+  EXPECT_EQ(m->width, 96);
+  EXPECT_FALSE(m->rating.has_value());
+}
+
+// An item larger than kMaxHeifMetadataItemBytes (16 MiB) is refused
+// before it is copied: the rest of the file still reads.
+TEST_F(HeifHostile, OversizedItemIsRefusedAndTheOthersRead) {
+  // The XMP item moves into a `free` box appended to the file, followed by
+  // 17 MiB of white space: a valid packet Exiv2 would read, were it not
+  // refused.
+  const std::string packet = bytes_.substr(xmp_->offset, xmp_->length);
+  const uint64_t item_bytes = (uint64_t{17} << 20) + packet.size();
+  std::string free_box(8, '\0');
+  PutBigEndian(free_box, 0, 4, 8 + item_bytes);
+  free_box.replace(4, 4, "free");
+  PutBigEndian(bytes_, xmp_->offset_field, xmp_->offset_bytes,
+               bytes_.size() + 8 - xmp_->base);
+  PutBigEndian(bytes_, xmp_->length_field, xmp_->length_bytes, item_bytes);
+  bytes_ += free_box + packet + std::string(item_bytes - packet.size(), ' ');
+  auto m = Extract(bytes_);
+  ASSERT_TRUE(m.has_value()) << m.error().ToString();
+  EXPECT_EQ(m->make, "Apple");          // the Exif item
+  EXPECT_FALSE(m->rating.has_value());  // the XMP item, refused
 }
 
 // ---------------------------------------------------------------- errors
