@@ -58,12 +58,30 @@ dedup::Hashers MediaHashers(os::FileSystem& fs) {
   return h;
 }
 
-// The absolute form of folder `dir`, which need not exist yet.
+// The absolute form of folder `dir`, which need not exist yet: the part
+// that exists canonical (symlinks resolved), the rest with "." and ".."
+// taken away, so that it can be compared with the roots.
 Result<std::string> AbsoluteFolder(Context& ctx, const std::string& dir) {
-  if (auto real = ctx.fs().RealPath(dir)) return *real;
-  if (!dir.empty() && dir.front() == '/') return dir;
-  PHODEX_ASSIGN_OR_RETURN(std::string cwd, ctx.fs().RealPath("."));
-  return os::JoinPath(cwd, dir);
+  std::string path = dir;
+  if (path.empty() || path.front() != '/') {
+    PHODEX_ASSIGN_OR_RETURN(std::string cwd, ctx.fs().RealPath("."));
+    path = os::JoinPath(cwd, path);
+  }
+  std::vector<std::string> rest;  // the missing names, innermost first
+  for (;;) {
+    if (auto real = ctx.fs().RealPath(path)) {
+      path = *real;
+      break;
+    }
+    if (path == "/") break;
+    rest.emplace_back(os::BaseName(path));
+    path = os::DirName(path);
+  }
+  for (auto it = rest.rbegin(); it != rest.rend(); ++it) {
+    if (*it == "." || it->empty()) continue;
+    path = *it == ".." ? os::DirName(path) : os::JoinPath(path, *it);
+  }
+  return path;
 }
 
 // --action, --keep and --apply, checked against each other.
@@ -82,6 +100,11 @@ std::expected<dedup::ActionOptions, Failure> ParseActionArgs(Context& ctx,
   }
   if (o.kind == ActionKind::kMoveTo) {
     if (words.empty()) return usage("--action move-to needs a folder: DIR");
+    if (words.front().empty()) {
+      return usage(
+          "--action move-to: the folder is empty; name one (\".\" "
+          "for the current folder)");
+    }
     auto dir = AbsoluteFolder(ctx, words.front());
     if (!dir) {
       return std::unexpected(Failure{kExitError, dir.error().ToString()});
@@ -402,9 +425,16 @@ int RunDupes(Context& ctx, DupesArgs a) {
   if (!cat) return Fail(cat.error());
   auto roots = (*cat)->ListRoots();
   if (!roots) return Fail(roots.error());
+  if (options->kind == ActionKind::kMoveTo) {
+    if (Status st =
+            dedup::CheckMoveToFolder(ctx.fs(), options->move_to, *roots);
+        !st) {
+      return Fail(Failure{kExitUsage, st.error().ToString()});
+    }
+  }
   auto scopes = ResolveScopes(ctx, **cat, *roots, a, *options);
   if (!scopes) return Fail(scopes.error());
-  auto ops = dedup::NewStdFileOps();
+  auto ops = dedup::NewFileOps(ctx.fs());
   std::vector<std::unique_ptr<os::FileLock>> locks;
   auto journal = PrepareJournal(ctx, **cat, a, *ops, locks);
   if (!journal) return Fail(journal.error());
@@ -420,6 +450,14 @@ int RunDupes(Context& ctx, DupesArgs a) {
     return kExitOk;
   }
   const dedup::ActionPlan plan = dedup::PlanActions(*report, *roots, *options);
+  if (a.apply && options->kind == ActionKind::kMoveTo && plan.actions > 0) {
+    // A folder that cannot be made fails the run, not each copy.
+    if (Status st = ctx.fs().MakeDirs(options->move_to); !st) {
+      return Fail(Failure{kExitError, "cannot create the move-to folder '" +
+                                          options->move_to +
+                                          "': " + st.error().ToString()});
+    }
+  }
   if (a.apply) return ApplyAndPrint(ctx, **cat, a, plan, **journal, *ops);
   PrintPlan(plan, nullptr, a.json);
   PrintDryRunSummary(plan, options->kind, a.json ? stderr : stdout);

@@ -61,6 +61,7 @@ void DecodeIntent(const Json& j, JournalRecord& r) {
   r.keeper = PathFrom(j.at("keeper"));
   r.target = PathFrom(j.at("target"));
   r.temp = PathFrom(j.at("temp"));
+  if (j.contains("aside")) r.aside = PathFrom(j.at("aside"));
   r.size = j.at("size").get<int64_t>();
   auto hash = FromHex(j.at("hash").get<std::string>());
   auto parsed = hash ? ContentHash::FromBytes(*hash) : std::nullopt;
@@ -109,6 +110,7 @@ std::string ActionJournal::Encode(const JournalRecord& r) {
   j["keeper"] = PathJson(r.keeper);
   j["target"] = PathJson(r.target);
   j["temp"] = PathJson(r.temp);
+  j["aside"] = PathJson(r.aside);
   j["size"] = r.size;
   j["hash"] = r.hash.ToHex();
   j["victim_dev"] = r.victim_dev;

@@ -9,10 +9,13 @@
 // Format (docs/cli.md, "The dupes journal"): JSON lines in
 // <catalog>.dupes-journal. An intent:
 //   {"seq":1,"state":"intent","action":"hardlink","victim":"/b/x.jpg",
-//    "keeper":"/a/x.jpg","target":"","temp":"/b/.x.jpg.phodex-link-7-1",
-//    "size":5242880,"hash":"<32 hex>","victim_dev":2049,"victim_ino":12,
-//    "keeper_dev":2049,"keeper_ino":11,"file_id":42,"root_id":2,
-//    "rel":"x.jpg"}
+//    "keeper":"/a/x.jpg","target":"","temp":"",
+//    "aside":"/b/.x.jpg.phodex-aside-7-1","size":5242880,"hash":"<32 hex>",
+//    "victim_dev":2049,"victim_ino":12,"keeper_dev":2049,"keeper_ino":11,
+//    "file_id":42,"root_id":2,"rel":"x.jpg"}
+// "aside" is the name the victim is renamed to before it is acted on
+// (dedup/duplicate_actions.h: the proof of a second copy); an intent
+// without it (an older phodex) never moved its victim aside.
 // an outcome: {"seq":1,"state":"done"|"rolled_back"|"failed","detail":""}.
 // A move across file systems also journals its progress between the two:
 // {"seq":1,"state":"copying"} before the copy starts (its temp file is the
@@ -61,9 +64,13 @@ struct JournalRecord {
   std::string victim;  // absolute paths
   std::string keeper;
   std::string target;  // kMoveTo: where the victim goes
-  // kHardLink: the temporary link beside the victim; kMoveTo: the temp file
-  // a copy across file systems is written to, beside the target.
+  // kMoveTo: the temp file a copy across file systems is written to,
+  // beside the target. (kHardLink: the temporary link beside the victim,
+  // in journals of an older phodex.)
   std::string temp;
+  // The victim's name while the keeper is proven another file: beside the
+  // victim, unique to the run and action. Empty in older journals.
+  std::string aside;
   int64_t size = 0;
   ContentHash hash;
   uint64_t victim_dev = 0;

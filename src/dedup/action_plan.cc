@@ -120,6 +120,42 @@ Result<ActionKind> ParseActionKind(std::string_view text) {
                    "--action");
 }
 
+Status CheckMoveToFolder(os::FileSystem& fs, const std::string& dir,
+                         const std::vector<catalog::Root>& roots) {
+  auto at_or_below = [](const std::string& path, const std::string& folder) {
+    return path == folder || folder == "/" || path.starts_with(folder + "/");
+  };
+  auto refuse = [&](const catalog::Root& r, const char* how,
+                    const char* note = "") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string(how) + " root '" + r.name + "' (" + r.path +
+                         ")" + note +
+                         "; choose a folder outside every root: the next "
+                         "scan would catalog the moved copies again",
+                     "--action move-to", dir);
+  };
+  std::map<Inode, const catalog::Root*> by_inode;
+  for (const catalog::Root& r : roots) {
+    if (at_or_below(dir, r.path)) return refuse(r, "is inside");
+    if (at_or_below(r.path, dir)) return refuse(r, "holds");
+    // An offline root cannot be reached through another path either.
+    if (auto st = fs.Stat(r.path, os::Follow::kYes)) {
+      by_inode[{st->dev, st->ino}] = &r;
+    }
+  }
+  for (std::string p = dir;; p = os::DirName(p)) {
+    if (auto st = fs.Stat(p, os::Follow::kYes)) {
+      auto it = by_inode.find({st->dev, st->ino});
+      if (it != by_inode.end()) {
+        return refuse(*it->second, "is inside",
+                      ", reached through another path (a bind mount?)");
+      }
+    }
+    if (p == "/" || p == ".") break;
+  }
+  return {};
+}
+
 ActionPlan PlanActions(const DuplicateReport& report,
                        const std::vector<catalog::Root>& roots,
                        const ActionOptions& options) {

@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "dedup/exact_duplicates.h"
 #include "dedup/keep_rule.h"
+#include "os/file_system.h"
 
 namespace phodex::dedup {
 
@@ -76,6 +77,18 @@ struct ActionPlan {
   // If every planned action succeeds (for kMoveTo: the bytes moved).
   int64_t bytes_freed = 0;
 };
+
+// Why `dir` (absolute; canonical as far as it exists) may not take the
+// copies `move-to` moves: it is a root or inside one (the next scan would
+// catalog the moved copies as part of the library, and the next run would
+// move them again, one folder deeper each time), or it holds a root.
+// Compares the paths, then the device and inode of `dir` and of each
+// folder above it that exists with each root's, so that a root reached
+// through another path (a bind mount) is found too. kInvalidArgument
+// naming the root; ok otherwise. The one function here that reads the
+// file system (stat only).
+Status CheckMoveToFolder(os::FileSystem& fs, const std::string& dir,
+                         const std::vector<catalog::Root>& roots);
 
 // Plans `options.kind` (not kReport) for every group of `report`. `roots`
 // are the catalog's roots (for root names and ids).

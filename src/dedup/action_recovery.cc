@@ -27,17 +27,57 @@ bool Is(const std::optional<FileStat>& st, uint64_t dev, uint64_t ino) {
   return st && st->dev == dev && st->ino == ino;
 }
 
+// The stat at the victim's aside name; nullopt when there is none (or the
+// intent, of an older phodex, has none).
+Result<std::optional<FileStat>> AsideStat(ActionEnv& env,
+                                          const JournalRecord& i) {
+  if (i.aside.empty()) return std::nullopt;
+  return StatIfAny(env.fs, i.aside);
+}
+
+bool IsVictim(const std::optional<FileStat>& st, const JournalRecord& i) {
+  return Is(st, i.victim_dev, i.victim_ino);
+}
+
+// Gives the victim its name back from the aside name.
+Settled PutBack(ActionEnv& env, const JournalRecord& i,
+                const std::string& note = "") {
+  if (Status st = env.ops.Rename(i.aside, i.victim, os::Replace::kNo); !st) {
+    return Settled{JournalState::kFailed, "the original is at " + i.aside +
+                                              " and could not be put back: " +
+                                              st.error().ToString() + note};
+  }
+  (void)env.fs.SyncDir(os::DirName(i.victim));
+  return Settled{JournalState::kRolledBack, "put back in place" + note};
+}
+
 Result<Settled> SettleDelete(ActionEnv& env, const JournalRecord& i) {
+  PHODEX_ASSIGN_OR_RETURN(auto aside, AsideStat(env, i));
+  if (IsVictim(aside, i)) return PutBack(env, i);
   PHODEX_ASSIGN_OR_RETURN(auto victim, StatIfAny(env.fs, i.victim));
   if (!victim) return Settled{JournalState::kDone, "deleted"};
   return Settled{JournalState::kRolledBack, "left in place"};
 }
 
 Result<Settled> SettleHardLink(ActionEnv& env, const JournalRecord& i) {
+  PHODEX_ASSIGN_OR_RETURN(auto aside, AsideStat(env, i));
   PHODEX_ASSIGN_OR_RETURN(auto victim, StatIfAny(env.fs, i.victim));
-  PHODEX_ASSIGN_OR_RETURN(auto temp, StatIfAny(env.fs, i.temp));
   PHODEX_ASSIGN_OR_RETURN(auto keeper, StatIfAny(env.fs, i.keeper));
   const bool linked = Is(victim, i.keeper_dev, i.keeper_ino);
+  if (IsVictim(aside, i)) {
+    // The link is made only once the keeper was proven a second copy.
+    if (linked) {
+      if (Status st = env.ops.RemoveFile(i.aside); !st) {
+        return Settled{JournalState::kFailed, st.error().ToString()};
+      }
+      return Settled{JournalState::kDone, "linked"};
+    }
+    return PutBack(env, i);
+  }
+  std::optional<FileStat> temp;
+  if (!i.temp.empty()) {
+    PHODEX_ASSIGN_OR_RETURN(temp, StatIfAny(env.fs, i.temp));
+  }
   if (Is(temp, i.keeper_dev, i.keeper_ino)) {
     // A leftover name of the keeper. Removed only while the keeper has
     // another name, so that its content never loses its last one.
@@ -56,17 +96,23 @@ Result<Settled> SettleHardLink(ActionEnv& env, const JournalRecord& i) {
 }
 
 Result<Settled> SettleMove(ActionEnv& env, const JournalRecord& i) {
+  PHODEX_ASSIGN_OR_RETURN(auto aside, AsideStat(env, i));
   PHODEX_ASSIGN_OR_RETURN(auto victim, StatIfAny(env.fs, i.victim));
   PHODEX_ASSIGN_OR_RETURN(auto target, StatIfAny(env.fs, i.target));
-  const bool at_target = Is(target, i.victim_dev, i.victim_ino);
-  if (at_target && Is(victim, i.victim_dev, i.victim_ino)) {
+  const bool at_target = IsVictim(target, i);
+  // Where the original's name is now, if it still has one.
+  const std::string* original = IsVictim(aside, i)    ? &i.aside
+                                : IsVictim(victim, i) ? &i.victim
+                                                      : nullptr;
+  if (at_target && original) {
     // Linked at the target, old name not removed yet: finish the move.
-    if (Status st = env.ops.RemoveFile(i.victim); !st) {
+    if (Status st = env.ops.RemoveFile(*original); !st) {
       return Settled{JournalState::kFailed, st.error().ToString()};
     }
     return Settled{JournalState::kDone, "move finished"};
   }
-  if (at_target && !victim) return Settled{JournalState::kDone, "moved"};
+  if (at_target) return Settled{JournalState::kDone, "moved"};
+  if (original == &i.aside) return PutBack(env, i);
   if (victim) return Settled{JournalState::kRolledBack, "left in place"};
   return Settled{JournalState::kFailed,
                  "gone (not moved by phodex); the copy kept is " + i.keeper};
@@ -97,15 +143,22 @@ Result<Settled> SettleCopyMove(ActionEnv& env, const JournalRecord& i) {
              " could not be removed: " + st.error().ToString();
     }
   }
+  PHODEX_ASSIGN_OR_RETURN(auto aside, AsideStat(env, i));
   PHODEX_ASSIGN_OR_RETURN(auto victim, StatIfAny(env.fs, i.victim));
   PHODEX_ASSIGN_OR_RETURN(auto target, StatIfAny(env.fs, i.target));
-  const bool ours = Is(victim, i.victim_dev, i.victim_ino);
-  auto complete = IsCompleteCopy(env, i, target, ours ? i.victim : i.keeper);
+  // Where the original is now: at its aside name, at its own, or gone.
+  const bool is_aside = IsVictim(aside, i);
+  const bool ours = is_aside || IsVictim(victim, i);
+  const std::string& original = is_aside ? i.aside : i.victim;
+  auto complete = IsCompleteCopy(env, i, target, ours ? original : i.keeper);
+  if (!complete && is_aside) {
+    return PutBack(env, i, "; " + complete.error().ToString() + note);
+  }
   if (!complete) {
     return Settled{JournalState::kFailed, complete.error().ToString() + note};
   }
   if (*complete && ours) {
-    if (Status st = env.ops.RemoveFile(i.victim); !st) {
+    if (Status st = env.ops.RemoveFile(original); !st) {
       return Settled{JournalState::kFailed, st.error().ToString() + note};
     }
     (void)env.fs.SyncDir(os::DirName(i.victim));
@@ -122,6 +175,7 @@ Result<Settled> SettleCopyMove(ActionEnv& env, const JournalRecord& i) {
   if (target) {
     note += "; " + i.target + " is not a complete copy of it, left alone";
   }
+  if (is_aside) return PutBack(env, i, note);
   if (victim) return Settled{JournalState::kRolledBack, "left in place" + note};
   return Settled{
       JournalState::kFailed,

@@ -1,5 +1,6 @@
 #include "dedup/duplicate_actions.h"
 
+#include <optional>
 #include <set>
 
 #include "dedup/file_compare.h"
@@ -27,6 +28,17 @@ std::string ReasonKey(const std::string& reason) {
   return key;
 }
 
+// A hidden name beside `path`, unique to this run (`tag`) and action
+// (`seq`), so that recovery finds it and never meets a stale one; short
+// enough for NAME_MAX.
+std::string SideName(const std::string& path, const char* what, int64_t tag,
+                     int64_t seq) {
+  return os::JoinPath(os::DirName(path),
+                      "." + std::string(os::BaseName(path).substr(0, 200)) +
+                          ".phodex-" + what + "-" + std::to_string(tag) + "-" +
+                          std::to_string(seq));
+}
+
 JournalRecord MakeIntent(const PlannedAction& a, int64_t seq, int64_t tag) {
   JournalRecord r;
   r.seq = seq;
@@ -34,20 +46,11 @@ JournalRecord MakeIntent(const PlannedAction& a, int64_t seq, int64_t tag) {
   r.victim = a.victim.path;
   r.keeper = a.keeper.path;
   r.target = a.target;
+  r.aside = SideName(a.victim.path, "aside", tag, seq);
+  // Where a copy across file systems is written before it takes the
+  // target's name.
   if (a.kind == ActionKind::kMoveTo) {
-    // Where a copy across file systems is written before it takes the
-    // target's name; short enough for NAME_MAX, and unique to this run and
-    // action, so that recovery finds it and never meets a stale one.
-    r.temp = os::JoinPath(
-        os::DirName(a.target),
-        "." + std::string(os::BaseName(a.target).substr(0, 200)) +
-            ".phodex-copy-" + std::to_string(tag) + "-" + std::to_string(seq));
-  }
-  if (a.kind == ActionKind::kHardLink) {
-    r.temp = os::JoinPath(os::DirName(a.victim.path),
-                          "." + std::string(os::BaseName(a.victim.path)) +
-                              ".phodex-link-" + std::to_string(tag) + "-" +
-                              std::to_string(seq));
+    r.temp = SideName(a.target, "copy", tag, seq);
   }
   r.size = a.size;
   r.hash = a.hash;
@@ -61,19 +64,31 @@ JournalRecord MakeIntent(const PlannedAction& a, int64_t seq, int64_t tag) {
   return r;
 }
 
-// Where a moved victim goes must be free. "" when it is (its folder now
-// exists), else the reason to skip.
-std::string PrepareMove(os::FileSystem& fs, const PlannedAction& a) {
+// Why a move cannot start: its target's folder cannot be created (an
+// error: kFailed), or a file is at the target (kSkipped).
+struct MoveProblem {
+  Outcome outcome;
+  std::string why;
+};
+
+// Makes the target's folder; nullopt when the target is free.
+std::optional<MoveProblem> PrepareMove(os::FileSystem& fs,
+                                       const PlannedAction& a) {
   const std::string dir = os::DirName(a.target);
   if (Status st = fs.MakeDirs(dir); !st) {
-    return "cannot create the target folder: " + st.error().ToString();
+    return MoveProblem{Outcome::kFailed, "cannot create the target folder '" +
+                                             dir +
+                                             "': " + st.error().ToString()};
   }
   auto t = fs.Stat(a.target, os::Follow::kNo);
-  if (t) return "the target exists: " + a.target;
-  if (t.error().code() != ErrorCode::kNotFound) {
-    return "cannot stat the target: " + t.error().ToString();
+  if (t) {
+    return MoveProblem{Outcome::kSkipped, "the target exists: " + a.target};
   }
-  return "";
+  if (t.error().code() != ErrorCode::kNotFound) {
+    return MoveProblem{Outcome::kFailed,
+                       "cannot stat the target: " + t.error().ToString()};
+  }
+  return std::nullopt;
 }
 
 // Makes the last step in `dir` survive a power cut. The step is done
@@ -85,8 +100,22 @@ std::string Sync(ActionEnv& env, const std::string& dir) {
   return "";
 }
 
+// Gives the victim its name back from the aside name after `o` (an
+// outcome other than done). Only a failure to do so changes `o`.
+StepOutcome PutBack(ActionEnv& env, const JournalRecord& i, StepOutcome o) {
+  if (Status st = env.ops.Rename(i.aside, i.victim, os::Replace::kNo); !st) {
+    return {JournalState::kFailed, o.detail +
+                                       "; could not be put back, it is at " +
+                                       i.aside + ": " + st.error().ToString()};
+  }
+  (void)env.fs.SyncDir(os::DirName(i.victim));  // either name is safe
+  return o;
+}
+
 StepOutcome DoDelete(ActionEnv& env, const JournalRecord& i) {
-  if (Status st = env.ops.RemoveFile(i.victim); !st) return Failed(st.error());
+  if (Status st = env.ops.RemoveFile(i.aside); !st) {
+    return PutBack(env, i, Failed(st.error()));
+  }
   return {JournalState::kDone, Sync(env, os::DirName(i.victim))};
 }
 
@@ -97,73 +126,93 @@ Status Progress(ActionEnv& env, const JournalRecord& i, JournalState state) {
   return env.journal.Append(r);
 }
 
-// A move to another file system: a durable copy at the target, its bytes
-// compared with the victim's, then the victim's name removed. Each phase is
-// journaled first, so that recovery knows which files are its own.
+// A move to another file system: a durable copy of the victim (at its
+// aside name) at the target, its bytes compared, then the victim's name
+// removed. Each phase is journaled first, so that recovery knows which
+// files are its own.
 StepOutcome CopyAcross(ActionEnv& env, const JournalRecord& i) {
   if (Status st = Progress(env, i, JournalState::kCopying); !st) {
-    return Failed(st.error());
+    return PutBack(env, i, Failed(st.error()));
   }
-  if (Status st = env.fs.CopyFileDurable(i.victim, i.target, i.temp); !st) {
+  if (Status st = env.fs.CopyFileDurable(i.aside, i.target, i.temp); !st) {
     if (st.error().code() == ErrorCode::kAlreadyExists) {
-      return {JournalState::kRolledBack, "the target exists: " + i.target};
+      return PutBack(
+          env, i,
+          {JournalState::kRolledBack, "the target exists: " + i.target});
     }
-    return Failed(st.error());  // the victim is untouched
+    // The victim is untouched; the error names the file that failed (a
+    // full disk: the temp file beside the target).
+    return PutBack(env, i,
+                   {JournalState::kFailed, "cannot copy to " + i.target + ": " +
+                                               st.error().ToString()});
   }
   // The target was free and is never replaced: the file there is ours.
-  auto same = SameBytes(env.fs, i.victim, i.target);
+  auto same = SameBytes(env.fs, i.aside, i.target);
   if (!same || !*same) {
     (void)env.ops.RemoveFile(i.target);
-    return {JournalState::kFailed,
-            same ? "the copy at the target differs from the original; "
-                   "removed, the original left in place"
-                 : "cannot compare the copy: " + same.error().ToString()};
+    return PutBack(
+        env, i,
+        {JournalState::kFailed,
+         same ? "the copy at the target differs from the original; "
+                "removed, the original left in place"
+              : "cannot compare the copy: " + same.error().ToString()});
   }
   if (Status st = Progress(env, i, JournalState::kCopied); !st) {
     (void)env.ops.RemoveFile(i.target);
-    return Failed(st.error());
+    return PutBack(env, i, Failed(st.error()));
   }
-  if (Status st = env.ops.RemoveFile(i.victim); !st) {
+  if (Status st = env.ops.RemoveFile(i.aside); !st) {
     (void)env.ops.RemoveFile(i.target);  // a verified copy: nothing lost
-    return Failed(st.error());
+    return PutBack(env, i, Failed(st.error()));
   }
   return {JournalState::kDone, Sync(env, os::DirName(i.victim))};
 }
 
 StepOutcome DoHardLink(ActionEnv& env, const JournalRecord& i) {
-  if (Status st = env.ops.HardLink(i.keeper, i.temp); !st) {
+  // The victim's name is free while it is aside: the link takes it.
+  if (Status st = env.ops.HardLink(i.keeper, i.victim); !st) {
     if (st.error().code() == ErrorCode::kUnsupported) {
-      return {JournalState::kRolledBack,
-              "cannot hard link here: " + st.error().message()};
+      return PutBack(env, i,
+                     {JournalState::kRolledBack,
+                      "cannot hard link here: " + st.error().message()});
     }
-    return Failed(st.error());
+    return PutBack(env, i, Failed(st.error()));
   }
-  if (Status st = env.ops.Rename(i.temp, i.victim); !st) {
-    // The temporary name is a second name of the keeper: nothing is lost.
-    (void)env.ops.RemoveFile(i.temp);
+  if (Status st = env.ops.RemoveFile(i.aside); !st) {
+    // Back as it was: the original over the new link.
+    if (Status back = env.ops.Rename(i.aside, i.victim, os::Replace::kYes);
+        !back) {
+      return {JournalState::kFailed, st.error().ToString() +
+                                         "; the original is at " + i.aside +
+                                         ": " + back.error().ToString()};
+    }
     return Failed(st.error());
   }
   return {JournalState::kDone, Sync(env, os::DirName(i.victim))};
 }
 
 StepOutcome DoMove(ActionEnv& env, const JournalRecord& i) {
-  Status linked = env.ops.HardLink(i.victim, i.target);
+  auto target_exists = [&] {
+    return PutBack(
+        env, i, {JournalState::kRolledBack, "the target exists: " + i.target});
+  };
+  Status linked = env.ops.HardLink(i.aside, i.target);
   if (!linked && linked.error().code() == ErrorCode::kAlreadyExists) {
-    return {JournalState::kRolledBack, "the target exists: " + i.target};
+    return target_exists();
   }
   if (!linked && linked.error().code() != ErrorCode::kUnsupported) {
-    return Failed(linked.error());
+    return PutBack(env, i, Failed(linked.error()));
   }
   if (!linked) {
-    // No hard links here. rename() replaces: look once more right before.
-    if (env.fs.Stat(i.target, os::Follow::kNo)) {
-      return {JournalState::kRolledBack, "the target exists: " + i.target};
+    // No hard links here, or another file system.
+    Status renamed = env.ops.Rename(i.aside, i.target, os::Replace::kNo);
+    if (!renamed && renamed.error().code() == ErrorCode::kAlreadyExists) {
+      return target_exists();
     }
-    Status renamed = env.ops.Rename(i.victim, i.target);
     if (!renamed && renamed.error().code() == ErrorCode::kUnsupported) {
-      return CopyAcross(env, i);  // another file system
+      return CopyAcross(env, i);
     }
-    if (!renamed) return Failed(renamed.error());
+    if (!renamed) return PutBack(env, i, Failed(renamed.error()));
     std::string note = Sync(env, os::DirName(i.target));
     if (note.empty()) note = Sync(env, os::DirName(i.victim));
     return {JournalState::kDone, note};
@@ -172,17 +221,29 @@ StepOutcome DoMove(ActionEnv& env, const JournalRecord& i) {
   // one is dropped, so that a power cut cannot lose both.
   if (Status st = env.fs.SyncDir(os::DirName(i.target)); !st) {
     (void)env.ops.RemoveFile(i.target);  // back as it was
-    return Failed(st.error());
+    return PutBack(env, i, Failed(st.error()));
   }
-  if (Status st = env.ops.RemoveFile(i.victim); !st) {
+  if (Status st = env.ops.RemoveFile(i.aside); !st) {
     (void)env.ops.RemoveFile(i.target);  // back as it was
-    return Failed(st.error());
+    return PutBack(env, i, Failed(st.error()));
   }
   return {JournalState::kDone, Sync(env, os::DirName(i.victim))};
 }
 
-StepOutcome Act(ActionEnv& env, const JournalRecord& intent) {
+// Moves the victim aside, proves the keeper is a second copy (see
+// ProveSecondCopy), then acts; any doubt puts the victim back.
+StepOutcome Act(ActionEnv& env, const PlannedAction& a,
+                const JournalRecord& intent) {
   PHODEX_METRIC_RECORD("dedup.act");
+  if (Status st = env.ops.Rename(intent.victim, intent.aside, os::Replace::kNo);
+      !st) {
+    return Failed(st.error());  // nothing changed
+  }
+  if (std::string why =
+          ProveSecondCopy(env.fs, a.keeper, intent.aside, intent.size);
+      !why.empty()) {
+    return PutBack(env, intent, {JournalState::kRolledBack, why});
+  }
   switch (intent.action) {
     case ActionKind::kDelete:
       return DoDelete(env, intent);
@@ -205,13 +266,15 @@ class Applier {
     ++env_.recorder.counts().scanned;
     std::string why = a.skip;
     if (why.empty()) why = VerifyDuplicate(env_.fs, a.keeper, a.victim, a.size);
-    if (why.empty() && a.kind == ActionKind::kMoveTo) {
-      why = PrepareMove(env_.fs, a);
-    }
     if (!why.empty()) return Finish(a, Outcome::kSkipped, why);
+    if (a.kind == ActionKind::kMoveTo) {
+      if (auto problem = PrepareMove(env_.fs, a)) {
+        return Finish(a, problem->outcome, problem->why);
+      }
+    }
     const JournalRecord intent = MakeIntent(a, ++seq_, env_.tag);
     PHODEX_TRY(env_.journal.Append(intent));
-    const StepOutcome o = Act(env_, intent);
+    const StepOutcome o = Act(env_, a, intent);
     JournalRecord outcome;
     outcome.seq = intent.seq;
     outcome.state = o.state;

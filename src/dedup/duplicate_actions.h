@@ -6,24 +6,36 @@
 //
 // For each planned action, in order:
 //   1. check (dedup/file_compare.h): keeper and victim have the size, mtime
-//      and inode the catalog holds, are two distinct files and hold the
-//      same bytes (read in full, now). Anything else: skipped, untouched.
+//      and inode the catalog holds, are two distinct files (not the same
+//      inode number and mtime on two devices either) and hold the same
+//      bytes (read in full, now). Anything else: skipped, untouched.
+//      move-to: the target's folder is created (failing: failed) and the
+//      target must be free (else skipped).
 //   2. journal the intent (dedup/action_journal.h), on disk before step 3.
-//   3. act, with steps that leave every file whole at every moment:
-//      delete    remove the victim's name
-//      hardlink  link the keeper to a temporary name beside the victim,
-//                then rename it over the victim (atomic replace)
-//      move-to   link the victim at its target (never replaces), fsync
-//                the target's folder, then remove the old name; where the
-//                file system has no hard links, rename after checking the
-//                target is free. A target on another file system (link and
+//   3. prove a second copy exists: rename the victim to its aside name
+//      (".NAME.phodex-aside-<tag>-<seq>" beside it, never replacing), then
+//      ProveSecondCopy: the keeper must still be listed in its folder, be
+//      the file compared, and open by its path with the expected bytes. A
+//      path double (the victim seen through a bind mount, an overlay, a
+//      network or FUSE mount: byte-identical to itself) vanishes or
+//      changes with the victim's name. Any doubt: the victim is renamed
+//      back and skipped. This step cannot be skipped.
+//   4. act on the aside name, with steps that never lose the content:
+//      delete    remove the aside name
+//      hardlink  link the keeper at the victim's (free) name, then remove
+//                the aside name
+//      move-to   link the aside name at the target (never replaces), fsync
+//                the target's folder, then remove the aside name; where the
+//                file system has no hard links, rename it there without
+//                replacing. A target on another file system (link and
 //                rename say kUnsupported): journal "copying", copy durably
 //                (os::FileSystem::CopyFileDurable: temp named in the
 //                intent, fsync, placed without replacing), compare the
-//                copy's bytes with the victim's, journal "copied", then
-//                remove the victim.
-//      Each step ends with an fsync of the folder it changed.
-//   4. journal the outcome, then record it in the catalog
+//                copy's bytes with the original's, journal "copied", then
+//                remove the aside name.
+//      Each step ends with an fsync of the folder it changed; a step that
+//      fails renames the victim back (a failure to do so names the aside).
+//   5. journal the outcome, then record it in the catalog
 //      (dedup/action_recorder.h).
 // The keeper is never acted on, so the last copy always stays.
 //
@@ -114,19 +126,29 @@ struct RecoveredAction {
 
 // Settles every action of the journal: one with a recorded outcome is
 // (again) recorded in the catalog; one without is finished or rolled back
-// from what the file system shows, and its outcome journaled:
-//   delete    victim gone: done; still there: left in place
-//   hardlink  victim on the keeper's inode: done; otherwise left in place;
-//             a leftover temporary link is removed (a second name of the
-//             keeper, so nothing is lost)
-//   move-to   target and victim one inode: the old name is removed, done;
-//             target only: done; victim only: left in place
+// from what the file system shows, and its outcome journaled. The
+// "original" is the victim's inode at its aside name or at its own name.
+// An aside name is never left: it is renamed back (rolled back) or the
+// action finished.
+//   delete    original at the aside name: renamed back; victim's name
+//             still there: left in place; neither: done
+//   hardlink  victim's name on the keeper's inode: done (a leftover aside
+//             name, which was proven to be a second copy before the link
+//             was made, is removed); original at the aside name: renamed
+//             back; otherwise left in place. A leftover temporary link of
+//             an older phodex is removed (a second name of the keeper)
+//   move-to   target and original one inode: the original's name is
+//             removed, done; target only: done; original only: renamed
+//             back or left in place
 //   move-to across file systems (a "copying" or "copied" progress record):
 //             the leftover temp named in the intent is removed; a target
-//             that is a complete copy (size and bytes equal to the victim,
-//             or to the keeper once the victim is gone) finishes the move
-//             (the victim, if still there on its inode, is removed); any
-//             other target is left alone and the victim left in place
+//             that is a complete copy (size and bytes equal to the
+//             original, or to the keeper once the original is gone)
+//             finishes the move (the original, if still there, is
+//             removed); any other target is left alone and the original
+//             renamed back or left in place
+// Where the victim's name was taken by another file meanwhile, an original
+// at the aside name cannot be renamed back: failed, the detail names it.
 // Then empties the journal.
 Result<std::vector<RecoveredAction>> RecoverJournal(ActionEnv& env);
 

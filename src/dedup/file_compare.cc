@@ -25,7 +25,7 @@ std::string CheckUnchanged(os::FileSystem& fs, const DuplicateFile& f,
 }
 
 Result<bool> SameBytes(os::FileSystem& fs, const std::string& a,
-                       const std::string& b) {
+                       const std::string& b, uint64_t limit) {
   PHODEX_METRIC_RECORD("dedup.compare");
   PHODEX_ASSIGN_OR_RETURN(auto fa,
                           fs.OpenForRead(a, os::AccessPattern::kSequential));
@@ -44,6 +44,7 @@ Result<bool> SameBytes(os::FileSystem& fs, const std::string& a,
     if (na == 0) return true;
     if (std::memcmp(ba.data(), bb.data(), na) != 0) return false;
     offset += na;
+    if (offset >= limit) return true;
   }
 }
 
@@ -51,6 +52,11 @@ std::string VerifyDuplicate(os::FileSystem& fs, const DuplicateFile& keeper,
                             const DuplicateFile& victim, int64_t size) {
   if (keeper.dev == victim.dev && keeper.ino == victim.ino) {
     return "is the keeper itself (a hard link)";
+  }
+  if (keeper.ino == victim.ino && keeper.mtime_ns == victim.mtime_ns) {
+    return "the same file seen through two mounts (the same inode number "
+           "and mtime on two devices: a bind mount, an overlay or a share of "
+           "one folder?)";
   }
   if (std::string why = CheckUnchanged(fs, keeper, size); !why.empty()) {
     return "the copy kept is " + why + " (" + keeper.path + ")";
@@ -65,6 +71,33 @@ std::string VerifyDuplicate(os::FileSystem& fs, const DuplicateFile& keeper,
   if (!CheckUnchanged(fs, keeper, size).empty() ||
       !CheckUnchanged(fs, victim, size).empty()) {
     return "changed while being compared";
+  }
+  return "";
+}
+
+std::string ProveSecondCopy(os::FileSystem& fs, const DuplicateFile& keeper,
+                            const std::string& aside, int64_t size) {
+  auto listed = fs.IsListed(keeper.path);
+  if (!listed) {
+    return "cannot list the folder of the copy kept: " +
+           listed.error().ToString();
+  }
+  if (!*listed) return kKeeperVanished;
+  if (std::string why = CheckUnchanged(fs, keeper, size); !why.empty()) {
+    if (why.starts_with("gone")) return kKeeperVanished;
+    return "the copy kept changed when this copy was moved aside (" + why +
+           "): the same file seen through two mounts?";
+  }
+  auto same = SameBytes(fs, keeper.path, aside, kCompareBlockBytes);
+  if (!same && same.error().code() == ErrorCode::kNotFound) {
+    return kKeeperVanished;
+  }
+  if (!same) {
+    return "cannot read the copy kept again: " + same.error().ToString();
+  }
+  if (!*same) {
+    return "the copy kept changed when this copy was moved aside (content): "
+           "the same file seen through two mounts?";
   }
   return "";
 }

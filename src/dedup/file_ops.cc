@@ -1,73 +1,39 @@
 #include "dedup/file_ops.h"
 
-#include <filesystem>
-#include <system_error>
-
 namespace phodex::dedup {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::unexpected<Error> FromErrorCode(const std::error_code& ec, std::string op,
-                                     std::string path) {
-  return std::unexpected(
-      Error::FromErrno(ec.value(), std::move(op), std::move(path)));
-}
-
-class StdFileOps final : public FileOps {
+class FileSystemOps final : public FileOps {
  public:
+  explicit FileSystemOps(os::FileSystem& fs) : fs_(fs) {}
+
   Status HardLink(const std::string& existing,
                   const std::string& link) override {
-    std::error_code ec;
-    fs::create_hard_link(existing, link, ec);
-    if (!ec) return {};
-    // EXDEV; EPERM and ENOTSUP where the file system has no hard links
-    // (FAT) or the kernel forbids them (protected_hardlinks).
-    if (ec == std::errc::cross_device_link ||
-        ec == std::errc::operation_not_permitted ||
-        ec == std::errc::operation_not_supported) {
-      return MakeError(ErrorCode::kUnsupported,
-                       ec.message() + " (linking to '" + existing + "')",
-                       "create hard link", link);
-    }
-    return FromErrorCode(ec, "create hard link", link);
+    return fs_.Link(existing, link);
   }
 
-  Status Rename(const std::string& from, const std::string& to) override {
-    std::error_code ec;
-    fs::rename(from, to, ec);
-    if (ec == std::errc::cross_device_link) {
-      return MakeError(ErrorCode::kUnsupported,
-                       ec.message() + " (renaming to '" + to + "')", "rename",
-                       from);
-    }
-    if (ec) return FromErrorCode(ec, "rename to '" + to + "'", from);
-    return {};
+  Status Rename(const std::string& from, const std::string& to,
+                os::Replace replace) override {
+    return fs_.Rename(from, to, replace);
   }
 
   Status RemoveFile(const std::string& path) override {
-    std::error_code ec;
-    const fs::file_status st = fs::symlink_status(path, ec);
-    if (st.type() == fs::file_type::not_found) {
-      return MakeError(ErrorCode::kNotFound, "gone", "remove", path);
-    }
-    if (ec) return FromErrorCode(ec, "remove", path);
-    if (!fs::is_regular_file(st)) {
+    PHODEX_ASSIGN_OR_RETURN(FileStat st, fs_.Stat(path, os::Follow::kNo));
+    if (st.type != FileType::kRegular) {
       return MakeError(ErrorCode::kInvalidArgument, "not a regular file",
                        "remove", path);
     }
-    if (!fs::remove(path, ec)) {
-      if (!ec) return MakeError(ErrorCode::kNotFound, "gone", "remove", path);
-      return FromErrorCode(ec, "remove", path);
-    }
-    return {};
+    return fs_.RemoveFile(path);
   }
+
+ private:
+  os::FileSystem& fs_;
 };
 
 }  // namespace
 
-std::unique_ptr<FileOps> NewStdFileOps() {
-  return std::make_unique<StdFileOps>();
+std::unique_ptr<FileOps> NewFileOps(os::FileSystem& fs) {
+  return std::make_unique<FileSystemOps>(fs);
 }
 
 }  // namespace phodex::dedup

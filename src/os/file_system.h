@@ -21,6 +21,9 @@ namespace phodex::os {
 
 enum class Follow { kNo, kYes };
 
+// Whether Rename may replace a file at its target.
+enum class Replace { kNo, kYes };
+
 // One entry of a directory listing with its lstat (or stat, when following
 // symlinks) already taken, relative to the open directory, which is much
 // cheaper than a stat by absolute path.
@@ -112,6 +115,29 @@ class FileSystem {
 
   // Removes the file (not a folder) `path`. kNotFound if it is gone.
   virtual Status RemoveFile(const std::string& path) = 0;
+
+  // Creates `link` as one more name of the file `existing` (link(2), not
+  // following a symlink). Never replaces: kAlreadyExists when `link`
+  // exists. kUnsupported when the two are on different file systems, or
+  // where there are no hard links (FAT) or the kernel forbids them
+  // (protected_hardlinks). Nothing is synced: see SyncDir.
+  virtual Status Link(const std::string& existing, const std::string& link) = 0;
+
+  // Renames `from` to `to` atomically. Replace::kYes replaces a file at
+  // `to` (rename(2)); kNo never does (renameat2 RENAME_NOREPLACE, or, where
+  // the file system has no such flag (NFS), link then unlink, so that for
+  // a moment the file has both names): kAlreadyExists when `to` exists.
+  // kUnsupported when the two are on different file systems, or for kNo
+  // where neither way works. Nothing is synced: see SyncDir.
+  virtual Status Rename(const std::string& from, const std::string& to,
+                        Replace replace) = 0;
+
+  // Whether a fresh listing of the folder of `path` holds its name. Stat
+  // and open may answer from the kernel's name cache, which on an overlay
+  // (and some network or FUSE mounts) still resolves a path whose real
+  // file was renamed below it; the folder's listing is read anew and no
+  // longer has the name. Costs a read of the whole folder (names only).
+  virtual Result<bool> IsListed(const std::string& path) = 0;
 
   // Replaces the regular file `path` by an edited copy, atomically, for
   // changes to big user files (metadata written into a photo):

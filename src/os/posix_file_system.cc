@@ -201,6 +201,30 @@ Status PlaceNoReplace(Temp& temp, const std::string& to) {
   return RefusedWrite(err, "create", to);
 }
 
+// A rename that never replaces, where RENAME_NOREPLACE is not known:
+// link(), which refuses an existing name, then unlink() of the old name.
+Status RenameByLink(const std::string& from, const std::string& to) {
+  if (::link(from.c_str(), to.c_str()) != 0) {
+    const int err = errno;
+    if (err == EEXIST) {
+      return MakeError(ErrorCode::kAlreadyExists, "exists; not replaced",
+                       "rename '" + from + "' to", to);
+    }
+    if (err == EPERM || err == EOPNOTSUPP || err == ENOTSUP) {
+      return MakeError(ErrorCode::kUnsupported,
+                       "no RENAME_NOREPLACE and no hard links here",
+                       "rename '" + from + "' to", to);
+    }
+    return RefusedWrite(err, "rename to '" + to + "'", from);
+  }
+  if (::unlink(from.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(to.c_str());  // a second name of `from`: back as it was
+    return RefusedWrite(err, "rename to '" + to + "'", from);
+  }
+  return {};
+}
+
 // A symlink at `path` is followed (the link stays, its target is
 // replaced); anything else, existing or not, is written at `path`.
 Result<std::string> WriteTarget(const std::string& path) {
@@ -238,9 +262,21 @@ Status SyncFolder(const std::string& dir) {
   return {};
 }
 
-// Copies `size` bytes in the kernel (copy_file_range: a reflink on btrfs
-// and XFS), falling back to read/write in 1 MiB blocks.
-Status CopyContent(int in, int out, int64_t size, const std::string& path) {
+// Where a copy failed: errors of writing (a full disk, a quota, a file
+// too big for the target) name the file written, others the one read.
+std::unexpected<Error> CopyError(int err, const std::string& from,
+                                 const std::string& to) {
+  if (err == ENOSPC || err == EDQUOT || err == EFBIG || err == EROFS) {
+    return RefusedWrite(err, "write", to);
+  }
+  return ErrnoError(err, "copy to '" + to + "' from", from);
+}
+
+// Copies `size` bytes of `from` (open as `in`) into `to` (open as `out`) in
+// the kernel (copy_file_range: a reflink on btrfs and XFS), falling back to
+// read/write in 1 MiB blocks.
+Status CopyContent(int in, int out, int64_t size, const std::string& from,
+                   const std::string& to) {
   constexpr size_t kCopyBlockBytes = size_t{1} << 20;
   loff_t done = 0;
   bool in_kernel = true;
@@ -260,18 +296,19 @@ Status CopyContent(int in, int out, int64_t size, const std::string& path) {
     } else {
       buf.resize(kCopyBlockBytes);
       n = ::pread(in, buf.data(), want, done);
+      if (n < 0 && errno != EINTR) return ErrnoError(errno, "read", from);
       if (n > 0) {
         PHODEX_TRY(WriteAllAt(out, static_cast<uint64_t>(done),
-                              std::string_view(buf.data(), n), path));
+                              std::string_view(buf.data(), n), to));
       }
     }
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoError(errno, "copy", path);
+      return CopyError(errno, from, to);
     }
     if (n == 0) {
       return MakeError(ErrorCode::kBusy, "file shrank while being copied",
-                       "copy", path);
+                       "copy", from);
     }
     done += n;
   }
@@ -451,6 +488,70 @@ class PosixFileSystem final : public FileSystem {
     return {};
   }
 
+  Status Link(const std::string& existing, const std::string& link) override {
+    if (::link(existing.c_str(), link.c_str()) == 0) return {};
+    const int err = errno;
+    if (err == EXDEV || err == EPERM || err == EOPNOTSUPP || err == ENOTSUP) {
+      return MakeError(
+          ErrorCode::kUnsupported,
+          std::string(std::strerror(err)) + " (linking to '" + existing + "')",
+          "create hard link", link);
+    }
+    if (err == EEXIST) {
+      return MakeError(ErrorCode::kAlreadyExists, "exists; not replaced",
+                       "create hard link", link);
+    }
+    return RefusedWrite(err, "create hard link to '" + existing + "' at", link);
+  }
+
+  Status Rename(const std::string& from, const std::string& to,
+                Replace replace) override {
+    const int rc = replace == Replace::kYes
+                       ? ::rename(from.c_str(), to.c_str())
+                       : ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD,
+                                     to.c_str(), RENAME_NOREPLACE);
+    if (rc == 0) return {};
+    const int err = errno;
+    if (err == EXDEV) {
+      return MakeError(
+          ErrorCode::kUnsupported,
+          std::string(std::strerror(err)) + " (renaming to '" + to + "')",
+          "rename", from);
+    }
+    if (err == EEXIST) {
+      return MakeError(ErrorCode::kAlreadyExists, "exists; not replaced",
+                       "rename '" + from + "' to", to);
+    }
+    if (replace == Replace::kNo && (err == EINVAL || err == ENOSYS)) {
+      return RenameByLink(from, to);  // no RENAME_NOREPLACE here (NFS)
+    }
+    return RefusedWrite(err, "rename to '" + to + "'", from);
+  }
+
+  Result<bool> IsListed(const std::string& path) override {
+    const std::string dir = DirName(path);
+    const std::string_view name = BaseName(path);
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) {
+      if (errno == ENOENT || errno == ENOTDIR) return false;
+      return ErrnoError(errno, "open directory", dir);
+    }
+    bool found = false;
+    for (;;) {
+      errno = 0;
+      struct dirent* de = ::readdir(d);
+      if (de == nullptr) break;
+      if (name == de->d_name) {
+        found = true;
+        break;
+      }
+    }
+    const int err = errno;
+    ::closedir(d);
+    if (!found && err != 0) return ErrnoError(err, "read directory", dir);
+    return found;
+  }
+
   Status CopyFileDurable(const std::string& from, const std::string& to,
                          const std::string& temp_name) override {
     UniqueFd in(
@@ -464,7 +565,8 @@ class PosixFileSystem final : public FileSystem {
     }
     PHODEX_TRY(Hook(WriteStep::kCreateTemp, to));
     PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateNamedTemp(to, temp_name));
-    PHODEX_TRY(CopyContent(in.get(), temp.fd.get(), st.st_size, from));
+    PHODEX_TRY(
+        CopyContent(in.get(), temp.fd.get(), st.st_size, from, temp.path));
     PHODEX_TRY(CopyAttributes(in.get(), st, temp));
     const struct timespec times[2] = {st.st_atim, st.st_mtim};
     if (::futimens(temp.fd.get(), times) != 0) {
@@ -500,7 +602,8 @@ class PosixFileSystem final : public FileSystem {
     PHODEX_TRY(CheckWritable(target, before.st_mode));
     PHODEX_TRY(Hook(WriteStep::kCreateTemp, target));
     PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateTemp(target));
-    PHODEX_TRY(CopyContent(in.get(), temp.fd.get(), before.st_size, target));
+    PHODEX_TRY(CopyContent(in.get(), temp.fd.get(), before.st_size, target,
+                           temp.path));
     PHODEX_TRY(CopyAttributes(in.get(), before, temp));
     PosixTempFile temp_file(temp.fd.get(), temp.path);
     PHODEX_TRY(edit(temp_file));

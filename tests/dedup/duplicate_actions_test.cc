@@ -10,12 +10,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "dedup/file_compare.h"
 #include "os/clock.h"
+#include "tests/fakes/fake_file_system.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace phodex::dedup {
@@ -154,26 +156,30 @@ TEST(ActionPlan, HardLinksOnlyWithinOneFileSystemAndSkipsUnmatchedGroups) {
 // Applying a plan to real files.
 
 // Fails the chosen step, as a full disk or a permission error would;
-// `cross_device` makes links and renames report another file system, as
-// they do for a target on another drive.
+// `cross_device` makes links and renames from one folder to another report
+// another file system, as they do for a target on another drive.
 class FailingFileOps final : public FileOps {
  public:
   explicit FailingFileOps(FileOps& real) : real_(real) {}
   Status HardLink(const std::string& e, const std::string& l) override {
-    if (cross_device) return CrossDevice("create hard link", l);
+    if (Across(e, l)) return CrossDevice("create hard link", l);
     return fail_link ? Fail("link", l) : real_.HardLink(e, l);
   }
-  Status Rename(const std::string& f, const std::string& t) override {
-    if (cross_device) return CrossDevice("rename", f);
-    return fail_rename ? Fail("rename", f) : real_.Rename(f, t);
+  Status Rename(const std::string& f, const std::string& t,
+                os::Replace replace) override {
+    if (Across(f, t)) return CrossDevice("rename", f);
+    return fail_rename ? Fail("rename", f) : real_.Rename(f, t, replace);
   }
   Status RemoveFile(const std::string& p) override {
-    return p == fail_remove ? Fail("remove", p) : real_.RemoveFile(p);
+    if (!fail_remove.empty() && p.find(fail_remove) != std::string::npos) {
+      return Fail("remove", p);
+    }
+    return real_.RemoveFile(p);
   }
   bool fail_link = false;
   bool fail_rename = false;
   bool cross_device = false;
-  std::string fail_remove;  // this path may not be removed
+  std::string fail_remove;  // paths holding this may not be removed
 
  private:
   static Status CrossDevice(const char* op, const std::string& path) {
@@ -182,6 +188,9 @@ class FailingFileOps final : public FileOps {
   }
   static Status Fail(const char* op, const std::string& path) {
     return MakeError(ErrorCode::kIo, "No space left on device", op, path);
+  }
+  bool Across(const std::string& from, const std::string& to) const {
+    return cross_device && os::DirName(from) != os::DirName(to);
   }
   FileOps& real_;
 };
@@ -273,7 +282,7 @@ class DuplicateActionsTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<os::FileSystem> fs_ = os::NewPosixFileSystem();
-  std::unique_ptr<FileOps> ops_ = NewStdFileOps();
+  std::unique_ptr<FileOps> ops_ = NewFileOps(*fs_);
   std::unique_ptr<catalog::Catalog> cat_;
   std::vector<catalog::Root> roots_;
   std::unique_ptr<ActionJournal> journal_;
@@ -397,17 +406,29 @@ TEST_F(DuplicateActionsTest, NeverRemovesTheLastCopy) {
 TEST_F(DuplicateActionsTest, AFailedStepLeavesEverythingInPlace) {
   const std::string keep = Put(0, "a.jpg", "AAAA-content", 5);
   const std::string v = Put(1, "a.jpg", "AAAA-content");
-  FailingFileOps failing(*ops_);
-  failing.fail_rename = true;
-  ActionRecorder recorder(*cat_, *fs_, os::SystemClock(), op_);
-  ActionEnv env{*fs_, failing, *journal_, recorder, 1, nullptr};
-  auto r = ApplyPlan(Plan(ActionKind::kHardLink), env);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->failed, 1);
-  EXPECT_THAT(r->results[0].reason, HasSubstr("No space left"));
-  EXPECT_EQ(fs::hard_link_count(keep), 1u);  // the temporary link is gone
-  EXPECT_NE(Ino(v), Ino(keep));
-  EXPECT_EQ(Read(v), "AAAA-content");
+  const uint64_t v_ino = Ino(v);
+  const ActionPlan plan = Plan(ActionKind::kHardLink);
+  // The rename aside, the link at the victim's name, the removal of the
+  // aside name.
+  for (int step = 0; step < 3; ++step) {
+    FailingFileOps failing(*ops_);
+    failing.fail_rename = step == 0;
+    failing.fail_link = step == 1;
+    failing.fail_remove = step == 2 ? ".phodex-aside-" : "";
+    ActionRecorder recorder(*cat_, *fs_, os::SystemClock(), op_);
+    ActionEnv env{*fs_, failing, *journal_, recorder, step, nullptr};
+    auto r = ApplyPlan(plan, env);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->failed, 1) << step;
+    EXPECT_THAT(r->results[0].reason, HasSubstr("No space left")) << step;
+    EXPECT_EQ(fs::hard_link_count(keep), 1u) << step;
+    EXPECT_EQ(Ino(v), v_ino) << step;  // the original, back at its name
+    EXPECT_EQ(Read(v), "AAAA-content");
+    EXPECT_EQ(std::distance(fs::directory_iterator(roots_[1].path),
+                            fs::directory_iterator()),
+              1)
+        << step;  // no aside name left
+  }
 }
 
 TEST_F(DuplicateActionsTest, MoveToAnotherFileSystemCopiesVerifiesRemoves) {
@@ -472,7 +493,7 @@ TEST_F(DuplicateActionsTest, AFailedRemovalAfterACopyAcrossUndoesTheCopy) {
   const std::string v = Put(1, "a.jpg", "AAAA-content");
   FailingFileOps failing(*ops_);
   failing.cross_device = true;
-  failing.fail_remove = v;
+  failing.fail_remove = ".phodex-aside-";
   ActionRecorder recorder(*cat_, *fs_, os::SystemClock(), op_);
   ActionEnv env{*fs_, failing, *journal_, recorder, 1, nullptr};
   auto r = ApplyPlan(Plan(ActionKind::kMoveTo), env);
@@ -490,6 +511,207 @@ TEST_F(DuplicateActionsTest, HardLinksAreNotWasteAndAreLeftAlone) {
   EXPECT_THAT(Find().groups, IsEmpty());
   const ActionPlan plan = Plan(ActionKind::kDelete);
   EXPECT_THAT(plan.groups, IsEmpty());
+}
+
+// ---------------------------------------------------------------------------
+// Path doubles: one file seen through two mounts (a bind mount, an overlay,
+// a network or FUSE share of one folder) is byte-identical to itself, so
+// the byte check passes. The actions must prove a second copy exists.
+
+class PathDoubleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cat_ = std::move(*catalog::OpenSqliteCatalog(dir_ / "c.db", {}));
+    lower_ = *cat_->AddRoot("/l", "l", 1);
+    mount_ = *cat_->AddRoot("/m", "m", 1);
+    auto j = ActionJournal::Open(fake_, "/data/c.db.dupes-journal");
+    ASSERT_TRUE(j);
+    journal_ = std::move(*j);
+    fake_.AddFile("/l/d/only.jpg", "the only copy", kMtime);
+  }
+  DuplicateFile At(const std::string& path, const catalog::Root& root) {
+    auto st = fake_.Stat(path, os::Follow::kNo);
+    EXPECT_TRUE(st) << path;
+    return {FileId{static_cast<int64_t>(st->ino)},
+            path,
+            root.path,
+            path.substr(root.path.size() + 1),
+            st->dev,
+            st->ino,
+            st->mtime_ns};
+  }
+  // One action on `victim`, kept copy `keeper` (as a plan with --keep
+  // root:m would have it).
+  ActionPlan PlanOne(ActionKind kind, const std::string& victim,
+                     const std::string& keeper) {
+    PlannedAction a;
+    a.kind = kind;
+    a.victim = At(victim, lower_);
+    a.victim_root = lower_.id;
+    a.victim_root_name = lower_.name;
+    a.keeper = At(keeper, mount_);
+    a.size = 13;
+    if (kind == ActionKind::kMoveTo) a.target = "/q/l/" + a.victim.rel;
+    ActionPlan plan;
+    plan.groups.emplace_back();
+    plan.groups[0].kept.push_back(a.keeper);
+    plan.groups[0].actions.push_back(a);
+    return plan;
+  }
+  ApplyReport Apply(const ActionPlan& plan) {
+    ActionRecorder recorder(*cat_, fake_, os::SystemClock(), OperationId{});
+    ActionEnv env{fake_, *ops_, *journal_, recorder, 1, nullptr};
+    auto r = ApplyPlan(plan, env);
+    EXPECT_TRUE(r) << r.error().ToString();
+    return *r;
+  }
+  std::string Content(const std::string& path) {
+    auto f = fake_.OpenForRead(path, os::AccessPattern::kSequential);
+    if (!f) return "<" + f.error().ToString() + ">";
+    std::string out(static_cast<size_t>((*f)->size()), '\0');
+    EXPECT_TRUE((*f)->ReadAt(0, out.data(), out.size()));
+    return out;
+  }
+  // Every name in the folder, as a fresh listing shows it.
+  std::vector<std::string> Names(const std::string& dir) {
+    std::vector<std::string> out;
+    auto list = fake_.ListDir(dir, os::Follow::kNo);
+    if (list) {
+      for (const os::DirEntry& e : *list) out.push_back(e.name);
+    }
+    return out;
+  }
+
+  static constexpr int64_t kMtime = 7'000'000'000;
+  testing::TempDir dir_;
+  testing::FakeFileSystem fake_;
+  std::unique_ptr<FileOps> ops_ = NewFileOps(fake_);
+  std::unique_ptr<catalog::Catalog> cat_;
+  catalog::Root lower_;
+  catalog::Root mount_;
+  std::unique_ptr<ActionJournal> journal_;
+};
+
+TEST_F(PathDoubleTest, TheKeeperVanishingWithTheVictimKeepsTheOnlyCopy) {
+  // Other inode numbers (an overlay with xino, a FUSE mount): stat alone
+  // cannot tell, and the kernel's name cache still resolves the keeper's
+  // path after the victim is renamed; only the folder's listing shows it.
+  fake_.AddPathDouble("/m", "/l", 2,
+                      testing::FakeFileSystem::DoubleIno::kOther);
+  for (ActionKind kind :
+       {ActionKind::kDelete, ActionKind::kHardLink, ActionKind::kMoveTo}) {
+    const ActionPlan plan = PlanOne(kind, "/l/d/only.jpg", "/m/d/only.jpg");
+    ASSERT_TRUE(VerifyDuplicate(fake_, plan.groups[0].actions[0].keeper,
+                                plan.groups[0].actions[0].victim, 13)
+                    .empty());  // the byte check passes: same file
+    ApplyReport r = Apply(plan);
+    EXPECT_EQ(r.deleted + r.linked + r.moved + r.failed, 0)
+        << ActionKindName(kind);
+    ASSERT_EQ(r.skipped, 1);
+    EXPECT_EQ(r.results[0].reason, kKeeperVanished);
+    EXPECT_EQ(r.skip_reasons.begin()->first,
+              "the copy kept vanished when this copy was moved aside");
+    EXPECT_EQ(Content("/l/d/only.jpg"), "the only copy");
+    EXPECT_THAT(Names("/l/d"), ElementsAre("only.jpg"));  // no aside left
+    EXPECT_FALSE(fake_.Stat("/q/l/d/only.jpg", os::Follow::kNo));
+    EXPECT_TRUE(journal_->empty());
+  }
+}
+
+TEST_F(PathDoubleTest, TheSameInodeNumberAndMtimeOnTwoDevicesIsSkippedFirst) {
+  // An overlay of one file system, NFS, SMB: the real inode number shows.
+  fake_.AddPathDouble("/m", "/l", 2, testing::FakeFileSystem::DoubleIno::kSame);
+  const ActionPlan plan =
+      PlanOne(ActionKind::kDelete, "/l/d/only.jpg", "/m/d/only.jpg");
+  const int reads = fake_.read_calls();
+  ApplyReport r = Apply(plan);
+  ASSERT_EQ(r.skipped, 1);
+  EXPECT_THAT(r.results[0].reason,
+              HasSubstr("the same file seen through two mounts"));
+  EXPECT_EQ(fake_.read_calls(), reads);  // decided before reading a byte
+  EXPECT_EQ(Content("/l/d/only.jpg"), "the only copy");
+}
+
+TEST_F(PathDoubleTest, ASecondCopyThatStaysIsProofEnough) {
+  fake_.AddFile("/m/d/only.jpg", "the only copy", kMtime + 1);
+  ApplyReport r =
+      Apply(PlanOne(ActionKind::kDelete, "/l/d/only.jpg", "/m/d/only.jpg"));
+  EXPECT_EQ(r.deleted, 1) << (r.results.empty() ? "" : r.results[0].reason);
+  EXPECT_TRUE(Names("/l/d").empty());  // neither the name nor its aside
+  EXPECT_EQ(Content("/m/d/only.jpg"), "the only copy");
+}
+
+// Runs `on_rename` after each rename: the world changing at that moment.
+class RenameHookOps final : public FileOps {
+ public:
+  RenameHookOps(FileOps& real, std::function<void()> on_rename)
+      : real_(real), on_rename_(std::move(on_rename)) {}
+  Status HardLink(const std::string& e, const std::string& l) override {
+    return real_.HardLink(e, l);
+  }
+  Status Rename(const std::string& f, const std::string& t,
+                os::Replace replace) override {
+    Status st = real_.Rename(f, t, replace);
+    on_rename_();
+    return st;
+  }
+  Status RemoveFile(const std::string& p) override {
+    return real_.RemoveFile(p);
+  }
+
+ private:
+  FileOps& real_;
+  std::function<void()> on_rename_;
+};
+
+TEST_F(PathDoubleTest, AKeeperThatChangesWhenTheVictimGoesAsideIsDoubt) {
+  fake_.AddFile("/m/d/only.jpg", "the only copy", kMtime + 1);
+  const ActionPlan plan =
+      PlanOne(ActionKind::kDelete, "/l/d/only.jpg", "/m/d/only.jpg");
+  // Same size and mtime, other bytes; then another mtime.
+  const std::vector<std::pair<std::string, int64_t>> changes = {
+      {"THE ONLY COPY", kMtime + 1}, {"the only copy", kMtime + 2}};
+  for (const auto& [content, mtime] : changes) {
+    fake_.AddFile("/m/d/only.jpg", "the only copy", kMtime + 1);
+    RenameHookOps hooked(*ops_, [&, c = content, m = mtime] {
+      fake_.AddFile("/m/d/only.jpg", c, m);
+    });
+    ActionRecorder recorder(*cat_, fake_, os::SystemClock(), OperationId{});
+    ActionEnv env{fake_, hooked, *journal_, recorder, 1, nullptr};
+    auto r = ApplyPlan(plan, env);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->skipped, 1) << content;
+    EXPECT_THAT(r->results[0].reason,
+                HasSubstr("the copy kept changed when this copy was moved "
+                          "aside"));
+    EXPECT_EQ(Content("/l/d/only.jpg"), "the only copy");
+    EXPECT_THAT(Names("/l/d"), ElementsAre("only.jpg"));
+  }
+}
+
+TEST(MoveToFolder, RefusesAFolderInsideOrAboveARootByPathOrByInode) {
+  testing::FakeFileSystem fake;
+  fake.AddDir("/lib/photos");
+  fake.AddDir("/q");
+  // /mnt/p: a bind mount of the root (same device and inode).
+  fake.AddPathDouble("/mnt/p", "/lib/photos", 1,
+                     testing::FakeFileSystem::DoubleIno::kSame);
+  const std::vector<catalog::Root> roots = {
+      {RootId{1}, "/lib/photos", "photos"}, {RootId{2}, "/offline", "gone"}};
+  EXPECT_TRUE(CheckMoveToFolder(fake, "/q/dupes", roots));
+  EXPECT_TRUE(CheckMoveToFolder(fake, "/lib/photos-dupes", roots));
+  for (const char* inside : {"/lib/photos", "/lib/photos/_dupes", "/offline/x",
+                             "/mnt/p", "/mnt/p/_dupes/new"}) {
+    Status st = CheckMoveToFolder(fake, inside, roots);
+    ASSERT_FALSE(st) << inside;
+    EXPECT_EQ(st.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(st.error().ToString(), HasSubstr("is inside root"));
+  }
+  for (const char* above : {"/", "/lib"}) {
+    Status st = CheckMoveToFolder(fake, above, roots);
+    ASSERT_FALSE(st) << above;
+    EXPECT_THAT(st.error().ToString(), HasSubstr("holds root 'photos'"));
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -526,6 +748,9 @@ TEST(ActionJournal, RecordsRoundTripIncludingNonUtf8Paths) {
       R"("root_id":2,"rel":"x.jpg"})");
   ASSERT_TRUE(hand) << hand.error().ToString();
   EXPECT_EQ(hand->hash, (ContentHash{10, 11}));
+  EXPECT_EQ(hand->aside, "");  // journals of an older phodex have none
+  r.aside = "/b/.x.jpg.phodex-aside-7-3";
+  EXPECT_EQ(ActionJournal::Decode(ActionJournal::Encode(r))->aside, r.aside);
   EXPECT_EQ(ActionJournal::Decode(R"({"seq":1,"state":"done"})")->state,
             JournalState::kDone);
   EXPECT_FALSE(ActionJournal::Decode(R"({"seq":1,"state":"intent"})"));
@@ -567,6 +792,7 @@ class JournalRecoveryTest : public DuplicateActionsTest {
     if (kind == ActionKind::kMoveTo) {
       r.temp = os::DirName(a.target) + "/.a.jpg.phodex-copy-1-1";
     }
+    r.aside = os::DirName(a.victim.path) + "/.a.jpg.phodex-aside-1-1";
     r.size = a.size;
     r.hash = a.hash;
     r.victim_dev = a.victim.dev;
@@ -783,6 +1009,104 @@ TEST_F(JournalRecoveryTest, CopyMoveNeverRemovesAChangedOriginal) {
   EXPECT_EQ(r[0].state, JournalState::kFailed);
   EXPECT_EQ(Read(victim_), "AAAA-content");
   EXPECT_EQ(Read(i.target), "AAAA-content");
+}
+
+// The victim renamed aside while the keeper is proven a second copy: a
+// crash there never leaves the aside name.
+
+TEST_F(JournalRecoveryTest, DeleteCrashWhileAsideIsPutBack) {
+  const JournalRecord i = Intent(ActionKind::kDelete);
+  fs::rename(victim_, i.aside);
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_EQ(Read(victim_), "AAAA-content");
+  EXPECT_FALSE(fs::exists(i.aside));
+  EXPECT_TRUE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, DeleteCrashAfterRemovingTheAsideNameIsDone) {
+  const JournalRecord i = Intent(ActionKind::kDelete);
+  fs::rename(victim_, i.aside);
+  fs::remove(i.aside);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_FALSE(VictimCataloged());
+  EXPECT_EQ(Read(keep_), "AAAA-content");
+}
+
+TEST_F(JournalRecoveryTest, HardLinkCrashWhileAsideIsPutBack) {
+  const JournalRecord i = Intent(ActionKind::kHardLink);
+  const uint64_t ino = Ino(victim_);
+  fs::rename(victim_, i.aside);
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_EQ(Ino(victim_), ino);
+  EXPECT_FALSE(fs::exists(i.aside));
+}
+
+TEST_F(JournalRecoveryTest, HardLinkCrashAfterLinkFinishesAndDropsTheAside) {
+  const JournalRecord i = Intent(ActionKind::kHardLink);
+  fs::rename(victim_, i.aside);
+  fs::create_hard_link(keep_, victim_);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_FALSE(fs::exists(i.aside));
+  EXPECT_EQ(Ino(victim_), Ino(keep_));
+  EXPECT_EQ(Cataloged().at(victim_), Ino(keep_));
+}
+
+TEST_F(JournalRecoveryTest, MoveCrashWhileAsideIsPutBack) {
+  const JournalRecord i = Intent(ActionKind::kMoveTo);
+  fs::rename(victim_, i.aside);
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_EQ(Read(victim_), "AAAA-content");
+  EXPECT_FALSE(fs::exists(i.aside));
+  EXPECT_FALSE(fs::exists(i.target));
+}
+
+TEST_F(JournalRecoveryTest, MoveCrashAfterLinkAtTheTargetFinishes) {
+  const JournalRecord i = Intent(ActionKind::kMoveTo);
+  fs::rename(victim_, i.aside);
+  fs::create_directories(fs::path(i.target).parent_path());
+  fs::create_hard_link(i.aside, i.target);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_FALSE(fs::exists(i.aside));
+  EXPECT_FALSE(fs::exists(victim_));
+  EXPECT_EQ(Read(i.target), "AAAA-content");
+  EXPECT_EQ(fs::hard_link_count(i.target), 1u);
+  EXPECT_FALSE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, CopyMoveCrashMidCopyPutsTheAsideBack) {
+  const JournalRecord i = CopyIntent();
+  fs::rename(victim_, i.aside);
+  std::ofstream(i.temp) << "AAAA";  // half written
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_FALSE(fs::exists(i.temp));
+  EXPECT_FALSE(fs::exists(i.aside));
+  EXPECT_FALSE(fs::exists(i.target));
+  EXPECT_EQ(Read(victim_), "AAAA-content");
+  EXPECT_TRUE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, CopyMoveCrashAfterACompleteCopyDropsTheAside) {
+  const JournalRecord i = CopyIntent();
+  fs::rename(victim_, i.aside);
+  std::ofstream(i.target) << "AAAA-content";
+  Progress(JournalState::kCopied);
+  ExpectSettled(JournalState::kDone);
+  EXPECT_FALSE(fs::exists(i.aside));
+  EXPECT_FALSE(fs::exists(victim_));
+  EXPECT_EQ(Read(i.target), "AAAA-content");
+  EXPECT_FALSE(VictimCataloged());
+}
+
+TEST_F(JournalRecoveryTest, AnAsideWhoseNameWasTakenIsNeitherRemovedNorHidden) {
+  const JournalRecord i = Intent(ActionKind::kDelete);
+  fs::rename(victim_, i.aside);
+  std::ofstream(victim_) << "a new file";  // someone's, at the old name
+  std::vector<RecoveredAction> r = Recover();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].state, JournalState::kFailed);
+  EXPECT_THAT(r[0].detail, HasSubstr(i.aside));
+  EXPECT_EQ(Read(i.aside), "AAAA-content");
+  EXPECT_EQ(Read(victim_), "a new file");
 }
 
 TEST(ActionJournal, ProgressRecordsAreNotOutcomes) {

@@ -3,6 +3,7 @@
 // files that change between the scan and the action.
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -20,8 +21,11 @@ namespace phodex::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Key;
+using ::testing::Not;
 
 const std::string kJpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "jpeg ";
 
@@ -32,6 +36,30 @@ struct Seen {
   uint64_t links = 0;
   int64_t mtime_ns = 0;
   friend bool operator==(const Seen&, const Seen&) = default;
+};
+
+// A mount(8) made for one test, lazily undone at its end, even on failure.
+class ScopedMount {
+ public:
+  ScopedMount(const std::string& args, const std::string& target)
+      : target_(target) {
+    fs::create_directories(target);
+    RunResult r = RunShell("mount " + args + " '" + target + "' 2>&1");
+    ok_ = r.exit_code == 0;
+    error_ = r.out;
+  }
+  ~ScopedMount() {
+    if (ok_) RunShell("umount -l '" + target_ + "' 2>&1");
+  }
+  ScopedMount(const ScopedMount&) = delete;
+  ScopedMount& operator=(const ScopedMount&) = delete;
+  bool ok() const { return ok_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string target_;
+  bool ok_ = false;
+  std::string error_;
 };
 
 class DupesE2eTest : public ::testing::Test {
@@ -253,24 +281,90 @@ TEST_F(DupesE2eTest, MoveToAnotherFileSystemCopiesVerifiesAndRemoves) {
   EXPECT_THAT(Groups(), IsEmpty());
 }
 
-TEST_F(DupesE2eTest, MoveIntoARootIsFoundAsAMoveByTheNextScan) {
-  auto id_of = [&](const std::string& path) -> int64_t {
-    RunResult r = Run({"ls", "--json", "--all"});
-    std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) {
-      auto j = nlohmann::json::parse(line);
-      if (j["path"] == path) return j["id"];
+// A folder inside a root would be cataloged at the next scan, and the next
+// run would move its copies again, one folder deeper each time.
+TEST_F(DupesE2eTest, MoveToAFolderInOrAboveARootIsRefused) {
+  const auto disk = Disk();
+  for (const std::string& dir : {dir_ / "photos/_dupes", dir_ / "photos",
+                                 dir_ / "nowhere/../photos/_dupes/deeper"}) {
+    for (bool apply : {false, true}) {
+      std::vector<std::string> args = {"dupes", "--action", "move-to", dir};
+      if (apply) args.push_back("--apply");
+      RunResult r = Run(args);
+      EXPECT_EQ(r.exit_code, 2) << dir << ": " << r.out << r.err;
+      EXPECT_THAT(r.err, HasSubstr("is inside root 'photos'")) << dir;
     }
-    return -1;
-  };
-  const int64_t id = id_of(dir_ / "backup/d.jpg");
-  RunResult r = Run({"dupes", dir_ / "backup/d.jpg", dir_ / "photos/d.jpg",
-                     "--action", "move-to", dir_ / "photos/_dupes", "--apply"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = Run({"scan", dir_ / "photos"});
-  EXPECT_THAT(r.out, HasSubstr("moved 1"));
-  EXPECT_EQ(id_of(dir_ / "photos/_dupes/backup/d.jpg"), id);
+  }
+  RunResult r = Run({"dupes", "--action", "move-to", dir_.path(), "--apply"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("holds root"));
+  EXPECT_EQ(Disk(), disk);
+  EXPECT_FALSE(fs::exists(dir_ / "photos/_dupes"));
+}
+
+TEST_F(DupesE2eTest, MoveToAnEmptyFolderNameIsAUsageError) {
+  const auto disk = Disk();
+  RunResult r = Run({"dupes", "--action", "move-to", "", "--apply"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("move-to: the folder is empty"));
+  EXPECT_EQ(Disk(), disk);
+}
+
+TEST_F(DupesE2eTest, AMoveToFolderThatCannotBeCreatedIsAnError) {
+  std::ofstream(dir_ / "not-a-folder") << "a file";
+  const auto disk = Disk();
+  const std::string q = dir_ / "not-a-folder/q";
+  RunResult r = Run({"dupes", "--action", "move-to", q, "--apply"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("cannot create the move-to folder '" + q));
+  EXPECT_THAT(r.err, HasSubstr("Not a directory"));
+  EXPECT_EQ(Disk(), disk);
+}
+
+TEST_F(DupesE2eTest, ATargetFolderThatCannotBeCreatedFailsTheCopy) {
+  // Every copy goes to q/backup/..., and q/backup is a file.
+  fs::create_directories(dir_ / "q");
+  std::ofstream(dir_ / "q/backup") << "a file";
+  const auto disk = Disk();
+  RunResult r = Run({"dupes", "--action", "move-to", dir_ / "q", "--keep",
+                     "root:photos", "--apply"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("0 moved"));
+  EXPECT_THAT(r.out, HasSubstr("5 failed"));
+  EXPECT_THAT(r.out, HasSubstr("cannot create the target folder '" +
+                               dir_ / "q/backup/old'"));
+  EXPECT_EQ(Disk(), disk);
   EXPECT_EQ(Listed(), OnDisk());
+}
+
+// A quarantine on a full drive (a tiny tmpfs): the error names the file
+// that could not be written, not the one moved, and the run fails.
+TEST_F(DupesE2eTest, AMoveToAFullDriveNamesTheTargetAndFails) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+  const std::string big = kJpeg + std::string(512 << 10, 'Z');
+  for (const char* rel : {"photos/big.jpg", "backup/big.jpg"}) {
+    std::ofstream(dir_ / rel, std::ios::binary) << big;
+  }
+  fs::last_write_time(
+      dir_ / "photos/big.jpg",
+      fs::last_write_time(dir_ / "photos/big.jpg") - std::chrono::hours(48));
+  ASSERT_EQ(Run({"scan"}).exit_code, 0);
+  const std::string full = dir_ / "full";
+  ScopedMount mount("-t tmpfs -o size=64k tmpfs", full);
+  if (!mount.ok()) GTEST_SKIP() << "cannot mount a tmpfs: " << mount.error();
+  RunResult r = Run({"dupes", dir_ / "photos/big.jpg", dir_ / "backup/big.jpg",
+                     "--action", "move-to", full + "/q", "--keep",
+                     "root:photos", "--apply"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("1 failed"));
+  EXPECT_THAT(r.out, HasSubstr("cannot copy to " + full + "/q/backup/big.jpg"));
+  EXPECT_THAT(r.out, HasSubstr("write '" + full + "/q/backup/.big.jpg"));
+  EXPECT_THAT(r.out, HasSubstr("No space left on device"));
+  EXPECT_THAT(r.out, Not(HasSubstr("'" + dir_ / "backup")));
+  EXPECT_EQ(Slurp(dir_ / "backup/big.jpg"), big);
+  EXPECT_THAT(Disk(), Not(Contains(Key(HasSubstr("phodex-")))));
+  EXPECT_TRUE(fs::is_empty(full + "/q/backup"));  // no temp left
+  EXPECT_EQ(Slurp(dir_ / "data/catalog.db.dupes-journal"), "");
 }
 
 TEST_F(DupesE2eTest, FilesChangedSinceTheScanAreSkipped) {
@@ -352,6 +446,150 @@ TEST_F(DupesE2eTest, BadArgumentsAreUsageErrors) {
     EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.err;
   }
   EXPECT_EQ(Listed(), OnDisk());
+}
+
+// ---------------------------------------------------------------------------
+// Path doubles: the same file seen through two mounts. Byte equality cannot
+// tell it from a second copy (a file is byte-identical to itself); the
+// actions must never remove or move the only copy. Needs root (mount).
+
+class PathDoubleE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "mounts need root";
+  }
+  void TearDown() override {
+    while (!mounts_.empty()) mounts_.pop_back();  // innermost first
+  }
+  // Mounts; false (and why in mount_error_) where this machine cannot,
+  // e.g. a container without CAP_SYS_ADMIN or a kernel without overlayfs.
+  bool Mount(const std::string& args, const std::string& target) {
+    mounts_.push_back(std::make_unique<ScopedMount>(args, target));
+    if (mounts_.back()->ok()) return true;
+    mount_error_ = "mount " + args + " " + target + ": " +
+                   mounts_.back()->error();
+    return false;
+  }
+  RunResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--catalog", dir_ / "data/catalog.db"});
+    return RunPhodex(args, scratch_.path());
+  }
+  // lower/d/only.jpg: the only copy of its content.
+  void WriteOnlyCopy(const std::string& lower) {
+    fs::create_directories(lower + "/d");
+    std::ofstream(lower + "/d/only.jpg", std::ios::binary) << kOnly;
+  }
+  // Every action, --keep root:`keeper_root`, applied; after each, the only
+  // copy at `only` is still there, whole, and the run says why not.
+  void ExpectEveryActionKeepsTheOnlyCopy(const std::string& keeper_root,
+                                         const std::string& only,
+                                         const std::string& reason) {
+    for (std::vector<std::string> action : {std::vector<std::string>{"delete"},
+                                            {"hardlink"},
+                                            {"move-to", dir_ / "quarantine"}}) {
+      std::vector<std::string> args = {"dupes", "--action"};
+      args.insert(args.end(), action.begin(), action.end());
+      args.insert(args.end(), {"--keep", "root:" + keeper_root, "--apply"});
+      RunResult r = Run(args);
+      EXPECT_EQ(r.exit_code, 0) << action[0] << ": " << r.out << r.err;
+      EXPECT_EQ(Slurp(only), kOnly) << action[0] << ": " << r.out;
+      EXPECT_THAT(r.out, HasSubstr("0 failed")) << action[0];
+      if (!reason.empty()) {
+        EXPECT_THAT(r.out, HasSubstr("1 skipped")) << action[0];
+        // hardlink never gets there: no kept copy on the same device.
+        EXPECT_THAT(r.out,
+                    HasSubstr(action[0] == "hardlink" ? "on another file system"
+                                                      : reason))
+            << action[0];
+      }
+      for (const auto& e : fs::recursive_directory_iterator(dir_.path())) {
+        EXPECT_THAT(e.path().filename().string(), Not(HasSubstr("phodex-")))
+            << "left behind: " << e.path();
+      }
+      EXPECT_FALSE(fs::exists(dir_ / "quarantine/lower/d/only.jpg"));
+    }
+  }
+
+  const std::string kOnly = kJpeg + std::string(1000, 'O');
+  TempDir dir_;
+  TempDir scratch_;
+  std::vector<std::unique_ptr<ScopedMount>> mounts_;
+  std::string mount_error_;
+};
+
+// The reproduction: an overlay whose lower layer is a root, seen
+// again at the overlay's mount point. An overlay of one file system shows
+// the real inode numbers, so the check before acting already sees it.
+TEST_F(PathDoubleE2eTest, OverlayOfOneFileSystem) {
+  const std::string t = dir_ / "t";  // tmpfs: overlayfs takes it anywhere
+  if (!Mount("-t tmpfs tmpfs", t)) GTEST_SKIP() << mount_error_;
+  for (const char* d : {"lower", "upper", "work"}) {
+    fs::create_directories(t + "/" + d);
+  }
+  WriteOnlyCopy(t + "/lower");
+  const std::string m = dir_ / "merged";
+  if (!Mount("-t overlay overlay -o lowerdir=" + t + "/lower,upperdir=" + t +
+                 "/upper,workdir=" + t + "/work",
+             m)) {
+    GTEST_SKIP() << mount_error_;
+  }
+  ASSERT_EQ(Run({"scan", t + "/lower", m}).exit_code, 0);
+  // Byte-identical to itself: a duplicate group of one file.
+  ASSERT_THAT(Run({"dupes"}).out, HasSubstr("1 duplicate groups"));
+  ExpectEveryActionKeepsTheOnlyCopy("merged", t + "/lower/d/only.jpg",
+                                    "the same file seen through two mounts");
+  EXPECT_EQ(Slurp(m + "/d/only.jpg"), kOnly);
+}
+
+// An overlay across two file systems with xino: other inode numbers, so
+// nothing but the rename-aside proof can tell. The kernel still resolves
+// the overlay's path after the lower file is renamed (its name cache); the
+// folder's listing does not have it.
+TEST_F(PathDoubleE2eTest, OverlayWithOtherInodeNumbers) {
+  const std::string lower = dir_ / "lower";
+  const std::string t = dir_ / "t";
+  if (!Mount("-t tmpfs tmpfs", lower) || !Mount("-t tmpfs tmpfs", t)) {
+    GTEST_SKIP() << mount_error_;
+  }
+  fs::create_directories(t + "/upper");
+  fs::create_directories(t + "/work");
+  WriteOnlyCopy(lower);
+  const std::string m = dir_ / "merged";
+  if (!Mount("-t overlay overlay -o xino=on,lowerdir=" + lower +
+                 ",upperdir=" + t + "/upper,workdir=" + t + "/work",
+             m)) {
+    GTEST_SKIP() << mount_error_;
+  }
+  struct stat a, b;
+  ASSERT_EQ(::stat((lower + "/d/only.jpg").c_str(), &a), 0);
+  ASSERT_EQ(::stat((m + "/d/only.jpg").c_str(), &b), 0);
+  if (a.st_ino == b.st_ino) GTEST_SKIP() << "xino did not change the inode";
+  ASSERT_EQ(Run({"scan", lower, m}).exit_code, 0);
+  ExpectEveryActionKeepsTheOnlyCopy(
+      "merged", lower + "/d/only.jpg",
+      "the copy kept vanished when this copy was moved aside");
+  EXPECT_EQ(Slurp(m + "/d/only.jpg"), kOnly);
+}
+
+// A bind mount shares the device: one inode, one file (a hard link to
+// itself), never a duplicate; and a move-to folder reached through it is
+// inside the root.
+TEST_F(PathDoubleE2eTest, BindMount) {
+  const std::string lower = dir_ / "lower";
+  WriteOnlyCopy(lower);
+  const std::string bound = dir_ / "bound";
+  if (!Mount("--bind '" + lower + "'", bound)) GTEST_SKIP() << mount_error_;
+  ASSERT_EQ(Run({"scan", lower, bound}).exit_code, 0);
+  ExpectEveryActionKeepsTheOnlyCopy("bound", lower + "/d/only.jpg", "");
+  EXPECT_EQ(Slurp(bound + "/d/only.jpg"), kOnly);
+
+  const std::string elsewhere = dir_ / "elsewhere";
+  if (!Mount("--bind '" + lower + "'", elsewhere)) {
+    GTEST_SKIP() << mount_error_;
+  }
+  RunResult r = Run({"dupes", "--action", "move-to", elsewhere + "/q"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("reached through another path"));
 }
 
 }  // namespace

@@ -65,7 +65,50 @@ void FakeFileSystem::Touch(const std::string& path, int64_t mtime_ns) {
   nodes_.at(path).mtime_ns = mtime_ns;
 }
 
+void FakeFileSystem::AddPathDouble(const std::string& dir,
+                                   const std::string& real_dir, uint64_t dev,
+                                   DoubleIno ino) {
+  std::lock_guard lock(mu_);
+  doubles_[dir] = Double{real_dir, dev, ino};
+}
+
+const std::pair<const std::string, FakeFileSystem::Double>*
+FakeFileSystem::DoubleOf(const std::string& path) const {
+  const std::pair<const std::string, Double>* best = nullptr;
+  for (const auto& d : doubles_) {
+    if ((path == d.first || path.starts_with(d.first + "/")) &&
+        (best == nullptr || d.first.size() > best->first.size())) {
+      best = &d;
+    }
+  }
+  return best;
+}
+
+std::string FakeFileSystem::Real(const std::string& path) const {
+  const auto* d = DoubleOf(path);
+  if (d == nullptr) return path;
+  return d->second.real_dir + path.substr(d->first.size());
+}
+
+const FakeFileSystem::Node* FakeFileSystem::Resolve(const std::string& path) {
+  const std::string real = Real(path);
+  if (auto it = nodes_.find(real); it != nodes_.end()) {
+    if (real != path) name_cache_[path] = it->second.ino;
+    return &it->second;
+  }
+  // The kernel's name cache: a path double still finds a renamed file.
+  auto cached = name_cache_.find(path);
+  if (cached == name_cache_.end()) return nullptr;
+  for (const auto& [p, node] : nodes_) {
+    if (node.ino == cached->second && node.type == FileType::kRegular) {
+      return &node;
+    }
+  }
+  return nullptr;
+}
+
 uint64_t FakeFileSystem::DeviceOf(const std::string& path) const {
+  if (const auto* d = DoubleOf(path)) return d->second.dev;
   uint64_t dev = 1;
   size_t best = 0;
   for (const auto& [dir, d] : devices_) {
@@ -79,9 +122,9 @@ uint64_t FakeFileSystem::DeviceOf(const std::string& path) const {
 
 Result<FileStat> FakeFileSystem::StatLocked(const std::string& path,
                                             os::Follow follow, int depth) {
-  auto it = nodes_.find(path);
-  if (it == nodes_.end()) return ErrnoError(ENOENT, "stat", path);
-  const Node& n = it->second;
+  const Node* found = Resolve(path);
+  if (found == nullptr) return ErrnoError(ENOENT, "stat", path);
+  const Node& n = *found;
   if (n.type == FileType::kSymlink && follow == os::Follow::kYes) {
     if (depth > 16) return ErrnoError(ELOOP, "stat", path);
     return StatLocked(n.content, follow, depth + 1);
@@ -89,6 +132,9 @@ Result<FileStat> FakeFileSystem::StatLocked(const std::string& path,
   FileStat st;
   st.dev = DeviceOf(path);
   st.ino = n.ino;
+  if (const auto* d = DoubleOf(path); d && d->second.ino == DoubleIno::kOther) {
+    st.ino += 1'000'000;
+  }
   st.size = static_cast<int64_t>(n.content.size());
   st.mtime_ns = n.mtime_ns;
   st.type = n.type;
@@ -106,15 +152,18 @@ Result<std::vector<os::DirEntry>> FakeFileSystem::ListDir(
   if (st->type != FileType::kDirectory) {
     return ErrnoError(ENOTDIR, "open directory", dir);
   }
-  std::string real = dir;
-  if (nodes_.at(dir).type == FileType::kSymlink) real = nodes_.at(dir).content;
+  const bool is_double = DoubleOf(dir) != nullptr;
+  std::string real = Real(dir);
+  if (!is_double && nodes_.at(dir).type == FileType::kSymlink) {
+    real = nodes_.at(dir).content;
+  }
   std::vector<os::DirEntry> out;
   std::string name;
   for (const auto& [path, node] : nodes_) {
     if (!IsChildOf(path, real, &name)) continue;
     os::DirEntry e;
     e.name = name;
-    auto s = StatLocked(path, follow, 0);
+    auto s = StatLocked(is_double ? os::JoinPath(dir, name) : path, follow, 0);
     if (s) {
       e.stat = *s;
     } else {
@@ -159,15 +208,16 @@ Result<std::unique_ptr<os::RandomAccessFile>> FakeFileSystem::OpenForRead(
   ++read_calls_;
   if (vanish_.count(path)) return ErrnoError(ENOENT, "open", path);
   if (deny_read_.count(path)) return ErrnoError(EACCES, "open", path);
-  auto it = nodes_.find(path);
-  if (it == nodes_.end()) return ErrnoError(ENOENT, "open", path);
-  return std::unique_ptr<os::RandomAccessFile>(
-      new FakeFile(it->second.content));
+  const Node* node = Resolve(path);
+  if (node == nullptr) return ErrnoError(ENOENT, "open", path);
+  return std::unique_ptr<os::RandomAccessFile>(new FakeFile(node->content));
 }
 
 Result<std::string> FakeFileSystem::RealPath(const std::string& path) {
   std::lock_guard lock(mu_);
-  if (!nodes_.count(path)) return ErrnoError(ENOENT, "resolve path", path);
+  if (Resolve(path) == nullptr) {
+    return ErrnoError(ENOENT, "resolve path", path);
+  }
   return path;
 }
 
@@ -222,13 +272,74 @@ Status FakeFileSystem::CopyFileDurable(const std::string& from,
 
 Status FakeFileSystem::RemoveFile(const std::string& path) {
   std::lock_guard lock(mu_);
-  auto it = nodes_.find(path);
+  if (fail_change_.count(path)) return ErrnoError(EIO, "remove", path);
+  auto it = nodes_.find(Real(path));
   if (it == nodes_.end()) return ErrnoError(ENOENT, "remove", path);
   if (it->second.type == FileType::kDirectory) {
     return ErrnoError(EISDIR, "remove", path);
   }
   nodes_.erase(it);
   return {};
+}
+
+Status FakeFileSystem::Link(const std::string& existing,
+                            const std::string& link) {
+  std::lock_guard lock(mu_);
+  if (fail_change_.count(link)) return ErrnoError(EIO, "link", link);
+  auto src = nodes_.find(Real(existing));
+  if (src == nodes_.end()) return ErrnoError(ENOENT, "link", existing);
+  if (DeviceOf(existing) != DeviceOf(link)) {
+    return MakeError(ErrorCode::kUnsupported, "Invalid cross-device link",
+                     "create hard link", link);
+  }
+  const std::string to = Real(link);
+  if (nodes_.count(to)) {
+    return MakeError(ErrorCode::kAlreadyExists, "exists; not replaced",
+                     "create hard link", link);
+  }
+  if (!nodes_.count(os::DirName(to))) return ErrnoError(ENOENT, "link", link);
+  nodes_[to] = src->second;
+  return {};
+}
+
+Status FakeFileSystem::Rename(const std::string& from, const std::string& to,
+                              os::Replace replace) {
+  std::lock_guard lock(mu_);
+  if (fail_change_.count(from)) return ErrnoError(EIO, "rename", from);
+  const std::string real_from = Real(from);
+  const std::string real_to = Real(to);
+  if (!nodes_.count(real_from)) return ErrnoError(ENOENT, "rename", from);
+  if (DeviceOf(from) != DeviceOf(to)) {
+    return MakeError(ErrorCode::kUnsupported, "Invalid cross-device link",
+                     "rename", from);
+  }
+  if (nodes_.count(real_to) && replace == os::Replace::kNo) {
+    return MakeError(ErrorCode::kAlreadyExists, "exists; not replaced",
+                     "rename", to);
+  }
+  if (!nodes_.count(os::DirName(real_to))) {
+    return ErrnoError(ENOENT, "rename", to);
+  }
+  // The node and, for a folder, everything below it.
+  std::map<std::string, Node> moved;
+  for (auto it = nodes_.begin(); it != nodes_.end();) {
+    if (it->first == real_from || it->first.starts_with(real_from + "/")) {
+      moved[real_to + it->first.substr(real_from.size())] = it->second;
+      it = nodes_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [path, node] : moved) nodes_[path] = node;
+  return {};
+}
+
+Result<bool> FakeFileSystem::IsListed(const std::string& path) {
+  std::lock_guard lock(mu_);
+  if (deny_list_.count(os::DirName(path))) {
+    return ErrnoError(EACCES, "open directory", os::DirName(path));
+  }
+  return nodes_.count(Real(path)) > 0;
 }
 
 Status FakeFileSystem::SyncDir(const std::string& /*dir*/) {

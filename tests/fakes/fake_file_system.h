@@ -38,6 +38,19 @@ class FakeFileSystem final : public os::FileSystem {
   // `dir` and everything below report device `dev` (a mount point).
   void SetDevice(const std::string& dir, uint64_t dev) { devices_[dir] = dev; }
   void Touch(const std::string& path, int64_t mtime_ns);
+  // `dir` shows the files of `real_dir` on device `dev`, as a bind mount,
+  // an overlay or a network share of it does: a path double. Stat and
+  // OpenForRead of a path below `dir` behave like the kernel's name cache:
+  // once resolved, the path still finds its file after the file is renamed
+  // in `real_dir` (only ListDir and IsListed see the rename). kOther gives
+  // the files other inode numbers than in `real_dir` (an overlay with
+  // xino, a FUSE mount); kSame the same ones (an overlay of one file
+  // system, NFS).
+  enum class DoubleIno { kSame, kOther };
+  void AddPathDouble(const std::string& dir, const std::string& real_dir,
+                     uint64_t dev, DoubleIno ino);
+  // Link, Rename and RemoveFile of `path` fail with EIO.
+  void FailChange(const std::string& path) { fail_change_.insert(path); }
 
   Result<std::vector<os::DirEntry>> ListDir(const std::string& dir,
                                             os::Follow follow) override;
@@ -52,6 +65,12 @@ class FakeFileSystem final : public os::FileSystem {
     return AtomicWrite(path, data);
   }
   Status RemoveFile(const std::string& path) override;
+  // Links share the inode number (not later AddFile edits). Across
+  // devices: kUnsupported.
+  Status Link(const std::string& existing, const std::string& link) override;
+  Status Rename(const std::string& from, const std::string& to,
+                os::Replace replace) override;
+  Result<bool> IsListed(const std::string& path) override;
   // The edit sees an in-memory copy; the temp ("DIR/.NAME.phodex-tmp") is
   // listed while the edit runs. No Exiv2 on it: use real files for that.
   Status ReplaceFile(const std::string& path,
@@ -77,8 +96,21 @@ class FakeFileSystem final : public os::FileSystem {
     int64_t mtime_ns = 0;
     uint64_t ino = 0;
   };
+  struct Double {
+    std::string real_dir;
+    uint64_t dev = 0;
+    DoubleIno ino = DoubleIno::kSame;
+  };
   Result<FileStat> StatLocked(const std::string& path, os::Follow follow,
                               int depth);
+  // The path double `path` is below, or null.
+  const std::pair<const std::string, Double>* DoubleOf(
+      const std::string& path) const;
+  // `path` with a path double's folder replaced by its real folder.
+  std::string Real(const std::string& path) const;
+  // The node at `path`, through path doubles and their name cache; null
+  // when there is none.
+  const Node* Resolve(const std::string& path);
   uint64_t DeviceOf(const std::string& path) const;
   void AddParents(const std::string& path);
   Status CheckWritable(const std::string& path) const;
@@ -91,6 +123,9 @@ class FakeFileSystem final : public os::FileSystem {
   std::set<std::string> deny_write_;
   std::set<std::string> fail_rename_;
   std::map<std::string, uint64_t> devices_;
+  std::map<std::string, Double> doubles_;
+  std::map<std::string, uint64_t> name_cache_;  // double's path -> ino
+  std::set<std::string> fail_change_;
   uint64_t next_ino_ = 100;
   int list_calls_ = 0;
   int read_calls_ = 0;

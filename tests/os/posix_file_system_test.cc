@@ -1,8 +1,10 @@
 // os::FileSystem on real files: CopyFileDurable (the copy a move across
-// file systems makes), SyncDir, and the thumbnail cache's WriteCacheFile
-// and RemoveFile.
+// file systems makes), SyncDir, the thumbnail cache's WriteCacheFile and
+// RemoveFile, and the names duplicate actions change (Link, Rename,
+// IsListed).
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -162,6 +164,100 @@ TEST(CopyFileDurable, CopiesAcrossFileSystems) {
   fs::remove_all(other, ec);
   ASSERT_TRUE(st) << st.error().ToString();
   EXPECT_EQ(copied, content);
+}
+
+TEST(Link, AddsANameAndNeverReplaces) {
+  testing::TempDir dir;
+  std::ofstream(dir / "a") << "a";
+  std::ofstream(dir / "b") << "b";
+  auto fsys = NewPosixFileSystem();
+  ASSERT_TRUE(fsys->Link(dir / "a", dir / "c"));
+  EXPECT_EQ(fs::hard_link_count(dir / "a"), 2u);
+  EXPECT_EQ(Read(dir / "c"), "a");
+  auto st = fsys->Link(dir / "a", dir / "b");
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(Read(dir / "b"), "b");
+  st = fsys->Link(dir / "missing", dir / "d");
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), ErrorCode::kNotFound);
+}
+
+TEST(Rename, ReplacesOnlyWhenAskedTo) {
+  testing::TempDir dir;
+  std::ofstream(dir / "a") << "a";
+  std::ofstream(dir / "b") << "b";
+  auto fsys = NewPosixFileSystem();
+  auto st = fsys->Rename(dir / "a", dir / "b", Replace::kNo);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(Read(dir / "a"), "a");
+  EXPECT_EQ(Read(dir / "b"), "b");
+  ASSERT_TRUE(fsys->Rename(dir / "a", dir / "c", Replace::kNo));
+  EXPECT_FALSE(fs::exists(dir / "a"));
+  EXPECT_EQ(Read(dir / "c"), "a");
+  ASSERT_TRUE(fsys->Rename(dir / "c", dir / "b", Replace::kYes));
+  EXPECT_EQ(Read(dir / "b"), "a");
+  EXPECT_EQ(Entries(dir.path()), 1u);
+}
+
+TEST(Rename, AcrossFileSystemsIsUnsupported) {
+  testing::TempDir dir;
+  struct stat a, b;
+  if (::stat("/dev/shm", &a) != 0 || ::stat(dir.path().c_str(), &b) != 0 ||
+      a.st_dev == b.st_dev) {
+    GTEST_SKIP() << "needs /dev/shm on another file system than " << dir.path();
+  }
+  std::ofstream(dir / "a") << "a";
+  auto fsys = NewPosixFileSystem();
+  const std::string other =
+      "/dev/shm/phodex-test-rename-" + std::to_string(::getpid());
+  for (Replace replace : {Replace::kNo, Replace::kYes}) {
+    auto st = fsys->Rename(dir / "a", other, replace);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code(), ErrorCode::kUnsupported);
+    st = fsys->Link(dir / "a", other);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code(), ErrorCode::kUnsupported);
+  }
+  EXPECT_EQ(Read(dir / "a"), "a");
+  EXPECT_FALSE(fs::exists(other));
+}
+
+TEST(IsListed, ReadsTheFolder) {
+  testing::TempDir dir;
+  std::ofstream(dir / "a") << "a";
+  auto fsys = NewPosixFileSystem();
+  EXPECT_EQ(fsys->IsListed(dir / "a"), true);
+  EXPECT_EQ(fsys->IsListed(dir / "b"), false);
+  EXPECT_EQ(fsys->IsListed(dir / "gone/a"), false);
+}
+
+// A full disk while copying: the error names the file being written (the
+// temp beside the target), not the one read.
+TEST(CopyFileDurable, AFullDiskNamesTheFileWritten) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+  testing::TempDir dir;
+  const std::string full = dir / "full";
+  fs::create_directories(full);
+  if (std::system(
+          ("mount -t tmpfs -o size=64k tmpfs '" + full + "'").c_str()) != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs";
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { (void)std::system(("umount -l '" + path + "'").c_str()); }
+  } unmount{full};
+  std::ofstream(dir / "big.jpg", std::ios::binary) << BigContent();
+  auto fsys = NewPosixFileSystem();
+  for (const std::string& temp : {full + "/.big.jpg.tmp", std::string()}) {
+    Status st = fsys->CopyFileDurable(dir / "big.jpg", full + "/big.jpg", temp);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code(), ErrorCode::kIo);
+    EXPECT_EQ(st.error().message(), "No space left on device");
+    EXPECT_THAT(st.error().path(), ::testing::StartsWith(full + "/.big.jpg"));
+    EXPECT_EQ(Entries(full), 0u);  // neither temp nor target
+  }
 }
 
 }  // namespace
