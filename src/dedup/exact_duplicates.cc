@@ -181,7 +181,7 @@ Result<DuplicateReport> FindExactDuplicates(catalog::Catalog& catalog,
           for (Candidate* c : group) {
             g.files.push_back({c->twin.id, c->path, c->twin.root_path,
                                c->twin.rel, c->twin.dev, c->twin.ino,
-                               c->twin.mtime_ns});
+                               c->twin.mtime});
             inodes.insert({c->twin.dev, c->twin.ino});
           }
           std::sort(g.files.begin(), g.files.end(),
