@@ -54,6 +54,13 @@ struct FileTime {
   friend auto operator<=>(const FileTime&, const FileTime&) = default;
 };
 
+// The most threads a phodex thread pool runs (`scan --threads`, `verify
+// --threads`, `[scan] threads`): options above are refused, and the pools
+// clamp to it. oneTBB aborts the process when the kernel refuses a thread
+// (`--threads 100000` died in pthread_create); 1024 threads reserve 8 GiB
+// of address space for stacks, which any 64-bit machine gives.
+inline constexpr int kMaxThreads = 1024;
+
 // What one lstat/stat says about a path.
 struct FileStat {
   uint64_t dev = 0;

@@ -130,8 +130,9 @@ Result<DuplicateReport> FindExactDuplicates(catalog::Catalog& catalog,
       if (c->path.empty()) c->path = os::JoinPath(c->twin.root_path, c->twin.rel);
     }
   };
-  const int threads =
-      options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+  const int threads = std::min(
+      options.threads > 0 ? options.threads : tbb::info::default_concurrency(),
+      kMaxThreads);
 
   DuplicateReport report;
   std::vector<catalog::HashUpdate> stored;
