@@ -163,7 +163,7 @@ END;
     // so the next scan reads that file again.
     Migration{8, "file times as seconds and nanoseconds (beyond 2262)",
               R"sql(
-DROP TRIGGER files_stat_changed_drops_metadata;
+DROP TRIGGER IF EXISTS files_stat_changed_drops_metadata;
 ALTER TABLE files RENAME COLUMN mtime_ns TO mtime_s;
 ALTER TABLE files ADD COLUMN mtime_nsec INTEGER NOT NULL DEFAULT 0;
 UPDATE files SET
