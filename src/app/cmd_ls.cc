@@ -86,7 +86,8 @@ RunFn SetupLs(CLI::App& sub) {
   sub.add_option("--kind", a->kind, "photo, raw, video or sidecar");
   sub.add_flag("--removed", a->removed, "Only files no longer found");
   sub.add_flag("--all", a->all, "Present and removed files");
-  sub.add_option("--limit", a->limit, "At most this many files");
+  sub.add_option("--limit", a->limit, "At most this many files")
+      ->check(AtLeast(0));
   sub.add_flag("--blurry", a->blurry,
                "Only images whose sharpness is below [quality] blurry (30)");
   sub.add_flag("--blown-out", a->blown,

@@ -109,9 +109,11 @@ int RunOps(Context& ctx, const OpsArgs& a) {
 RunFn SetupOps(CLI::App& sub) {
   auto a = std::make_shared<OpsArgs>();
   sub.add_flag("--json", a->json, "One JSON object per line (docs/cli.md)");
-  sub.add_option("--limit", a->limit, "Newest N (default 20)");
+  sub.add_option("--limit", a->limit, "Newest N (default 20)")
+      ->check(AtLeast(0));
   sub.add_flag("--errors", a->errors, "List file errors instead");
-  sub.add_option("--op", a->errors_of, "With --errors: only this operation");
+  sub.add_option("--op", a->errors_of, "With --errors: only this operation")
+      ->check(AtLeast(1));
   return [a](Context& ctx) { return RunOps(ctx, *a); };
 }
 

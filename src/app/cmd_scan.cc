@@ -273,7 +273,9 @@ RunFn SetupScan(CLI::App& sub) {
                "measures (as `phodex thumbs`) for what was scanned");
   sub.add_flag("--wait", a->wait,
                "Wait for another process scanning the same root");
-  sub.add_option("--threads", a->threads, "Walker threads (0: 2 x cores)");
+  sub.add_option("--threads", a->threads,
+                 "Walker threads (0: 2 x cores; at most 1024)")
+      ->check(CLI::Range(0, kMaxThreads));
   sub.add_option("--batch-size", a->batch_size,
                  "Rows per catalog transaction")
       ->check(CLI::Range(1, 1000000));

@@ -124,7 +124,9 @@ RunFn SetupVerify(CLI::App& sub) {
   sub.add_flag("--sha256", a->sha256, "Also compute and check SHA-256");
   sub.add_flag("--json", a->json,
                "One JSON object per file that is not fine");
-  sub.add_option("--threads", a->threads, "Hashing threads (0: one per core)");
+  sub.add_option("--threads", a->threads,
+                 "Hashing threads (0: one per core; at most 1024)")
+      ->check(CLI::Range(0, kMaxThreads));
   return [a](Context& ctx) { return RunVerify(ctx, *a); };
 }
 

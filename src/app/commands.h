@@ -5,13 +5,34 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <cstdint>
 #include <functional>
+#include <string>
 
 #include "app/context.h"
 
 namespace phodex::app {
 
 using RunFn = std::function<int(Context&)>;
+
+// A CLI11 check for an integer option of at least `min` (counts, limits,
+// ids): "--limit: must be an integer of at least 0 (got -5)". Every
+// numeric option has a check, so a bad value is a usage error (exit 2)
+// before anything runs.
+inline CLI::Validator AtLeast(int64_t min) {
+  return CLI::Validator(
+      [min](std::string& in) -> std::string {
+        int64_t v = 0;
+        const auto [end, ec] = std::from_chars(in.data(), in.data() + in.size(), v);
+        if (ec == std::errc() && end == in.data() + in.size() && v >= min) {
+          return "";
+        }
+        return "must be an integer of at least " + std::to_string(min) +
+               " (got " + in + ")";
+      },
+      ">=" + std::to_string(min));
+}
 using SetupFn = RunFn (*)(CLI::App& sub);
 
 struct Command {

@@ -1,42 +1,255 @@
 #include "app/config.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <initializer_list>
+#include <set>
 #include <sstream>
 #include <toml++/toml.h>
+
+#include "core/types.h"
+#include "util/text.h"
 
 namespace phodex::app {
 namespace {
 
-Status LoadPixelSettings(const toml::table& tbl, const std::string& path,
-                         Config& cfg) {
-  const toml::node_view th = tbl["thumbnails"];
-  cfg.thumb_size = static_cast<int>(th["thumb_size"].value_or(int64_t{256}));
-  cfg.preview_size =
-      static_cast<int>(th["preview_size"].value_or(int64_t{1600}));
-  cfg.thumb_format = th["format"].value_or(std::string("webp"));
-  cfg.thumb_quality = static_cast<int>(th["quality"].value_or(int64_t{80}));
-  cfg.pixel_workers = static_cast<int>(th["workers"].value_or(int64_t{0}));
-  cfg.pixel_timeout_s = th["timeout"].value_or(60.0);
-  cfg.max_megapixels = th["max_megapixels"].value_or(300.0);
-  cfg.pixel_memory_mb =
-      static_cast<int>(th["memory_mb"].value_or(int64_t{1024}));
-  if (cfg.thumb_size < 16 || cfg.thumb_size > 8192 || (cfg.preview_size != 0 && cfg.preview_size < 16) ||
-      cfg.preview_size > 8192 || cfg.thumb_quality < 1 ||
-      cfg.thumb_quality > 100 || cfg.pixel_workers < 0 ||
-      cfg.pixel_timeout_s <= 0 || cfg.max_megapixels <= 0 || cfg.pixel_memory_mb < 64 ||
-      (cfg.thumb_format != "webp" && cfg.thumb_format != "jpeg")) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "[thumbnails] sizes must be 16..8192 (preview_size 0: none), quality 1..100, "
-                     "format \"webp\" or \"jpeg\", workers >= 0, timeout and "
-                     "max_megapixels > 0, memory_mb >= 64",
-                     "read config", path);
+// The tables phodex reads; anything else at the top is unknown.
+constexpr const char* kTables[] = {"scan",    "metadata", "thumbnails",
+                                   "similar", "quality",  "ratings"};
+
+// "a string", "an integer", ...: what a value is, for messages.
+std::string TypeName(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "a list";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a decimal number";
+    case toml::node_type::boolean: return "true or false";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
   }
-  cfg.similar_threshold =
-      static_cast<int>(tbl["similar"]["threshold"].value_or(int64_t{12}));
-  cfg.blurry_sharpness = tbl["quality"]["blurry"].value_or(30.0);
-  if (cfg.similar_threshold < 0 || cfg.similar_threshold > 32) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "[similar] threshold must be 0..32", "read config", path);
+  return "nothing";
+}
+
+std::string Number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
+// Reads typed values out of the config's tables. Every error names the file
+// and the key ("scan.threads") and says what is expected; a value of the
+// wrong type is an error, never the default (toml++'s value_or would
+// silently give the default). Remembers the keys it was asked for, so the
+// others can be reported as unknown.
+class Reader {
+ public:
+  Reader(const toml::table& root, const std::string& path)
+      : root_(root), path_(path) {}
+
+  // A key that is there but not a table ("scan = 3") is an error.
+  Status CheckTables() const {
+    for (const char* name : kTables) {
+      const toml::node* n = root_.get(name);
+      if (n != nullptr && !n->is_table()) {
+        return Bad(name, "must be a table ([" + std::string(name) +
+                             "]), not " + TypeName(*n));
+      }
+    }
+    return {};
   }
+
+  Status Bool(const char* table, const char* key, bool& out) {
+    const toml::node* n = Find(table, key);
+    if (n == nullptr) return {};
+    if (!n->is_boolean()) {
+      return Bad(Key(table, key), "must be true or false, not " + TypeName(*n));
+    }
+    out = n->as_boolean()->get();
+    return {};
+  }
+
+  // An integer in [min, max], checked before it is narrowed to int.
+  Status Int(const char* table, const char* key, int64_t min, int64_t max,
+             int& out) {
+    const toml::node* n = Find(table, key);
+    if (n == nullptr) return {};
+    const std::string range =
+        "between " + std::to_string(min) + " and " + std::to_string(max);
+    if (!n->is_integer()) {
+      return Bad(Key(table, key),
+                 "must be an integer " + range + ", not " + TypeName(*n));
+    }
+    const int64_t v = n->as_integer()->get();
+    if (v < min || v > max) {
+      return Bad(Key(table, key),
+                 "must be " + range + " (got " + std::to_string(v) + ")");
+    }
+    out = static_cast<int>(v);
+    return {};
+  }
+
+  // A number (integer or decimal) in [min, max]; nan and inf are refused.
+  Status Double(const char* table, const char* key, double min, double max,
+                double& out) {
+    const toml::node* n = Find(table, key);
+    if (n == nullptr) return {};
+    const std::string range = "between " + Number(min) + " and " + Number(max);
+    double v = 0;
+    if (n->is_integer()) {
+      v = static_cast<double>(n->as_integer()->get());
+    } else if (n->is_floating_point()) {
+      v = n->as_floating_point()->get();
+    } else {
+      return Bad(Key(table, key),
+                 "must be a number " + range + ", not " + TypeName(*n));
+    }
+    if (!(v >= min && v <= max)) {  // also false for nan
+      return Bad(Key(table, key), "must be " + range + " (got " + Number(v) + ")");
+    }
+    out = v;
+    return {};
+  }
+
+  // One of `allowed`.
+  Status Choice(const char* table, const char* key,
+                std::initializer_list<const char*> allowed, std::string& out) {
+    const toml::node* n = Find(table, key);
+    if (n == nullptr) return {};
+    std::string expected;
+    for (const char* a : allowed) {
+      if (!expected.empty()) expected += " or ";
+      expected += '"' + std::string(a) + '"';
+    }
+    if (!n->is_string()) {
+      return Bad(Key(table, key), "must be " + expected + ", not " + TypeName(*n));
+    }
+    const std::string& v = n->as_string()->get();
+    if (std::none_of(allowed.begin(), allowed.end(),
+                     [&](const char* a) { return v == a; })) {
+      return Bad(Key(table, key), "must be " + expected + " (got \"" +
+                                      util::EscapeBytes(v) + "\")");
+    }
+    out = v;
+    return {};
+  }
+
+  Status Strings(const char* table, const char* key,
+                 std::vector<std::string>& out) {
+    const toml::node* n = Find(table, key);
+    if (n == nullptr) return {};
+    if (!n->is_array()) {
+      return Bad(Key(table, key),
+                 "must be a list of strings, not " + TypeName(*n));
+    }
+    const toml::array& arr = *n->as_array();
+    for (size_t i = 0; i < arr.size(); ++i) {
+      if (!arr[i].is_string()) {
+        return Bad(Key(table, key), "must be a list of strings; item " +
+                                        std::to_string(i + 1) + " is " +
+                                        TypeName(arr[i]));
+      }
+      out.push_back(arr[i].as_string()->get());
+    }
+    return {};
+  }
+
+  // "config 'FILE': unknown key K (ignored)" for every key not asked for,
+  // sorted.
+  std::vector<std::string> Unknown() const {
+    std::vector<std::string> keys;
+    for (const auto& [name, node] : root_) {
+      const std::string table(name.str());
+      const bool known_table =
+          std::find_if(std::begin(kTables), std::end(kTables),
+                       [&](const char* t) { return table == t; }) !=
+          std::end(kTables);
+      if (!known_table || !node.is_table()) {
+        keys.push_back(table);
+        continue;
+      }
+      for (const auto& [key, _] : *node.as_table()) {
+        const std::string full = table + "." + std::string(key.str());
+        if (!asked_.count(full)) keys.push_back(full);
+      }
+    }
+    std::sort(keys.begin(), keys.end());
+    std::vector<std::string> out;
+    for (const std::string& k : keys) {
+      out.push_back("config '" + util::EscapeBytes(path_) +
+                    "': unknown key " + util::EscapeBytes(k) + " (ignored)");
+    }
+    return out;
+  }
+
+ private:
+  static std::string Key(const char* table, const char* key) {
+    return std::string(table) + "." + key;
+  }
+  const toml::node* Find(const char* table, const char* key) {
+    asked_.insert(Key(table, key));
+    const toml::table* t = root_[table].as_table();
+    return t == nullptr ? nullptr : t->get(key);
+  }
+  std::unexpected<Error> Bad(const std::string& key,
+                             const std::string& what) const {
+    return MakeError(ErrorCode::kInvalidArgument, key + " " + what, "config",
+                     path_);
+  }
+
+  const toml::table& root_;
+  const std::string& path_;
+  std::set<std::string> asked_;
+};
+
+Status ReadScan(Reader& r, Config& cfg) {
+  PHODEX_TRY(r.Strings("scan", "exclude", cfg.scan_exclude));
+  PHODEX_TRY(r.Bool("scan", "follow_symlinks", cfg.follow_symlinks));
+  PHODEX_TRY(r.Bool("scan", "cross_filesystems", cfg.cross_filesystems));
+  PHODEX_TRY(r.Bool("scan", "include_hidden", cfg.include_hidden));
+  PHODEX_TRY(r.Int("scan", "threads", 0, kMaxThreads, cfg.threads));
+  PHODEX_TRY(r.Choice("scan", "hash", {"quick", "full"}, cfg.hash));
+  PHODEX_TRY(r.Bool("metadata", "enabled", cfg.metadata));
+  PHODEX_TRY(
+      r.Int("metadata", "workers", 0, kMaxWorkers, cfg.metadata_workers));
+  PHODEX_TRY(r.Double("metadata", "timeout", kMinTimeoutS, kMaxTimeoutS,
+                      cfg.metadata_timeout_s));
+  return {};
+}
+
+Status ReadPixels(Reader& r, const std::string& path, Config& cfg) {
+  PHODEX_TRY(r.Int("thumbnails", "thumb_size", 16, 8192, cfg.thumb_size));
+  PHODEX_TRY(r.Int("thumbnails", "preview_size", 0, 8192, cfg.preview_size));
+  if (cfg.preview_size > 0 && cfg.preview_size < 16) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "thumbnails.preview_size must be 0 (no previews) or "
+                     "between 16 and 8192 (got " +
+                         std::to_string(cfg.preview_size) + ")",
+                     "config", path);
+  }
+  PHODEX_TRY(r.Choice("thumbnails", "format", {"webp", "jpeg"},
+                      cfg.thumb_format));
+  PHODEX_TRY(r.Int("thumbnails", "quality", 1, 100, cfg.thumb_quality));
+  PHODEX_TRY(r.Int("thumbnails", "workers", 0, kMaxWorkers, cfg.pixel_workers));
+  PHODEX_TRY(r.Double("thumbnails", "timeout", kMinTimeoutS, kMaxTimeoutS,
+                      cfg.pixel_timeout_s));
+  PHODEX_TRY(r.Double("thumbnails", "max_megapixels", 0.01, 100'000,
+                      cfg.max_megapixels));
+  PHODEX_TRY(r.Int("thumbnails", "memory_mb", 64, 1 << 20,
+                   cfg.pixel_memory_mb));
+  PHODEX_TRY(r.Int("similar", "threshold", 0, 32, cfg.similar_threshold));
+  PHODEX_TRY(r.Double("quality", "blurry", 0, 1e7, cfg.blurry_sharpness));
+  return {};
+}
+
+Status ReadRatings(Reader& r, Config& cfg) {
+  PHODEX_TRY(r.Int("ratings", "favorite", -1, 5, cfg.favorite_rating));
+  PHODEX_TRY(r.Int("ratings", "unfavorite", -1, 5, cfg.unfavorite_rating));
+  PHODEX_TRY(r.Choice("ratings", "sidecar_naming", {"full", "base"},
+                      cfg.sidecar_naming));
   return {};
 }
 
@@ -62,52 +275,12 @@ Result<Config> LoadConfig(os::FileSystem& fs, const std::string& path,
     return MakeError(ErrorCode::kInvalidArgument, msg.str(), "read config",
                      path);
   }
-  const toml::node_view scan = tbl["scan"];
-  if (auto* arr = scan["exclude"].as_array()) {
-    for (const toml::node& n : *arr) {
-      auto s = n.value<std::string>();
-      if (!s) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "[scan] exclude must be a list of strings",
-                         "read config", path);
-      }
-      cfg.scan_exclude.push_back(*s);
-    }
-  }
-  cfg.follow_symlinks = scan["follow_symlinks"].value_or(false);
-  cfg.cross_filesystems = scan["cross_filesystems"].value_or(false);
-  cfg.include_hidden = scan["include_hidden"].value_or(false);
-  cfg.threads = static_cast<int>(scan["threads"].value_or(int64_t{0}));
-  cfg.hash = scan["hash"].value_or(std::string("quick"));
-  if (cfg.hash != "quick" && cfg.hash != "full") {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "[scan] hash must be \"quick\" or \"full\"",
-                     "read config", path);
-  }
-  const toml::node_view meta = tbl["metadata"];
-  cfg.metadata = meta["enabled"].value_or(true);
-  cfg.metadata_workers = static_cast<int>(meta["workers"].value_or(int64_t{0}));
-  cfg.metadata_timeout_s = meta["timeout"].value_or(10.0);
-  if (cfg.metadata_workers < 0 || cfg.metadata_timeout_s <= 0) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "[metadata] workers must be >= 0 and timeout > 0",
-                     "read config", path);
-  }
-  const toml::node_view ratings = tbl["ratings"];
-  cfg.favorite_rating = static_cast<int>(ratings["favorite"].value_or(int64_t{5}));
-  cfg.unfavorite_rating =
-      static_cast<int>(ratings["unfavorite"].value_or(int64_t{0}));
-  cfg.sidecar_naming = ratings["sidecar_naming"].value_or(std::string("full"));
-  auto valid_rating = [](int r) { return r >= -1 && r <= 5; };
-  if (!valid_rating(cfg.favorite_rating) ||
-      !valid_rating(cfg.unfavorite_rating) ||
-      (cfg.sidecar_naming != "full" && cfg.sidecar_naming != "base")) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "[ratings] favorite/unfavorite must be -1..5 and "
-                     "sidecar_naming \"full\" or \"base\"",
-                     "read config", path);
-  }
-  PHODEX_TRY(LoadPixelSettings(tbl, path, cfg));
+  Reader r(tbl, path);
+  PHODEX_TRY(r.CheckTables());
+  PHODEX_TRY(ReadScan(r, cfg));
+  PHODEX_TRY(ReadPixels(r, path, cfg));
+  PHODEX_TRY(ReadRatings(r, cfg));
+  cfg.warnings = r.Unknown();
   return cfg;
 }
 

@@ -45,9 +45,23 @@ struct Config {
   int similar_threshold = 12;
   // [quality] blurry: `ls --blurry` lists images whose sharpness is below.
   double blurry_sharpness = 30;
+  // What the file holds that phodex does not know (a misspelt key): one
+  // message per key, "config 'FILE': unknown key scan.exlude (ignored)",
+  // for the caller to print. Not an error, so that a config written for a
+  // newer phodex still works.
+  std::vector<std::string> warnings;
 };
 
+// Limits of the values (docs/cli.md, "Config file"). Worker processes are
+// capped lower than threads: each is a process with its own memory.
+inline constexpr int kMaxWorkers = 256;  // [metadata], [thumbnails] workers
+inline constexpr double kMinTimeoutS = 0.001;
+inline constexpr double kMaxTimeoutS = 86'400;
+
 // Loads `path`. A missing file is an empty config unless `required`.
+// Every value is checked for its type and range: an error names the file
+// and the key ("config 'FILE': scan.threads must be between 0 and 1024
+// (got -5)"). Unknown keys are `warnings`, not errors.
 enum class ConfigRequired { kNo, kYes };
 Result<Config> LoadConfig(os::FileSystem& fs, const std::string& path,
                           ConfigRequired required);

@@ -93,10 +93,14 @@ Result<catalog::Catalog*> Context::OpenCatalogNoMigrate() {
 }
 
 Result<Config> Context::LoadConfig() {
-  if (!opts_.config.empty()) {
-    return app::LoadConfig(*fs_, opts_.config, ConfigRequired::kYes);
+  auto config =
+      opts_.config.empty()
+          ? app::LoadConfig(*fs_, DefaultConfigPath(), ConfigRequired::kNo)
+          : app::LoadConfig(*fs_, opts_.config, ConfigRequired::kYes);
+  if (config) {
+    for (const std::string& w : config->warnings) PrintError("warning: " + w);
   }
-  return app::LoadConfig(*fs_, DefaultConfigPath(), ConfigRequired::kNo);
+  return config;
 }
 
 }  // namespace phodex::app

@@ -45,6 +45,8 @@ class Context {
   // Opens without migrating (for `migrate --status`).
   Result<catalog::Catalog*> OpenCatalogNoMigrate();
 
+  // Loads --config or the default config file; prints its warnings
+  // (unknown keys) on stderr.
   Result<Config> LoadConfig();
 
   os::FileSystem& fs() { return *fs_; }

@@ -102,7 +102,7 @@ nlohmann::ordered_json FileToJson(const catalog::FileRow& row,
       {"rel", util::EscapeBytes(row.rel)},
       {"kind", MediaKindName(row.kind)},
       {"size", row.size},
-      {"mtime", util::Rfc3339Utc(row.mtime_ns)},
+      {"mtime", util::Rfc3339Utc(row.mtime.sec, row.mtime.nsec)},
       {"status", row.present ? "present" : "removed"},
       {"first_seen", util::Rfc3339Utc(row.first_seen_ns)},
       {"removed_at", row.removed_ns
@@ -131,7 +131,7 @@ std::string FileToCsv(const catalog::FileRow& row) {
          CsvField(util::EscapeBytes(AbsolutePath(row))) + "," +
          CsvField(row.root_name) + "," + CsvField(util::EscapeBytes(row.rel)) +
          "," + MediaKindName(row.kind) + "," + std::to_string(row.size) + "," +
-         util::Rfc3339Utc(row.mtime_ns) + "," +
+         util::Rfc3339Utc(row.mtime.sec, row.mtime.nsec) + "," +
          (row.present ? "present" : "removed");
 }
 
@@ -140,7 +140,7 @@ std::string FileToText(const catalog::FileRow& row) {
   std::snprintf(buf, sizeof buf, "%-7s %10s  ", MediaKindName(row.kind),
                 util::HumanBytes(static_cast<uint64_t>(row.size)).c_str());
   std::string out = buf;
-  out += util::Rfc3339Local(row.mtime_ns);
+  out += util::Rfc3339Local(row.mtime.sec, row.mtime.nsec);
   out += "  ";
   out += util::EscapeBytes(AbsolutePath(row));
   if (!row.present) out += "  [removed]";

@@ -42,7 +42,7 @@ struct KnownFile {
   FileId id;
   std::string rel;
   int64_t size = 0;
-  int64_t mtime_ns = 0;
+  FileTime mtime;
   uint64_t ino = 0;
   MediaKind kind = MediaKind::kOther;
   // For sidecars: rel of the media file it is linked to ("" if none).
@@ -182,7 +182,7 @@ struct PixelCandidate {
   std::string rel;
   MediaKind kind = MediaKind::kOther;
   int64_t size = 0;
-  int64_t mtime_ns = 0;
+  FileTime mtime;
   // Width x height from the metadata, 0 when unknown.
   int64_t pixels = 0;
   std::optional<ContentHash> hash;
@@ -220,7 +220,7 @@ struct FileRow {
   std::string root_name;
   std::string rel;
   int64_t size = 0;
-  int64_t mtime_ns = 0;
+  FileTime mtime;
   uint64_t dev = 0;
   uint64_t ino = 0;
   MediaKind kind = MediaKind::kOther;
@@ -293,7 +293,7 @@ struct SizeTwin {
   int64_t size = 0;
   uint64_t dev = 0;
   uint64_t ino = 0;
-  int64_t mtime_ns = 0;
+  FileTime mtime;
   std::optional<ContentHash> quick_hash;
   std::optional<ContentHash> hash;
 };

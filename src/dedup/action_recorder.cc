@@ -86,7 +86,7 @@ Status ActionRecorder::RecordLinked(const JournalRecord& intent,
   catalog::ScanBatch b = NewBatch(intent.root);
   auto st = fs_.Stat(intent.victim, os::Follow::kNo);
   const bool recorded = st && row.present && st->dev == row.dev &&
-                        st->ino == row.ino && st->mtime_ns == row.mtime_ns;
+                        st->ino == row.ino && st->mtime == row.mtime;
   if (st && !recorded) {
     PHODEX_ASSIGN_OR_RETURN(int version, ContentVersion(catalog_, intent));
     catalog::FileUpsert u;

@@ -130,8 +130,9 @@ Result<DuplicateReport> FindExactDuplicates(catalog::Catalog& catalog,
       if (c->path.empty()) c->path = os::JoinPath(c->twin.root_path, c->twin.rel);
     }
   };
-  const int threads =
-      options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+  const int threads = std::min(
+      options.threads > 0 ? options.threads : tbb::info::default_concurrency(),
+      kMaxThreads);
 
   DuplicateReport report;
   std::vector<catalog::HashUpdate> stored;
@@ -181,7 +182,7 @@ Result<DuplicateReport> FindExactDuplicates(catalog::Catalog& catalog,
           for (Candidate* c : group) {
             g.files.push_back({c->twin.id, c->path, c->twin.root_path,
                                c->twin.rel, c->twin.dev, c->twin.ino,
-                               c->twin.mtime_ns});
+                               c->twin.mtime});
             inodes.insert({c->twin.dev, c->twin.ino});
           }
           std::sort(g.files.begin(), g.files.end(),

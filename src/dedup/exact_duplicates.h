@@ -33,7 +33,7 @@ struct DuplicateFile {
   std::string rel;        // path relative to the root
   uint64_t dev = 0;
   uint64_t ino = 0;
-  int64_t mtime_ns = 0;
+  FileTime mtime;
 };
 
 struct DuplicateGroup {
@@ -48,7 +48,7 @@ struct DuplicateOptions {
   // Only files whose absolute path is one of these or below one (empty:
   // the whole catalog).
   std::vector<std::string> scopes;
-  int threads = 0;  // 0: one per core
+  int threads = 0;  // 0: one per core; at most kMaxThreads
 };
 
 struct DuplicateReport {

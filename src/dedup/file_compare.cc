@@ -17,7 +17,7 @@ std::string CheckUnchanged(os::FileSystem& fs, const DuplicateFile& f,
   }
   if (st->type != FileType::kRegular) return "no longer a regular file";
   if (st->size != size) return "changed since the scan (size)";
-  if (st->mtime_ns != f.mtime_ns) return "changed since the scan (mtime)";
+  if (st->mtime != f.mtime) return "changed since the scan (mtime)";
   if (st->dev != f.dev || st->ino != f.ino) {
     return "replaced since the scan (inode)";
   }

@@ -10,7 +10,7 @@ namespace {
 
 // Oldest first, then the shorter path, then the smaller path.
 bool OlderFirst(const DuplicateFile& a, const DuplicateFile& b) {
-  if (a.mtime_ns != b.mtime_ns) return a.mtime_ns < b.mtime_ns;
+  if (a.mtime != b.mtime) return a.mtime < b.mtime;
   if (a.path.size() != b.path.size()) return a.path.size() < b.path.size();
   return a.path < b.path;
 }
@@ -72,7 +72,7 @@ KeptCopies ChooseKept(
       break;
     case KeepRule::Kind::kNewest:
       out.kept = {Best(group, all, [](const auto& a, const auto& b) {
-        return a.mtime_ns != b.mtime_ns ? a.mtime_ns > b.mtime_ns
+        return a.mtime != b.mtime ? a.mtime > b.mtime
                                         : OlderFirst(a, b);
       })};
       break;

@@ -30,8 +30,8 @@ FileStat ToFileStat(const struct stat& st) {
   s.dev = static_cast<uint64_t>(st.st_dev);
   s.ino = static_cast<uint64_t>(st.st_ino);
   s.size = static_cast<int64_t>(st.st_size);
-  s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-               st.st_mtim.tv_nsec;
+  s.mtime = FileTime::FromParts(static_cast<int64_t>(st.st_mtim.tv_sec),
+                                st.st_mtim.tv_nsec);
   s.type = TypeOf(st.st_mode);
   return s;
 }

@@ -40,7 +40,7 @@ void ChangeDetector::AddKnown(catalog::KnownFile&& f) {
     target = std::string(SplitRel(f.sidecar_target).second);
   }
   by_dir_[std::string(dir)].push_back(Known{std::string(name), f.id, f.size,
-                                            f.mtime_ns, f.ino,
+                                            f.mtime, f.ino,
                                             std::move(target),
                                             f.content_version, f.has_hash,
                                             f.has_sha256});
@@ -125,7 +125,7 @@ DirChanges ChangeDetector::Detect(std::string_view rel_dir,
     bool changed = true;
     if (k) {
       k->seen = true;
-      changed = k->size != f.stat.size || k->mtime_ns != f.stat.mtime_ns ||
+      changed = k->size != f.stat.size || k->mtime != f.stat.mtime ||
                 k->ino != f.stat.ino ||
                 k->content_version < wants_.content_version ||
                 (wants_.full_hash && !k->has_hash) ||

@@ -75,7 +75,7 @@ class ChangeDetector {
     std::string name;
     FileId id;
     int64_t size;
-    int64_t mtime_ns;
+    FileTime mtime;
     uint64_t ino;
     std::string sidecar_target;  // name within the folder, "" if none
     int content_version;

@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -193,7 +194,8 @@ std::optional<std::string> LooksUnmounted(os::FileSystem& fs,
 Status RunWalk(Walker& walker, const catalog::Root& root,
                const std::string& scope, ScanVisitor& visitor, int threads) {
   PHODEX_METRIC_RECORD("scan.walk");
-  if (threads <= 0) threads = DefaultThreads();
+  // Clamped: oneTBB aborts when the kernel refuses a thread.
+  threads = std::min(threads > 0 ? threads : DefaultThreads(), kMaxThreads);
   // Allow more threads than cores: the walk waits on I/O.
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism,
                             static_cast<size_t>(threads));

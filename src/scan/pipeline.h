@@ -31,7 +31,7 @@ struct ScanOptions {
   WalkOptions::FileSystems file_systems = WalkOptions::FileSystems::kOne;
   // Walker threads. Listing and stat'ing wait on the disk more than the
   // CPU, so more threads than cores pays off on network shares and
-  // spinning disks; 0 = 2 x cores.
+  // spinning disks; 0 = 2 x cores. At most kMaxThreads (clamped).
   int threads = 0;
   BatchWriterOptions batch;
   // Only discover files (stat, no read): the catalog is usable sooner;

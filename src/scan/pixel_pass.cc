@@ -91,7 +91,7 @@ class PixelPass {
     catalog::PixelCandidate& c = item.file;
     const std::string abs = os::JoinPath(c.root_path, c.rel);
     PHODEX_ASSIGN_OR_RETURN(FileStat st, fs_.Stat(abs, os::Follow::kNo));
-    if (st.size != c.size || st.mtime_ns != c.mtime_ns) {
+    if (st.size != c.size || st.mtime != c.mtime) {
       item.outcome = Item::Outcome::kChanged;
       return {};
     }
@@ -239,7 +239,7 @@ Result<PixelPassReport> RunPixelPass(catalog::Catalog& catalog,
   PixelPass pass(fs, clock, options);
   // As many decodes in flight as there are workers, even beyond the cores
   // (TBB caps an arena at the cores unless told otherwise).
-  const int threads = std::max(1, options.threads);
+  const int threads = std::clamp(options.threads, 1, kMaxThreads);
   tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism,
                                   static_cast<size_t>(threads) + 1);
   tbb::task_arena arena(threads);

@@ -55,7 +55,7 @@ Result<VerifyReport> Verify(catalog::Catalog& catalog, os::FileSystem& fs,
       }
       return;
     }
-    if (st->size != r.size || st->mtime_ns != r.mtime_ns || st->ino != r.ino) {
+    if (st->size != r.size || st->mtime != r.mtime || st->ino != r.ino) {
       add(VerifyFinding::Kind::kChanged, abs,
           "changed since the last scan (size, mtime or inode); scan it");
       return;
@@ -87,8 +87,9 @@ Result<VerifyReport> Verify(catalog::Catalog& catalog, os::FileSystem& fs,
     item.sha256 = std::move(h->sha256);
   };
 
-  const int threads =
-      options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+  const int threads = std::min(
+      options.threads > 0 ? options.threads : tbb::info::default_concurrency(),
+      kMaxThreads);
   tbb::task_arena arena(threads);
   std::vector<catalog::HashUpdate> updates;
   // Hashes a chunk in parallel and keeps only what must be written back,

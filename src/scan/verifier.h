@@ -20,7 +20,7 @@ namespace phodex::scan {
 
 struct VerifyOptions {
   bool sha256 = false;  // compute (and check, where stored) SHA-256 too
-  int threads = 0;      // 0: one per core
+  int threads = 0;      // 0: one per core; at most kMaxThreads
 };
 
 struct VerifyFinding {

@@ -57,5 +57,125 @@ TEST_F(ConfigTest, SyntaxErrorsNameTheLine) {
   EXPECT_THAT(t.error().ToString(), HasSubstr("list of strings"));
 }
 
+TEST_F(ConfigTest, ValuesOutOfRangeNameTheFileAndTheKey) {
+  auto c = Load("[scan]\nthreads = -5\n");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(c.error().ToString(), HasSubstr(path_));
+  EXPECT_THAT(c.error().ToString(),
+              HasSubstr("scan.threads must be between 0 and 1024 (got -5)"));
+  for (const char* text : {
+           "[scan]\nthreads = 100000\n",
+           "[metadata]\nworkers = -1\n",
+           "[metadata]\ntimeout = 0\n",
+           "[metadata]\ntimeout = inf\n",
+           "[metadata]\ntimeout = nan\n",
+           "[thumbnails]\nquality = 101\n",
+           "[thumbnails]\npreview_size = 8\n",
+           // Would wrap to 64 when narrowed to int.
+           "[thumbnails]\nmemory_mb = 4294967360\n",
+           "[thumbnails]\nmax_megapixels = 1e300\n",
+           "[similar]\nthreshold = 33\n",
+           "[quality]\nblurry = -1\n",
+           "[ratings]\nfavorite = 6\n",
+       }) {
+    auto e = Load(text);
+    ASSERT_FALSE(e) << text;
+    const std::string key = std::string(text).substr(1, std::string(text).find(']') - 1);
+    EXPECT_THAT(e.error().ToString(), HasSubstr(key + ".")) << text;
+    EXPECT_THAT(e.error().ToString(), HasSubstr("must be")) << text;
+  }
+}
+
+TEST_F(ConfigTest, WrongTypesNameTheKeyAndTheExpectedType) {
+  struct Case {
+    const char* text;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{"[scan]\nexclude = \"notalist\"\n",
+                "scan.exclude must be a list of strings, not a string"},
+           Case{"[scan]\nthreads = \"8\"\n", "scan.threads must be an integer"},
+           Case{"[scan]\nthreads = 2.5\n", "scan.threads must be an integer"},
+           Case{"[scan]\nfollow_symlinks = \"yes\"\n",
+                "scan.follow_symlinks must be true or false"},
+           Case{"[scan]\nhash = 1\n", "scan.hash must be \"quick\" or \"full\""},
+           Case{"[metadata]\ntimeout = \"10s\"\n",
+                "metadata.timeout must be a number"},
+           Case{"scan = 3\n", "scan must be a table"},
+       }) {
+    auto e = Load(c.text);
+    ASSERT_FALSE(e) << c.text;
+    EXPECT_THAT(e.error().ToString(), HasSubstr(c.message)) << c.text;
+  }
+  // Integers are fine where a number is expected.
+  auto ok = Load("[metadata]\ntimeout = 3\n[quality]\nblurry = 12\n");
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_EQ(ok->metadata_timeout_s, 3);
+  EXPECT_EQ(ok->blurry_sharpness, 12);
+}
+
+TEST_F(ConfigTest, UnknownKeysAreWarningsNotErrors) {
+  auto c = Load(R"(
+top = 1
+[scan]
+exlude = ["*.psd"]
+threads = 4
+[thumbnail]
+size = 3
+[ratings.extra]
+x = 1
+)");
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->threads, 4);
+  EXPECT_THAT(c->warnings,
+              ElementsAre(HasSubstr("unknown key ratings.extra"),
+                          HasSubstr("unknown key scan.exlude"),
+                          HasSubstr("unknown key thumbnail"),
+                          HasSubstr("unknown key top")));
+  auto quiet = Load("[scan]\nexclude = []\n[thumbnails]\nquality = 90\n");
+  ASSERT_TRUE(quiet);
+  EXPECT_THAT(quiet->warnings, ::testing::IsEmpty());
+}
+
+TEST_F(ConfigTest, EveryDocumentedKeyIsKnown) {
+  // The example of docs/cli.md, every key at its default.
+  auto c = Load(R"(
+[scan]
+exclude = ["*.psd", "Exports", "2019/tmp/*"]
+follow_symlinks = false
+cross_filesystems = false
+include_hidden = false
+threads = 0
+hash = "quick"
+[metadata]
+enabled = true
+workers = 0
+timeout = 10
+[thumbnails]
+thumb_size = 256
+preview_size = 1600
+format = "webp"
+quality = 80
+workers = 0
+timeout = 60
+max_megapixels = 300
+memory_mb = 1024
+[similar]
+threshold = 12
+[quality]
+blurry = 30
+[ratings]
+favorite = 5
+unfavorite = 0
+sidecar_naming = "full"
+)");
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_THAT(c->warnings, ::testing::IsEmpty());
+  EXPECT_EQ(c->thumb_size, 256);
+  EXPECT_EQ(c->pixel_memory_mb, 1024);
+  EXPECT_EQ(c->sidecar_naming, "full");
+}
+
 }  // namespace
 }  // namespace phodex::app

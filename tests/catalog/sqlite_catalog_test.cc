@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <map>
 #include <sstream>
 
 #include "catalog/schema/migrations.h"
@@ -28,7 +30,7 @@ FileUpsert Upsert(std::string rel, int64_t size = 1, MediaKind kind = MediaKind:
   FileUpsert u;
   u.rel = std::move(rel);
   u.stat.size = size;
-  u.stat.mtime_ns = 5;
+  u.stat.mtime = FileTime::FromNanos(5);
   u.stat.ino = 9;
   u.stat.dev = 1;
   u.kind = kind;
@@ -91,7 +93,9 @@ TEST_F(SqliteCatalogTest, OlderCatalogIsBackedUpAndMigratedKeepingData) {
     auto c = Open(no);
     auto s = c->GetSchemaStatus();
     EXPECT_EQ(s->current, 1);
-    ASSERT_EQ(s->pending.size(), static_cast<size_t>(LatestSchemaVersion() - 1));
+    // Every migration after v1 (counted, not computed from the version:
+    // versions are merged from several branches).
+    ASSERT_EQ(s->pending.size(), AllMigrations().size() - 1);
     EXPECT_EQ(s->pending[0].first, 2);
   }
   auto c = Open();
@@ -285,6 +289,170 @@ TEST_F(SqliteCatalogTest, StaleRunningOperationsBecomeInterrupted) {
   EXPECT_EQ((*ops)[0].status, OperationStatus::kInterrupted);
   EXPECT_EQ((*ops)[0].checkpoint, R"({"files_committed":7})");
   EXPECT_TRUE(c->InterruptStaleOperations(root, 30)->empty());
+}
+
+// A catalog's stat times: far beyond int64 nanoseconds and before 1970.
+const FileTime kExtremeTimes[] = {
+    {15'031'569'600, 5},                      // 2446-05-01: ext4's range
+    {-2'208'988'800, 1},                      // 1900-01-01
+    {-1, 999'999'999},                        // just before the epoch
+    {std::numeric_limits<int64_t>::max(), 999'999'999},
+    {std::numeric_limits<int64_t>::min(), 0},
+};
+
+TEST_F(SqliteCatalogTest, ExtremeFileTimesRoundTripEverywhere) {
+  auto c = Open();
+  RootId root = c->AddRoot("/p", "p", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  std::map<std::string, FileTime> want;
+  for (size_t i = 0; i < std::size(kExtremeTimes); ++i) {
+    FileUpsert u = Upsert("f" + std::to_string(i) + ".jpg", /*size=*/7);
+    u.stat.mtime = kExtremeTimes[i];
+    u.stat.ino = 10 + i;
+    u.hash = ContentHash::FromBytes(std::string(16, static_cast<char>(i)));
+    want[u.rel] = u.stat.mtime;
+    b.upserts.push_back(u);
+  }
+  ASSERT_TRUE(c->ApplyBatch(b));
+  std::map<std::string, FileTime> rows, known, twins, candidates;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) {
+    rows[r.rel] = r.mtime;
+  }));
+  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&& k) {
+    known[k.rel] = k.mtime;
+  }));
+  ASSERT_TRUE(c->ForEachSizeTwin([&](SizeTwin&& t) { twins[t.rel] = t.mtime; }));
+  auto page = c->ListPixelCandidates({}, FileId{0}, 100);
+  ASSERT_TRUE(page);
+  for (const PixelCandidate& p : *page) candidates[p.rel] = p.mtime;
+  EXPECT_EQ(rows, want);
+  EXPECT_EQ(known, want);
+  EXPECT_EQ(twins, want);
+  EXPECT_EQ(candidates, want);
+}
+
+// Whether the stored hash of `rel` survived.
+bool HasHash(Catalog& c, const std::string& rel) {
+  bool has = false;
+  EXPECT_TRUE(c.ForEachFile({}, [&](const FileRow& r) {
+    if (r.rel == rel) has = r.hash.has_value();
+  }));
+  return has;
+}
+
+TEST_F(SqliteCatalogTest, ANanosecondOfMtimeIsAChangeOfStat) {
+  auto c = Open();
+  RootId root = c->AddRoot("/p", "p", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  FileUpsert u = Upsert("x.jpg");
+  u.stat.mtime = {15'031'569'600, 5};
+  u.hash = ContentHash::FromBytes(std::string(16, 'h'));
+  MediaMetadata m;
+  m.mime = "image/jpeg";
+  u.metadata = m;
+  b.upserts = {u};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  // The same stat, nothing recomputed: hash and metadata are kept.
+  u.hash.reset();
+  u.metadata.reset();
+  b.upserts = {u};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  EXPECT_TRUE(HasHash(*c, "x.jpg"));
+  FileRow row;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { row = r; }));
+  ASSERT_TRUE(row.metadata.has_value());
+  // One nanosecond later: both go (the upsert and the v6/v8 trigger).
+  b.upserts[0].stat.mtime.nsec = 6;
+  ASSERT_TRUE(c->ApplyBatch(b));
+  EXPECT_FALSE(HasHash(*c, "x.jpg"));
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { row = r; }));
+  EXPECT_EQ(row.mtime, (FileTime{15'031'569'600, 6}));
+  EXPECT_FALSE(row.metadata.has_value());
+}
+
+TEST_F(SqliteCatalogTest, MigrationToV8SplitsNanosecondsAndKeepsMetadata) {
+  {
+    SqliteOptions old;
+    old.max_version_ForTesting = 6;
+    auto c = Open(old);
+    ASSERT_EQ(c->GetSchemaStatus()->current, 6);
+  }
+  struct Row {
+    const char* ns;  // SQL expression of the stored mtime_ns
+    FileTime want;
+  };
+  const Row kRows[] = {
+      {"1714566896123456789", {1'714'566'896, 123'456'789}},
+      {"0", {0, 0}},
+      {"999999999", {0, 999'999'999}},
+      {"-1", {-1, 999'999'999}},
+      {"-1000000000", {-1, 0}},
+      {"-1500000000", {-2, 500'000'000}},
+      {"-2208988800000000000", {-2'208'988'800, 0}},
+      {"9223372036854775807", {9'223'372'036, 854'775'807}},
+      {"(-9223372036854775807 - 1)", {-9'223'372'037, 145'224'192}},
+  };
+  {
+    // Rows as a phodex of schema v6 wrote them, each with metadata.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    std::string sql =
+        "INSERT INTO roots(id, path, name, added_at) "
+        "VALUES(1, CAST('/photos' AS BLOB), 'photos', 1);";
+    for (size_t i = 0; i < std::size(kRows); ++i) {
+      const std::string id = std::to_string(i + 1);
+      sql += "INSERT INTO files(id, root_id, rel, size, mtime_ns, dev, ino, "
+             "kind, scan_gen, first_seen, last_seen) VALUES (" + id +
+             ", 1, CAST('f" + id + ".jpg' AS BLOB), 1, " + kRows[i].ns +
+             ", 1, " + id + ", 'photo', 1, 1, 1);"
+             "INSERT INTO metadata(file_id, mime) VALUES (" + id +
+             ", 'image/jpeg');";
+    }
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto c = Open();
+  ASSERT_EQ(c->GetSchemaStatus()->current, LatestSchemaVersion());
+  EXPECT_TRUE(std::filesystem::exists(path_ + ".v6.bak"));
+  std::map<std::string, FileTime> got;
+  int with_metadata = 0;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) {
+    got[r.rel] = r.mtime;
+    with_metadata += r.metadata.has_value();
+  }));
+  for (size_t i = 0; i < std::size(kRows); ++i) {
+    const std::string rel = "f" + std::to_string(i + 1) + ".jpg";
+    EXPECT_EQ(got[rel], kRows[i].want) << kRows[i].ns;
+  }
+  // The split is no change of stat: the metadata stays.
+  EXPECT_EQ(with_metadata, static_cast<int>(std::size(kRows)));
+  EXPECT_TRUE(c->CheckIntegrity());
+  // The trigger watches the new columns: a changed nanosecond drops it.
+  ScanBatch b;
+  b.root = RootId{1};
+  FileUpsert u = Upsert("f1.jpg");
+  u.stat.ino = 1;
+  u.stat.mtime = {1'714'566'896, 123'456'788};
+  b.upserts = {u};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  with_metadata = 0;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) {
+    with_metadata += r.metadata.has_value();
+  }));
+  EXPECT_EQ(with_metadata, static_cast<int>(std::size(kRows)) - 1);
+}
+
+TEST_F(SqliteCatalogTest, MigrationsAreListedInAscendingOrder) {
+  int last = 0;
+  for (const Migration& m : AllMigrations()) {
+    EXPECT_GT(m.version, last) << m.description;
+    last = m.version;
+  }
+  EXPECT_EQ(last, LatestSchemaVersion());
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ DuplicateFile File(const std::string& path, int64_t mtime, uint64_t ino,
           path.substr(3),
           dev,
           ino,
-          mtime};
+          FileTime::FromNanos(mtime)};
 }
 
 DuplicateGroup Group(std::vector<DuplicateFile> files) {
@@ -97,6 +97,15 @@ TEST(KeepRule, ChoosesByRuleWithStableTies) {
               ElementsAre("/b/y.jpg", "/b/z.jpg"));
   EXPECT_THAT(KeptPaths(g, "path-glob:x.*"), ElementsAre("/a/x.jpg"));
   EXPECT_THAT(KeptPaths(g, "path-glob:*.png"), IsEmpty());
+}
+
+TEST(KeepRule, OrdersTimesPastInt64NanosecondsChronologically) {
+  DuplicateGroup g =
+      Group({File("/a/future.jpg", 0, 1), File("/b/y2020.jpg", 0, 2)});
+  g.files[0].mtime = {15'031'569'600, 0};  // 2446-05-01
+  g.files[1].mtime = {1'591'012'800, 0};   // 2020-06-01
+  EXPECT_THAT(KeptPaths(g, "oldest"), ElementsAre("/b/y2020.jpg"));
+  EXPECT_THAT(KeptPaths(g, "newest"), ElementsAre("/a/future.jpg"));
 }
 
 TEST(ActionPlan, KeepsHardLinksOfTheKeeperAndFreesEachVictimInodeOnce) {

@@ -21,10 +21,10 @@ bool IsChildOf(const std::string& path, const std::string& dir,
 void FakeFileSystem::AddParents(const std::string& path) {
   std::string dir = os::DirName(path);
   while (dir != "/" && dir != "." && !nodes_.count(dir)) {
-    nodes_[dir] = Node{FileType::kDirectory, "", 1'000'000'000, next_ino_++};
+    nodes_[dir] = Node{FileType::kDirectory, "", {1, 0}, next_ino_++};
     dir = os::DirName(dir);
   }
-  if (!nodes_.count("/")) nodes_["/"] = Node{FileType::kDirectory, "", 0, 2};
+  if (!nodes_.count("/")) nodes_["/"] = Node{FileType::kDirectory, "", {}, 2};
 }
 
 void FakeFileSystem::AddFile(const std::string& path,
@@ -33,20 +33,21 @@ void FakeFileSystem::AddFile(const std::string& path,
   AddParents(path);
   uint64_t ino = next_ino_++;
   if (auto it = nodes_.find(path); it != nodes_.end()) ino = it->second.ino;
-  nodes_[path] = Node{FileType::kRegular, content, mtime_ns, ino};
+  nodes_[path] =
+      Node{FileType::kRegular, content, FileTime::FromNanos(mtime_ns), ino};
 }
 
 void FakeFileSystem::AddDir(const std::string& path) {
   std::lock_guard lock(mu_);
   AddParents(path);
-  nodes_[path] = Node{FileType::kDirectory, "", 1'000'000'000, next_ino_++};
+  nodes_[path] = Node{FileType::kDirectory, "", {1, 0}, next_ino_++};
 }
 
 void FakeFileSystem::AddSymlink(const std::string& path,
                                 const std::string& target) {
   std::lock_guard lock(mu_);
   AddParents(path);
-  nodes_[path] = Node{FileType::kSymlink, target, 1'000'000'000, next_ino_++};
+  nodes_[path] = Node{FileType::kSymlink, target, {1, 0}, next_ino_++};
 }
 
 void FakeFileSystem::Remove(const std::string& path) {
@@ -62,7 +63,7 @@ void FakeFileSystem::Remove(const std::string& path) {
 
 void FakeFileSystem::Touch(const std::string& path, int64_t mtime_ns) {
   std::lock_guard lock(mu_);
-  nodes_.at(path).mtime_ns = mtime_ns;
+  nodes_.at(path).mtime = FileTime::FromNanos(mtime_ns);
 }
 
 void FakeFileSystem::AddPathDouble(const std::string& dir,
@@ -136,7 +137,7 @@ Result<FileStat> FakeFileSystem::StatLocked(const std::string& path,
     st.ino += 1'000'000;
   }
   st.size = static_cast<int64_t>(n.content.size());
-  st.mtime_ns = n.mtime_ns;
+  st.mtime = n.mtime;
   st.type = n.type;
   return st;
 }
@@ -240,7 +241,7 @@ Status FakeFileSystem::AtomicWrite(const std::string& path,
   PHODEX_TRY(CheckWritable(path));
   if (fail_rename_.count(path)) return ErrnoError(EIO, "rename", path);
   AddParents(path);
-  nodes_[path] = Node{FileType::kRegular, std::string(data), 1, next_ino_++};
+  nodes_[path] = Node{FileType::kRegular, std::string(data), {0, 1}, next_ino_++};
   return {};
 }
 
@@ -266,7 +267,7 @@ Status FakeFileSystem::CopyFileDurable(const std::string& from,
   if (fail_rename_.count(to)) return ErrnoError(EIO, "create", to);
   const Node copy = src->second;
   nodes_[to] =
-      Node{FileType::kRegular, copy.content, copy.mtime_ns, next_ino_++};
+      Node{FileType::kRegular, copy.content, copy.mtime, next_ino_++};
   return {};
 }
 
@@ -401,7 +402,7 @@ Status FakeFileSystem::ReplaceFile(const std::string& path,
     }
     PHODEX_TRY(CheckWritable(path));
     content = it->second.content;
-    nodes_[temp_path] = Node{FileType::kRegular, content, 1, next_ino_++};
+    nodes_[temp_path] = Node{FileType::kRegular, content, {0, 1}, next_ino_++};
   }
   FakeTempFile temp(temp_path, std::move(content));
   Status edited = edit(temp);
@@ -411,7 +412,8 @@ Status FakeFileSystem::ReplaceFile(const std::string& path,
   if (fail_rename_.count(path)) return ErrnoError(EIO, "rename", temp_path);
   Node& node = nodes_[path];  // a rename recreates a vanished target
   node = Node{FileType::kRegular, std::move(temp.content()),
-              node.mtime_ns + 1, next_ino_++};
+              FileTime::FromParts(node.mtime.sec, node.mtime.nsec + 1),
+              next_ino_++};
   return {};
 }
 

@@ -93,7 +93,7 @@ class FakeFileSystem final : public os::FileSystem {
   struct Node {
     FileType type = FileType::kRegular;
     std::string content;  // file content or symlink target
-    int64_t mtime_ns = 0;
+    FileTime mtime;
     uint64_t ino = 0;
   };
   struct Double {

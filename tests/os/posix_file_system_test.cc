@@ -3,6 +3,7 @@
 // RemoveFile, and the names duplicate actions change (Link, Rename,
 // IsListed).
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -258,6 +259,55 @@ TEST(CopyFileDurable, AFullDiskNamesTheFileWritten) {
     EXPECT_THAT(st.error().path(), ::testing::StartsWith(full + "/.big.jpg"));
     EXPECT_EQ(Entries(full), 0u);  // neither temp nor target
   }
+
+// Sets the mtime of `path`; false when the file system refuses or clamps it.
+bool SetMtime(const std::string& path, FileTime t) {
+  const struct timespec times[2] = {{0, UTIME_OMIT},
+                                    {static_cast<time_t>(t.sec), t.nsec}};
+  if (::utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) return false;
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && st.st_mtim.tv_sec == t.sec &&
+         st.st_mtim.tv_nsec == t.nsec;
+}
+
+// Times int64 nanoseconds cannot hold (after 2262, before 1677) stat as
+// they are, through Stat and ListDir alike; before the epoch too.
+TEST(Stat, FileTimesBeyondInt64NanosecondsAreExact) {
+  struct Where {
+    std::string dir;
+    FileTime time;
+  };
+  testing::TempDir tmp;
+  std::string shm = "/dev/shm/phodex-test-XXXXXX";
+  const bool have_shm = ::mkdtemp(shm.data()) != nullptr;
+  std::vector<Where> cases = {
+      {tmp.path(), {15'031'569'600, 5}},           // 2446-05-01 (ext4's end)
+      {tmp.path(), {-2'000'000'000, 250'000'000}},  // 1906-08-16
+      {tmp.path(), {-1, 999'999'999}},
+  };
+  if (have_shm) {
+    cases.push_back({shm, {32'503'680'000, 7}});   // 3000-01-01 on tmpfs
+    cases.push_back({shm, {-8'000'000'000, 1}});   // 1716: before 1901
+  }
+  auto fsys = NewPosixFileSystem();
+  int checked = 0;
+  for (const Where& w : cases) {
+    const std::string path = w.dir + "/t.jpg";
+    std::ofstream(path) << "x";
+    if (!SetMtime(path, w.time)) continue;  // not on this file system
+    ++checked;
+    auto st = fsys->Stat(path, Follow::kNo);
+    ASSERT_TRUE(st) << st.error().ToString();
+    EXPECT_EQ(st->mtime, w.time) << w.time.sec;
+    auto listing = fsys->ListDir(w.dir, Follow::kNo);
+    ASSERT_TRUE(listing);
+    ASSERT_EQ(listing->size(), 1u);
+    ASSERT_TRUE((*listing)[0].stat);
+    EXPECT_EQ((*listing)[0].stat->mtime, w.time) << w.time.sec;
+    fs::remove(path);
+  }
+  if (have_shm) fs::remove_all(shm);
+  if (checked == 0) GTEST_SKIP() << "no file system here holds such times";
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ catalog::KnownFile Known(int64_t id, std::string rel, int64_t size = 10,
   k.id = FileId{id};
   k.rel = std::move(rel);
   k.size = size;
-  k.mtime_ns = mtime;
+  k.mtime = FileTime::FromNanos(mtime);
   k.ino = ino;
   return k;
 }
@@ -26,7 +26,7 @@ WalkEntry Entry(std::string name, int64_t size = 10, int64_t mtime = 100,
   WalkEntry e;
   e.name = std::move(name);
   e.stat.size = size;
-  e.stat.mtime_ns = mtime;
+  e.stat.mtime = FileTime::FromNanos(mtime);
   e.stat.ino = ino;
   e.stat.type = FileType::kRegular;
   e.kind = KindFromName(e.name);
@@ -62,6 +62,33 @@ TEST(ChangeDetector, SizeMtimeOrInodeChangeIsAChange) {
   int news = 0;
   for (const FileChange& ch : c.changes) news += ch.is_new;
   EXPECT_EQ(news, 1);
+}
+
+// Times past 2262 (ext4 holds them to 2446, tmpfs and btrfs further):
+// compared whole, never as int64 nanoseconds, where 2446-05-01 and a time
+// 2^64 ns (584 years) later wrapped to the same value.
+TEST(ChangeDetector, FarFutureMtimesCompareExactly) {
+  const FileTime t2446{15'031'569'600, 5};
+  const FileTime wrapped{t2446.sec + 18'446'744'073, t2446.nsec + 709'551'616};
+  ChangeDetector d;
+  for (int64_t id : {1, 2, 3, 4}) {
+    catalog::KnownFile k = Known(id, "f" + std::to_string(id) + ".jpg");
+    k.mtime = t2446;
+    d.AddKnown(std::move(k));
+  }
+  d.Seal();
+  auto at = [](const char* name, FileTime t) {
+    WalkEntry e = Entry(name);
+    e.stat.mtime = t;
+    return e;
+  };
+  DirChanges c = d.Detect(
+      "", Entries({at("f1.jpg", t2446), at("f2.jpg", {t2446.sec, 6}),
+                   at("f3.jpg", {t2446.sec + 1, 5}), at("f4.jpg", wrapped)}));
+  EXPECT_EQ(c.unchanged, 1);
+  std::vector<std::string> changed;
+  for (const FileChange& ch : c.changes) changed.push_back(ch.upsert.rel);
+  EXPECT_THAT(changed, UnorderedElementsAre("f2.jpg", "f3.jpg", "f4.jpg"));
 }
 
 TEST(ChangeDetector, UnseenFilesAreRemovedUnlessProtected) {

@@ -114,7 +114,7 @@ TEST_F(PipelineTest, ChangedAddedAndRemovedFiles) {
   EXPECT_THAT(Rels(catalog::FileQuery::Presence::kRemoved),
               ElementsAre("old/gone.jpg"));
   EXPECT_EQ(Row("change.jpg").id, change_id);
-  EXPECT_EQ(Row("change.jpg").mtime_ns, 2'000'000'000);
+  EXPECT_EQ(Row("change.jpg").mtime, (FileTime{2, 0}));
 }
 
 TEST_F(PipelineTest, PartialScanLeavesTheRestAlone) {

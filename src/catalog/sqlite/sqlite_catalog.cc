@@ -28,29 +28,26 @@ using sqlite::Stmt;
 // The upsert of a scanned file's row. A hash not recomputed survives only an
 // unchanged stat (size, mtime and inode).
 std::string UpsertFileSql() {
-  return "INSERT INTO files(root_id, rel, size, mtime_ns, dev, ino, "
-         "kind, scan_gen, first_seen, last_seen, present, last_error, "
+  const std::string same_stat =
+      "files.size=excluded.size AND files.mtime_s=excluded.mtime_s AND "
+      "files.mtime_nsec=excluded.mtime_nsec AND files.ino=excluded.ino";
+  auto kept = [&](const char* col) {
+    return std::string(col) + "=coalesce(excluded." + col + ", CASE WHEN " +
+           same_stat + " THEN files." + col + " END)";
+  };
+  return "INSERT INTO files(root_id, rel, size, mtime_s, mtime_nsec, dev, "
+         "ino, kind, scan_gen, first_seen, last_seen, present, last_error, "
          "content_version, quick_hash, hash, sha256) "
-         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1, ?10, ?11, "
+         "VALUES(?1, ?2, ?3, ?4, ?15, ?5, ?6, ?7, ?8, ?9, ?9, 1, ?10, ?11, "
          "?12, ?13, ?14) "
          "ON CONFLICT(root_id, rel) DO UPDATE SET "
-         "size=excluded.size, mtime_ns=excluded.mtime_ns, "
+         "size=excluded.size, mtime_s=excluded.mtime_s, "
+         "mtime_nsec=excluded.mtime_nsec, "
          "dev=excluded.dev, ino=excluded.ino, kind=excluded.kind, "
          "scan_gen=excluded.scan_gen, last_seen=excluded.last_seen, "
          "present=1, removed_at=NULL, last_error=excluded.last_error, "
-         "content_version=excluded.content_version, "
-         "quick_hash=coalesce(excluded.quick_hash, CASE WHEN "
-         "  files.size=excluded.size AND files.mtime_ns="
-         "  excluded.mtime_ns AND files.ino=excluded.ino "
-         "  THEN files.quick_hash END), "
-         "hash=coalesce(excluded.hash, CASE WHEN "
-         "  files.size=excluded.size AND files.mtime_ns="
-         "  excluded.mtime_ns AND files.ino=excluded.ino "
-         "  THEN files.hash END), "
-         "sha256=coalesce(excluded.sha256, CASE WHEN "
-         "  files.size=excluded.size AND files.mtime_ns="
-         "  excluded.mtime_ns AND files.ino=excluded.ino "
-         "  THEN files.sha256 END)";
+         "content_version=excluded.content_version, " +
+         kept("quick_hash") + ", " + kept("hash") + ", " + kept("sha256");
 }
 
 // Rows whose rel equals `prefix` or lies below it, as a range on the
@@ -65,11 +62,11 @@ void BindPrefix(Stmt& s, std::string_view prefix) {
 constexpr char kPrefixClause[] =
     "(length(?2) = 0 OR f.rel = ?2 OR (f.rel >= ?3 AND f.rel < ?4))";
 
-// The columns ForEachFile selects after f.sha256 (18): s.rel (19), the
-// file's metadata (marker 20, columns from 21) and the sidecar's.
+// The columns ForEachFile selects after f.mtime_nsec (19): s.rel (20), the
+// file's metadata (marker 21, columns from 22) and the sidecar's.
 void ReadMergedMetadata(const Stmt& s, bool with_tags, FileRow& r) {
-  constexpr int kSidecarRel = 19;
-  constexpr int kFileMeta = 21;
+  constexpr int kSidecarRel = 20;
+  constexpr int kFileMeta = 22;
   constexpr int kSidecarMeta = kFileMeta + kMetadataColumnCount + 1;
   r.metadata = ReadMetadata(s, kFileMeta, with_tags);
   r.sidecar_rel.reset();
@@ -81,6 +78,12 @@ void ReadMergedMetadata(const Stmt& s, bool with_tags, FileRow& r) {
   if (!r.metadata) r.metadata = MediaMetadata{};
   MergeSidecar(*r.metadata, *sidecar);
   r.sidecar_tags_json = std::move(sidecar->tags_json);
+}
+
+// A file time stored as whole seconds (`mtime_s`) and nanoseconds
+// (`mtime_nsec`, 0..999999999), docs/catalog.md v8.
+FileTime MtimeColumns(const Stmt& s, int sec_col, int nsec_col) {
+  return FileTime::FromParts(s.Int(sec_col), s.Int(nsec_col));
 }
 
 std::optional<ContentHash> HashColumn(const Stmt& s, int col) {
@@ -300,9 +303,10 @@ class SqliteCatalog final : public Catalog {
     PHODEX_ASSIGN_OR_RETURN(
         Stmt s,
         Stmt::Prepare(db_,
-                      std::string("SELECT f.id, f.rel, f.size, f.mtime_ns, "
+                      std::string("SELECT f.id, f.rel, f.size, f.mtime_s, "
                                   "f.ino, f.kind, t.rel, f.content_version, "
-                                  "f.hash IS NOT NULL, f.sha256 IS NOT NULL "
+                                  "f.hash IS NOT NULL, f.sha256 IS NOT NULL, "
+                                  "f.mtime_nsec "
                                   "FROM files f "
                                   "LEFT JOIN files t ON t.id = f.sidecar_of "
                                   "WHERE f.root_id=?1 AND f.present=1 AND ") +
@@ -316,7 +320,7 @@ class SqliteCatalog final : public Catalog {
       k.id = FileId{s.Int(0)};
       k.rel = s.Blob(1);
       k.size = s.Int(2);
-      k.mtime_ns = s.Int(3);
+      k.mtime = MtimeColumns(s, 3, 10);
       k.ino = static_cast<uint64_t>(s.Int(4));
       k.kind = ParseMediaKind(s.Blob(5)).value_or(MediaKind::kOther);
       if (!s.IsNull(6)) k.sidecar_target = s.Blob(6);
@@ -350,7 +354,8 @@ class SqliteCatalog final : public Catalog {
         s->Bind(1, b.root.value)
             .BindBlob(2, u.rel)
             .Bind(3, u.stat.size)
-            .Bind(4, u.stat.mtime_ns)
+            .Bind(4, u.stat.mtime.sec)
+            .Bind(15, u.stat.mtime.nsec)
             .Bind(5, static_cast<int64_t>(u.stat.dev))
             .Bind(6, static_cast<int64_t>(u.stat.ino))
             .BindText(7, MediaKindName(u.kind))
@@ -445,7 +450,7 @@ class SqliteCatalog final : public Catalog {
         Stmt s,
         Stmt::Prepare(db_,
                       "SELECT f.id, r.path, f.rel, f.size, f.dev, f.ino, "
-                      "f.mtime_ns, f.quick_hash, f.hash "
+                      "f.mtime_s, f.quick_hash, f.hash, f.mtime_nsec "
                       "FROM files f JOIN roots r ON r.id = f.root_id "
                       "WHERE f.present = 1 AND f.size IN ("
                       "  SELECT size FROM files WHERE present = 1 AND size > 0 "
@@ -461,7 +466,7 @@ class SqliteCatalog final : public Catalog {
       t.size = s.Int(3);
       t.dev = static_cast<uint64_t>(s.Int(4));
       t.ino = static_cast<uint64_t>(s.Int(5));
-      t.mtime_ns = s.Int(6);
+      t.mtime = MtimeColumns(s, 6, 9);
       t.quick_hash = HashColumn(s, 7);
       t.hash = HashColumn(s, 8);
       fn(std::move(t));
@@ -580,10 +585,11 @@ class SqliteCatalog final : public Catalog {
         Stmt take,
         Stmt::Prepare(
             db_,
-            "UPDATE files SET (root_id, rel, size, mtime_ns, dev, ino, kind, "
-            "  scan_gen, last_seen, last_error, content_version, quick_hash, "
-            "  hash, sha256) = "
-            "  (SELECT m.root_id, m.rel, m.size, m.mtime_ns, m.dev, m.ino, "
+            "UPDATE files SET (root_id, rel, size, mtime_s, mtime_nsec, dev, "
+            "  ino, kind, scan_gen, last_seen, last_error, content_version, "
+            "  quick_hash, hash, sha256) = "
+            "  (SELECT m.root_id, m.rel, m.size, m.mtime_s, m.mtime_nsec, "
+            "     m.dev, m.ino, "
             "     m.kind, m.scan_gen, m.last_seen, m.last_error, "
             "     m.content_version, m.quick_hash, "
             "     coalesce(?2, m.hash, files.hash), "
@@ -679,10 +685,10 @@ class SqliteCatalog final : public Catalog {
   Status ForEachFile(const FileQuery& q,
                      const std::function<void(const FileRow&)>& fn) override {
     std::string sql =
-        "SELECT f.id, f.root_id, r.path, r.name, f.rel, f.size, f.mtime_ns, "
+        "SELECT f.id, f.root_id, r.path, r.name, f.rel, f.size, f.mtime_s, "
         "f.dev, f.ino, f.kind, f.present, f.first_seen, f.last_seen, "
         "f.removed_at, f.last_error, f.sidecar_of, f.quick_hash, f.hash, "
-        "f.sha256, s.rel, m.file_id, ";
+        "f.sha256, f.mtime_nsec, s.rel, m.file_id, ";
     // Tags only when asked (?7): they are the bulk of a row.
     auto columns = [](const char* alias) {
       std::string cols = MetadataColumns(alias);
@@ -731,7 +737,7 @@ class SqliteCatalog final : public Catalog {
                               Stmt::Prepare(db_, sqlite::kCapturePartnersSql));
     }
     // After the file's and the sidecar's metadata (see ReadMergedMetadata).
-    constexpr int kPixelFirst = 21 + 2 * kMetadataColumnCount + 1;
+    constexpr int kPixelFirst = 22 + 2 * kMetadataColumnCount + 1;
     FileRow r;
     for (;;) {
       PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -742,7 +748,7 @@ class SqliteCatalog final : public Catalog {
       r.root_name = s.Blob(3);
       r.rel = s.Blob(4);
       r.size = s.Int(5);
-      r.mtime_ns = s.Int(6);
+      r.mtime = MtimeColumns(s, 6, 19);
       r.dev = static_cast<uint64_t>(s.Int(7));
       r.ino = static_cast<uint64_t>(s.Int(8));
       r.kind = ParseMediaKind(s.Blob(9)).value_or(MediaKind::kOther);
@@ -772,9 +778,9 @@ class SqliteCatalog final : public Catalog {
   Result<std::vector<PixelCandidate>> ListPixelCandidates(
       const FileQuery& scope, FileId after, int64_t limit) override {
     std::string sql =
-        "SELECT f.id, r.path, f.rel, f.kind, f.size, f.mtime_ns, f.hash, "
+        "SELECT f.id, r.path, f.rel, f.kind, f.size, f.mtime_s, f.hash, "
         "p.version, p.thumbs, p.error IS NOT NULL, "
-        "coalesce(m.width * m.height, 0) "
+        "coalesce(m.width * m.height, 0), f.mtime_nsec "
         "FROM files f JOIN roots r ON r.id = f.root_id "
         "LEFT JOIN pixels p ON p.hash = f.hash "
         "LEFT JOIN metadata m ON m.file_id = f.id "
@@ -800,7 +806,7 @@ class SqliteCatalog final : public Catalog {
       c.rel = s->Blob(2);
       c.kind = ParseMediaKind(s->Blob(3)).value_or(MediaKind::kOther);
       c.size = s->Int(4);
-      c.mtime_ns = s->Int(5);
+      c.mtime = MtimeColumns(*s, 5, 11);
       c.hash = HashColumn(*s, 6);
       if (!s->IsNull(7)) c.pixel_version = static_cast<int>(s->Int(7));
       c.thumbs_key = s->Blob(8);
