@@ -53,7 +53,7 @@ std::string VerifyDuplicate(os::FileSystem& fs, const DuplicateFile& keeper,
   if (keeper.dev == victim.dev && keeper.ino == victim.ino) {
     return "is the keeper itself (a hard link)";
   }
-  if (keeper.ino == victim.ino && keeper.mtime_ns == victim.mtime_ns) {
+  if (keeper.ino == victim.ino && keeper.mtime == victim.mtime) {
     return "the same file seen through two mounts (the same inode number "
            "and mtime on two devices: a bind mount, an overlay or a share of "
            "one folder?)";

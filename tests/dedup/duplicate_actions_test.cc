@@ -547,7 +547,7 @@ class PathDoubleTest : public ::testing::Test {
             path.substr(root.path.size() + 1),
             st->dev,
             st->ino,
-            st->mtime_ns};
+            st->mtime};
   }
   // One action on `victim`, kept copy `keeper` (as a plan with --keep
   // root:m would have it).

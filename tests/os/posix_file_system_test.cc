@@ -259,6 +259,7 @@ TEST(CopyFileDurable, AFullDiskNamesTheFileWritten) {
     EXPECT_THAT(st.error().path(), ::testing::StartsWith(full + "/.big.jpg"));
     EXPECT_EQ(Entries(full), 0u);  // neither temp nor target
   }
+}
 
 // Sets the mtime of `path`; false when the file system refuses or clamps it.
 bool SetMtime(const std::string& path, FileTime t) {
