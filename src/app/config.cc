@@ -13,6 +13,8 @@
 namespace phodex::app {
 namespace {
 
+constexpr int64_t kMaxConfigBytes = int64_t{1} << 20;
+
 // The tables phodex reads; anything else at the top is unknown.
 constexpr const char* kTables[] = {"scan",    "metadata", "thumbnails",
                                    "similar", "quality",  "ratings"};
@@ -265,9 +267,24 @@ Result<Config> LoadConfig(os::FileSystem& fs, const std::string& path,
     }
     return std::unexpected(st.error());
   }
+  // Read through FileSystem, not toml::parse_file: its open would block
+  // forever on a FIFO at `path`; OpenForRead refuses one at once.
+  auto file = fs.OpenForRead(path, os::AccessPattern::kSequential);
+  if (!file) {
+    return std::unexpected(Error(file.error().code(), file.error().message(),
+                                 "read config", path));
+  }
+  if ((*file)->size() > kMaxConfigBytes) {
+    return MakeError(ErrorCode::kInvalidArgument, "config file over 1 MiB",
+                     "read config", path);
+  }
+  std::string text(static_cast<size_t>((*file)->size()), '\0');
+  PHODEX_ASSIGN_OR_RETURN(const size_t got,
+                          (*file)->ReadAt(0, text.data(), text.size()));
+  text.resize(got);
   toml::table tbl;
   try {
-    tbl = toml::parse_file(path);
+    tbl = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << e.description() << " (line " << e.source().begin.line << ", column "

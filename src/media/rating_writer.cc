@@ -721,6 +721,37 @@ Result<Container> ContainerOf(os::FileSystem& fs, const std::string& path) {
                    "write rating", path);
 }
 
+// Whether a file phodex is about to write, `path`, exists; fails unless it
+// is a regular file or missing. Taken without following links: a sidecar
+// name linked to ~/.bashrc or ../outside/x.conf would have the write land
+// there, outside the photo's folder, so a link is refused with its
+// reason, never followed nor skipped. So is a FIFO, socket or device
+// (whose open could block) and a folder.
+Result<bool> WritableTargetExists(os::FileSystem& fs, const std::string& path) {
+  auto st = fs.Stat(path, os::Follow::kNo);
+  if (!st) {
+    if (st.error().code() == ErrorCode::kNotFound) return false;
+    return std::unexpected(st.error());
+  }
+  switch (st->type) {
+    case FileType::kRegular:
+      return true;
+    case FileType::kSymlink:
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "is a symbolic link; phodex does not write through "
+                       "links",
+                       "write rating", path);
+    case FileType::kDirectory:
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "is a folder, not a regular file", "write rating", path);
+    case FileType::kOther:
+      break;
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "not a regular file (a FIFO, socket or device); left alone",
+                   "write rating", path);
+}
+
 }  // namespace
 
 int RatingPercent(int rating) {
@@ -739,11 +770,8 @@ Result<std::string> SidecarPathFor(os::FileSystem& fs,
   const std::string candidates[] = {media_path + ".xmp", media_path + ".XMP",
                                     stem_path + ".xmp", stem_path + ".XMP"};
   for (const std::string& c : candidates) {
-    auto st = fs.Stat(c, os::Follow::kYes);
-    if (st && st->type == FileType::kRegular) return c;
-    if (!st && st.error().code() != ErrorCode::kNotFound) {
-      return std::unexpected(st.error());
-    }
+    PHODEX_ASSIGN_OR_RETURN(const bool exists, WritableTargetExists(fs, c));
+    if (exists) return c;
   }
   return options.naming == SidecarNaming::kFullName ? candidates[0]
                                                     : candidates[2];
@@ -752,8 +780,11 @@ Result<std::string> SidecarPathFor(os::FileSystem& fs,
 Status WriteSidecarRating(os::FileSystem& fs, const std::string& sidecar_path,
                           int rating) {
   PHODEX_TRY(CheckRating(rating, sidecar_path));
+  PHODEX_TRY(WritableTargetExists(fs, sidecar_path));
   InitOnce();
   std::string old;
+  // A link or FIFO put in its place from here on cannot block this read
+  // (OpenForRead) nor take the write (AtomicWrite refuses it).
   auto file = fs.OpenForRead(sidecar_path, os::AccessPattern::kSequential);
   if (file) {
     const int64_t size = (*file)->size();
@@ -774,6 +805,8 @@ Status WriteSidecarRating(os::FileSystem& fs, const std::string& sidecar_path,
 
 Status EmbedRating(os::FileSystem& fs, const std::string& path, int rating) {
   PHODEX_TRY(CheckRating(rating, path));
+  PHODEX_ASSIGN_OR_RETURN(const bool exists, WritableTargetExists(fs, path));
+  if (!exists) return ErrnoError(ENOENT, "write rating", path);
   InitOnce();
   PHODEX_ASSIGN_OR_RETURN(const Container container, ContainerOf(fs, path));
   // Exiv2 must read the original, or the result could not be checked.

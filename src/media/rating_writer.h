@@ -47,8 +47,13 @@ struct SidecarOptions {
 // conventions exist, the full name wins, as in the catalog's sidecar merge.
 // An existing IMG_1.xmp is taken even when it belongs to the RAW of a
 // RAW+JPEG pair; callers that know the catalog's sidecar link should prefer
-// it. Fails only when the folder cannot be read (stat errors other than
-// "not found").
+// it. Names are looked at without following links: the first candidate
+// that exists decides, and one that is a symlink (IMG_1.xmp ->
+// ../outside/x.conf), a FIFO, a device or a folder fails with
+// kInvalidArgument naming it ("is a symbolic link; phodex does not write
+// through links"), so the rating never lands outside the photo's folder
+// nor silently in another sidecar. Fails too when the folder cannot be
+// read (stat errors other than "not found").
 Result<std::string> SidecarPathFor(os::FileSystem& fs,
                                    const std::string& media_path,
                                    const SidecarOptions& options = {});
@@ -60,7 +65,9 @@ Result<std::string> SidecarPathFor(os::FileSystem& fs,
 // re-encodes the packet: structures, language alternatives and unknown
 // namespaces survive; formatting, rdf:about and x:xmptk do not). The packet
 // is written with the usual xpacket wrapper, atomically (AtomicWrite).
-// Errors: kInvalidArgument for a rating outside -1..5; kCorrupt when the
+// Errors: kInvalidArgument for a rating outside -1..5, and for a
+// `sidecar_path` that is a symlink or not a regular file (refused as in
+// SidecarPathFor; never followed, never blocked on); kCorrupt when the
 // existing file is not XMP Exiv2 can read (the file is left untouched);
 // kPermissionDenied for a read-only folder; I/O errors as they come.
 Status WriteSidecarRating(os::FileSystem& fs, const std::string& sidecar_path,
@@ -89,12 +96,13 @@ Status WriteSidecarRating(os::FileSystem& fs, const std::string& sidecar_path,
 // and an in-place update keeps the size). Callers that record the file's
 // stat (the catalog) must stat it again afterwards.
 //
-// Errors: kUnsupported for other formats (RAW files, PNG, HEIC, BigTIFF:
-// write a sidecar instead) and for an Exif or XMP block with no room left
-// (64 KiB JPEG segments); kCorrupt when the file's metadata cannot be
-// parsed; kPermissionDenied for a read-only file or folder; kBusy when
-// another program changed the file meanwhile. On every error the file is
-// byte-identical and no temp file remains.
+// Errors: kInvalidArgument when `path` is a symlink or not a regular file
+// (a FIFO: refused at once); kUnsupported for other formats (RAW files,
+// PNG, HEIC, BigTIFF: write a sidecar instead) and for an Exif or XMP
+// block with no room left (64 KiB JPEG segments); kCorrupt when the file's
+// metadata cannot be parsed; kPermissionDenied for a read-only file or folder;
+// kBusy when another program changed the file meanwhile. On every error the
+// file is byte-identical and no temp file remains.
 Status EmbedRating(os::FileSystem& fs, const std::string& path, int rating);
 
 // Windows' RatingPercent for a rating: 1->1, 2->25, 3->50, 4->75, 5->99,

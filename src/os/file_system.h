@@ -81,7 +81,11 @@ class FileSystem {
   virtual Result<FileStat> Stat(const std::string& path, Follow follow) = 0;
 
   // Opens `path` for reading. kSequential tells the kernel the whole file
-  // will be read once (read-ahead on, no cache pollution hints).
+  // will be read once (read-ahead on, no cache pollution hints). A symlink
+  // is followed. Never blocks: anything but a regular file (a FIFO, a
+  // socket, a device, a folder) is refused with kInvalidArgument "not a
+  // regular file (a FIFO)", also when `path` became one after the
+  // caller's Stat (the type is taken from the open descriptor).
   virtual Result<std::unique_ptr<RandomAccessFile>> OpenForRead(
       const std::string& path, AccessPattern pattern) = 0;
 
@@ -95,7 +99,13 @@ class FileSystem {
   // rename, fsync of the folder. A crash leaves the old file or the new one
   // (and possibly a stray ".NAME.phodex-tmp-XXXXXX" beside it), never a
   // mix. An existing file keeps its permission bits; a new one gets 0644.
-  // A symlink at `path` is followed: its target is replaced, the link kept.
+  // Writes never follow a link: a symlink at `path` is refused with
+  // kInvalidArgument ("is a symbolic link; phodex does not write through
+  // links"), its target untouched, and so is any other file that is not a
+  // regular one (a FIFO, a device: "not a regular file (a FIFO)"). The
+  // folder is opened once and every later step is relative to it, so a
+  // folder swapped for a link meanwhile cannot redirect the write; the
+  // folder's own path is resolved as given.
   // An existing file that may not be written (no write permission, or no
   // write bit at all, even for root) fails with kPermissionDenied: the
   // rename would otherwise bypass its protection. So does a read-only
@@ -154,7 +164,8 @@ class FileSystem {
   // point leaves the old file or the new one (and perhaps a stray temp).
   // The new file is a new inode with a new mtime, so callers that record
   // a stat must stat again, and other hard links keep the old content.
-  // Symlinks, read-only files, folders and mounts: as AtomicWrite.
+  // Symlinks, special files, read-only files, folders and mounts: as
+  // AtomicWrite (refused, never followed or blocked on).
   // REQUIRES: `edit` changes the file only through `temp`.
   virtual Status ReplaceFile(const std::string& path, const EditFn& edit) = 0;
 
@@ -176,10 +187,10 @@ class FileSystem {
   // journaled name) can remove it later.
   // Errors: kAlreadyExists when `to` (or `temp`) exists; kNotFound when
   // `from` or `to`'s folder is missing; kInvalidArgument when `from` is not
-  // a regular file; kBusy when `from` shrank while being read;
-  // kPermissionDenied for a read-only folder or mount; kIo otherwise (a
-  // full disk). kUnsupported where the target file system has no hard
-  // links and no RENAME_NOREPLACE.
+  // a regular file (a symlink is not followed, a FIFO not waited on); kBusy
+  // when `from` shrank while being read; kPermissionDenied for a read-only
+  // folder or mount; kIo otherwise (a full disk). kUnsupported where the target
+  // file system has no hard links and no RENAME_NOREPLACE.
   virtual Status CopyFileDurable(const std::string& from, const std::string& to,
                                  const std::string& temp) = 0;
 

@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -9,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "os/file_system.h"
@@ -34,6 +37,64 @@ FileStat ToFileStat(const struct stat& st) {
                                 st.st_mtim.tv_nsec);
   s.type = TypeOf(st.st_mode);
   return s;
+}
+
+// What a file that is not a regular one is, for messages.
+const char* KindOf(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "a special file";
+}
+
+std::unexpected<Error> NotRegular(mode_t mode, std::string op,
+                                  std::string path) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   std::string("not a regular file (") + KindOf(mode) + ")",
+                   std::move(op), std::move(path));
+}
+
+std::unexpected<Error> LinkRefused(std::string op, std::string path) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "is a symbolic link; phodex does not write through links",
+                   std::move(op), std::move(path));
+}
+
+struct OpenedFile {
+  UniqueFd fd;
+  struct stat st;
+};
+
+// Opens `name` (relative to `dir_fd`, or a path with AT_FDCWD) for reading,
+// and only if it is a regular file. The open itself never blocks: without
+// O_NONBLOCK, open(2) of a FIFO waits for a writer forever (and a device
+// may wait for its hardware); with it, a FIFO opens at once and fstat
+// tells what it is. O_NONBLOCK is then cleared for the reads (network and
+// FUSE file systems may honour it). `extra` may add O_NOFOLLOW: a symlink
+// is then refused rather than followed.
+Result<OpenedFile> OpenRegularAt(int dir_fd, const char* name, int extra,
+                                 const char* op, const std::string& path) {
+  OpenedFile f;
+  f.fd = UniqueFd(::openat(
+      dir_fd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | extra));
+  if (!f.fd) {
+    if (errno == ELOOP && (extra & O_NOFOLLOW) != 0) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "not a regular file (a symbolic link; not followed)", op,
+                       path);
+    }
+    return ErrnoError(errno, op, path);
+  }
+  if (::fstat(f.fd.get(), &f.st) != 0) return ErrnoError(errno, "stat", path);
+  if (!S_ISREG(f.st.st_mode)) return NotRegular(f.st.st_mode, op, path);
+  const int flags = ::fcntl(f.fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(f.fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    return ErrnoError(errno, op, path);
+  }
+  return f;
 }
 
 class PosixRandomAccessFile final : public RandomAccessFile {
@@ -128,45 +189,100 @@ class PosixTempFile final : public TempFile {
   const std::string& path_;
 };
 
-// A temp file beside the file it will replace; removed when it goes out of
-// scope before Commit() renamed it.
-struct Temp {
+// The folder a write happens in, opened once. Every later step (the look
+// at the target, the temp, the rename, the folder's fsync) is relative to
+// this descriptor, so a folder renamed or swapped for a link meanwhile
+// cannot send the write somewhere else. The folder's own path is followed
+// as the caller gave it; only the file's name is never followed.
+struct Folder {
   UniqueFd fd;
   std::string path;
+};
+
+Result<Folder> OpenFolder(const std::string& dir) {
+  Folder f;
+  f.fd = UniqueFd(::open(
+      dir.c_str(), O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (!f.fd) return RefusedWrite(errno, "create temporary file in", dir);
+  f.path = dir;
+  return f;
+}
+
+// Makes renames in the open folder durable. File systems that cannot sync
+// a folder say EINVAL; there is nothing more to do on those.
+Status SyncFolderFd(int fd, const std::string& dir) {
+  if (::fsync(fd) != 0 && errno != EINVAL) {
+    return ErrnoError(errno, "sync folder", dir);
+  }
+  return {};
+}
+
+// A temp file beside the file it will replace; removed when it goes out of
+// scope before Commit() renamed it. `name` is relative to `dir_fd` (which
+// must outlive it), or a path with AT_FDCWD.
+struct Temp {
+  UniqueFd fd;
+  int dir_fd = AT_FDCWD;
+  std::string name;  // empty once it was renamed into place
+  std::string path;  // for messages, and for libraries that open by name
   Temp() = default;
-  Temp(Temp&& o) noexcept : fd(std::move(o.fd)), path(std::move(o.path)) {
-    o.path.clear();
+  Temp(Temp&& o) noexcept
+      : fd(std::move(o.fd)),
+        dir_fd(o.dir_fd),
+        name(std::move(o.name)),
+        path(std::move(o.path)) {
+    o.name.clear();
   }
   Temp& operator=(Temp&&) = delete;
   ~Temp() {
     fd.reset();
-    if (!path.empty()) ::unlink(path.c_str());
+    if (!name.empty()) ::unlinkat(dir_fd, name.c_str(), 0);
   }
 };
 
-Result<Temp> CreateTemp(const std::string& target) {
+// A fresh ".NAME.phodex-tmp-XXXXXX" in `folder`, created exclusively (never
+// an existing file, never through a link: O_EXCL does not follow one).
+Result<Temp> CreateTemp(const Folder& folder, std::string_view target_name) {
+  static constexpr char kChars[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   // Short enough for NAME_MAX even when the target's name is 255 bytes.
-  const std::string base(BaseName(target).substr(0, 200));
-  Temp t;
-  std::string tmpl =
-      JoinPath(DirName(target), "." + base + ".phodex-tmp-XXXXXX");
-  t.fd = UniqueFd(::mkostemp(tmpl.data(), O_CLOEXEC));
-  if (!t.fd) {
-    return RefusedWrite(errno, "create temporary file in", DirName(target));
+  const std::string base =
+      "." + std::string(target_name.substr(0, 200)) + ".phodex-tmp-";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    unsigned char random[6];
+    if (::getrandom(random, sizeof random, 0) != sizeof random) {
+      return ErrnoError(errno, "create temporary file in", folder.path);
+    }
+    Temp t;
+    t.dir_fd = folder.fd.get();
+    t.name = base;
+    for (unsigned char r : random) t.name += kChars[r % (sizeof kChars - 1)];
+    t.fd = UniqueFd(::openat(
+        folder.fd.get(), t.name.c_str(),
+        O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600));
+    if (!t.fd) {
+      const int err = errno;
+      t.name.clear();  // not ours to remove
+      if (err == EEXIST) continue;
+      return RefusedWrite(err, "create temporary file in", folder.path);
+    }
+    t.path = JoinPath(folder.path, t.name);
+    return t;
   }
-  t.path = std::move(tmpl);
-  return t;
+  return MakeError(ErrorCode::kAlreadyExists, "no free temporary name",
+                   "create temporary file in", folder.path);
 }
 
 // A temp file named `name` (created exclusively: never an existing file),
-// or a fresh one beside `target` when `name` is empty.
-Result<Temp> CreateNamedTemp(const std::string& target,
+// or a fresh one in `folder` when `name` is empty.
+Result<Temp> CreateNamedTemp(const Folder& folder, std::string_view target_name,
                              const std::string& name) {
-  if (name.empty()) return CreateTemp(target);
+  if (name.empty()) return CreateTemp(folder, target_name);
   Temp t;
   t.fd = UniqueFd(::open(
       name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600));
   if (!t.fd) return RefusedWrite(errno, "create temporary file", name);
+  t.name = name;
   t.path = name;
   return t;
 }
@@ -177,14 +293,14 @@ Result<Temp> CreateNamedTemp(const std::string& target,
 Status PlaceNoReplace(Temp& temp, const std::string& to) {
   if (::link(temp.path.c_str(), to.c_str()) == 0) {
     ::unlink(temp.path.c_str());  // a second name of `to`; nothing lost
-    temp.path.clear();
+    temp.name.clear();
     return {};
   }
   int err = errno;
   if (err == EPERM || err == EOPNOTSUPP || err == ENOTSUP) {
     if (::renameat2(AT_FDCWD, temp.path.c_str(), AT_FDCWD, to.c_str(),
                     RENAME_NOREPLACE) == 0) {
-      temp.path.clear();
+      temp.name.clear();
       return {};
     }
     err = errno;
@@ -224,24 +340,30 @@ Status RenameByLink(const std::string& from, const std::string& to) {
   }
   return {};
 }
-
-// A symlink at `path` is followed (the link stays, its target is
-// replaced); anything else, existing or not, is written at `path`.
-Result<std::string> WriteTarget(const std::string& path) {
+// What is at `name` in `folder` now: nothing (a new file) or a regular
+// file, whose stat is returned. A symlink is refused, not followed: a
+// write must not land outside the folder it was asked for (a sidecar
+// linked to ~/.bashrc). Any other kind of file (a FIFO, a device) is
+// refused too: a rename would replace it by a regular file.
+Result<std::optional<struct stat>> ExistingTarget(const Folder& folder,
+                                                  const std::string& name,
+                                                  const std::string& path) {
   struct stat st;
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return path;
-  char* resolved = ::realpath(path.c_str(), nullptr);
-  if (resolved == nullptr) return ErrnoError(errno, "resolve path", path);
-  std::string out(resolved);
-  std::free(resolved);
-  return out;
+  if (::fstatat(folder.fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return std::nullopt;
+    return ErrnoError(errno, "stat", path);
+  }
+  if (S_ISLNK(st.st_mode)) return LinkRefused("write", path);
+  if (!S_ISREG(st.st_mode)) return NotRegular(st.st_mode, "write", path);
+  return st;
 }
 
 // A rename would replace a file that may not be written in place; such a
 // file (no write permission, or no write bit at all: root passes every
-// access check) is left alone.
-Status CheckWritable(const std::string& path, mode_t mode) {
-  if (::access(path.c_str(), W_OK) != 0) {
+// access check) is left alone. REQUIRES: `name` is no symlink.
+Status CheckWritable(const Folder& folder, const std::string& name, mode_t mode,
+                     const std::string& path) {
+  if (::faccessat(folder.fd.get(), name.c_str(), W_OK, 0) != 0) {
     return RefusedWrite(errno, "write", path);
   }
   if ((mode & 0222) == 0) {
@@ -251,15 +373,12 @@ Status CheckWritable(const std::string& path, mode_t mode) {
   return {};
 }
 
-// Makes a rename in `dir` durable. File systems that cannot sync a folder
-// say EINVAL; there is nothing more to do on those.
+// Makes a rename in `dir` durable.
 Status SyncFolder(const std::string& dir) {
-  UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dfd(
+      ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC));
   if (!dfd) return ErrnoError(errno, "open directory", dir);
-  if (::fsync(dfd.get()) != 0 && errno != EINVAL) {
-    return ErrnoError(errno, "sync folder", dir);
-  }
-  return {};
+  return SyncFolderFd(dfd.get(), dir);
 }
 
 // Where a copy failed: errors of writing (a full disk, a quota, a file
@@ -351,27 +470,21 @@ class PosixFileSystem final : public FileSystem {
 
   Result<std::unique_ptr<RandomAccessFile>> OpenForRead(
       const std::string& path, AccessPattern pattern) override {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (!fd) return ErrnoError(errno, "open", path);
-    struct stat st;
-    if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, "stat", path);
-    if (!S_ISREG(st.st_mode)) {
-      return MakeError(ErrorCode::kInvalidArgument, "not a regular file",
-                       "open", path);
-    }
-    ::posix_fadvise(fd.get(), 0, 0,
+    PHODEX_ASSIGN_OR_RETURN(
+        OpenedFile f, OpenRegularAt(AT_FDCWD, path.c_str(), 0, "open", path));
+    ::posix_fadvise(f.fd.get(), 0, 0,
                     pattern == AccessPattern::kSequential
                         ? POSIX_FADV_SEQUENTIAL
                         : POSIX_FADV_RANDOM);
     return std::unique_ptr<RandomAccessFile>(new PosixRandomAccessFile(
-        std::move(fd), path, static_cast<int64_t>(st.st_size)));
+        std::move(f.fd), path, static_cast<int64_t>(f.st.st_size)));
   }
 
   Result<std::vector<DirEntry>> ListDir(const std::string& dir,
                                         Follow follow) override {
     PHODEX_METRIC_RECORD("fs.list_dir");
-    const int fd = ::open(dir.c_str(),
-                          O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NONBLOCK |
+                                           O_CLOEXEC | O_NOCTTY);
     if (fd < 0) return ErrnoError(errno, "open directory", dir);
     DIR* d = ::fdopendir(fd);
     if (d == nullptr) {
@@ -450,25 +563,29 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Status AtomicWrite(const std::string& path, std::string_view data) override {
-    PHODEX_ASSIGN_OR_RETURN(const std::string target, WriteTarget(path));
+    const std::string name(BaseName(path));
+    PHODEX_ASSIGN_OR_RETURN(const Folder folder, OpenFolder(DirName(path)));
+    PHODEX_ASSIGN_OR_RETURN(const std::optional<struct stat> existing,
+                            ExistingTarget(folder, name, path));
     mode_t mode = 0644;
-    struct stat st;
-    if (::stat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      mode = st.st_mode & 07777;
-      PHODEX_TRY(CheckWritable(target, st.st_mode));
+    if (existing) {
+      mode = existing->st_mode & 07777;
+      PHODEX_TRY(CheckWritable(folder, name, existing->st_mode, path));
     }
-    PHODEX_TRY(Hook(WriteStep::kCreateTemp, target));
-    PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateTemp(target));
+    PHODEX_TRY(Hook(WriteStep::kCreateTemp, path));
+    PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateTemp(folder, name));
     PHODEX_TRY(WriteAllAt(temp.fd.get(), 0, data, temp.path));
     if (::fchmod(temp.fd.get(), mode) != 0) {
       return ErrnoError(errno, "chmod", temp.path);
     }
-    return Commit(temp, target, [] { return Status{}; });
+    return Commit(folder, temp, name, path, [] { return Status{}; });
   }
 
   Status WriteCacheFile(const std::string& path,
                         std::string_view data) override {
-    PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateTemp(path));
+    const std::string name(BaseName(path));
+    PHODEX_ASSIGN_OR_RETURN(const Folder folder, OpenFolder(DirName(path)));
+    PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateTemp(folder, name));
     PHODEX_TRY(WriteAllAt(temp.fd.get(), 0, data, temp.path));
     if (::fchmod(temp.fd.get(), 0644) != 0) {
       return ErrnoError(errno, "chmod", temp.path);
@@ -476,10 +593,11 @@ class PosixFileSystem final : public FileSystem {
     if (::close(temp.fd.release()) != 0) {
       return ErrnoError(errno, "close", temp.path);
     }
-    if (::rename(temp.path.c_str(), path.c_str()) != 0) {
+    if (::renameat(folder.fd.get(), temp.name.c_str(), folder.fd.get(),
+                   name.c_str()) != 0) {
       return RefusedWrite(errno, "rename", temp.path);
     }
-    temp.path.clear();  // it is the target now
+    temp.name.clear();  // it is the target now
     return {};
   }
 
@@ -554,17 +672,15 @@ class PosixFileSystem final : public FileSystem {
 
   Status CopyFileDurable(const std::string& from, const std::string& to,
                          const std::string& temp_name) override {
-    UniqueFd in(
-        ::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW));
-    if (!in) return ErrnoError(errno, "open", from);
-    struct stat st;
-    if (::fstat(in.get(), &st) != 0) return ErrnoError(errno, "stat", from);
-    if (!S_ISREG(st.st_mode)) {
-      return MakeError(ErrorCode::kInvalidArgument, "not a regular file",
-                       "copy", from);
-    }
+    PHODEX_ASSIGN_OR_RETURN(
+        const OpenedFile source,
+        OpenRegularAt(AT_FDCWD, from.c_str(), O_NOFOLLOW, "copy", from));
+    const UniqueFd& in = source.fd;
+    const struct stat& st = source.st;
+    PHODEX_ASSIGN_OR_RETURN(const Folder folder, OpenFolder(DirName(to)));
     PHODEX_TRY(Hook(WriteStep::kCreateTemp, to));
-    PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateNamedTemp(to, temp_name));
+    PHODEX_ASSIGN_OR_RETURN(Temp temp,
+                            CreateNamedTemp(folder, BaseName(to), temp_name));
     PHODEX_TRY(
         CopyContent(in.get(), temp.fd.get(), st.st_size, from, temp.path));
     PHODEX_TRY(CopyAttributes(in.get(), st, temp));
@@ -582,40 +698,39 @@ class PosixFileSystem final : public FileSystem {
     PHODEX_TRY(Hook(WriteStep::kRename, to));
     PHODEX_TRY(PlaceNoReplace(temp, to));
     PHODEX_TRY(Hook(WriteStep::kSyncDir, to));
-    return SyncFolder(DirName(to));
+    return SyncFolderFd(folder.fd.get(), folder.path);
   }
 
   Status SyncDir(const std::string& dir) override { return SyncFolder(dir); }
 
   Status ReplaceFile(const std::string& path, const EditFn& edit) override {
-    PHODEX_ASSIGN_OR_RETURN(const std::string target, WriteTarget(path));
-    UniqueFd in(::open(target.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (!in) return ErrnoError(errno, "open", target);
-    struct stat before;
-    if (::fstat(in.get(), &before) != 0) {
-      return ErrnoError(errno, "stat", target);
-    }
-    if (!S_ISREG(before.st_mode)) {
-      return MakeError(ErrorCode::kInvalidArgument, "not a regular file",
-                       "replace", target);
-    }
-    PHODEX_TRY(CheckWritable(target, before.st_mode));
-    PHODEX_TRY(Hook(WriteStep::kCreateTemp, target));
-    PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateTemp(target));
-    PHODEX_TRY(CopyContent(in.get(), temp.fd.get(), before.st_size, target,
-                           temp.path));
-    PHODEX_TRY(CopyAttributes(in.get(), before, temp));
+    const std::string name(BaseName(path));
+    PHODEX_ASSIGN_OR_RETURN(const Folder folder, OpenFolder(DirName(path)));
+    // Refuses a symlink or a special file with its reason before opening
+    // it; O_NOFOLLOW below catches one that appears meanwhile.
+    PHODEX_ASSIGN_OR_RETURN(const std::optional<struct stat> existing,
+                            ExistingTarget(folder, name, path));
+    if (!existing) return ErrnoError(ENOENT, "open", path);
+    PHODEX_ASSIGN_OR_RETURN(const OpenedFile original,
+                            OpenRegularAt(folder.fd.get(), name.c_str(),
+                                          O_NOFOLLOW, "replace", path));
+    const int in = original.fd.get();
+    const struct stat& before = original.st;
+    PHODEX_TRY(CheckWritable(folder, name, before.st_mode, path));
+    PHODEX_TRY(Hook(WriteStep::kCreateTemp, path));
+    PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateTemp(folder, name));
+    PHODEX_TRY(CopyContent(in, temp.fd.get(), before.st_size, path, temp.path));
+    PHODEX_TRY(CopyAttributes(in, before, temp));
     PosixTempFile temp_file(temp.fd.get(), temp.path);
     PHODEX_TRY(edit(temp_file));
     // Another program may have written the file since we copied it; its
     // change must not be lost.
     auto unchanged = [&]() -> Status {
       struct stat now_in, now_path;
-      if (::fstat(in.get(), &now_in) != 0) {
-        return ErrnoError(errno, "stat", target);
-      }
-      if (::stat(target.c_str(), &now_path) != 0) {
-        return ErrnoError(errno, "stat", target);
+      if (::fstat(in, &now_in) != 0) return ErrnoError(errno, "stat", path);
+      if (::fstatat(folder.fd.get(), name.c_str(), &now_path,
+                    AT_SYMLINK_NOFOLLOW) != 0) {
+        return ErrnoError(errno, "stat", path);
       }
       if (now_path.st_ino != before.st_ino ||
           now_path.st_dev != before.st_dev ||
@@ -624,11 +739,11 @@ class PosixFileSystem final : public FileSystem {
           now_in.st_mtim.tv_nsec != before.st_mtim.tv_nsec) {
         return MakeError(ErrorCode::kBusy,
                          "changed by another program meanwhile; not replaced",
-                         "replace", target);
+                         "replace", path);
       }
       return {};
     };
-    return Commit(temp, target, unchanged);
+    return Commit(folder, temp, name, path, unchanged);
   }
 
  private:
@@ -636,11 +751,13 @@ class PosixFileSystem final : public FileSystem {
     return hook_ ? hook_(step, path) : Status{};
   }
 
-  // fsync, `check`, rename over `target`, fsync of the folder. Until the
-  // rename, a failure removes the temp (Temp's destructor).
-  Status Commit(Temp& temp, const std::string& target,
-                const std::function<Status()>& check) {
-    PHODEX_TRY(Hook(WriteStep::kSyncTemp, target));
+  // fsync, `check`, rename over `name` in `folder` (`path`), fsync of the
+  // folder. Until the rename, a failure removes the temp (Temp's
+  // destructor). The rename replaces whatever is at `name` then, never
+  // what a link there points to.
+  Status Commit(const Folder& folder, Temp& temp, const std::string& name,
+                const std::string& path, const std::function<Status()>& check) {
+    PHODEX_TRY(Hook(WriteStep::kSyncTemp, path));
     if (::fsync(temp.fd.get()) != 0) {
       return ErrnoError(errno, "fsync", temp.path);
     }
@@ -648,13 +765,14 @@ class PosixFileSystem final : public FileSystem {
       return ErrnoError(errno, "close", temp.path);
     }
     PHODEX_TRY(check());
-    PHODEX_TRY(Hook(WriteStep::kRename, target));
-    if (::rename(temp.path.c_str(), target.c_str()) != 0) {
+    PHODEX_TRY(Hook(WriteStep::kRename, path));
+    if (::renameat(folder.fd.get(), temp.name.c_str(), folder.fd.get(),
+                   name.c_str()) != 0) {
       return RefusedWrite(errno, "rename", temp.path);
     }
-    temp.path.clear();  // it is the target now
-    PHODEX_TRY(Hook(WriteStep::kSyncDir, target));
-    return SyncFolder(DirName(target));
+    temp.name.clear();  // it is the target now
+    PHODEX_TRY(Hook(WriteStep::kSyncDir, path));
+    return SyncFolderFd(folder.fd.get(), folder.path);
   }
 
   WriteFaultHookForTesting hook_;

@@ -35,6 +35,27 @@ Status Record(catalog::Catalog& catalog, os::FileSystem& fs,
   return catalog.ApplyBatch(batch);
 }
 
+// A write of `rel` stays in the root it was asked about: the file's
+// folder must resolve to the folder below the root that its path names. A
+// folder replaced by a link since the scan (photos/2020 ->
+// /etc), or one reached through a link (scans with --follow-symlinks),
+// would take the sidecar or the edited photo outside the root.
+Status CheckFolderInRoot(os::FileSystem& fs, const catalog::Root& root,
+                         const std::string& rel) {
+  const std::string write_path = os::JoinPath(root.path, rel);
+  const std::string folder = os::DirName(write_path);
+  PHODEX_ASSIGN_OR_RETURN(const std::string real_root, fs.RealPath(root.path));
+  const std::string rel_folder = os::DirName(rel);
+  const std::string expected =
+      rel_folder == "." ? real_root : os::JoinPath(real_root, rel_folder);
+  PHODEX_ASSIGN_OR_RETURN(const std::string real, fs.RealPath(folder));
+  if (real == expected) return {};
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "its folder leads through a symbolic link to '" + real +
+                       "'; phodex does not write through links",
+                   "write rating", write_path);
+}
+
 }  // namespace
 
 Result<RatingResult> RateFile(catalog::Catalog& catalog, os::FileSystem& fs,
@@ -46,6 +67,7 @@ Result<RatingResult> RateFile(catalog::Catalog& catalog, os::FileSystem& fs,
   const std::string abs = os::JoinPath(root.path, file.rel);
   RatingResult result;
   if (request.target == RatingRequest::Target::kEmbed) {
+    PHODEX_TRY(CheckFolderInRoot(fs, root, file.rel));
     PHODEX_TRY(media::EmbedRating(fs, abs, request.rating));
     result.written_path = abs;
     PHODEX_TRY(Record(catalog, fs, reader, root, file.rel, std::nullopt, op,
@@ -60,11 +82,12 @@ Result<RatingResult> RateFile(catalog::Catalog& catalog, os::FileSystem& fs,
     PHODEX_ASSIGN_OR_RETURN(result.written_path,
                             media::SidecarPathFor(fs, abs, request.sidecar));
   }
-  result.created = !fs.Stat(result.written_path, os::Follow::kNo).has_value();
-  PHODEX_TRY(media::WriteSidecarRating(fs, result.written_path,
-                                       request.rating));
   const std::string sidecar_rel =
       result.written_path.substr(root.path.size() + (root.path == "/" ? 0 : 1));
+  PHODEX_TRY(CheckFolderInRoot(fs, root, sidecar_rel));
+  result.created = !fs.Stat(result.written_path, os::Follow::kNo).has_value();
+  PHODEX_TRY(
+      media::WriteSidecarRating(fs, result.written_path, request.rating));
   PHODEX_TRY(Record(catalog, fs, reader, root, sidecar_rel, file.rel, op,
                     now_ns));
   return result;

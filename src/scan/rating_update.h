@@ -30,7 +30,11 @@ struct RatingResult {
 
 // Rates the present file `file` (a row of `root`) and records the write in
 // the catalog as part of operation `op`. On error nothing is recorded and
-// the user's files are as they were (the writers are atomic).
+// the user's files are as they were (the writers are atomic). Nothing is
+// written outside `root`: a file whose folder now resolves elsewhere (a
+// folder replaced by a symlink since the scan, or reached through one)
+// fails with kInvalidArgument, as does a sidecar or photo that is itself
+// a symlink or not a regular file (media/rating_writer.h).
 Result<RatingResult> RateFile(catalog::Catalog& catalog, os::FileSystem& fs,
                               media::MetadataReader& reader,
                               const catalog::Root& root,

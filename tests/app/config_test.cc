@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "tests/fakes/temp_dir.h"
@@ -175,6 +179,26 @@ sidecar_naming = "full"
   EXPECT_EQ(c->thumb_size, 256);
   EXPECT_EQ(c->pixel_memory_mb, 1024);
   EXPECT_EQ(c->sidecar_naming, "full");
+}
+
+// toml::parse_file's open of a FIFO waited for a writer forever; the
+// config is read through FileSystem, which refuses one at once. Run in a
+// child that SIGALRM ends, so a regression fails instead of hanging.
+TEST_F(ConfigTest, AFifoIsAClearErrorNotAHang) {
+  ASSERT_EQ(::mkfifo(path_.c_str(), 0644), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::alarm(10);
+    auto c = LoadConfig(*fs_, path_, ConfigRequired::kNo);
+    ::_exit(!c && c.error().ToString() == "read config '" + path_ +
+                                              "': not a regular file (a FIFO)"
+                ? 0
+                : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "LoadConfig blocked on the FIFO";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace

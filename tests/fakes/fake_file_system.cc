@@ -16,6 +16,17 @@ bool IsChildOf(const std::string& path, const std::string& dir,
   return true;
 }
 
+// The real file system's refusal of a folder or a FIFO (the only other
+// kind a fake node can be).
+std::unexpected<Error> NotRegular(FileType type, const char* op,
+                                  const std::string& path) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   type == FileType::kDirectory
+                       ? "not a regular file (a folder)"
+                       : "not a regular file (a FIFO)",
+                   op, path);
+}
+
 }  // namespace
 
 void FakeFileSystem::AddParents(const std::string& path) {
@@ -48,6 +59,12 @@ void FakeFileSystem::AddSymlink(const std::string& path,
   std::lock_guard lock(mu_);
   AddParents(path);
   nodes_[path] = Node{FileType::kSymlink, target, {1, 0}, next_ino_++};
+}
+
+void FakeFileSystem::AddFifo(const std::string& path) {
+  std::lock_guard lock(mu_);
+  AddParents(path);
+  nodes_[path] = Node{FileType::kOther, "", {1, 0}, next_ino_++};
 }
 
 void FakeFileSystem::Remove(const std::string& path) {
@@ -211,6 +228,9 @@ Result<std::unique_ptr<os::RandomAccessFile>> FakeFileSystem::OpenForRead(
   if (deny_read_.count(path)) return ErrnoError(EACCES, "open", path);
   const Node* node = Resolve(path);
   if (node == nullptr) return ErrnoError(ENOENT, "open", path);
+  if (node->type != FileType::kRegular) {
+    return NotRegular(node->type, "open", path);
+  }
   return std::unique_ptr<os::RandomAccessFile>(new FakeFile(node->content));
 }
 
@@ -228,6 +248,21 @@ Status FakeFileSystem::MakeDirs(const std::string& path) {
   return {};
 }
 
+Status FakeFileSystem::CheckReplaceable(const std::string& path) const {
+  if (auto it = nodes_.find(path); it != nodes_.end()) {
+    if (it->second.type == FileType::kSymlink) {
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          "is a symbolic link; phodex does not write through links", "write",
+          path);
+    }
+    if (it->second.type != FileType::kRegular) {
+      return NotRegular(it->second.type, "write", path);
+    }
+  }
+  return CheckWritable(path);
+}
+
 Status FakeFileSystem::CheckWritable(const std::string& path) const {
   if (deny_write_.count(os::DirName(path))) {
     return ErrnoError(EACCES, "create temporary file in", os::DirName(path));
@@ -238,7 +273,7 @@ Status FakeFileSystem::CheckWritable(const std::string& path) const {
 Status FakeFileSystem::AtomicWrite(const std::string& path,
                                    std::string_view data) {
   std::lock_guard lock(mu_);
-  PHODEX_TRY(CheckWritable(path));
+  PHODEX_TRY(CheckReplaceable(path));
   if (fail_rename_.count(path)) return ErrnoError(EIO, "rename", path);
   AddParents(path);
   nodes_[path] = Node{FileType::kRegular, std::string(data), {0, 1}, next_ino_++};
@@ -396,11 +431,7 @@ Status FakeFileSystem::ReplaceFile(const std::string& path,
     auto it = nodes_.find(path);
     if (it == nodes_.end()) return ErrnoError(ENOENT, "open", path);
     if (deny_read_.count(path)) return ErrnoError(EACCES, "open", path);
-    if (it->second.type != FileType::kRegular) {
-      return MakeError(ErrorCode::kInvalidArgument, "not a regular file",
-                       "replace", path);
-    }
-    PHODEX_TRY(CheckWritable(path));
+    PHODEX_TRY(CheckReplaceable(path));
     content = it->second.content;
     nodes_[temp_path] = Node{FileType::kRegular, content, {0, 1}, next_ino_++};
   }

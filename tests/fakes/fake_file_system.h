@@ -18,8 +18,12 @@ class FakeFileSystem final : public os::FileSystem {
   void AddFile(const std::string& path, const std::string& content,
                int64_t mtime_ns = 1'000'000'000);
   void AddDir(const std::string& path);
-  // A symlink at `path` pointing at absolute `target`.
+  // A symlink at `path` pointing at absolute `target`. OpenForRead follows
+  // it; AtomicWrite and ReplaceFile refuse it, as the real one does.
   void AddSymlink(const std::string& path, const std::string& target);
+  // A FIFO (FileType::kOther) at `path`: OpenForRead, AtomicWrite and
+  // ReplaceFile refuse it at once ("not a regular file (a FIFO)").
+  void AddFifo(const std::string& path);
   void Remove(const std::string& path);
   // Listing `dir` fails with EACCES.
   void DenyList(const std::string& dir) { deny_list_.insert(dir); }
@@ -114,6 +118,9 @@ class FakeFileSystem final : public os::FileSystem {
   uint64_t DeviceOf(const std::string& path) const;
   void AddParents(const std::string& path);
   Status CheckWritable(const std::string& path) const;
+  // CheckWritable, and what AtomicWrite and ReplaceFile refuse at `path`:
+  // a symlink, a FIFO.
+  Status CheckReplaceable(const std::string& path) const;
 
   std::mutex mu_;
   std::map<std::string, Node> nodes_;

@@ -4,6 +4,8 @@
 
 #include "media/extractor_pool.h"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -143,6 +145,27 @@ TEST_F(ExtractorPoolTest, ManyThreadsShareTheWorkers) {
   EXPECT_EQ(ok.load(), 98);
   EXPECT_EQ(failed.load(), 2);
   EXPECT_EQ(pool->stats().crashes, 2);
+}
+
+// A photo that became a FIFO after the walk: Exiv2 and libavformat open
+// by name, and open(2) of a FIFO waits for a writer. The worker refuses it
+// at once with the reason, instead of hanging until the time limit.
+TEST_F(ExtractorPoolTest, AFifoIsRefusedAtOnceNotAtTheTimeLimit) {
+  auto pool = Pool(1, std::chrono::seconds(15));
+  for (const char* name : {"a.jpg", "a.mp4"}) {
+    const std::string fifo = dir_ / name;
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+    auto m = pool->Read(fifo, std::string(name).ends_with(".jpg")
+                                  ? MediaKind::kPhoto
+                                  : MediaKind::kVideo);
+    ASSERT_FALSE(m);
+    EXPECT_EQ(m.error().code(), ErrorCode::kInvalidArgument)
+        << m.error().ToString();
+    EXPECT_NE(m.error().ToString().find("not a regular file (a FIFO)"),
+              std::string::npos)
+        << m.error().ToString();
+  }
+  EXPECT_EQ(pool->stats().timeouts, 0);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "media/rating_writer.h"
 
+#include <gmock/gmock.h>
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -31,6 +32,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::FakeFileSystem;
+using ::testing::HasSubstr;
 using testing::TempDir;
 
 // ---- helpers ---------------------------------------------------------------
@@ -258,6 +260,33 @@ TEST(SidecarPathFor, AnExistingSidecarWinsOverTheNaming) {
   f.AddFile("/q/IMG_2.NEF", "raw");
   f.AddFile("/q/IMG_2.XMP", "upper case");
   EXPECT_EQ(SidecarPathFor(f, "/q/IMG_2.NEF").value(), "/q/IMG_2.XMP");
+}
+
+// A sidecar name linked elsewhere (issue #11: a.jpg.xmp ->
+// ../outside/x.conf), or a FIFO, is refused with its reason: neither
+// followed nor skipped for another name.
+TEST(SidecarPathFor, ALinkedOrSpecialSidecarIsRefusedNotFollowed) {
+  FakeFileSystem f;
+  f.AddFile("/outside/x.conf", "secret");
+  f.AddFile("/p/a.jpg", "jpeg");
+  f.AddSymlink("/p/a.jpg.xmp", "/outside/x.conf");
+  auto full = SidecarPathFor(f, "/p/a.jpg");
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(full.error().path(), "/p/a.jpg.xmp");
+  EXPECT_THAT(full.error().message(), HasSubstr("symbolic link"));
+  // Lightroom's name, linked: refused too, even for the full-name naming.
+  f.AddFile("/q/a.jpg", "jpeg");
+  f.AddSymlink("/q/a.xmp", "/outside/x.conf");
+  auto base = SidecarPathFor(f, "/q/a.jpg");
+  ASSERT_FALSE(base);
+  EXPECT_EQ(base.error().path(), "/q/a.xmp");
+  f.AddFile("/r/a.jpg", "jpeg");
+  f.AddFifo("/r/a.jpg.xmp");
+  auto fifo = SidecarPathFor(f, "/r/a.jpg");
+  ASSERT_FALSE(fifo);
+  EXPECT_THAT(fifo.error().message(), HasSubstr("not a regular file"));
+  EXPECT_EQ(FakeContent(f, "/outside/x.conf"), "secret");
 }
 
 // ---- WriteSidecarRating --------------------------------------------------
@@ -716,16 +745,33 @@ TEST(ReplaceFile, AChangeByAnotherProgramIsNotOverwritten) {
   EXPECT_EQ(OtherFiles(dir.path(), "a.bin"), std::vector<std::string>{});
 }
 
-TEST(ReplaceFile, FollowsASymlink) {
+// Writes never follow a link (tests/os/hostile_files_test.cc has the
+// FileSystem side): a sidecar or photo linked to a file elsewhere is
+// refused, and the file it points to keeps its bytes.
+TEST(WriteSidecarRating, ASymlinkedSidecarIsRefusedAndItsTargetKept) {
   TempDir dir;
-  fs::create_directory(dir / "real");
-  WriteFile(dir / "real/a.bin", "abc");
-  fs::create_symlink(dir / "real/a.bin", dir / "link.bin");
+  fs::create_directory(dir / "outside");
+  fs::create_directory(dir / "t");
+  WriteFile(dir / "outside/x.conf", "secret = 1\n");
+  fs::create_symlink("../outside/x.conf", dir / "t/a.jpg.xmp");
   auto posix = os::NewPosixFileSystem();
-  ASSERT_TRUE(posix->ReplaceFile(
-      dir / "link.bin", [](os::TempFile& t) { return t.WriteAt(0, "X"); }));
-  EXPECT_TRUE(fs::is_symlink(dir / "link.bin"));
-  EXPECT_EQ(ReadFile(dir / "real/a.bin"), "Xbc");
+  auto st = WriteSidecarRating(*posix, dir / "t/a.jpg.xmp", 3);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(st.error().ToString(),
+            "write rating '" + dir / "t/a.jpg.xmp" +
+                "': is a symbolic link; phodex does not write through links");
+  EXPECT_EQ(ReadFile(dir / "outside/x.conf"), "secret = 1\n");
+  EXPECT_TRUE(fs::is_symlink(dir / "t/a.jpg.xmp"));
+
+  const std::string jpg =
+      CopyFromCorpus(dir, "exiftool/Canon.jpg", "outside/Canon.jpg");
+  const std::string before = ReadFile(jpg);
+  fs::create_symlink("../outside/Canon.jpg", dir / "t/Canon.jpg");
+  auto embed = EmbedRating(*posix, dir / "t/Canon.jpg", 3);
+  ASSERT_FALSE(embed);
+  EXPECT_THAT(embed.error().message(), HasSubstr("symbolic link"));
+  EXPECT_EQ(ReadFile(jpg), before);
 }
 
 TEST(AtomicWrite, KeepsTheModeOfAnExistingFile) {

@@ -1,10 +1,13 @@
 // os::FileSystem on real files: CopyFileDurable (the copy a move across
 // file systems makes), SyncDir, the thumbnail cache's WriteCacheFile and
 // RemoveFile, and the names duplicate actions change (Link, Rename,
-// IsListed).
+// IsListed); and against files that must not be trusted (issue #11): no
+// open blocks on a FIFO, however late the file became one, and no write
+// follows a symlink or lands outside the folder it was asked for.
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gmock/gmock.h>
@@ -14,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "os/file_system.h"
@@ -23,6 +27,7 @@ namespace phodex::os {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::HasSubstr;
 
 std::string Read(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -309,6 +314,197 @@ TEST(Stat, FileTimesBeyondInt64NanosecondsAreExact) {
   }
   if (have_shm) fs::remove_all(shm);
   if (checked == 0) GTEST_SKIP() << "no file system here holds such times";
+}
+
+// ---- Hostile files -------------------------------------------------------
+
+bool IsFifo(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+// Runs `call` in a child process that SIGALRM ends after 10 s, so that a
+// call that blocks (open(2) of a FIFO waits for a writer forever) fails the
+// test instead of hanging the suite. The child exits 0 when `call` returned
+// an error whose text holds `reason`, 1 when it returned another error, 2
+// when it succeeded. Returns that, or -1 when the child was killed (hung).
+int ErrorInChild(const std::function<Status()>& call,
+                 const std::string& reason) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::alarm(10);
+    const Status st = call();
+    if (st) ::_exit(2);
+    ::_exit(st.error().ToString().find(reason) != std::string::npos ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Status OpenStatus(FileSystem& fsys, const std::string& path) {
+  auto f = fsys.OpenForRead(path, AccessPattern::kSequential);
+  if (!f) return std::unexpected(f.error());
+  return {};
+}
+
+TEST(OpenForRead, RefusesAFifoWithoutBlocking) {
+  testing::TempDir dir;
+  const std::string fifo = dir / "a.jpg";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  auto fsys = NewPosixFileSystem();
+  ASSERT_EQ(ErrorInChild([&] { return OpenStatus(*fsys, fifo); },
+                         "not a regular file (a FIFO)"),
+            0);
+  // Safe now in this process too: the error as the caller sees it.
+  auto r = fsys->OpenForRead(fifo, AccessPattern::kRandom);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.error().path(), fifo);
+}
+
+// The walker saw a regular file; by the time a stage opens it, it is a
+// FIFO. The type is taken from the open descriptor, not from the stat.
+TEST(OpenForRead, RefusesAFileThatBecameAFifoAfterItsStat) {
+  testing::TempDir dir;
+  const std::string path = dir / "a.jpg";
+  std::ofstream(path) << "jpeg";
+  auto fsys = NewPosixFileSystem();
+  ASSERT_EQ(fsys->Stat(path, Follow::kNo).value().type, FileType::kRegular);
+  fs::remove(path);
+  ASSERT_EQ(::mkfifo(path.c_str(), 0644), 0);
+  EXPECT_EQ(ErrorInChild([&] { return OpenStatus(*fsys, path); }, "FIFO"), 0);
+  // A symlink to a FIFO is followed and refused the same way.
+  fs::create_symlink(path, dir / "link.jpg");
+  EXPECT_EQ(
+      ErrorInChild([&] { return OpenStatus(*fsys, dir / "link.jpg"); }, "FIFO"),
+      0);
+}
+
+TEST(OpenForRead, StillReadsRegularFilesAndLinksToThem) {
+  testing::TempDir dir;
+  std::ofstream(dir / "a.jpg") << "jpeg";
+  fs::create_symlink(dir / "a.jpg", dir / "link.jpg");
+  auto fsys = NewPosixFileSystem();
+  for (const std::string& p : {dir / "a.jpg", dir / "link.jpg"}) {
+    auto f = fsys->OpenForRead(p, AccessPattern::kSequential);
+    ASSERT_TRUE(f) << f.error().ToString();
+    char buf[8];
+    EXPECT_EQ((*f)->ReadAt(0, buf, sizeof buf).value(), 4u);
+    EXPECT_EQ(std::string(buf, 4), "jpeg");
+  }
+}
+
+// The world of issue #11, item 2: a sidecar name linked to a file outside
+// the library.
+struct LinkedSidecar {
+  testing::TempDir dir;
+  std::string outside = dir / "outside/x.conf";
+  std::string link = dir / "t/a.jpg.xmp";
+  LinkedSidecar() {
+    fs::create_directories(dir / "outside");
+    fs::create_directories(dir / "t");
+    std::ofstream(outside) << "secret = 1\n";
+    fs::create_symlink("../outside/x.conf", link);
+  }
+  void ExpectUntouched() {
+    EXPECT_EQ(Read(outside), "secret = 1\n");
+    EXPECT_TRUE(fs::is_symlink(link));
+    EXPECT_EQ(Entries(dir / "t"), 1u);  // no temp left behind
+    EXPECT_EQ(Entries(dir / "outside"), 1u);
+  }
+};
+
+TEST(AtomicWrite, RefusesASymlinkAndLeavesItsTargetUntouched) {
+  LinkedSidecar w;
+  auto fsys = NewPosixFileSystem();
+  auto st = fsys->AtomicWrite(w.link, "<x:xmpmeta/>");
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(st.error().message(), HasSubstr("symbolic link"));
+  EXPECT_EQ(st.error().path(), w.link);
+  w.ExpectUntouched();
+  // A dangling link is refused too, not created at its target.
+  fs::remove(w.outside);
+  ASSERT_FALSE(fsys->AtomicWrite(w.link, "x"));
+  EXPECT_FALSE(fs::exists(w.outside));
+}
+
+TEST(AtomicWrite, RefusesAFifoInsteadOfReplacingIt) {
+  testing::TempDir dir;
+  const std::string fifo = dir / "a.jpg.xmp";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  auto fsys = NewPosixFileSystem();
+  EXPECT_EQ(ErrorInChild([&] { return fsys->AtomicWrite(fifo, "x"); },
+                         "not a regular file (a FIFO)"),
+            0);
+  EXPECT_TRUE(IsFifo(fifo));
+  EXPECT_EQ(Entries(dir.path()), 1u);
+}
+
+// The folder is opened once: a folder swapped for a link to another place
+// between the check and the temp's creation does not move the write there.
+TEST(AtomicWrite, AFolderSwappedForALinkMeanwhileDoesNotRedirectTheWrite) {
+  testing::TempDir dir;
+  fs::create_directories(dir / "t");
+  fs::create_directories(dir / "outside");
+  auto fsys = NewPosixFileSystemForTesting(
+      [&](WriteStep step, const std::string&) -> Status {
+        if (step == WriteStep::kCreateTemp) {
+          fs::rename(dir / "t", dir / "t.moved");
+          fs::create_directory_symlink(dir / "outside", dir / "t");
+        }
+        return {};
+      });
+  ASSERT_TRUE(fsys->AtomicWrite(dir / "t/a.jpg.xmp", "packet"));
+  EXPECT_EQ(Entries(dir / "outside"), 0u);
+  EXPECT_EQ(Read(dir / "t.moved/a.jpg.xmp"), "packet");
+}
+
+TEST(ReplaceFile, RefusesASymlinkAndLeavesItsTargetUntouched) {
+  LinkedSidecar w;
+  auto fsys = NewPosixFileSystem();
+  bool edited = false;
+  auto st = fsys->ReplaceFile(w.link, [&](TempFile& t) {
+    edited = true;
+    return t.WriteAt(0, "X");
+  });
+  ASSERT_FALSE(st);
+  EXPECT_FALSE(edited);
+  EXPECT_EQ(st.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(st.error().message(),
+              HasSubstr("symbolic link; phodex does not write through links"));
+  w.ExpectUntouched();
+}
+
+TEST(ReplaceFile, RefusesAFifoWithoutBlocking) {
+  testing::TempDir dir;
+  const std::string fifo = dir / "a.jpg";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  auto fsys = NewPosixFileSystem();
+  EXPECT_EQ(ErrorInChild(
+                [&] {
+                  return fsys->ReplaceFile(
+                      fifo, [](TempFile& t) { return t.WriteAt(0, "X"); });
+                },
+                "FIFO"),
+            0);
+  EXPECT_TRUE(IsFifo(fifo));
+  EXPECT_EQ(Entries(dir.path()), 1u);
+}
+
+TEST(CopyFileDurable, RefusesAFifoWithoutBlocking) {
+  testing::TempDir dir;
+  const std::string fifo = dir / "a.jpg";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  fs::create_directories(dir / "out");
+  auto fsys = NewPosixFileSystem();
+  EXPECT_EQ(
+      ErrorInChild(
+          [&] { return fsys->CopyFileDurable(fifo, dir / "out/a.jpg", ""); },
+          "FIFO"),
+      0);
+  EXPECT_EQ(Entries(dir / "out"), 0u);
 }
 
 }  // namespace
