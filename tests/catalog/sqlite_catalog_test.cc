@@ -363,7 +363,7 @@ TEST_F(SqliteCatalogTest, ANanosecondOfMtimeIsAChangeOfStat) {
   FileRow row;
   ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { row = r; }));
   ASSERT_TRUE(row.metadata.has_value());
-  // One nanosecond later: both go (the upsert and the v6/v8 trigger).
+  // One nanosecond later: both go (the stored hash and the metadata).
   b.upserts[0].stat.mtime.nsec = 6;
   ASSERT_TRUE(c->ApplyBatch(b));
   EXPECT_FALSE(HasHash(*c, "x.jpg"));

@@ -148,20 +148,19 @@ BEGIN
   DELETE FROM metadata WHERE file_id = new.id;
 END;
 )sql"},
-    // v7 (root identity) comes from another branch; the runner applies
-    // migrations in this list's order and skips none that a catalog lacks,
-    // so v8 needs nothing of v7 and may be listed without it.
-    //
     // int64 nanoseconds end in 2262: a file dated 2446 (ext4 holds it) was
     // stored wrapped, as 1861. The column is renamed (no rewrite) and split
     // in one pass: floor division, so a time before 1970 stays right
     // (-1 ns is -1 s + 999999999 ns), written without `x - rem`, which
-    // would overflow for the smallest int64. The trigger of v6 names the
-    // column, so it is dropped first (else the pass would fire it on every
-    // row and drop all metadata) and made again over both columns. A time
+    // would overflow for the smallest int64. The trigger of v6 is dropped
+    // first (else the pass would fire it on every row and drop all
+    // metadata), and not made again: the writer applies its rule
+    // (sqlite_catalog.cc, ApplyBatch), because a trigger made every upsert
+    // need a statement journal, a third of a first scan's instructions. A time
     // stored wrapped is not repaired here: it differs from the file's stat,
     // so the next scan reads that file again.
-    Migration{8, "file times as seconds and nanoseconds (beyond 2262)",
+    Migration{8, "file times as seconds and nanoseconds (beyond 2262); "
+                 "stale metadata dropped by the writer, not a trigger",
               R"sql(
 DROP TRIGGER IF EXISTS files_stat_changed_drops_metadata;
 ALTER TABLE files RENAME COLUMN mtime_ns TO mtime_s;
@@ -169,13 +168,6 @@ ALTER TABLE files ADD COLUMN mtime_nsec INTEGER NOT NULL DEFAULT 0;
 UPDATE files SET
   mtime_s = mtime_s / 1000000000 - (mtime_s % 1000000000 < 0),
   mtime_nsec = (mtime_s % 1000000000 + 1000000000) % 1000000000;
-CREATE TRIGGER files_stat_changed_drops_metadata
-AFTER UPDATE OF size, mtime_s, mtime_nsec, ino ON files
-WHEN old.size IS NOT new.size OR old.mtime_s IS NOT new.mtime_s
-  OR old.mtime_nsec IS NOT new.mtime_nsec OR old.ino IS NOT new.ino
-BEGIN
-  DELETE FROM metadata WHERE file_id = new.id;
-END;
 )sql"},
 };
 

@@ -99,6 +99,47 @@ void BindHash(Stmt& s, int i, const std::optional<ContentHash>& h) {
   }
 }
 
+// A new file's row; nothing when (root_id, rel) exists (then the caller
+// drops stale metadata and upserts). Same parameters as UpsertFileSql.
+std::string InsertFileSql() {
+  return "INSERT INTO files(root_id, rel, size, mtime_s, mtime_nsec, dev, "
+         "ino, kind, scan_gen, first_seen, last_seen, present, last_error, "
+         "content_version, quick_hash, hash, sha256) "
+         "VALUES(?1, ?2, ?3, ?4, ?15, ?5, ?6, ?7, ?8, ?9, ?9, 1, ?10, ?11, "
+         "?12, ?13, ?14) ON CONFLICT(root_id, rel) DO NOTHING";
+}
+
+// Metadata goes with the version of the file it was read from: the row at
+// (?1 root, ?2 rel) loses it when its stat differs from the one about to
+// be written (?3 size, ?4 mtime_s, ?5 mtime_nsec, ?6 ino).
+constexpr char kDropStaleMetadataSql[] =
+    "DELETE FROM metadata WHERE file_id = (SELECT id FROM files WHERE "
+    "root_id=?1 AND rel=?2 AND (size IS NOT ?3 OR mtime_s IS NOT ?4 OR "
+    "mtime_nsec IS NOT ?5 OR ino IS NOT ?6))";
+
+// Binds a scanned file's row to an InsertFileSql or UpsertFileSql statement.
+void BindFileRow(Stmt& s, const ScanBatch& b, const FileUpsert& u) {
+  s.Bind(1, b.root.value)
+      .BindBlob(2, u.rel)
+      .Bind(3, u.stat.size)
+      .Bind(4, u.stat.mtime.sec)
+      .Bind(15, u.stat.mtime.nsec)
+      .Bind(5, static_cast<int64_t>(u.stat.dev))
+      .Bind(6, static_cast<int64_t>(u.stat.ino))
+      .BindText(7, MediaKindName(u.kind))
+      .Bind(8, b.scan_gen)
+      .Bind(9, b.now_ns)
+      .BindOptText(10, u.error)
+      .Bind(11, u.content_version);
+  BindHash(s, 12, u.quick_hash);
+  BindHash(s, 13, u.hash);
+  if (u.sha256) {
+    s.BindBlob(14, *u.sha256);
+  } else {
+    s.BindNull(14);
+  }
+}
+
 OperationStatus ParseStatus(std::string_view s) {
   if (s == "completed") return OperationStatus::kCompleted;
   if (s == "failed") return OperationStatus::kFailed;
@@ -335,49 +376,52 @@ class SqliteCatalog final : public Catalog {
   Status ApplyBatch(const ScanBatch& b) override {
     PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
     if (!b.upserts.empty()) {
-      // Statements looked up once per batch, not per row. The file's id is
-      // read back (RETURNING, which costs a temporary table per statement)
-      // only when metadata rows are written for it. Metadata read from
-      // another version of the file (size, mtime or inode) is dropped by
-      // the schema's trigger when the row's stat changes (migration 6), so
-      // a new file costs no extra lookup.
+      // Statements looked up once per batch, not per row. A row is first
+      // inserted with ON CONFLICT DO NOTHING: a new file (every file of a
+      // first scan) costs that one statement, which needs no statement
+      // journal. Only a row that exists already takes the slow path: its
+      // metadata is dropped when its stat changed (it was read from
+      // another version of the file), then the row is upserted. That rule
+      // was a trigger (migration 6) until v8, which made every upsert a
+      // multi-row statement with a statement journal: 34% of a first
+      // scan's instructions (docs/performance.md).
+      static const std::string kInsertFile = InsertFileSql();
       static const std::string kUpsertFile = UpsertFileSql();
       static const std::string kUpsertFileReturningId =
           kUpsertFile + " RETURNING id";
       static const std::string kUpsertMetadata = UpsertMetadataSql();
+      PHODEX_ASSIGN_OR_RETURN(Stmt * insert, Cached(kInsertFile.c_str()));
       PHODEX_ASSIGN_OR_RETURN(Stmt * upsert, Cached(kUpsertFile.c_str()));
       PHODEX_ASSIGN_OR_RETURN(Stmt * upsert_id,
                               Cached(kUpsertFileReturningId.c_str()));
+      PHODEX_ASSIGN_OR_RETURN(Stmt * drop_stale,
+                              Cached(kDropStaleMetadataSql));
       PHODEX_ASSIGN_OR_RETURN(Stmt * meta, Cached(kUpsertMetadata.c_str()));
       for (const FileUpsert& u : b.upserts) {
-        Stmt* s = u.metadata ? upsert_id : upsert;
-        s->Bind(1, b.root.value)
-            .BindBlob(2, u.rel)
-            .Bind(3, u.stat.size)
-            .Bind(4, u.stat.mtime.sec)
-            .Bind(15, u.stat.mtime.nsec)
-            .Bind(5, static_cast<int64_t>(u.stat.dev))
-            .Bind(6, static_cast<int64_t>(u.stat.ino))
-            .BindText(7, MediaKindName(u.kind))
-            .Bind(8, b.scan_gen)
-            .Bind(9, b.now_ns)
-            .BindOptText(10, u.error)
-            .Bind(11, u.content_version);
-        BindHash(*s, 12, u.quick_hash);
-        BindHash(*s, 13, u.hash);
-        if (u.sha256) {
-          s->BindBlob(14, *u.sha256);
+        BindFileRow(*insert, b, u);
+        PHODEX_TRY(insert->Run());
+        int64_t id = 0;
+        if (sqlite3_changes(db_) == 1) {
+          id = sqlite3_last_insert_rowid(db_);
         } else {
-          s->BindNull(14);
+          PHODEX_TRY(drop_stale->Bind(1, b.root.value)
+                         .BindBlob(2, u.rel)
+                         .Bind(3, u.stat.size)
+                         .Bind(4, u.stat.mtime.sec)
+                         .Bind(5, u.stat.mtime.nsec)
+                         .Bind(6, static_cast<int64_t>(u.stat.ino))
+                         .Run());
+          Stmt* s = u.metadata ? upsert_id : upsert;
+          BindFileRow(*s, b, u);
+          if (!u.metadata) {
+            PHODEX_TRY(s->Run());
+            continue;
+          }
+          PHODEX_ASSIGN_OR_RETURN(const bool row, s->Step());
+          id = row ? s->Int(0) : 0;
+          s->Reset();
         }
-        if (!u.metadata) {
-          PHODEX_TRY(s->Run());
-          continue;
-        }
-        PHODEX_ASSIGN_OR_RETURN(const bool row, s->Step());
-        const int64_t id = row ? s->Int(0) : 0;
-        s->Reset();
-        if (id != 0) {
+        if (id != 0 && u.metadata) {
           BindMetadata(*meta, id, *u.metadata);
           PHODEX_TRY(meta->Run());
         }
@@ -564,8 +608,8 @@ class SqliteCatalog final : public Catalog {
     PHODEX_TRY(relink.Bind(1, removed_id.value).Bind(2, new_id.value).Run());
     // The metadata read from the file at its new place is the current one.
     // It waits in a temporary table while the rows change places: deleting
-    // the new row would take it along (ON DELETE CASCADE), and the old
-    // row's change of stat drops the old row's (the schema's trigger).
+    // the new row would take it along (ON DELETE CASCADE); the old row's
+    // own is dropped, since the row takes the new file's place.
     PHODEX_TRY(Exec(db_, "CREATE TEMP TABLE IF NOT EXISTS move_metadata AS "
                          "SELECT * FROM metadata WHERE 0"));
     PHODEX_TRY(Exec(db_, "DELETE FROM temp.move_metadata"));
@@ -1034,6 +1078,12 @@ class SqliteCatalog final : public Catalog {
 
 Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::string& path,
                                                    const SqliteOptions& opts) {
+  // No global memory statistics: with them SQLite takes a process-wide
+  // mutex around every allocation (7% of a first scan's instructions).
+  // Must precede the library's initialisation; a later call is refused
+  // and harmless.
+  static const int kConfigured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kConfigured;
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(
       path.c_str(), &db,
