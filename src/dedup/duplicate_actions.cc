@@ -27,6 +27,20 @@ std::string ReasonKey(const std::string& reason) {
   return key;
 }
 
+// ".NAME<infix><tag>-<seq>" beside `path`, NAME cut to `max_name` bytes.
+// Appended piece by piece: GCC 12 misreads `"." + std::string` as an
+// overlapping memcpy (-Wrestrict, GCC bug 105651) in Release builds.
+std::string TempBeside(const std::string& path, size_t max_name,
+                       const char* infix, int64_t tag, int64_t seq) {
+  std::string name = ".";
+  name += os::BaseName(path).substr(0, max_name);
+  name += infix;
+  name += std::to_string(tag);
+  name += '-';
+  name += std::to_string(seq);
+  return os::JoinPath(os::DirName(path), name);
+}
+
 JournalRecord MakeIntent(const PlannedAction& a, int64_t seq, int64_t tag) {
   JournalRecord r;
   r.seq = seq;
@@ -38,16 +52,11 @@ JournalRecord MakeIntent(const PlannedAction& a, int64_t seq, int64_t tag) {
     // Where a copy across file systems is written before it takes the
     // target's name; short enough for NAME_MAX, and unique to this run and
     // action, so that recovery finds it and never meets a stale one.
-    r.temp = os::JoinPath(
-        os::DirName(a.target),
-        "." + std::string(os::BaseName(a.target).substr(0, 200)) +
-            ".phodex-copy-" + std::to_string(tag) + "-" + std::to_string(seq));
+    r.temp = TempBeside(a.target, 200, ".phodex-copy-", tag, seq);
   }
   if (a.kind == ActionKind::kHardLink) {
-    r.temp = os::JoinPath(os::DirName(a.victim.path),
-                          "." + std::string(os::BaseName(a.victim.path)) +
-                              ".phodex-link-" + std::to_string(tag) + "-" +
-                              std::to_string(seq));
+    r.temp =
+        TempBeside(a.victim.path, std::string::npos, ".phodex-link-", tag, seq);
   }
   r.size = a.size;
   r.hash = a.hash;
