@@ -25,7 +25,8 @@ std::string CheckUnchanged(os::FileSystem& fs, const DuplicateFile& f,
                            int64_t size);
 
 // Whether files `a` and `b` hold the same bytes. Streams both in
-// kCompareBlockBytes blocks and stops at the first difference.
+// kCompareBlockBytes blocks and stops at the first difference, or with
+// kCancelled once the process is interrupted (os/process.h).
 Result<bool> SameBytes(os::FileSystem& fs, const std::string& a,
                        const std::string& b);
 

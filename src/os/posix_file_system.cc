@@ -9,9 +9,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <mutex>
+#include <set>
 #include <vector>
 
 #include "os/file_system.h"
+#include "os/process.h"
 #include "os/unique_fd.h"
 #include "util/metrics.h"
 
@@ -144,12 +148,15 @@ struct Temp {
   }
 };
 
+constexpr std::string_view kTempInfix = ".phodex-tmp-";
+constexpr size_t kTempRandomChars = 6;  // mkostemp's XXXXXX
+
 Result<Temp> CreateTemp(const std::string& target) {
   // Short enough for NAME_MAX even when the target's name is 255 bytes.
   const std::string base(BaseName(target).substr(0, 200));
   Temp t;
-  std::string tmpl =
-      JoinPath(DirName(target), "." + base + ".phodex-tmp-XXXXXX");
+  std::string tmpl = JoinPath(DirName(target),
+                              "." + base + std::string(kTempInfix) + "XXXXXX");
   t.fd = UniqueFd(::mkostemp(tmpl.data(), O_CLOEXEC));
   if (!t.fd) {
     return RefusedWrite(errno, "create temporary file in", DirName(target));
@@ -307,6 +314,36 @@ Status CopyAttributes(int in, const struct stat& st, const Temp& t) {
   return {};
 }
 
+int64_t NowUnixNs() {
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+// Removes the temps that writes of killed processes left in `dir`
+// (IsWriteTempName, older than kStrayTempAgeNs). Best effort: a folder
+// that cannot be listed or a temp that cannot be removed is left.
+void RemoveStrayTemps(const std::string& dir) {
+  const int fd =
+      ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return;
+  DIR* d = ::fdopendir(fd);
+  if (d == nullptr) {
+    ::close(fd);
+    return;
+  }
+  const int64_t before = NowUnixNs() - kStrayTempAgeNs;
+  while (struct dirent* de = ::readdir(d)) {
+    if (!IsWriteTempName(de->d_name)) continue;
+    struct stat st;
+    if (::fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode) && ToFileStat(st).mtime_ns < before) {
+      ::unlinkat(fd, de->d_name, 0);
+    }
+  }
+  ::closedir(d);  // closes fd
+}
+
 class PosixFileSystem final : public FileSystem {
  public:
   explicit PosixFileSystem(WriteFaultHookForTesting hook = {})
@@ -413,7 +450,10 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Status AtomicWrite(const std::string& path, std::string_view data) override {
+    // An interrupt waits for the temp to be renamed or removed.
+    DeferInterruptExit defer;
     PHODEX_ASSIGN_OR_RETURN(const std::string target, WriteTarget(path));
+    CleanFolderOnce(DirName(target));
     mode_t mode = 0644;
     struct stat st;
     if (::stat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
@@ -431,6 +471,7 @@ class PosixFileSystem final : public FileSystem {
 
   Status WriteCacheFile(const std::string& path,
                         std::string_view data) override {
+    DeferInterruptExit defer;
     PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateTemp(path));
     PHODEX_TRY(WriteAllAt(temp.fd.get(), 0, data, temp.path));
     if (::fchmod(temp.fd.get(), 0644) != 0) {
@@ -486,7 +527,9 @@ class PosixFileSystem final : public FileSystem {
   Status SyncDir(const std::string& dir) override { return SyncFolder(dir); }
 
   Status ReplaceFile(const std::string& path, const EditFn& edit) override {
+    DeferInterruptExit defer;
     PHODEX_ASSIGN_OR_RETURN(const std::string target, WriteTarget(path));
+    CleanFolderOnce(DirName(target));
     UniqueFd in(::open(target.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
     if (!in) return ErrnoError(errno, "open", target);
     struct stat before;
@@ -533,6 +576,17 @@ class PosixFileSystem final : public FileSystem {
     return hook_ ? hook_(step, path) : Status{};
   }
 
+  // RemoveStrayTemps before the first write into each folder: one listing
+  // per folder and process (rating a thousand photos of one folder lists
+  // it once).
+  void CleanFolderOnce(const std::string& dir) {
+    {
+      std::lock_guard lock(cleaned_mu_);
+      if (!cleaned_.insert(dir).second) return;
+    }
+    RemoveStrayTemps(dir);
+  }
+
   // fsync, `check`, rename over `target`, fsync of the folder. Until the
   // rename, a failure removes the temp (Temp's destructor).
   Status Commit(Temp& temp, const std::string& target,
@@ -555,6 +609,8 @@ class PosixFileSystem final : public FileSystem {
   }
 
   WriteFaultHookForTesting hook_;
+  std::mutex cleaned_mu_;
+  std::set<std::string> cleaned_;  // GUARDED_BY(cleaned_mu_)
 };
 
 }  // namespace
@@ -566,6 +622,21 @@ std::unique_ptr<FileSystem> NewPosixFileSystem() {
 std::unique_ptr<FileSystem> NewPosixFileSystemForTesting(
     WriteFaultHookForTesting hook) {
   return std::make_unique<PosixFileSystem>(std::move(hook));
+}
+
+bool IsWriteTempName(std::string_view name) {
+  // "." NAME ".phodex-tmp-" and six of mkostemp's letters and digits.
+  if (name.size() < 2 + kTempInfix.size() + kTempRandomChars ||
+      name.front() != '.') {
+    return false;
+  }
+  const std::string_view random = name.substr(name.size() - kTempRandomChars);
+  name.remove_suffix(kTempRandomChars);
+  if (!name.ends_with(kTempInfix)) return false;
+  return std::all_of(random.begin(), random.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9');
+  });
 }
 
 std::string JoinPath(std::string_view a, std::string_view b) {
