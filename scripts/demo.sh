@@ -38,7 +38,7 @@ $phodex show "$first"
 echo
 echo "== phodex similar (near-duplicates: here a resized, recompressed export)"
 $phodex similar
-
+echo
 echo "== phodex rate --stars 4 (into an XMP sidecar; the photo is not touched)"
 $phodex rate --stars 4 "$first"
 echo

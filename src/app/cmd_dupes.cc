@@ -178,8 +178,9 @@ std::expected<void, Failure> SettleJournal(Context& ctx, catalog::Catalog& cat,
     std::fprintf(stderr,
                  "phodex: journal of an interrupted run: %s %s: %s (%s)\n",
                  dedup::ActionKindName(r.intent.action),
-                 util::EscapeBytes(r.intent.victim).c_str(),
-                 dedup::JournalStateName(r.state), r.detail.c_str());
+                 util::EscapeForTerminal(r.intent.victim).c_str(),
+                 dedup::JournalStateName(r.state),
+                 util::EscapeControls(r.detail).c_str());
   }
   (void)(*rec)->Finish(catalog::OperationStatus::kCompleted, "");
   return {};
@@ -220,7 +221,7 @@ void PrintGroups(const dedup::DuplicateReport& report, const DupesArgs& a) {
                   g.hash.ToHex().c_str(),
                   util::HumanBytes(static_cast<uint64_t>(g.wasted)).c_str());
       for (const auto& f : g.files) {
-        std::printf("  %s\n", util::EscapeBytes(f.path).c_str());
+        std::printf("  %s\n", util::EscapeForTerminal(f.path).c_str());
       }
       for (const auto& links : HardLinks(g)) {
         std::printf("  (hard links to one file, no space wasted: %zu paths)\n",
@@ -275,18 +276,23 @@ void PrintPlan(const dedup::ActionPlan& plan, const dedup::ApplyReport* applied,
     }
     if (p.group != last_group) {
       last_group = p.group;
-      std::printf("%zu copies of %s (%s)%s\n", g.kept.size() + g.actions.size(),
-                  util::HumanBytes(static_cast<uint64_t>(g.size)).c_str(),
-                  g.hash.ToHex().c_str(),
-                  g.skip.empty() ? "" : (": left alone, " + g.skip).c_str());
+      std::printf(
+          "%zu copies of %s (%s)%s\n", g.kept.size() + g.actions.size(),
+          util::HumanBytes(static_cast<uint64_t>(g.size)).c_str(),
+          g.hash.ToHex().c_str(),
+          g.skip.empty()
+              ? ""
+              : util::EscapeControls(": left alone, " + g.skip).c_str());
     }
     std::string verb = TextVerb(p);
     verb.resize(std::max<size_t>(verb.size() + 1, 14), ' ');
-    std::string line = "  " + verb + util::EscapeBytes(p.file->path);
+    std::string line = "  " + verb + util::EscapeForTerminal(p.file->path);
     if (p.action && !p.action->target.empty()) {
-      line += " -> " + util::EscapeBytes(p.action->target);
+      line += " -> " + util::EscapeForTerminal(p.action->target);
     }
-    if (!p.reason.empty() && p.action) line += ": " + p.reason;
+    if (!p.reason.empty() && p.action) {
+      line += ": " + util::EscapeControls(p.reason, util::Newline::kEscape);
+    }
     std::printf("%s\n", line.c_str());
   }
 }
@@ -443,7 +449,8 @@ int RunDupes(Context& ctx, DupesArgs a) {
       dedup::FindExactDuplicates(**cat, MediaHashers(ctx.fs()), *scopes);
   if (!report) return Fail(report.error());
   for (const std::string& e : report->errors) {
-    std::fprintf(stderr, "phodex: could not read: %s\n", e.c_str());
+    std::fprintf(stderr, "phodex: could not read: %s\n",
+                 util::EscapeControls(e).c_str());
   }
   if (options->kind == ActionKind::kReport) {
     PrintReport(*report, a);

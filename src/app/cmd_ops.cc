@@ -64,9 +64,10 @@ int RunErrors(catalog::Catalog& cat, const OpsArgs& a) {
                               .dump()
                               .c_str());
     } else {
-      std::printf("#%-5lld %s '%s': %s\n",
-                  static_cast<long long>(r.op.value), r.op_name.c_str(),
-                  util::EscapeBytes(r.path).c_str(), r.reason.c_str());
+      std::printf(
+          "#%-5lld %s '%s': %s\n", static_cast<long long>(r.op.value),
+          r.op_name.c_str(), util::EscapeForTerminal(r.path).c_str(),
+          util::EscapeControls(r.reason, util::Newline::kEscape).c_str());
     }
   }
   return kExitOk;
@@ -93,7 +94,8 @@ int RunOps(Context& ctx, const OpsArgs& a) {
                     : "-";
     std::printf("%-6lld %-6s %-16s %-11s %-25s %10s %10s %8s %8s %8s %7s\n",
                 static_cast<long long>(op.id.value), op.type.c_str(),
-                op.root_name.c_str(), catalog::OperationStatusName(op.status),
+                util::EscapeForTerminal(op.root_name).c_str(),
+                catalog::OperationStatusName(op.status),
                 util::Rfc3339Local(op.started_ns).c_str(), dur.c_str(),
                 util::GroupThousands(op.counts.scanned).c_str(),
                 util::GroupThousands(op.counts.added).c_str(),

@@ -92,7 +92,10 @@ int RunRate(Context& ctx, const RateArgs& a, int rating) {
   // One lock per root, held to the end: a scan of the same root waits.
   std::map<int64_t, std::unique_ptr<os::FileLock>> locks;
   catalog::OperationCounts counts;
+  // Between two files (a write in progress is finished first).
+  const std::atomic<bool>& cancel = os::InstallInterruptHandler();
   for (const std::string& path : paths) {
+    if (cancel.load()) break;
     auto file = FindFile(ctx, **cat, path);
     if (!file) {
       PrintError(file.error().ToString());
@@ -104,6 +107,7 @@ int RunRate(Context& ctx, const RateArgs& a, int rating) {
       auto lock = os::FileLock::Acquire(
           RootLockPath(ctx, root.id),
           a.wait ? os::FileLock::Wait::kYes : os::FileLock::Wait::kNo);
+      if (!lock && cancel.load()) break;  // interrupted while waiting
       if (!lock) {
         PrintError("root '" + root.name + "' is being scanned by another "
                    "phodex process; use --wait");
@@ -122,16 +126,20 @@ int RunRate(Context& ctx, const RateArgs& a, int rating) {
       continue;
     }
     ++counts.updated;
-    std::printf("%s  %s%s\n", util::EscapeBytes(done->written_path).c_str(),
-                rating < 0 ? "rejected" : (std::to_string(rating) + "*").c_str(),
-                done->created ? "  (new sidecar)" : "");
+    std::printf(
+        "%s  %s%s\n", util::EscapeForTerminal(done->written_path).c_str(),
+        rating < 0 ? "rejected" : (std::to_string(rating) + "*").c_str(),
+        done->created ? "  (new sidecar)" : "");
   }
+  const auto status = cancel.load() ? catalog::OperationStatus::kInterrupted
+                      : counts.errors > 0
+                          ? catalog::OperationStatus::kFailed
+                          : catalog::OperationStatus::kCompleted;
   (void)(*cat)->FinishOperation(
-      *op_id,
-      counts.errors > 0 ? catalog::OperationStatus::kFailed
-                        : catalog::OperationStatus::kCompleted,
-      counts, counts.errors > 0 ? "some files were not rated" : "",
+      *op_id, status, counts,
+      counts.errors > 0 ? "some files were not rated" : "",
       os::SystemClock().NowUnixNs());
+  if (cancel.load()) return kExitInterrupted;
   return counts.errors > 0 ? kExitError : kExitOk;
 }
 

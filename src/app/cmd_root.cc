@@ -25,8 +25,9 @@ int RunAdd(Context& ctx, const RootArgs& a) {
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   auto root = AddRoot(ctx, **cat, a.path, a.name);
   if (!root) return PrintError(root.error().ToString()), kExitError;
-  std::printf("added root '%s' (%s)\n", root->name.c_str(),
-              util::EscapeBytes(root->path).c_str());
+  std::printf("added root '%s' (%s)\n",
+              util::EscapeForTerminal(root->name).c_str(),
+              util::EscapeForTerminal(root->path).c_str());
   return kExitOk;
 }
 
@@ -46,10 +47,11 @@ int RunList(Context& ctx) {
         rs.root.last_scanned_ns ? util::Rfc3339Local(*rs.root.last_scanned_ns)
                                 : "never";
     std::printf("%-4lld %-20s %10s %10s  %-25s %s\n",
-                static_cast<long long>(rs.root.id.value), rs.root.name.c_str(),
+                static_cast<long long>(rs.root.id.value),
+                util::EscapeForTerminal(rs.root.name).c_str(),
                 util::GroupThousands(rs.present).c_str(),
                 util::HumanBytes(rs.bytes).c_str(), scanned.c_str(),
-                util::EscapeBytes(rs.root.path).c_str());
+                util::EscapeForTerminal(rs.root.path).c_str());
   }
   return kExitOk;
 }

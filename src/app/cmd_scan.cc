@@ -63,8 +63,9 @@ Result<std::vector<RootScope>> ResolveTargets(Context& ctx,
       continue;
     }
     PHODEX_ASSIGN_OR_RETURN(catalog::Root added, AddRoot(ctx, cat, abs, ""));
-    std::printf("added root '%s' (%s)\n", added.name.c_str(),
-                util::EscapeBytes(added.path).c_str());
+    std::printf("added root '%s' (%s)\n",
+                util::EscapeForTerminal(added.name).c_str(),
+                util::EscapeForTerminal(added.path).c_str());
     roots.push_back(added);
     out.push_back({std::move(added), ""});
   }
@@ -72,16 +73,24 @@ Result<std::vector<RootScope>> ResolveTargets(Context& ctx,
 }
 
 void PrintReport(const RootScope& target, const scan::ScanReport& r,
-                 const scan::ScanProgress& p) {
-  for (const catalog::Operation& op : r.interrupted_before) {
+                 const scan::ScanProgress& p,
+                 const std::vector<catalog::Operation>& orphans) {
+  std::vector<catalog::Operation> before = r.interrupted_before;
+  for (const catalog::Operation& op : orphans) {  // ended on opening
+    if (op.type == "scan" && op.root == target.root.id) before.push_back(op);
+  }
+  for (const catalog::Operation& op : before) {
     std::printf(
         "note: scan #%lld of '%s' was interrupted (%s files committed); "
         "this scan picked up where it stopped\n",
-        static_cast<long long>(op.id.value), target.root.name.c_str(),
+        static_cast<long long>(op.id.value),
+        util::EscapeForTerminal(target.root.name).c_str(),
         util::GroupThousands(op.counts.scanned).c_str());
   }
-  std::string where = target.root.name;
-  if (!target.scope.empty()) where += "/" + util::EscapeBytes(target.scope);
+  std::string where = util::EscapeForTerminal(target.root.name);
+  if (!target.scope.empty()) {
+    where += "/" + util::EscapeForTerminal(target.scope);
+  }
   const double rate = r.seconds > 0 ? p.files.load() / r.seconds : 0;
   std::printf("%s '%s': %s files in %s folders (%s) in %s, %s files/s\n",
               r.status == catalog::OperationStatus::kCompleted ? "scanned"
@@ -114,13 +123,16 @@ void PrintReport(const RootScope& target, const scan::ScanReport& r,
   }
   for (const catalog::FileErrorEntry& e : r.first_errors) {
     std::printf("  error: %s '%s': %s\n", e.op.c_str(),
-                util::EscapeBytes(e.path).c_str(), e.reason.c_str());
+                util::EscapeForTerminal(e.path).c_str(),
+                util::EscapeControls(e.reason, util::Newline::kEscape).c_str());
   }
   if (p.errors.load() > static_cast<int64_t>(r.first_errors.size())) {
     std::printf("  (all errors: phodex ops --errors %lld)\n",
                 static_cast<long long>(r.op.value));
   }
-  if (!r.error.empty()) std::printf("  %s\n", r.error.c_str());
+  if (!r.error.empty()) {
+    std::printf("  %s\n", util::EscapeControls(r.error).c_str());
+  }
 }
 
 // An interrupted `dupes --apply` is settled by the next `dupes` run, which
@@ -193,6 +205,7 @@ int RunScan(Context& ctx, const ScanArgs& a) {
         RootLockPath(ctx, target.root.id),
         a.wait ? os::FileLock::Wait::kYes : os::FileLock::Wait::kNo);
     if (!lock) {
+      if (cancel.load()) return kExitInterrupted;  // while waiting (--wait)
       PrintError("root '" + target.root.name +
                  "' is already being scanned by another phodex process (" +
                  lock.error().message() +
@@ -212,7 +225,7 @@ int RunScan(Context& ctx, const ScanArgs& a) {
       PrintError(report.error().ToString());
       return kExitError;
     }
-    PrintReport(target, *report, progress);
+    PrintReport(target, *report, progress, ctx.orphans_ended());
     spdlog::info("scan #{} of '{}' {}: {} scanned, {} added, {} updated, {} "
                  "removed, {} errors",
                  report->op.value, target.root.name,
@@ -230,8 +243,10 @@ int RunScan(Context& ctx, const ScanArgs& a) {
       catalog::FileQuery scope;
       scope.root = target.root.id;
       scope.rel_prefix = target.scope;
-      std::string where = target.root.name;
-      if (!target.scope.empty()) where += "/" + util::EscapeBytes(target.scope);
+      std::string where = util::EscapeForTerminal(target.root.name);
+      if (!target.scope.empty()) {
+        where += "/" + util::EscapeForTerminal(target.scope);
+      }
       const int prc = RunPixelStage(ctx, **cat, *config, scope, where, cancel);
       if (prc == kExitInterrupted) return prc;
       rc = std::max(rc, prc);

@@ -51,25 +51,32 @@ Json ShowJson(const catalog::FileRow& row,
   return j;
 }
 
+// A value as a line of text: strings (file names, EXIF text) with their
+// control characters escaped, so `\e]0;PWNED\a` in a description cannot
+// drive the terminal; anything else as JSON (which escapes them itself).
+std::string Text(const Json& v) {
+  return v.is_string() ? util::EscapeControls(v.get<std::string>(),
+                                              util::Newline::kEscape)
+                       : DumpJson(v);
+}
+
 void PrintText(const Json& j) {
   for (const auto& [key, value] : j.items()) {
     if (key == "tags" || value.is_null()) continue;
     if (key == "thumbnails" || key == "quality") {
+      // "thumb: true" is printed already: the cache files are "... file:".
+      const std::string suffix = key == "thumbnails" ? " file:" : ":";
       for (const auto& [k, v] : value.items()) {
-        const std::string text = v.is_string() ? v.get<std::string>() : DumpJson(v);
-        std::printf("%-14s %s\n", (k + ":").c_str(), text.c_str());
+        std::printf("%-14s %s\n", (k + suffix).c_str(), Text(v).c_str());
       }
       continue;
     }
     if (key == "sidecar") {
-      std::printf("%-14s %s\n", "sidecar:",
-                  value["path"].get<std::string>().c_str());
+      std::printf("%-14s %s\n", "sidecar:", Text(value["path"]).c_str());
       continue;
     }
     if (value.is_array() && value.empty()) continue;
-    const std::string text =
-        value.is_string() ? value.get<std::string>() : DumpJson(value);
-    std::printf("%-14s %s\n", (key + ":").c_str(), text.c_str());
+    std::printf("%-14s %s\n", (key + ":").c_str(), Text(value).c_str());
   }
   if (j["tags"].is_object()) {
     std::printf("%-14s %zu (phodex show --json prints them)\n", "tags:",

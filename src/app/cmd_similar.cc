@@ -77,7 +77,7 @@ int RunSimilar(Context& ctx, const SimilarArgs& a) {
     std::printf("%zu similar photos (max distance %d):\n", g.members.size(),
                 g.max_distance);
     for (size_t m : g.members) {
-      std::printf("  %s\n", util::EscapeBytes(lib.paths[m]).c_str());
+      std::printf("  %s\n", util::EscapeForTerminal(lib.paths[m]).c_str());
     }
   }
   if (!a.json) {

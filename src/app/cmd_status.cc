@@ -24,13 +24,14 @@ int RunStatus(Context& ctx) {
   if (stats->roots.empty()) std::printf("  none (phodex root add PATH)\n");
   for (const catalog::RootStats& rs : stats->roots) {
     std::printf("  %-20s %12s files %10s  %s files removed  last scan %s  %s\n",
-                rs.root.name.c_str(), util::GroupThousands(rs.present).c_str(),
+                util::EscapeForTerminal(rs.root.name).c_str(),
+                util::GroupThousands(rs.present).c_str(),
                 util::HumanBytes(rs.bytes).c_str(),
                 util::GroupThousands(rs.removed).c_str(),
                 rs.root.last_scanned_ns
                     ? util::Rfc3339Local(*rs.root.last_scanned_ns).c_str()
                     : "never",
-                util::EscapeBytes(rs.root.path).c_str());
+                util::EscapeForTerminal(rs.root.path).c_str());
   }
 
   std::printf("\n%-8s %12s %12s %12s\n", "kind", "present", "size", "removed");
@@ -54,12 +55,13 @@ int RunStatus(Context& ctx) {
   if (auto config = ctx.LoadConfig()) {
     const auto cache = OpenThumbnailCache(ctx, *config);
     if (auto px = (*cat)->GetPixelTotals(cache->settings_key())) {
-      std::printf("\nthumbnails: %s contents with thumbnails and previews, "
-                  "%s in %s; %s could not be decoded\n",
-                  util::GroupThousands(px->thumbnailed).c_str(),
-                  util::HumanBytes(static_cast<uint64_t>(px->thumb_bytes)).c_str(),
-                  util::EscapeBytes(cache->dir()).c_str(),
-                  util::GroupThousands(px->errors).c_str());
+      std::printf(
+          "\nthumbnails: %s contents with thumbnails and previews, "
+          "%s in %s; %s could not be decoded\n",
+          util::GroupThousands(px->thumbnailed).c_str(),
+          util::HumanBytes(static_cast<uint64_t>(px->thumb_bytes)).c_str(),
+          util::EscapeForTerminal(cache->dir()).c_str(),
+          util::GroupThousands(px->errors).c_str());
     }
   }
 
@@ -67,16 +69,17 @@ int RunStatus(Context& ctx) {
   if (ops && !ops->empty()) {
     std::printf("\nrecent operations:\n");
     for (const catalog::Operation& op : *ops) {
-      std::printf("  #%-5lld %-6s %-16s %-11s %s  %s scanned, %s added, %s "
-                  "removed, %s errors\n",
-                  static_cast<long long>(op.id.value), op.type.c_str(),
-                  op.root_name.c_str(),
-                  catalog::OperationStatusName(op.status),
-                  util::Rfc3339Local(op.started_ns).c_str(),
-                  util::GroupThousands(op.counts.scanned).c_str(),
-                  util::GroupThousands(op.counts.added).c_str(),
-                  util::GroupThousands(op.counts.removed).c_str(),
-                  util::GroupThousands(op.counts.errors).c_str());
+      std::printf(
+          "  #%-5lld %-6s %-16s %-11s %s  %s scanned, %s added, %s "
+          "removed, %s errors\n",
+          static_cast<long long>(op.id.value), op.type.c_str(),
+          util::EscapeForTerminal(op.root_name).c_str(),
+          catalog::OperationStatusName(op.status),
+          util::Rfc3339Local(op.started_ns).c_str(),
+          util::GroupThousands(op.counts.scanned).c_str(),
+          util::GroupThousands(op.counts.added).c_str(),
+          util::GroupThousands(op.counts.removed).c_str(),
+          util::GroupThousands(op.counts.errors).c_str());
     }
   }
   if (stats->file_errors > 0) {

@@ -83,8 +83,10 @@ int RunVerify(Context& ctx, const VerifyArgs& a) {
                               .dump()
                               .c_str());
     } else {
-      std::printf("%-8s %s: %s\n", KindName(f.kind),
-                  util::EscapeBytes(f.path).c_str(), f.detail.c_str());
+      std::printf(
+          "%-8s %s: %s\n", KindName(f.kind),
+          util::EscapeForTerminal(f.path).c_str(),
+          util::EscapeControls(f.detail, util::Newline::kEscape).c_str());
     }
   }
   const double secs = static_cast<double>(clock.MonotonicNs() - start) / 1e9;

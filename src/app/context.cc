@@ -7,8 +7,10 @@
 #include <cstdio>
 
 #include "catalog/sqlite/sqlite_catalog.h"
+#include "os/clock.h"
 #include "os/process.h"
 #include "phodex/build_info.h"
+#include "util/text.h"
 
 namespace phodex::app {
 namespace {
@@ -38,7 +40,7 @@ std::string VersionString() {
 }
 
 void PrintError(const std::string& message) {
-  std::fprintf(stderr, "phodex: %s\n", message.c_str());
+  std::fprintf(stderr, "phodex: %s\n", util::EscapeControls(message).c_str());
 }
 
 Context::Context(GlobalOptions opts)
@@ -79,7 +81,30 @@ Result<catalog::Catalog*> Context::OpenCatalog() {
   catalog::SqliteOptions opts;
   PHODEX_ASSIGN_OR_RETURN(catalog_,
                           catalog::OpenSqliteCatalog(catalog_path_, opts));
+  orphans_ended_ = EndOrphanedOperations(*catalog_);
   return catalog_.get();
+}
+
+std::vector<catalog::Operation> EndOrphanedOperations(catalog::Catalog& cat) {
+  auto ended = cat.InterruptOrphanedOperations(
+      os::HostName(),
+      [](const catalog::Operation& op) {
+        return !os::ProcessMayBeRunning(op.pid, op.started_ns);
+      },
+      os::SystemClock().NowUnixNs());
+  // Best effort: a read-only catalog still answers queries.
+  if (!ended) {
+    spdlog::info("could not mark stranded operations: {}",
+                 ended.error().ToString());
+    return {};
+  }
+  for (const catalog::Operation& op : *ended) {
+    spdlog::info(
+        "{} #{} (pid {}) had stopped without ending: marked "
+        "interrupted",
+        op.type, op.id.value, op.pid);
+  }
+  return std::move(*ended);
 }
 
 Result<catalog::Catalog*> Context::OpenCatalogNoMigrate() {

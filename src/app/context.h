@@ -40,8 +40,14 @@ class Context {
   // The folder holding the catalog (and later thumbnails): never scanned.
   std::string data_dir() const;
 
-  // Opens the catalog (creating its folder), migrating it if older.
+  // Opens the catalog (creating its folder), migrating it if older, and
+  // ends the operations stranded by processes that died
+  // (EndOrphanedOperations).
   Result<catalog::Catalog*> OpenCatalog();
+  // The operations OpenCatalog ended so (a scan notes its root's).
+  const std::vector<catalog::Operation>& orphans_ended() const {
+    return orphans_ended_;
+  }
   // Opens without migrating (for `migrate --status`).
   Result<catalog::Catalog*> OpenCatalogNoMigrate();
 
@@ -61,12 +67,20 @@ class Context {
   std::string catalog_path_;
   std::unique_ptr<os::FileSystem> fs_;
   std::unique_ptr<catalog::Catalog> catalog_;
+  std::vector<catalog::Operation> orphans_ended_;
 };
+
+// Marks "running" operations of this host whose process is gone (killed
+// by SIGKILL, a crash, a power cut) as interrupted, so `ops` and `status`
+// never show them running forever. Returns them. Best effort: logs what
+// fails.
+std::vector<catalog::Operation> EndOrphanedOperations(catalog::Catalog& cat);
 
 // "phodex 0.1.0 (commit 1234abcd)"
 std::string VersionString();
 
-// Prints "phodex: <message>" to stderr.
+// Prints "phodex: <message>" to stderr, control characters escaped
+// (util::EscapeControls: a file name cannot drive the terminal).
 void PrintError(const std::string& message);
 
 }  // namespace phodex::app

@@ -43,7 +43,13 @@ Result<std::string> FindDecoders() {
       dir + "/" + kDecoderModuleFile,
       Dirname(dir) + "/lib/phodex/" + kDecoderModuleFile};
   for (const std::string& path : candidates) {
-    if (os::CheckLibraryFile(path)) return path;
+    const Status there = os::CheckLibraryFile(path);
+    if (there) return path;
+    // There but not loadable by us: say why, not that it is missing.
+    if (there.error().code() != ErrorCode::kNotFound) {
+      return MakeError(there.error().code(), there.error().message(),
+                       "cannot load the decoders module", path);
+    }
   }
   return MakeError(ErrorCode::kNotFound,
                    std::string("the decoders (") + kDecoderModuleFile +

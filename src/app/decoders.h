@@ -33,6 +33,8 @@ inline constexpr char kDecoderModuleEntry[] = "phodex_decoder_module";
 
 // Where the module is, without loading it: for failing early, with a clear
 // error naming where it looked, before starting workers that would need it.
+// A module that is there but cannot be read is that error ("cannot load
+// the decoders module '<path>': Permission denied"), not a missing one.
 Result<std::string> FindDecoders();
 
 // Loads the module once per process (thread-safe) and returns its table,

@@ -142,7 +142,7 @@ std::string FileToText(const catalog::FileRow& row) {
   std::string out = buf;
   out += util::Rfc3339Local(row.mtime.sec, row.mtime.nsec);
   out += "  ";
-  out += util::EscapeBytes(AbsolutePath(row));
+  out += util::EscapeForTerminal(AbsolutePath(row));
   if (!row.present) out += "  [removed]";
   return out;
 }

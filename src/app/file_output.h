@@ -28,7 +28,8 @@ std::string DumpJson(const nlohmann::ordered_json& j);
 std::string CsvHeader();
 std::string FileToCsv(const catalog::FileRow& row);
 
-// "photo   3.2 MiB  2024-05-01T14:34:56+02:00  /path" (+ " [removed]")
+// "photo   3.2 MiB  2024-05-01T14:34:56+02:00  /path" (+ " [removed]"),
+// the path escaped for a terminal (util::EscapeForTerminal).
 std::string FileToText(const catalog::FileRow& row);
 
 }  // namespace phodex::app

@@ -3,7 +3,10 @@
 #include <CLI/CLI.hpp>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string_view>
 
 #include "app/commands.h"
@@ -11,6 +14,7 @@
 #include "app/decoders.h"
 #include "app/metadata_workers.h"
 #include "app/pixel_workers.h"
+#include "os/process.h"
 #include "util/metrics.h"
 
 namespace {
@@ -46,6 +50,27 @@ constexpr std::array kCommands = {
             phodex::app::SetupMigrate},
 };
 
+std::string WriteError(int err) {
+  return std::string("write to standard output: ") + std::strerror(err);
+}
+
+// A failed write to standard output while nothing is left to finish
+// (os::CheckStandardOutput): a reader that went away (`phodex ls | head`)
+// ends the command quietly, as SIGPIPE would but with status 0; any other
+// failure (a full disk, a closed descriptor) is an error.
+[[noreturn]] void StopOnWriteError(int err) {
+  if (err != EPIPE) phodex::app::PrintError(WriteError(err));
+  std::_Exit(err == EPIPE ? phodex::app::kExitOk : phodex::app::kExitError);
+}
+
+// The command's status, unless what it printed did not all arrive.
+int FinishOutput(int rc) {
+  const int err = phodex::os::FinishStandardOutput();
+  if (err == 0 || err == EPIPE) return rc;
+  phodex::app::PrintError(WriteError(err));
+  return rc == phodex::app::kExitOk ? phodex::app::kExitError : rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,6 +84,11 @@ int main(int argc, char** argv) {
       std::string_view(argv[1]) == phodex::app::kPixelWorkerCommand) {
     return phodex::app::RunPixelWorker();
   }
+  // Before anything opens a file: a closed standard output must not become
+  // the next file opened, and its failures must be seen.
+  phodex::os::CheckStandardOutput(StopOnWriteError);
+  phodex::os::IgnoreBrokenPipe();
+  phodex::os::ExitOnInterrupt();
   CLI::App app{"phodex: a fast, trustworthy catalog for large photo libraries",
                "phodex"};
   app.require_subcommand(0, 1);
@@ -87,7 +117,7 @@ int main(int argc, char** argv) {
   }
   if (version) {
     std::printf("%s\n", phodex::app::VersionString().c_str());
-    return 0;
+    return FinishOutput(phodex::app::kExitOk);
   }
   if (global.stats) phodex::util::Metrics::Enable();
 
@@ -104,7 +134,7 @@ int main(int argc, char** argv) {
     if (global.stats) {
       std::fprintf(stderr, "%s", phodex::util::Metrics::Report().c_str());
     }
-    return rc;
+    return FinishOutput(rc);
   }
   std::printf("%s", app.help().c_str());
   return phodex::app::kExitUsage;

@@ -121,6 +121,7 @@ int RunPixelStage(Context& ctx, catalog::Catalog& cat, const Config& config,
   op.host = os::HostName();
   auto op_id = cat.BeginOperation(op);
   if (!op_id) return PrintError(op_id.error().ToString()), kExitError;
+  options.op = *op_id;
   scan::PixelProgress progress;
   Result<scan::PixelPassReport> report;
   {
@@ -137,13 +138,22 @@ int RunPixelStage(Context& ctx, catalog::Catalog& cat, const Config& config,
   counts.scanned = report->candidates;
   counts.updated = report->rendered;
   counts.errors = report->errors;
-  const auto status = report->interrupted ? catalog::OperationStatus::kInterrupted
-                                          : catalog::OperationStatus::kCompleted;
-  (void)cat.FinishOperation(*op_id, status, counts, "", clock.NowUnixNs());
+  // A run where every file failed (a full or read-only cache) did not do
+  // its job: it is no success, whatever the reasons.
+  const bool all_failed =
+      report->errors > 0 && report->errors == report->candidates;
+  const auto status = report->interrupted
+                          ? catalog::OperationStatus::kInterrupted
+                      : all_failed ? catalog::OperationStatus::kFailed
+                                   : catalog::OperationStatus::kCompleted;
+  (void)cat.FinishOperation(*op_id, status, counts,
+                            all_failed ? "every file failed" : "",
+                            clock.NowUnixNs());
   std::printf(
       "thumbs %s'%s': %s photos and videos, %s decoded, %s up to date, %s "
       "hashed first, %s changed since the scan (skipped), %s errors, in %s\n",
-      report->interrupted ? "(interrupted) " : "", where.c_str(),
+      report->interrupted ? "(interrupted) " : "",
+      util::EscapeControls(where, util::Newline::kEscape).c_str(),
       util::GroupThousands(report->candidates).c_str(),
       util::GroupThousands(report->rendered).c_str(),
       util::GroupThousands(report->up_to_date).c_str(),
@@ -153,11 +163,13 @@ int RunPixelStage(Context& ctx, catalog::Catalog& cat, const Config& config,
       util::HumanDuration(report->seconds).c_str());
   for (const catalog::FileErrorEntry& e : report->first_errors) {
     std::printf("  error: %s '%s': %s\n", e.op.c_str(),
-                util::EscapeBytes(e.path).c_str(), e.reason.c_str());
+                util::EscapeForTerminal(e.path).c_str(),
+                util::EscapeControls(e.reason, util::Newline::kEscape).c_str());
   }
   spdlog::info("thumbs #{} '{}': {} files, {} decoded, {} errors", op_id->value,
                where, report->candidates, report->rendered, report->errors);
-  return report->interrupted ? kExitInterrupted : kExitOk;
+  if (report->interrupted) return kExitInterrupted;
+  return all_failed ? kExitError : kExitOk;
 }
 
 }  // namespace phodex::app

@@ -72,6 +72,7 @@ void ProgressPrinter::Loop() {
 }
 
 void ProgressPrinter::PrintOnce(bool final) {
+  if (failed_.load()) return;
   const double elapsed =
       static_cast<double>(os::SystemClock().MonotonicNs() - start_ns_) / 1e9;
   const int64_t files = progress_.files.load();
@@ -101,11 +102,14 @@ void ProgressPrinter::PrintOnce(bool final) {
         {"expected_files", expected >= 0 ? nlohmann::json(expected) : nullptr},
         {"eta_s", eta >= 0 ? nlohmann::json(eta) : nullptr},
     };
-    std::fprintf(stderr, "%s\n", j.dump().c_str());
-    std::fflush(stderr);
+    if (std::fprintf(stderr, "%s\n", j.dump().c_str()) < 0 ||
+        std::fflush(stderr) != 0) {
+      failed_ = true;
+    }
     return;
   }
-  std::string line = "[" + root_name_ + "] " + util::GroupThousands(files) +
+  const std::string name = util::EscapeForTerminal(root_name_);
+  std::string line = "[" + name + "] " + util::GroupThousands(files) +
                      " files  " + util::GroupThousands(progress_.dirs.load()) +
                      " folders  " + util::HumanBytes(progress_.bytes.load()) +
                      "  " + util::GroupThousands(static_cast<uint64_t>(rate)) +
@@ -115,8 +119,11 @@ void ProgressPrinter::PrintOnce(bool final) {
   if (eta >= 0) line += "  ETA " + FormatClock(eta);
   const size_t width = static_cast<size_t>(os::TerminalWidth(2));
   if (line.size() >= width) line.resize(width - 1);
-  std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
-  std::fflush(stderr);
+  if (std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final ? "\n" : "") <
+          0 ||
+      std::fflush(stderr) != 0) {
+    failed_ = true;
+  }
 }
 
 }  // namespace phodex::app

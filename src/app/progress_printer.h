@@ -2,6 +2,8 @@
 // Shows a running scan's progress on stderr: a live line on a terminal, or
 // one JSON object per line (--progress=json, documented in docs/cli.md)
 // for other programs. Runs its own thread between Start() and Stop().
+// Once a write fails (the reader of a progress pipe went away: EPIPE, as
+// SIGPIPE is ignored), it prints nothing more and the scan goes on.
 
 #include <atomic>
 #include <condition_variable>
@@ -35,6 +37,7 @@ class ProgressPrinter {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;  // GUARDED_BY(mu_)
+  std::atomic<bool> failed_{false};  // a write failed: print no more
   std::thread thread_;
 };
 

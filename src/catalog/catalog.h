@@ -383,6 +383,17 @@ class Catalog {
   // them.
   virtual Result<std::vector<Operation>> InterruptStaleOperations(
       RootId root, int64_t now_ns) = 0;
+  // Marks as interrupted every operation still "running" that was begun on
+  // `host` and whose process `gone` says has ended (kill -9, a crash, a
+  // power cut: it could not end the operation itself). Returns them.
+  virtual Result<std::vector<Operation>> InterruptOrphanedOperations(
+      const std::string& host,
+      const std::function<bool(const Operation&)>& gone, int64_t now_ns) = 0;
+  // Records per-file problems of operation `op` that no scan batch
+  // carries (`phodex ops --errors`), in one transaction.
+  virtual Status RecordFileErrors(OperationId op,
+                                  const std::vector<FileErrorEntry>& errors,
+                                  int64_t now_ns) = 0;
   virtual Result<std::vector<Operation>> ListOperations(int64_t limit) = 0;
 
   // --- Queries -----------------------------------------------------------

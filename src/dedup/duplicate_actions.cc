@@ -28,15 +28,22 @@ std::string ReasonKey(const std::string& reason) {
   return key;
 }
 
-// A hidden name beside `path`, unique to this run (`tag`) and action
-// (`seq`), so that recovery finds it and never meets a stale one; short
-// enough for NAME_MAX.
+// A hidden name beside `path`, ".NAME.phodex-<what>-<tag>-<seq>", unique
+// to this run (`tag`) and action (`seq`), so that recovery finds it and
+// never meets a stale one; NAME cut to 200 bytes, short enough for
+// NAME_MAX. Appended piece by piece: GCC 12 misreads `"." + std::string`
+// as an overlapping memcpy (-Wrestrict, GCC bug 105651) in Release builds.
 std::string SideName(const std::string& path, const char* what, int64_t tag,
                      int64_t seq) {
-  return os::JoinPath(os::DirName(path),
-                      "." + std::string(os::BaseName(path).substr(0, 200)) +
-                          ".phodex-" + what + "-" + std::to_string(tag) + "-" +
-                          std::to_string(seq));
+  std::string name = ".";
+  name += os::BaseName(path).substr(0, 200);
+  name += ".phodex-";
+  name += what;
+  name += '-';
+  name += std::to_string(tag);
+  name += '-';
+  name += std::to_string(seq);
+  return os::JoinPath(os::DirName(path), name);
 }
 
 JournalRecord MakeIntent(const PlannedAction& a, int64_t seq, int64_t tag) {

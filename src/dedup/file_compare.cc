@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "os/process.h"
 #include "util/metrics.h"
 
 namespace phodex::dedup {
@@ -36,6 +37,11 @@ Result<bool> SameBytes(os::FileSystem& fs, const std::string& a,
   std::vector<char> bb(kCompareBlockBytes);
   uint64_t offset = 0;
   for (;;) {
+    // Two videos of many gigabytes must not hold up Ctrl-C: the copy is
+    // then skipped ("interrupted") and the run stops before the next one.
+    if (os::Interrupted()) {
+      return MakeError(ErrorCode::kCancelled, "interrupted", "compare", b);
+    }
     PHODEX_ASSIGN_OR_RETURN(size_t na,
                             fa->ReadAt(offset, ba.data(), ba.size()));
     PHODEX_ASSIGN_OR_RETURN(size_t nb,

@@ -26,7 +26,8 @@ std::string CheckUnchanged(os::FileSystem& fs, const DuplicateFile& f,
 
 // Whether files `a` and `b` have the same size and hold the same bytes in
 // their first `limit` bytes (all of them by default). Streams both in
-// kCompareBlockBytes blocks and stops at the first difference.
+// kCompareBlockBytes blocks and stops at the first difference, or with
+// kCancelled once the process is interrupted (os/process.h).
 Result<bool> SameBytes(os::FileSystem& fs, const std::string& a,
                        const std::string& b, uint64_t limit = UINT64_MAX);
 

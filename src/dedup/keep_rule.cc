@@ -102,7 +102,11 @@ KeptCopies ChooseKept(
       std::sort(match.begin(), match.end(), [&](size_t a, size_t b) {
         return OlderFirst(group.files[a], group.files[b]);
       });
-      if (rule.kind == KeepRule::Kind::kRoot) match.resize(1);
+      // erase, not resize(1): GCC 12 sees resize's growth path and warns
+      // (-Warray-bounds, a false positive) in Release builds.
+      if (rule.kind == KeepRule::Kind::kRoot) {
+        match.erase(match.begin() + 1, match.end());
+      }
       out.kept = std::move(match);
       break;
     }

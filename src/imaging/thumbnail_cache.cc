@@ -65,9 +65,17 @@ Status ThumbnailCache::Put(const ContentHash& hash, size_t spec,
                            std::string_view bytes) {
   const std::string path = PathFor(hash, spec);
   auto st = fs_.WriteCacheFile(path, bytes);
-  if (st || st.error().code() != ErrorCode::kNotFound) return st;
-  PHODEX_TRY(fs_.MakeDirs(os::DirName(path)));  // first file of its shard
-  return fs_.WriteCacheFile(path, bytes);
+  if (st) return st;
+  if (st.error().code() == ErrorCode::kNotFound) {
+    st = fs_.MakeDirs(os::DirName(path));  // first file of its shard
+    if (st) st = fs_.WriteCacheFile(path, bytes);
+  }
+  if (st) return st;
+  // The step that failed names a temporary file or the shard's folder:
+  // say which cache file it was for (a full disk is the cache's problem,
+  // not the photo's).
+  return MakeError(st.error().code(), st.error().message(), "write thumbnail",
+                   path);
 }
 
 Result<CacheGcReport> ThumbnailCache::Walk(

@@ -57,7 +57,9 @@ class ThumbnailCache {
   std::string PathFor(const ContentHash& hash, size_t spec) const;
   // Whether every output of `hash` is in the cache (and not empty).
   bool HasAll(const ContentHash& hash) const;
-  // Writes output `spec` of `hash`, creating its shard folder.
+  // Writes output `spec` of `hash`, creating its shard folder. An error
+  // ("write thumbnail '<cache file>': No space left on device") names the
+  // cache file, with the reason of the step that failed.
   Status Put(const ContentHash& hash, size_t spec, std::string_view bytes);
 
   // Removes every cache file whose hash `live` rejects or whose settings

@@ -8,15 +8,18 @@ using os::Frame;
 using os::FrameLength;
 
 std::string EncodeMetadataReply(const Result<MediaMetadata>& r) {
-  std::string payload;
+  // Built by appending to a string that starts with its first byte: GCC 12
+  // misreads `"O" + std::string`, and assigning a literal to a string, as
+  // overlapping memcpys (-Wrestrict, GCC bug 105329) in Release builds.
   if (r) {
-    const std::string fields = FieldsToJson(*r);
-    payload = "O" + Frame(fields) + r->tags_json;
-  } else {
-    payload = "E";
-    payload.push_back(static_cast<char>(r.error().code()));
-    payload += r.error().message();
+    std::string payload(1, 'O');
+    payload += Frame(FieldsToJson(*r));
+    payload += r->tags_json;
+    return payload;
   }
+  std::string payload(1, 'E');
+  payload.push_back(static_cast<char>(r.error().code()));
+  payload += r.error().message();
   return payload;
 }
 

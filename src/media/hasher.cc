@@ -62,8 +62,8 @@ ContentHash QuickHash(const QuickRead& read) {
   return FromXxh(XXH3_128bits_digest(s.state));
 }
 
-Result<FullHashes> HashWholeFile(os::RandomAccessFile& file,
-                                 WithSha256 sha256) {
+Result<FullHashes> HashWholeFile(os::RandomAccessFile& file, WithSha256 sha256,
+                                 const std::atomic<bool>* cancel) {
   PHODEX_METRIC_RECORD("hash.full");
   Xxh3State xs;
   XXH3_128bits_reset(xs.state);
@@ -77,6 +77,9 @@ Result<FullHashes> HashWholeFile(os::RandomAccessFile& file,
   FullHashes out;
   uint64_t offset = 0;
   for (;;) {
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+      return MakeError(ErrorCode::kCancelled, "interrupted", "hash");
+    }
     PHODEX_ASSIGN_OR_RETURN(size_t n,
                             file.ReadAt(offset, buf.data(), buf.size()));
     if (n == 0) break;

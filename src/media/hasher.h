@@ -8,6 +8,7 @@
 //    computed only where needed; SHA-256 (OpenSSL) alongside on request.
 // Functions are thread-safe; a FullHasher is thread-compatible.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,8 +46,10 @@ struct FullHashes {
 
 enum class WithSha256 { kNo, kYes };
 
-// Streams the whole file once, feeding every hash asked for.
-Result<FullHashes> HashWholeFile(os::RandomAccessFile& file,
-                                 WithSha256 sha256);
+// Streams the whole file once, feeding every hash asked for. Once
+// `cancel` is set it stops between two blocks with kCancelled (a video of
+// many gigabytes must not hold up Ctrl-C).
+Result<FullHashes> HashWholeFile(os::RandomAccessFile& file, WithSha256 sha256,
+                                 const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace phodex::media

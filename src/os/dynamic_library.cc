@@ -1,7 +1,9 @@
 #include "os/dynamic_library.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -15,6 +17,11 @@ Status CheckLibraryFile(const std::string& path) {
   if (!S_ISREG(st.st_mode)) {
     return MakeError(ErrorCode::kNotFound, "not a file", "load library", path);
   }
+  // There but unreadable (mode 000, a folder on the way closed to this
+  // user): the loader would fail later with a vaguer message.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return ErrnoError(errno, "load library", path);
+  ::close(fd);
   return {};
 }
 

@@ -17,8 +17,10 @@ namespace phodex::os {
 // the loader's reason.
 Result<void*> LoadLibrarySymbol(const std::string& path, const char* symbol);
 
-// Whether `path` names a file that could be loaded, without loading it:
-// kNotFound (or the stat error) otherwise.
+// Whether `path` names a file that could be loaded (a regular file this
+// process can read), without loading it: kNotFound when there is none,
+// else the error of the stat or open that failed (EACCES:
+// kPermissionDenied).
 Status CheckLibraryFile(const std::string& path);
 
 }  // namespace phodex::os

@@ -98,7 +98,9 @@ class FileSystem {
   // Writes `data` to `path` atomically: temp file in the same folder, fsync,
   // rename, fsync of the folder. A crash leaves the old file or the new one
   // (and possibly a stray ".NAME.phodex-tmp-XXXXXX" beside it), never a
-  // mix. An existing file keeps its permission bits; a new one gets 0644.
+  // mix (an interrupt waits for the rename or the removal of the temp;
+  // stray temps of killed processes are removed: IsWriteTempName). An
+  // existing file keeps its permission bits; a new one gets 0644.
   // Writes never follow a link: a symlink at `path` is refused with
   // kInvalidArgument ("is a symbolic link; phodex does not write through
   // links"), its target untouched, and so is any other file that is not a
@@ -200,7 +202,7 @@ class FileSystem {
   virtual Status SyncDir(const std::string& dir) = 0;
 };
 
-// The real file system. Stateless; thread-safe.
+// The real file system. Thread-safe.
 std::unique_ptr<FileSystem> NewPosixFileSystem();
 
 // The steps of AtomicWrite, ReplaceFile and CopyFileDurable (kRename: the
@@ -220,6 +222,19 @@ using WriteFaultHookForTesting =
 // for the steps that make writes atomic).
 std::unique_ptr<FileSystem> NewPosixFileSystemForTesting(
     WriteFaultHookForTesting hook);
+
+// Whether `name` is the temporary file of an AtomicWrite, ReplaceFile or
+// WriteCacheFile (".NAME.phodex-tmp-XXXXXX", XXXXXX six letters or
+// digits). An interrupt waits for such a write to finish or roll back
+// (os/process.h, DeferInterruptExit), so one outlives its write only when
+// the process was killed (SIGKILL, a crash, a power cut) in the middle.
+bool IsWriteTempName(std::string_view name);
+// How old (mtime) such a temp must be before it is taken for a stray and
+// removed: by the next AtomicWrite or ReplaceFile into its folder (once per
+// folder and process) and by the next scan of its folder. Writes under
+// phodex's locks never overlap, so this only guards against a write of
+// another catalog's phodex in progress at that instant.
+inline constexpr int64_t kStrayTempAgeNs = int64_t{60} * 1'000'000'000;
 
 // Joins two path pieces with exactly one '/'.
 std::string JoinPath(std::string_view a, std::string_view b);

@@ -10,11 +10,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "os/file_system.h"
+#include "os/process.h"
 #include "os/unique_fd.h"
 #include "util/metrics.h"
 
@@ -240,16 +244,22 @@ struct Temp {
   }
 };
 
+constexpr std::string_view kTempInfix = ".phodex-tmp-";
+constexpr size_t kTempRandomChars = 6;  // as mkostemp's XXXXXX
+
 // A fresh ".NAME.phodex-tmp-XXXXXX" in `folder`, created exclusively (never
 // an existing file, never through a link: O_EXCL does not follow one).
 Result<Temp> CreateTemp(const Folder& folder, std::string_view target_name) {
   static constexpr char kChars[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   // Short enough for NAME_MAX even when the target's name is 255 bytes.
-  const std::string base =
-      "." + std::string(target_name.substr(0, 200)) + ".phodex-tmp-";
+  // Appended piece by piece: GCC 12 misreads `"." + std::string` as an
+  // overlapping memcpy (-Wrestrict, GCC bug 105651) in Release builds.
+  std::string base = ".";
+  base += target_name.substr(0, 200);
+  base += kTempInfix;
   for (int attempt = 0; attempt < 100; ++attempt) {
-    unsigned char random[6];
+    unsigned char random[kTempRandomChars];
     if (::getrandom(random, sizeof random, 0) != sizeof random) {
       return ErrnoError(errno, "create temporary file in", folder.path);
     }
@@ -463,6 +473,36 @@ Status CopyAttributes(int in, const struct stat& st, const Temp& t) {
   return {};
 }
 
+int64_t NowUnixNs() {
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+// Removes the temps that writes of killed processes left in `dir`
+// (IsWriteTempName, older than kStrayTempAgeNs). Best effort: a folder
+// that cannot be listed or a temp that cannot be removed is left.
+void RemoveStrayTemps(const std::string& dir) {
+  const int fd =
+      ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return;
+  DIR* d = ::fdopendir(fd);
+  if (d == nullptr) {
+    ::close(fd);
+    return;
+  }
+  const int64_t before = NowUnixNs() - kStrayTempAgeNs;
+  while (struct dirent* de = ::readdir(d)) {
+    if (!IsWriteTempName(de->d_name)) continue;
+    struct stat st;
+    if (::fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode) && ToFileStat(st).mtime < FileTime::FromNanos(before)) {
+      ::unlinkat(fd, de->d_name, 0);
+    }
+  }
+  ::closedir(d);  // closes fd
+}
+
 class PosixFileSystem final : public FileSystem {
  public:
   explicit PosixFileSystem(WriteFaultHookForTesting hook = {})
@@ -563,10 +603,13 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Status AtomicWrite(const std::string& path, std::string_view data) override {
+    // An interrupt waits for the temp to be renamed or removed.
+    DeferInterruptExit defer;
     const std::string name(BaseName(path));
     PHODEX_ASSIGN_OR_RETURN(const Folder folder, OpenFolder(DirName(path)));
     PHODEX_ASSIGN_OR_RETURN(const std::optional<struct stat> existing,
                             ExistingTarget(folder, name, path));
+    CleanFolderOnce(folder.path);
     mode_t mode = 0644;
     if (existing) {
       mode = existing->st_mode & 07777;
@@ -583,6 +626,7 @@ class PosixFileSystem final : public FileSystem {
 
   Status WriteCacheFile(const std::string& path,
                         std::string_view data) override {
+    DeferInterruptExit defer;
     const std::string name(BaseName(path));
     PHODEX_ASSIGN_OR_RETURN(const Folder folder, OpenFolder(DirName(path)));
     PHODEX_ASSIGN_OR_RETURN(Temp temp, CreateTemp(folder, name));
@@ -704,6 +748,7 @@ class PosixFileSystem final : public FileSystem {
   Status SyncDir(const std::string& dir) override { return SyncFolder(dir); }
 
   Status ReplaceFile(const std::string& path, const EditFn& edit) override {
+    DeferInterruptExit defer;
     const std::string name(BaseName(path));
     PHODEX_ASSIGN_OR_RETURN(const Folder folder, OpenFolder(DirName(path)));
     // Refuses a symlink or a special file with its reason before opening
@@ -711,6 +756,7 @@ class PosixFileSystem final : public FileSystem {
     PHODEX_ASSIGN_OR_RETURN(const std::optional<struct stat> existing,
                             ExistingTarget(folder, name, path));
     if (!existing) return ErrnoError(ENOENT, "open", path);
+    CleanFolderOnce(folder.path);
     PHODEX_ASSIGN_OR_RETURN(const OpenedFile original,
                             OpenRegularAt(folder.fd.get(), name.c_str(),
                                           O_NOFOLLOW, "replace", path));
@@ -751,6 +797,17 @@ class PosixFileSystem final : public FileSystem {
     return hook_ ? hook_(step, path) : Status{};
   }
 
+  // RemoveStrayTemps before the first write into each folder: one listing
+  // per folder and process (rating a thousand photos of one folder lists
+  // it once).
+  void CleanFolderOnce(const std::string& dir) {
+    {
+      std::lock_guard lock(cleaned_mu_);
+      if (!cleaned_.insert(dir).second) return;
+    }
+    RemoveStrayTemps(dir);
+  }
+
   // fsync, `check`, rename over `name` in `folder` (`path`), fsync of the
   // folder. Until the rename, a failure removes the temp (Temp's
   // destructor). The rename replaces whatever is at `name` then, never
@@ -776,6 +833,8 @@ class PosixFileSystem final : public FileSystem {
   }
 
   WriteFaultHookForTesting hook_;
+  std::mutex cleaned_mu_;
+  std::set<std::string> cleaned_;  // GUARDED_BY(cleaned_mu_)
 };
 
 }  // namespace
@@ -787,6 +846,21 @@ std::unique_ptr<FileSystem> NewPosixFileSystem() {
 std::unique_ptr<FileSystem> NewPosixFileSystemForTesting(
     WriteFaultHookForTesting hook) {
   return std::make_unique<PosixFileSystem>(std::move(hook));
+}
+
+bool IsWriteTempName(std::string_view name) {
+  // "." NAME ".phodex-tmp-" and six of mkostemp's letters and digits.
+  if (name.size() < 2 + kTempInfix.size() + kTempRandomChars ||
+      name.front() != '.') {
+    return false;
+  }
+  const std::string_view random = name.substr(name.size() - kTempRandomChars);
+  name.remove_suffix(kTempRandomChars);
+  if (!name.ends_with(kTempInfix)) return false;
+  return std::all_of(random.begin(), random.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9');
+  });
 }
 
 std::string JoinPath(std::string_view a, std::string_view b) {

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <thread>
 
+#include "os/process.h"
+
 extern char** environ;
 
 namespace phodex::os {
@@ -102,14 +104,19 @@ Result<std::string> Subprocess::ReadExactly(size_t n,
       return MakeError(ErrorCode::kTimedOut, "no answer in time",
                        "read from worker");
     }
+    if (Interrupted()) {
+      return MakeError(ErrorCode::kCancelled, "interrupted",
+                       "read from worker");
+    }
+    constexpr int64_t kInterruptCheckMs = 100;
     pollfd p{out_.get(), POLLIN, 0};
     const int ready = ::poll(
-        &p, 1, static_cast<int>(std::min<int64_t>(left.count(), INT_MAX)));
+        &p, 1, static_cast<int>(std::min(left.count(), kInterruptCheckMs)));
     if (ready < 0) {
       if (errno == EINTR) continue;
       return ErrnoError(errno, "poll worker", "");
     }
-    if (ready == 0) continue;  // re-check the deadline
+    if (ready == 0) continue;  // re-check the deadline and the interrupt
     const ssize_t r = ::read(out_.get(), out.data() + got, n - got);
     if (r < 0) {
       if (errno == EINTR) continue;
@@ -162,7 +169,10 @@ void BecomeWorkerProcess() {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
   }).detach();
-  ::signal(SIGINT, SIG_IGN);
+  // The parent decides when its workers stop: a Ctrl-C, a hang-up or a
+  // SIGTERM sent to the whole process group must not kill a worker in the
+  // middle of a file, which would read as a parser crash on that file.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_IGN);
 }
 
 Result<std::string> ReadStdinExactly(size_t n) {

@@ -45,8 +45,10 @@ class Subprocess {
   // has gone.
   Status Write(std::string_view data);
   // Reads exactly `n` bytes from the child's stdout. Fails with kTimedOut
-  // when `deadline` passes first, and with kIo ("ended") when the child
-  // closes its stdout (usually: it died).
+  // when `deadline` passes first, with kCancelled within 100 ms of an
+  // interrupt (os/process.h: the command is stopping; a parser that hangs
+  // must not hold it up until the deadline), and with kIo ("ended") when
+  // the child closes its stdout (usually: it died).
   Result<std::string> ReadExactly(size_t n,
                                   std::chrono::steady_clock::time_point deadline);
   // Kills the child and reaps it. Idempotent.
@@ -73,7 +75,8 @@ Result<std::string> SelfExecutablePath();
 // --- Worker side ------------------------------------------------------------
 // For a process started as a Subprocess worker: it ends within a second of
 // its parent (even on kill -9 of the parent, even while stuck in a
-// parser) and ignores the terminal's Ctrl-C (the parent decides when
+// parser) and ignores SIGINT, SIGTERM and SIGHUP (the terminal's Ctrl-C
+// or hang-up reach the whole process group; the parent decides when
 // workers stop).
 void BecomeWorkerProcess();
 // Reads exactly `n` bytes from stdin. Returns an empty optional-like

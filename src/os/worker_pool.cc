@@ -105,6 +105,10 @@ Result<std::string> WorkerPool::CallWith(Slot& slot, std::string_view request,
   }
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   auto fail = [&](const Error& e) -> Result<std::string> {
+    if (e.code() == ErrorCode::kCancelled) {
+      slot.proc.reset();  // kills it: it may be stuck in that request
+      return MakeError(ErrorCode::kCancelled, "interrupted", op_name, path);
+    }
     if (e.code() == ErrorCode::kTimedOut) {
       slot.proc.reset();  // kills it
       timeouts_.fetch_add(1, std::memory_order_relaxed);

@@ -67,7 +67,9 @@ class WorkerPool {
 
   // Sends `request` to an idle worker and returns its reply. Errors:
   // kTimedOut (the worker hung and was killed), kInternal (it crashed,
-  // or its reply was malformed). `op` and `path` label the error.
+  // or its reply was malformed), kCancelled (the process was interrupted
+  // meanwhile, os/process.h: the worker was stopped; nothing is known
+  // about the request). `op` and `path` label the error.
   Result<std::string> Call(std::string_view request, std::string_view op,
                            const std::string& path);
   WorkerPoolStats stats() const;

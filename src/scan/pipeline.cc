@@ -35,13 +35,15 @@ class ScanVisitor final : public WalkVisitor {
  public:
   ScanVisitor(const std::string& root_abs, ChangeDetector& detector,
               std::span<Stage* const> stages, int content_version,
-              util::BoundedQueue<DirChanges>& queue, ScanProgress& progress)
+              util::BoundedQueue<DirChanges>& queue, ScanProgress& progress,
+              const std::atomic<bool>* cancel)
       : root_abs_(root_abs),
         content_version_(content_version),
         detector_(detector),
         stages_(stages),
         queue_(queue),
-        progress_(progress) {}
+        progress_(progress),
+        cancel_(cancel) {}
 
   void OnDirectory(std::string_view rel_dir,
                    std::vector<WalkEntry>&& files) override {
@@ -79,7 +81,11 @@ class ScanVisitor final : public WalkVisitor {
     tbb::parallel_for(tbb::blocked_range<size_t>(0, files.size(), 4),
                       [&](const tbb::blocked_range<size_t>& range) {
                         for (size_t i = range.begin(); i != range.end(); ++i) {
-                          vanished[i] = RunStagesOn(files[i], errors[i]);
+                          // Interrupted: the rest of a big folder is left
+                          // out (the next scan finds it again) rather than
+                          // read, so Ctrl-C stops within a file per thread.
+                          vanished[i] =
+                              Cancelled() || RunStagesOn(files[i], errors[i]);
                         }
                       });
     std::vector<FileChange> kept;
@@ -91,7 +97,12 @@ class ScanVisitor final : public WalkVisitor {
     changes.changes = std::move(kept);
   }
 
-  // Returns true when the file vanished (it is then not added).
+  bool Cancelled() const {
+    return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed);
+  }
+
+  // Returns true when the file vanished or its stages were interrupted (it
+  // is then not added).
   bool RunStagesOn(FileChange& c,
                    std::vector<catalog::FileErrorEntry>& errors) {
     const std::string abs = os::JoinPath(root_abs_, c.upsert.rel);
@@ -100,6 +111,8 @@ class ScanVisitor final : public WalkVisitor {
     for (Stage* stage : stages_) {
       auto st = stage->Process(abs, c.upsert);
       if (st) continue;
+      // Cut short by an interrupt: nothing is known; the next scan reads it.
+      if (st.error().code() == ErrorCode::kCancelled) return true;
       progress_.errors.fetch_add(1, std::memory_order_relaxed);
       Error err = st.error();
       if (err.code() == ErrorCode::kNotFound) {
@@ -122,6 +135,7 @@ class ScanVisitor final : public WalkVisitor {
   std::span<Stage* const> stages_;
   util::BoundedQueue<DirChanges>& queue_;
   ScanProgress& progress_;
+  const std::atomic<bool>* const cancel_;
   std::mutex mu_;
   std::vector<catalog::FileErrorEntry> first_errors_;  // GUARDED_BY(mu_)
 };
@@ -315,10 +329,12 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
 
   progress.phase = 1;
   ScanVisitor visitor(root.path, detector, stage_list, wants.content_version,
-                      queue, progress);
+                      queue, progress, cancel);
   WalkOptions walk_options;
   walk_options.follow_symlinks = options.follow_symlinks;
   walk_options.file_systems = options.file_systems;
+  walk_options.remove_write_temps_before_ns =
+      clock.NowUnixNs() - os::kStrayTempAgeNs;
   walk_options.should_stop = [&] {
     return writer_thread.failed() ||
            (cancel && cancel->load(std::memory_order_relaxed));

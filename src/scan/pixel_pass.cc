@@ -58,20 +58,38 @@ bool IsContentError(ErrorCode code) {
 struct Item {
   catalog::PixelCandidate file;
   enum class Outcome {
-    kUpToDate, kRendered, kContentError, kOtherError, kChanged
+    kUpToDate,
+    kRendered,
+    kContentError,
+    kOtherError,
+    kChanged,
+    kNotDone  // interrupted before it: left for the next run
   } outcome = Outcome::kUpToDate;
   bool hashed = false;
   std::optional<catalog::PixelUpdate> update;
   std::optional<Error> error;
 };
 
+// What `ops --errors` and the summary show for a failed item. An error
+// about another file than the photo (the cache file that could not be
+// written) names that file too.
+catalog::FileErrorEntry ErrorEntry(const Item& item) {
+  std::string abs = os::JoinPath(item.file.root_path, item.file.rel);
+  const Error& e = *item.error;
+  if (e.path().empty() || e.path() == abs) {
+    return {std::move(abs), e.op(), e.message()};
+  }
+  return {std::move(abs), "make thumbnails", e.ToString()};
+}
+
 class PixelPass {
  public:
   PixelPass(os::FileSystem& fs, os::Clock& clock,
-            const PixelPassOptions& options)
+            const PixelPassOptions& options, const std::atomic<bool>* cancel)
       : fs_(fs),
         clock_(clock),
         options_(options),
+        cancel_(cancel),
         budget_(options.memory_budget_bytes) {
     for (const auto& spec : options_.cache->specs()) {
       outputs_.push_back(spec.encode);
@@ -98,17 +116,33 @@ class PixelPass {
     if (c.hash) return {};
     PHODEX_ASSIGN_OR_RETURN(auto file,
                             fs_.OpenForRead(abs, os::AccessPattern::kSequential));
-    PHODEX_ASSIGN_OR_RETURN(auto hashes,
-                            media::HashWholeFile(*file, media::WithSha256::kNo));
+    PHODEX_ASSIGN_OR_RETURN(
+        auto hashes,
+        media::HashWholeFile(*file, media::WithSha256::kNo, cancel_));
     c.hash = hashes.xxh128;
     item.hashed = true;
     return {};
   }
 
+  // Interrupted: files not begun yet are left alone, so that a page of
+  // 256 decodes does not hold Ctrl-C up.
+  bool Cancelled(Item& item) const {
+    if (cancel_ == nullptr || !cancel_->load(std::memory_order_relaxed)) {
+      return false;
+    }
+    item.outcome = Item::Outcome::kNotDone;
+    return true;
+  }
+
   // Whether the item needs a decode (after hashing it if need be).
   bool Prepare(Item& item) {
     if (UpToDate(item.file)) return false;
+    if (Cancelled(item)) return false;
     if (auto st = EnsureHash(item); !st) {
+      if (st.error().code() == ErrorCode::kCancelled) {
+        item.outcome = Item::Outcome::kNotDone;
+        return false;
+      }
       item.outcome = Item::Outcome::kOtherError;
       item.error = st.error();
       return false;
@@ -118,6 +152,7 @@ class PixelPass {
   }
 
   void Render(Item& item) {
+    if (Cancelled(item)) return;
     const catalog::PixelCandidate& c = item.file;
     PHODEX_METRIC_RECORD("stage.pixels");
     imaging::RenderRequest request;
@@ -131,6 +166,10 @@ class PixelPass {
     catalog::PixelFacts f;
     f.version = imaging::kPixelVersion;
     f.at_ns = clock_.NowUnixNs();
+    if (!rendered && rendered.error().code() == ErrorCode::kCancelled) {
+      item.outcome = Item::Outcome::kNotDone;  // interrupted in flight
+      return;
+    }
     if (!rendered) {
       item.error = rendered.error();
       if (!IsContentError(rendered.error().code())) {
@@ -170,6 +209,7 @@ class PixelPass {
   os::FileSystem& fs_;
   os::Clock& clock_;
   const PixelPassOptions& options_;
+  const std::atomic<bool>* const cancel_;
   std::vector<imaging::EncodeOptions> outputs_;
   MemoryBudget budget_;
 };
@@ -236,7 +276,7 @@ Result<PixelPassReport> RunPixelPass(catalog::Catalog& catalog,
                                      const std::atomic<bool>* cancel) {
   const int64_t start_ns = clock.MonotonicNs();
   PixelPassReport report;
-  PixelPass pass(fs, clock, options);
+  PixelPass pass(fs, clock, options, cancel);
   // As many decodes in flight as there are workers, even beyond the cores
   // (TBB caps an arena at the cores unless told otherwise).
   const int threads = std::clamp(options.threads, 1, kMaxThreads);
@@ -260,7 +300,11 @@ Result<PixelPassReport> RunPixelPass(catalog::Catalog& catalog,
 
     std::vector<catalog::HashUpdate> hashes;
     std::vector<catalog::PixelUpdate> updates;
+    std::vector<catalog::FileErrorEntry> errors;
+    int64_t done = 0;
     for (Item& item : items) {
+      if (item.outcome == Item::Outcome::kNotDone) continue;
+      ++done;
       if (item.hashed) {
         hashes.push_back({item.file.id, *item.file.hash, std::nullopt});
         ++report.hashed;
@@ -270,18 +314,20 @@ Result<PixelPassReport> RunPixelPass(catalog::Catalog& catalog,
         case Item::Outcome::kUpToDate: ++report.up_to_date; break;
         case Item::Outcome::kRendered: ++report.rendered; break;
         case Item::Outcome::kChanged: ++report.skipped_changed; break;
+        case Item::Outcome::kNotDone:
+          break;
         case Item::Outcome::kContentError:
         case Item::Outcome::kOtherError:
           ++report.errors;
-          if (report.first_errors.size() < kMaxReportedErrors && item.error) {
-            report.first_errors.push_back(
-                {os::JoinPath(item.file.root_path, item.file.rel),
-                 item.error->op(), item.error->message()});
+          if (!item.error) break;
+          errors.push_back(ErrorEntry(item));
+          if (report.first_errors.size() < kMaxReportedErrors) {
+            report.first_errors.push_back(errors.back());
           }
           break;
       }
     }
-    report.candidates += static_cast<int64_t>(items.size());
+    report.candidates += done;
     progress.candidates = report.candidates;
     progress.rendered = report.rendered;
     progress.up_to_date = report.up_to_date;
@@ -289,6 +335,10 @@ Result<PixelPassReport> RunPixelPass(catalog::Catalog& catalog,
     progress.errors = report.errors;
     if (!hashes.empty()) PHODEX_TRY(catalog.SetHashes(hashes));
     if (!updates.empty()) PHODEX_TRY(catalog.SetPixels(updates));
+    if (options.op.value != 0) {
+      PHODEX_TRY(
+          catalog.RecordFileErrors(options.op, errors, clock.NowUnixNs()));
+    }
   }
   report.seconds = static_cast<double>(clock.MonotonicNs() - start_ns) / 1e9;
   return report;

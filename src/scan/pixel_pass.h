@@ -49,6 +49,9 @@ struct PixelPassOptions {
   // fifty-megapixel RAWs wait for each other instead of all decoding at
   // once. A file estimated above the budget runs alone.
   int64_t memory_budget_bytes = int64_t{1024} << 20;
+  // The operation the pass runs in: each file that fails is recorded
+  // for it (`phodex ops --errors`). 0: not recorded.
+  OperationId op;
 };
 
 // What decoding one file is estimated to take at its peak, in the worker:
@@ -83,7 +86,9 @@ struct PixelPassReport {
 
 // Processes `scope` (root, rel_prefix; "" = everything). Returns an error
 // only when the catalog cannot be read or written; per-file errors are in
-// the report (and, for content errors, in the catalog).
+// the report and recorded for `options.op` (and, for content errors, in
+// the content's pixel facts). Once `cancel` is set, files not begun are
+// left for the next run and the pass ends after the files in flight.
 Result<PixelPassReport> RunPixelPass(catalog::Catalog& catalog,
                                      os::FileSystem& fs, os::Clock& clock,
                                      const catalog::FileQuery& scope,

@@ -23,7 +23,12 @@ Status Record(catalog::Catalog& catalog, os::FileSystem& fs,
   MetadataStage metadata(reader);
   PHODEX_TRY(content.Process(abs, u));
   if (auto st = metadata.Process(abs, u); !st) {
-    u.error = std::string(metadata.name()) + ": " + st.error().ToString();
+    // Cut short by an interrupt: not read, so the next scan reads it.
+    if (st.error().code() == ErrorCode::kCancelled) {
+      u.content_version = 0;
+    } else {
+      u.error = std::string(metadata.name()) + ": " + st.error().ToString();
+    }
   }
   catalog::ScanBatch batch;
   batch.root = root.id;

@@ -61,10 +61,13 @@ Result<VerifyReport> Verify(catalog::Catalog& catalog, os::FileSystem& fs,
       return;
     }
     auto file = fs.OpenForRead(abs, os::AccessPattern::kSequential);
-    auto h = file ? media::HashWholeFile(**file, options.sha256
-                                                     ? media::WithSha256::kYes
-                                                     : media::WithSha256::kNo)
-                  : std::unexpected(file.error());
+    auto h = file
+                 ? media::HashWholeFile(**file,
+                                        options.sha256 ? media::WithSha256::kYes
+                                                       : media::WithSha256::kNo,
+                                        cancel)
+                 : std::unexpected(file.error());
+    if (!h && h.error().code() == ErrorCode::kCancelled) return;
     if (!h) {
       add(VerifyFinding::Kind::kError, abs, h.error().ToString());
       return;

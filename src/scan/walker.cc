@@ -45,6 +45,22 @@ class VisitedDirs {
 
 }  // namespace
 
+bool Walker::RemoveIfStrayTemp(const std::string& dir, const std::string& name,
+                               const FileStat& st) {
+  if (options_.remove_write_temps_before_ns == 0 ||
+      !os::IsWriteTempName(name) ||
+      st.mtime >= FileTime::FromNanos(options_.remove_write_temps_before_ns)) {
+    return false;
+  }
+  const std::string abs = os::JoinPath(dir, name);
+  if (options_.follow_symlinks == os::Follow::kYes) {
+    // `st` is what a link points to: never remove through a link.
+    auto own = fs_.Stat(abs, os::Follow::kNo);
+    if (!own || own->type != FileType::kRegular) return false;
+  }
+  return fs_.RemoveFile(abs).has_value();
+}
+
 Status Walker::Walk(const std::string& root_abs, const std::string& start_rel,
                     WalkVisitor& visitor) {
   const std::string start_abs = os::JoinPath(root_abs, start_rel);
@@ -108,6 +124,7 @@ Status Walker::Walk(const std::string& root_abs, const std::string& start_rel,
           break;
         }
         case FileType::kRegular: {
+          if (RemoveIfStrayTemp(task.abs, e.name, st)) break;
           if (filter_.ExcludesFile(e.name, rel)) {
             ++excluded;
             break;

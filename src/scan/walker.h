@@ -47,6 +47,10 @@ struct WalkOptions {
   enum class FileSystems { kOne, kAll } file_systems = FileSystems::kOne;
   // Checked before each folder; once it returns true the walk winds down.
   std::function<bool()> should_stop;
+  // Regular files named as an atomic write's temp (os::IsWriteTempName)
+  // with an mtime before this are removed: strays of a phodex killed while
+  // writing there. 0: none are.
+  int64_t remove_write_temps_before_ns = 0;
 };
 
 class Walker {
@@ -63,6 +67,10 @@ class Walker {
               WalkVisitor& visitor);
 
  private:
+  // Removes `name` in `dir` when it is a stray temp (see WalkOptions).
+  bool RemoveIfStrayTemp(const std::string& dir, const std::string& name,
+                         const FileStat& st);
+
   os::FileSystem& fs_;
   const Filter& filter_;
   const WalkOptions options_;

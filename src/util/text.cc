@@ -33,6 +33,45 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return len;
 }
 
+void AppendHex(std::string& out, std::string_view bytes) {
+  for (const char c : bytes) {
+    char buf[5];
+    std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned char>(c));
+    out += buf;
+  }
+}
+
+// A control character: C0, DEL, or C1 (U+0080..U+009F: 0xC2 0x80..0x9F).
+bool IsControl(std::string_view seq) {
+  const auto c = static_cast<unsigned char>(seq[0]);
+  if (seq.size() == 1) return c < 0x20 || c == 0x7F;
+  return seq.size() == 2 && c == 0xC2 &&
+         static_cast<unsigned char>(seq[1]) <= 0x9F;
+}
+
+struct EscapeRules {
+  bool backslash = false;  // a literal backslash becomes two
+  bool newline = false;    // escape '\n' too
+};
+
+std::string Escape(std::string_view s, EscapeRules rules) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = Utf8SequenceLength(s, i);
+    const std::string_view seq = s.substr(i, len == 0 ? 1 : len);
+    i += seq.size();
+    if (len == 0 || (IsControl(seq) && (rules.newline || seq[0] != '\n'))) {
+      AppendHex(out, seq);
+    } else if (seq[0] == '\\' && rules.backslash) {
+      out += "\\\\";
+    } else {
+      out.append(seq);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 bool IsValidUtf8(std::string_view s) {
@@ -74,6 +113,15 @@ std::string EscapeBytes(std::string_view s) {
     }
   }
   return out;
+}
+
+std::string EscapeForTerminal(std::string_view s) {
+  return Escape(s, {.backslash = true, .newline = true});
+}
+
+std::string EscapeControls(std::string_view s, Newline newline) {
+  return Escape(s,
+                {.backslash = false, .newline = newline == Newline::kEscape});
 }
 
 std::string AsciiLower(std::string_view s) {

@@ -18,6 +18,23 @@ bool IsValidUtf8(std::string_view s);
 // terminals. File names are stored byte-exact; this is only for display.
 std::string EscapeBytes(std::string_view s);
 
+// For text shown to a person on a terminal (plain `ls`, `show`, `status`,
+// summaries): EscapeBytes, and every control character too, each of its
+// bytes as "\xNN": C0 (tab and newline included), DEL and C1
+// (U+0080..U+009F). A file name or an EXIF text then cannot move the
+// cursor, retitle or clear the terminal, or forge a line of output.
+// Machine-readable output uses EscapeBytes (JSON escapes controls itself).
+std::string EscapeForTerminal(std::string_view s);
+
+// For text composed of parts that may or may not have been escaped (an
+// error message, a value of the JSON `show` prints as text): control
+// characters (newlines only with kEscape) and bytes that are not UTF-8
+// become "\xNN"; everything else, backslashes included, is left as it
+// is. The last safeguard before a terminal.
+enum class Newline { kKeep, kEscape };
+std::string EscapeControls(std::string_view s,
+                           Newline newline = Newline::kKeep);
+
 // ASCII lower-casing (extensions, names); leaves other bytes alone.
 std::string AsciiLower(std::string_view s);
 

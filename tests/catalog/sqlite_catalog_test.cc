@@ -455,5 +455,53 @@ TEST_F(SqliteCatalogTest, MigrationsAreListedInAscendingOrder) {
   EXPECT_EQ(last, LatestSchemaVersion());
 }
 
+// Operations of any kind whose process is gone (kill -9) are ended; those
+// of live processes and of other hosts are not.
+TEST_F(SqliteCatalogTest, OrphanedOperationsOfThisHostBecomeInterrupted) {
+  auto c = Open();
+  auto begin = [&](const std::string& type, int pid, const std::string& host) {
+    Operation op;
+    op.type = type;
+    op.pid = pid;
+    op.host = host;
+    op.started_ns = 10;
+    return c->BeginOperation(op)->value;
+  };
+  const int64_t dead = begin("rate", 100, "here");
+  const int64_t alive = begin("thumbs", 200, "here");
+  const int64_t elsewhere = begin("verify", 100, "there");
+  const int64_t done = begin("dupes", 100, "here");
+  ASSERT_TRUE(c->FinishOperation(OperationId{done}, OperationStatus::kCompleted,
+                                 {}, "", 15));
+  auto ended = c->InterruptOrphanedOperations(
+      "here", [](const Operation& op) { return op.pid == 100; }, 20);
+  ASSERT_TRUE(ended);
+  ASSERT_EQ(ended->size(), 1u);
+  EXPECT_EQ((*ended)[0].id.value, dead);
+  std::map<int64_t, OperationStatus> status;
+  auto ops = c->ListOperations(10);
+  ASSERT_TRUE(ops);
+  for (const Operation& op : *ops) status[op.id.value] = op.status;
+  EXPECT_EQ(status[dead], OperationStatus::kInterrupted);
+  EXPECT_EQ(status[alive], OperationStatus::kRunning);
+  EXPECT_EQ(status[elsewhere], OperationStatus::kRunning);
+  EXPECT_EQ(status[done], OperationStatus::kCompleted);
+}
+
+TEST_F(SqliteCatalogTest, FileErrorsOfAnOperationWithoutABatch) {
+  auto c = Open();
+  Operation op;
+  op.type = "thumbs";
+  auto id = c->BeginOperation(op);
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(c->RecordFileErrors(
+      *id, {{"/a/x.jpg", "make thumbnails", "disk full"}}, 5));
+  auto rows = c->ListFileErrors(*id, 10);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].path, "/a/x.jpg");
+  EXPECT_EQ((*rows)[0].reason, "disk full");
+}
+
 }  // namespace
 }  // namespace phodex::catalog

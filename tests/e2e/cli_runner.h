@@ -3,10 +3,12 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -31,13 +33,14 @@ inline std::string Slurp(const std::string& path) {
 
 // Starts phodex with `args`; stdout/stderr go to the given files (or
 // /dev/null). `prefix` runs it through another program (setpriv to drop
-// root). Returns the pid.
+// root); `binary` is another copy of phodex (PhodexCopy). Returns the pid.
 inline pid_t SpawnPhodex(const std::vector<std::string>& args,
                          const std::string& out_path = "/dev/null",
                          const std::string& err_path = "/dev/null",
-                         const std::vector<std::string>& prefix = {}) {
+                         const std::vector<std::string>& prefix = {},
+                         const std::string& binary = PHODEX_BINARY) {
   std::vector<std::string> argv_s = prefix;
-  argv_s.push_back(PHODEX_BINARY);
+  argv_s.push_back(binary);
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& s : argv_s) argv.push_back(s.data());
@@ -68,14 +71,65 @@ inline int WaitExit(pid_t pid) {
 // Runs phodex to completion with output captured in `scratch_dir`.
 inline RunResult RunPhodex(const std::vector<std::string>& args,
                            const std::string& scratch_dir,
-                           const std::vector<std::string>& prefix = {}) {
+                           const std::vector<std::string>& prefix = {},
+                           const std::string& binary = PHODEX_BINARY) {
   const std::string out = scratch_dir + "/stdout.txt";
   const std::string err = scratch_dir + "/stderr.txt";
   RunResult r;
-  r.exit_code = WaitExit(SpawnPhodex(args, out, err, prefix));
+  r.exit_code = WaitExit(SpawnPhodex(args, out, err, prefix, binary));
   r.out = Slurp(out);
   r.err = Slurp(err);
   return r;
+}
+
+// A copy of the phodex binary and its decoder module in a fresh folder that
+// every user may enter and read (mode 0755), removed with the object: for
+// running phodex as another user (nobody) when the build tree lies in a
+// folder only its owner may enter (a clone in /root, mode 700).
+class PhodexCopy {
+ public:
+  PhodexCopy() {
+    namespace fs = std::filesystem;
+    std::string tmpl =
+        (fs::temp_directory_path() / "phodex-bin-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) return;
+    dir_ = tmpl;
+    ::chmod(dir_.c_str(), 0755);
+    const fs::path built = PHODEX_BINARY;
+    std::error_code ec;
+    fs::copy_file(built, dir_ + "/phodex", ec);
+    fs::copy_file(built.parent_path() / "phodex_decoders.so",
+                  dir_ + "/phodex_decoders.so", ec);
+    for (const char* name : {"/phodex", "/phodex_decoders.so"}) {
+      ::chmod((dir_ + name).c_str(), 0755);
+    }
+  }
+  ~PhodexCopy() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  PhodexCopy(const PhodexCopy&) = delete;
+  PhodexCopy& operator=(const PhodexCopy&) = delete;
+  std::string binary() const { return dir_ + "/phodex"; }
+  std::string module() const { return dir_ + "/phodex_decoders.so"; }
+
+ private:
+  std::string dir_;
+};
+
+// The prefix that runs phodex as nobody (uid 65534) with `home` as its
+// home and config folder (nobody cannot look into /root), or an empty
+// vector when setpriv is missing. For tests that run as root.
+inline std::vector<std::string> AsNobody(const std::string& home) {
+  if (::access("/usr/bin/setpriv", X_OK) != 0) return {};
+  return {"/usr/bin/env",
+          "HOME=" + home,
+          "XDG_CONFIG_HOME=" + home,
+          "/usr/bin/setpriv",
+          "--reuid=65534",
+          "--regid=65534",
+          "--clear-groups",
+          "--"};
 }
 
 // Runs `cmd` with sh (vips, exiftool: tools that make or check test

@@ -300,17 +300,15 @@ TEST_F(ScanE2eTest, SymlinkLoopsAreSafe) {
 }
 
 TEST_F(ScanE2eTest, UnreadableFolderIsReportedAndScanSucceeds) {
-  // Root reads every folder, so as root phodex runs as nobody here.
+  // Root reads every folder, so as root phodex runs as nobody here, from a
+  // copy nobody can read wherever the build tree is (a clone in /root).
   std::vector<std::string> as_user;
+  const PhodexCopy copy;
+  std::string binary = PHODEX_BINARY;
   if (geteuid() == 0) {
-    if (access("/usr/bin/setpriv", X_OK) != 0) {
-      GTEST_SKIP() << "running as root without setpriv";
-    }
-    // nobody cannot look into /root for a config file: give it a home.
-    as_user = {"/usr/bin/env",     "HOME=" + dir_.path(),
-               "XDG_CONFIG_HOME=" + dir_.path(), "/usr/bin/setpriv",
-               "--reuid=65534",    "--regid=65534",
-               "--clear-groups",   "--"};
+    as_user = AsNobody(dir_.path());
+    if (as_user.empty()) GTEST_SKIP() << "running as root without setpriv";
+    binary = copy.binary();
     fs::create_directories(dir_ / "data");
     for (const std::string& d : {dir_.path(), dir_ / "data", scratch_.path()}) {
       fs::permissions(d, fs::perms::all);
@@ -321,7 +319,7 @@ TEST_F(ScanE2eTest, UnreadableFolderIsReportedAndScanSucceeds) {
   WriteFile(lib_ + "/locked/deep/c.jpg");
   auto scan = [&] {
     return RunPhodex({"--catalog", catalog_, "scan", lib_}, scratch_.path(),
-                     as_user);
+                     as_user, binary);
   };
   RunResult r = scan();
   ASSERT_EQ(r.exit_code, 0) << r.err;

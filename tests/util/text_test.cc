@@ -19,6 +19,28 @@ TEST(Text, InvalidBytesAreEscapedAndBackslashesDoubled) {
   EXPECT_TRUE(IsValidUtf8(EscapeBytes(latin1)));
 }
 
+// Terminal injection: "\e]0;PWNED\a\e[2J" in a name or an EXIF text
+// would retitle and clear the terminal of whoever lists it.
+TEST(Text, ControlCharactersAreEscapedForTerminals) {
+  EXPECT_EQ(EscapeForTerminal("\x1B]0;PWNED\a\x1B[2J"),
+            "\\x1B]0;PWNED\\x07\\x1B[2J");
+  EXPECT_EQ(EscapeForTerminal("a\tb\nc\x7F"), "a\\x09b\\x0Ac\\x7F");
+  // C1 controls (U+009B is CSI) are escaped byte by byte; U+00A0 is text.
+  EXPECT_EQ(EscapeForTerminal("\xC2\x9B"
+                              "2J \xC2\xA0"),
+            "\\xC2\\x9B2J \xC2\xA0");
+  // Otherwise as EscapeBytes: UTF-8 kept, bad bytes and backslashes escaped.
+  EXPECT_EQ(EscapeForTerminal("Übersicht \\ caf\xE9"),
+            "Übersicht \\\\ caf\\xE9");
+  EXPECT_EQ(EscapeForTerminal("東京.jpg"), "東京.jpg");
+}
+
+TEST(Text, EscapeControlsKeepsNewlinesAndBackslashes) {
+  EXPECT_EQ(EscapeControls("open 'a\\x1B\x1B[2J': no\nsecond line\xFF"),
+            "open 'a\\x1B\\x1B[2J': no\nsecond line\\xFF");
+  EXPECT_EQ(EscapeControls("a\nb\\", Newline::kEscape), "a\\x0Ab\\");
+}
+
 TEST(Text, RejectsOverlongAndSurrogates) {
   EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate

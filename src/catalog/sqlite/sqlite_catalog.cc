@@ -170,6 +170,13 @@ class Txn {
   sqlite3* db_;
 };
 
+// Ends a running operation whose process is gone (?2: now); the caller
+// adds the WHERE clause.
+constexpr char kInterruptOperation[] =
+    "UPDATE operations SET status='interrupted', ended_at=?2, "
+    "duration_ms=(?2 - started_at) / 1000000, "
+    "error='the process stopped before the operation ended' ";
+
 class SqliteCatalog final : public Catalog {
  public:
   explicit SqliteCatalog(sqlite3* db, std::string path)
@@ -708,16 +715,55 @@ class SqliteCatalog final : public Catalog {
         QueryOperations("WHERE o.root_id=?1 AND o.status='running'",
                         root.value, -1));
     PHODEX_ASSIGN_OR_RETURN(
-        Stmt s,
-        Stmt::Prepare(db_,
-                      "UPDATE operations SET status='interrupted', "
-                      "ended_at=?2, duration_ms=(?2 - started_at) / 1000000, "
-                      "error='the process stopped before the operation ended' "
-                      "WHERE root_id=?1 AND status='running'"));
+        Stmt s, Stmt::Prepare(db_, std::string(kInterruptOperation) +
+                                       "WHERE root_id=?1 AND status='running'"));
     PHODEX_TRY(s.Bind(1, root.value).Bind(2, now_ns).Run());
     PHODEX_TRY(txn.Commit());
     for (Operation& op : ops) op.status = OperationStatus::kInterrupted;
     return ops;
+  }
+
+  Result<std::vector<Operation>> InterruptOrphanedOperations(
+      const std::string& host,
+      const std::function<bool(const Operation&)>& gone,
+      int64_t now_ns) override {
+    PHODEX_ASSIGN_OR_RETURN(std::vector<Operation> running,
+                            QueryOperations("WHERE o.status='running'", 0, -1));
+    std::vector<Operation> orphans;
+    for (Operation& op : running) {
+      if (op.host == host && gone(op)) orphans.push_back(std::move(op));
+    }
+    if (orphans.empty()) return orphans;
+    PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s, Stmt::Prepare(db_, std::string(kInterruptOperation) +
+                                       "WHERE id=?1 AND status='running'"));
+    for (Operation& op : orphans) {
+      PHODEX_TRY(s.Bind(1, op.id.value).Bind(2, now_ns).Run());
+      op.status = OperationStatus::kInterrupted;
+    }
+    PHODEX_TRY(txn.Commit());
+    return orphans;
+  }
+
+  Status RecordFileErrors(OperationId op,
+                          const std::vector<FileErrorEntry>& errors,
+                          int64_t now_ns) override {
+    if (errors.empty()) return {};
+    PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt * s, Cached("INSERT INTO file_errors(operation_id, root_id, "
+                         "path, op, reason, at) "
+                         "VALUES(?1, NULL, ?2, ?3, ?4, ?5)"));
+    for (const FileErrorEntry& e : errors) {
+      PHODEX_TRY(s->Bind(1, op.value)
+                     .BindBlob(2, e.path)
+                     .BindText(3, e.op)
+                     .BindText(4, e.reason)
+                     .Bind(5, now_ns)
+                     .Run());
+    }
+    return txn.Commit();
   }
 
   Result<std::vector<Operation>> ListOperations(int64_t limit) override {
