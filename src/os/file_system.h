@@ -20,6 +20,8 @@
 namespace phodex::os {
 
 enum class Follow { kNo, kYes };
+// Whether FileSystem::Rename may replace a file at the new name.
+enum class Replace { kNo, kYes };
 
 // One entry of a directory listing with its lstat (or stat, when following
 // symlinks) already taken, relative to the open directory, which is much
@@ -161,6 +163,18 @@ class FileSystem {
   // it survive a power cut. File systems that cannot sync a folder are
   // taken as synced.
   virtual Status SyncDir(const std::string& dir) = 0;
+
+  // Gives the file `from` the name `to` (same file system) in one step.
+  // Replace::kNo never replaces a file at `to` (kAlreadyExists): link() and
+  // unlink(), or renameat2(RENAME_NOREPLACE) where the file system has no
+  // hard links (kUnsupported where it has neither). Replace::kYes replaces
+  // it (rename()). The folders are not synced: call SyncDir.
+  virtual Status Rename(const std::string& from, const std::string& to,
+                        Replace replace) = 0;
+  // A second name `to` for the file `from` (a hard link); never replaces a
+  // file at `to` (kAlreadyExists). kUnsupported where the file system has
+  // no hard links. The folder is not synced.
+  virtual Status Link(const std::string& from, const std::string& to) = 0;
 };
 
 // The real file system. Stateless; thread-safe.

@@ -171,20 +171,18 @@ Result<Temp> CreateNamedTemp(const std::string& target,
   return t;
 }
 
-// Gives `temp`'s file the name `to` without replacing anything there:
+// Gives the file `from` the name `to` without replacing anything there:
 // link()+unlink(), or renameat2(RENAME_NOREPLACE) where the file system
 // has no hard links.
-Status PlaceNoReplace(Temp& temp, const std::string& to) {
-  if (::link(temp.path.c_str(), to.c_str()) == 0) {
-    ::unlink(temp.path.c_str());  // a second name of `to`; nothing lost
-    temp.path.clear();
+Status RenameNoReplace(const std::string& from, const std::string& to) {
+  if (::link(from.c_str(), to.c_str()) == 0) {
+    ::unlink(from.c_str());  // a second name of `to`; nothing lost
     return {};
   }
   int err = errno;
   if (err == EPERM || err == EOPNOTSUPP || err == ENOTSUP) {
-    if (::renameat2(AT_FDCWD, temp.path.c_str(), AT_FDCWD, to.c_str(),
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(),
                     RENAME_NOREPLACE) == 0) {
-      temp.path.clear();
       return {};
     }
     err = errno;
@@ -199,6 +197,13 @@ Status PlaceNoReplace(Temp& temp, const std::string& to) {
                      "create", to);
   }
   return RefusedWrite(err, "create", to);
+}
+
+// Gives `temp`'s file the name `to` without replacing anything there.
+Status PlaceNoReplace(Temp& temp, const std::string& to) {
+  PHODEX_TRY(RenameNoReplace(temp.path, to));
+  temp.path.clear();
+  return {};
 }
 
 // A symlink at `path` is followed (the link stays, its target is
@@ -484,6 +489,29 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Status SyncDir(const std::string& dir) override { return SyncFolder(dir); }
+
+  Status Rename(const std::string& from, const std::string& to,
+                Replace replace) override {
+    if (replace == Replace::kNo) return RenameNoReplace(from, to);
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      return RefusedWrite(errno, "rename", from);
+    }
+    return {};
+  }
+
+  Status Link(const std::string& from, const std::string& to) override {
+    if (::link(from.c_str(), to.c_str()) == 0) return {};
+    const int err = errno;
+    if (err == EEXIST) {
+      return MakeError(ErrorCode::kAlreadyExists, "exists; not replaced",
+                       "link", to);
+    }
+    if (err == EPERM || err == EOPNOTSUPP || err == ENOTSUP) {
+      return MakeError(ErrorCode::kUnsupported, "no hard links here", "link",
+                       to);
+    }
+    return RefusedWrite(err, "link", to);
+  }
 
   Status ReplaceFile(const std::string& path, const EditFn& edit) override {
     PHODEX_ASSIGN_OR_RETURN(const std::string target, WriteTarget(path));

@@ -237,6 +237,35 @@ Status FakeFileSystem::SyncDir(const std::string& /*dir*/) {
   return {};
 }
 
+Status FakeFileSystem::Rename(const std::string& from, const std::string& to,
+                              os::Replace replace) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(from);
+  if (it == nodes_.end()) return ErrnoError(ENOENT, "rename", from);
+  PHODEX_TRY(CheckWritable(to));
+  if (replace == os::Replace::kNo && nodes_.count(to)) {
+    return MakeError(ErrorCode::kAlreadyExists, "exists; not replaced",
+                     "create", to);
+  }
+  Node node = it->second;
+  nodes_.erase(it);
+  nodes_[to] = std::move(node);
+  return {};
+}
+
+Status FakeFileSystem::Link(const std::string& from, const std::string& to) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(from);
+  if (it == nodes_.end()) return ErrnoError(ENOENT, "link", from);
+  PHODEX_TRY(CheckWritable(to));
+  if (nodes_.count(to)) {
+    return MakeError(ErrorCode::kAlreadyExists, "exists; not replaced", "link",
+                     to);
+  }
+  nodes_[to] = it->second;
+  return {};
+}
+
 namespace {
 
 class FakeTempFile final : public os::TempFile {

@@ -64,6 +64,12 @@ class FakeFileSystem final : public os::FileSystem {
                          const std::string& temp) override;
   // Counts the calls; always succeeds.
   Status SyncDir(const std::string& dir) override;
+  // Moves the node; DenyWrite applies to `to`'s folder.
+  Status Rename(const std::string& from, const std::string& to,
+                os::Replace replace) override;
+  // A copy of the node (same inode); later changes to one name do not show
+  // at the other.
+  Status Link(const std::string& from, const std::string& to) override;
 
   int list_calls() const { return list_calls_; }
   int sync_dir_calls() const { return sync_dir_calls_; }
