@@ -240,6 +240,10 @@ int RunRebuild(Context& ctx) {
   const std::string stamp = Stamp(os::SystemClock().NowUnixNs());
   const std::string rebuilt = path + ".rebuild-" + stamp;
   const std::string keep = path + ".before-rebuild-" + stamp;
+  if (Exists(ctx, rebuilt)) {  // never build into (or remove) another file
+    PrintError("'" + util::EscapeBytes(rebuilt) + "' exists");
+    return kExitError;
+  }
   RebuildRun run;
   int rc = BuildBeside(ctx, rebuilt, run);
   if (rc != kExitOk) {
@@ -247,6 +251,13 @@ int RunRebuild(Context& ctx) {
     return rc;
   }
   auto st = SwapInRebuiltCatalog(ctx.fs(), path, rebuilt, keep);
+  if (!st && !Exists(ctx, rebuilt)) {  // in place; the folder's sync failed
+    PrintError("rebuilt " + util::EscapeBytes(path) +
+               " (the old catalog is "
+               "kept as " +
+               util::EscapeBytes(keep) + "), but " + st.error().ToString());
+    return kExitError;
+  }
   if (!st) {
     RemoveCatalogFiles(ctx, rebuilt);
     PrintError(st.error().ToString() +

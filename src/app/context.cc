@@ -134,9 +134,11 @@ Result<std::unique_ptr<catalog::Catalog>> Context::Open(CatalogUse use) {
   const Error& e = cat.error();
   const bool unwritable =
       e.code() == ErrorCode::kPermissionDenied || e.code() == ErrorCode::kIo;
-  if (!unwritable) return cat;
+  if (!unwritable || opts.create == catalog::SqliteOptions::Create::kYes) {
+    return cat;
+  }
   if (use == CatalogUse::kRead || use == CatalogUse::kInspect) {
-    return OpenReadOnly(e);
+    return OpenReadOnly(use, e);
   }
   return MakeError(e.code(),
                    e.message() +
@@ -150,9 +152,13 @@ Result<std::unique_ptr<catalog::Catalog>> Context::Open(CatalogUse use) {
 // WAL index (the -shm exists or can be made); when it cannot, the file is
 // read immutable (docs/catalog.md, "Read-only catalogs").
 Result<std::unique_ptr<catalog::Catalog>> Context::OpenReadOnly(
-    const Error& why) {
+    CatalogUse use, const Error& why) {
   catalog::SqliteOptions opts;
   opts.create = catalog::SqliteOptions::Create::kNo;
+  // kRead needs the latest schema: one that needs migrating is refused.
+  if (use == CatalogUse::kInspect) {
+    opts.migrate = catalog::SqliteOptions::Migrate::kNo;
+  }
   opts.access = catalog::SqliteOptions::Access::kReadOnly;
   auto cat = catalog::OpenSqliteCatalog(catalog_path_, opts);
   if (!cat && (cat.error().code() == ErrorCode::kPermissionDenied ||

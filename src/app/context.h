@@ -81,7 +81,8 @@ class Context {
 
  private:
   Result<std::unique_ptr<catalog::Catalog>> Open(CatalogUse use);
-  Result<std::unique_ptr<catalog::Catalog>> OpenReadOnly(const Error& why);
+  Result<std::unique_ptr<catalog::Catalog>> OpenReadOnly(CatalogUse use,
+                                                         const Error& why);
   void AttachLogFile();
 
   GlobalOptions opts_;

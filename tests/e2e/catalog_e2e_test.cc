@@ -305,6 +305,34 @@ TEST_F(CatalogE2eTest, RebuildWaitsForNoScan) {
   }
 }
 
+TEST_F(CatalogE2eTest,
+       RebuildSwapsNothingWhileAnotherProcessHasTheCatalogOpen) {
+  MakeTree(300);
+  ASSERT_EQ(Run({"scan", "--no-metadata", lib_}).exit_code, 0);
+  DamageFiles();
+  const std::string before = Slurp(catalog_);
+  // Another program reading the catalog (this test, through SQLite).
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(
+      sqlite3_open_v2(catalog_.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr),
+      SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "SELECT count(*) FROM roots", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  RunResult r = Run({"catalog", "rebuild"});
+  sqlite3_close_v2(reader);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("has the catalog open"));
+  EXPECT_EQ(Slurp(catalog_), before);
+  for (const auto& e : fs::directory_iterator(dir_ / "data")) {
+    EXPECT_EQ(e.path().string().find("rebuild"), std::string::npos) << e.path();
+  }
+  // Once it is closed, the rebuild goes through.
+  r = Run({"catalog", "rebuild"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Listed().size(), 300u);
+}
+
 // Item 11: reading needs only that the file can be read.
 class ReadOnlyCatalogE2eTest : public CatalogE2eTest {
  protected:
