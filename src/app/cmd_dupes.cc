@@ -427,7 +427,7 @@ void PrintReport(const dedup::DuplicateReport& report, const DupesArgs& a) {
 int RunDupes(Context& ctx, DupesArgs a) {
   auto options = ParseActionArgs(ctx, a);
   if (!options) return Fail(options.error());
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kWrite);
   if (!cat) return Fail(cat.error());
   auto roots = (*cat)->ListRoots();
   if (!roots) return Fail(roots.error());

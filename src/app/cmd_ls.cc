@@ -38,7 +38,7 @@ int RunLs(Context& ctx, const LsArgs& a) {
   auto config = ctx.LoadConfig();
   if (!config) return PrintError(config.error().ToString()), kExitError;
   const std::string thumbs_key = OpenThumbnailCache(ctx, *config)->settings_key();
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kRead);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   catalog::FileQuery q;
   q.limit = a.blurry || a.blown ? -1 : a.limit;

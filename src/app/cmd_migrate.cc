@@ -27,7 +27,8 @@ RunFn SetupMigrate(CLI::App& sub) {
                "Show the schema version and pending migrations; change "
                "nothing");
   return [status_only](Context& ctx) {
-    auto cat = *status_only ? ctx.OpenCatalogNoMigrate() : ctx.OpenCatalog();
+    auto cat = ctx.OpenCatalog(*status_only ? CatalogUse::kInspect
+                                            : CatalogUse::kWrite);
     if (!cat) return PrintError(cat.error().ToString()), int{kExitError};
     auto s = (*cat)->GetSchemaStatus();
     if (!s) return PrintError(s.error().ToString()), int{kExitError};

@@ -74,7 +74,7 @@ int RunErrors(catalog::Catalog& cat, const OpsArgs& a) {
 }
 
 int RunOps(Context& ctx, const OpsArgs& a) {
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kRead);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   if (a.errors) return RunErrors(**cat, a);
   auto ops = (*cat)->ListOperations(a.limit);

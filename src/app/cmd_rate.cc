@@ -64,7 +64,7 @@ Result<std::pair<catalog::Root, catalog::FileRow>> FindFile(
 int RunRate(Context& ctx, const RateArgs& a, int rating) {
   auto config = ctx.LoadConfig();
   if (!config) return PrintError(config.error().ToString()), kExitError;
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kWrite);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   const std::vector<std::string> paths = ExpandPaths(a.paths);
   if (paths.empty()) return PrintError("no files given"), kExitUsage;

@@ -21,7 +21,7 @@ struct RootArgs {
 };
 
 int RunAdd(Context& ctx, const RootArgs& a) {
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kCreate);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   auto root = AddRoot(ctx, **cat, a.path, a.name);
   if (!root) return PrintError(root.error().ToString()), kExitError;
@@ -32,7 +32,7 @@ int RunAdd(Context& ctx, const RootArgs& a) {
 }
 
 int RunList(Context& ctx) {
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kRead);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   auto stats = (*cat)->Stats();
   if (!stats) return PrintError(stats.error().ToString()), kExitError;
@@ -57,7 +57,7 @@ int RunList(Context& ctx) {
 }
 
 int RunRemove(Context& ctx, const RootArgs& a) {
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kWrite);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   auto roots = (*cat)->ListRoots();
   if (!roots) return PrintError(roots.error().ToString()), kExitError;

@@ -158,7 +158,7 @@ void NoteUnsettledDupesJournal(Context& ctx) {
 int RunScan(Context& ctx, const ScanArgs& a) {
   auto config = ctx.LoadConfig();
   if (!config) return PrintError(config.error().ToString()), kExitError;
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kCreate);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   auto targets = ResolveTargets(ctx, **cat, a);
   if (!targets) return PrintError(targets.error().ToString()), kExitError;

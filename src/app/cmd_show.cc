@@ -88,7 +88,7 @@ int RunShow(Context& ctx, const ShowArgs& a) {
   auto config = ctx.LoadConfig();
   if (!config) return PrintError(config.error().ToString()), kExitError;
   const auto cache = OpenThumbnailCache(ctx, *config);
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kRead);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   int rc = kExitOk;
   for (const std::string& path : a.paths) {

@@ -48,7 +48,7 @@ Status Load(catalog::Catalog& cat, const catalog::FileQuery& scope,
 int RunSimilar(Context& ctx, const SimilarArgs& a) {
   auto config = ctx.LoadConfig();
   if (!config) return PrintError(config.error().ToString()), kExitError;
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kRead);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   std::vector<catalog::FileQuery> scopes;
   if (a.paths.empty()) scopes.emplace_back();

@@ -11,7 +11,7 @@ namespace phodex::app {
 namespace {
 
 int RunStatus(Context& ctx) {
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kRead);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   auto stats = (*cat)->Stats();
   if (!stats) return PrintError(stats.error().ToString()), kExitError;

@@ -37,7 +37,7 @@ int RunGc(Context& ctx, catalog::Catalog& cat, const Config& config) {
 int RunThumbs(Context& ctx, const ThumbsArgs& a) {
   auto config = ctx.LoadConfig();
   if (!config) return PrintError(config.error().ToString()), kExitError;
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kWrite);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   if (a.gc) return RunGc(ctx, **cat, *config);
   std::vector<std::pair<catalog::FileQuery, std::string>> scopes;

@@ -33,7 +33,7 @@ const char* KindName(scan::VerifyFinding::Kind k) {
 }
 
 int RunVerify(Context& ctx, const VerifyArgs& a) {
-  auto cat = ctx.OpenCatalog();
+  auto cat = ctx.OpenCatalog(CatalogUse::kWrite);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   std::vector<catalog::FileQuery> queries;
   if (a.paths.empty()) queries.emplace_back();

@@ -54,5 +54,6 @@ RunFn SetupRate(CLI::App& sub);     // cmd_rate.cc
 RunFn SetupFav(CLI::App& sub);      // cmd_rate.cc
 RunFn SetupThumbs(CLI::App& sub);   // cmd_thumbs.cc
 RunFn SetupSimilar(CLI::App& sub);  // cmd_similar.cc
+RunFn SetupCatalog(CLI::App& sub);  // cmd_catalog.cc
 
 }  // namespace phodex::app

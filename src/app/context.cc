@@ -16,8 +16,9 @@ namespace phodex::app {
 namespace {
 
 std::string DefaultCatalogPath() {
-  if (auto p = os::GetEnv("PHODEX_CATALOG")) return *p;
-  if (auto xdg = os::GetEnv("XDG_DATA_HOME")) {
+  // An empty variable is taken as unset (as XDG does).
+  if (auto p = os::GetEnv("PHODEX_CATALOG"); p && !p->empty()) return *p;
+  if (auto xdg = os::GetEnv("XDG_DATA_HOME"); xdg && !xdg->empty()) {
     return os::JoinPath(*xdg, "phodex/catalog.db");
   }
   const std::string home = os::GetEnv("HOME").value_or(".");
@@ -43,6 +44,14 @@ void PrintError(const std::string& message) {
   std::fprintf(stderr, "phodex: %s\n", util::EscapeControls(message).c_str());
 }
 
+std::string DamagedCatalogMessage(const std::string& catalog_path) {
+  return "the catalog '" + util::EscapeBytes(catalog_path) +
+         "' is damaged; nothing more was written to it. `phodex catalog "
+         "check` shows the damage; `phodex catalog rebuild` builds a new "
+         "catalog from what can still be read and a rescan of the roots, "
+         "and keeps the old one";
+}
+
 Context::Context(GlobalOptions opts)
     : opts_(std::move(opts)), fs_(os::NewPosixFileSystem()) {
   catalog_path_ = opts_.catalog.empty() ? DefaultCatalogPath() : opts_.catalog;
@@ -51,37 +60,51 @@ Context::Context(GlobalOptions opts)
 std::string Context::data_dir() const { return os::DirName(catalog_path_); }
 
 void Context::StartLogging(const std::string& command_line) {
+  command_line_ = command_line;
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   console->set_level(opts_.verbosity >= 2   ? spdlog::level::debug
                      : opts_.verbosity == 1 ? spdlog::level::info
                                             : spdlog::level::warn);
-  std::vector<spdlog::sink_ptr> sinks = {console};
-  // The log file is best effort: a read-only data folder must not stop a
-  // query.
-  if (fs_->MakeDirs(data_dir())) {
-    try {
-      auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-          os::JoinPath(data_dir(), "phodex.log"), 5 * 1024 * 1024, 3);
-      file->set_level(spdlog::level::info);
-      sinks.push_back(file);
-    } catch (const spdlog::spdlog_ex&) {
-    }
-  }
-  auto logger =
-      std::make_shared<spdlog::logger>("phodex", sinks.begin(), sinks.end());
+  auto logger = std::make_shared<spdlog::logger>("phodex", console);
   logger->set_level(spdlog::level::debug);
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z [%l] [pid %P] %v");
+  // A log file that cannot be written (a full disk) says nothing on stderr.
+  logger->set_error_handler([](const std::string&) {});
   spdlog::set_default_logger(logger);
-  spdlog::info("{} starting: {}", VersionString(), command_line);
+  // A command that finds no catalog creates no folder for its log.
+  if (fs_->Stat(data_dir(), os::Follow::kYes)) AttachLogFile();
+  spdlog::info("{} starting: {}", VersionString(), command_line_);
 }
 
-Result<catalog::Catalog*> Context::OpenCatalog() {
+void Context::AttachLogFile() {
+  if (log_file_) return;
+  try {
+    auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+        os::JoinPath(data_dir(), "phodex.log"), 5 * 1024 * 1024, 3);
+    file->set_level(spdlog::level::info);
+    file->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z [%l] [pid %P] %v");
+    spdlog::default_logger()->sinks().push_back(file);
+    log_file_ = true;
+  } catch (const spdlog::spdlog_ex&) {
+    // The log file is best effort: a read-only data folder must not stop
+    // a query.
+  }
+}
+
+Result<catalog::Catalog*> Context::OpenCatalog(CatalogUse use) {
   if (catalog_) return catalog_.get();
-  PHODEX_TRY(fs_->MakeDirs(data_dir()));
-  catalog::SqliteOptions opts;
-  PHODEX_ASSIGN_OR_RETURN(catalog_,
-                          catalog::OpenSqliteCatalog(catalog_path_, opts));
-  orphans_ended_ = EndOrphanedOperations(*catalog_);
+  auto cat = Open(use);
+  if (!cat) {
+    damaged_ = cat.error().code() == ErrorCode::kCorrupt;
+    return std::unexpected(cat.error());
+  }
+  catalog_ = std::move(*cat);
+  // Operations of killed processes are ended by the next command of any
+  // kind (a query too: `ops` must not show them running forever); never
+  // on a damaged catalog, which takes no more writes, nor by `migrate`.
+  if (use != CatalogUse::kInspect && !catalog_->Damaged()) {
+    orphans_ended_ = EndOrphanedOperations(*catalog_);
+  }
   return catalog_.get();
 }
 
@@ -107,14 +130,87 @@ std::vector<catalog::Operation> EndOrphanedOperations(catalog::Catalog& cat) {
   return std::move(*ended);
 }
 
-Result<catalog::Catalog*> Context::OpenCatalogNoMigrate() {
-  if (catalog_) return catalog_.get();
-  PHODEX_TRY(fs_->MakeDirs(data_dir()));
+bool Context::catalog_damaged() {
+  return damaged_ || (catalog_ && catalog_->Damaged());
+}
+
+Result<std::unique_ptr<catalog::Catalog>> Context::Open(CatalogUse use) {
   catalog::SqliteOptions opts;
-  opts.migrate = catalog::SqliteOptions::Migrate::kNo;
-  PHODEX_ASSIGN_OR_RETURN(catalog_,
-                          catalog::OpenSqliteCatalog(catalog_path_, opts));
-  return catalog_.get();
+  opts.create = catalog::SqliteOptions::Create::kNo;
+  if (use == CatalogUse::kInspect) {
+    opts.migrate = catalog::SqliteOptions::Migrate::kNo;
+  }
+  if (use == CatalogUse::kWrite || use == CatalogUse::kCreate) {
+    opts.check = catalog::SqliteOptions::Check::kQuick;
+  }
+  auto st = fs_->Stat(catalog_path_, os::Follow::kYes);
+  if (!st && st.error().code() == ErrorCode::kNotFound) {
+    if (use != CatalogUse::kCreate) {
+      return MakeError(ErrorCode::kNotFound,
+                       "no catalog at '" + util::EscapeBytes(catalog_path_) +
+                           "' (`phodex scan PATH` or `phodex root add PATH` "
+                           "creates one; --catalog or $PHODEX_CATALOG picks "
+                           "another)");
+    }
+    PHODEX_TRY(fs_->MakeDirs(data_dir()));
+    AttachLogFile();  // the folder is new: its log starts here
+    spdlog::info("new catalog {} ({}: {})", catalog_path_, VersionString(),
+                 command_line_);
+    opts.create = catalog::SqliteOptions::Create::kYes;
+  }
+  auto cat = catalog::OpenSqliteCatalog(catalog_path_, opts);
+  if (cat) return cat;
+  const Error& e = cat.error();
+  const bool unwritable =
+      e.code() == ErrorCode::kPermissionDenied || e.code() == ErrorCode::kIo;
+  if (!unwritable || opts.create == catalog::SqliteOptions::Create::kYes) {
+    return cat;
+  }
+  if (use == CatalogUse::kRead || use == CatalogUse::kInspect) {
+    return OpenReadOnly(use, e);
+  }
+  return MakeError(e.code(),
+                   e.message() +
+                       "; the catalog can be read (status, ls, "
+                       "show, ops) but not written",
+                   e.op(), e.path());
+}
+
+// The catalog cannot be written (`why`): a read-only folder or mount, a
+// full disk. SQLite reads a WAL catalog read-only when it can set up the
+// WAL index (the -shm exists or can be made); when it cannot, the file is
+// read immutable (docs/catalog.md, "Read-only catalogs").
+Result<std::unique_ptr<catalog::Catalog>> Context::OpenReadOnly(
+    CatalogUse use, const Error& why) {
+  catalog::SqliteOptions opts;
+  opts.create = catalog::SqliteOptions::Create::kNo;
+  // kRead needs the latest schema: one that needs migrating is refused.
+  if (use == CatalogUse::kInspect) {
+    opts.migrate = catalog::SqliteOptions::Migrate::kNo;
+  }
+  opts.access = catalog::SqliteOptions::Access::kReadOnly;
+  auto cat = catalog::OpenSqliteCatalog(catalog_path_, opts);
+  if (!cat && (cat.error().code() == ErrorCode::kPermissionDenied ||
+               cat.error().code() == ErrorCode::kIo)) {
+    opts.access = catalog::SqliteOptions::Access::kImmutable;
+    cat = catalog::OpenSqliteCatalog(catalog_path_, opts);
+    auto wal = fs_->Stat(catalog_path_ + "-wal", os::Follow::kYes);
+    if (cat && wal && wal->size > 0) {
+      spdlog::warn(
+          "the catalog cannot be written ({}); it is read as its main file "
+          "holds it, without the changes still in its -wal",
+          why.message());
+    }
+  }
+  if (!cat) {
+    // Damage or an old schema say more than a second "cannot write".
+    const ErrorCode c = cat.error().code();
+    if (c == ErrorCode::kCorrupt || c == ErrorCode::kUnsupported) return cat;
+    return std::unexpected(why);
+  }
+  spdlog::info("the catalog cannot be written ({}); reading it read-only",
+               why.message());
+  return cat;
 }
 
 Result<Config> Context::LoadConfig() {

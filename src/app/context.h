@@ -20,7 +20,27 @@ enum ExitCode : int {
   kExitUsage = 2,     // bad arguments
   kExitBusy = 3,      // another phodex process holds what we need
   kExitDamaged = 4,   // verify found files whose content changed silently
+  kExitCorrupt = 6,   // the catalog is damaged: nothing more was written
   kExitInterrupted = 130,
+};
+
+// What a command does with the catalog, which decides how it is opened
+// (docs/cli.md, "The catalog file").
+enum class CatalogUse {
+  // Reads only (status, ls, show, ops, similar, root list). The catalog
+  // must exist. Opened for writing where it can be (an older one is then
+  // migrated), else read-only: a read-only folder or mount, a full disk.
+  kRead,
+  // Writes (rate, verify, dupes, thumbs, root remove, migrate). Must exist;
+  // checked for damage before anything is written to it.
+  kWrite,
+  // Adds to the catalog (scan, root add): as kWrite, but a missing catalog
+  // is created, with its folder.
+  kCreate,
+  // Looks at the catalog as it is (migrate --status, catalog check and
+  // backup): must exist; never migrated; read-only where it cannot be
+  // written.
+  kInspect,
 };
 
 struct GlobalOptions {
@@ -40,16 +60,19 @@ class Context {
   // The folder holding the catalog (and later thumbnails): never scanned.
   std::string data_dir() const;
 
-  // Opens the catalog (creating its folder), migrating it if older, and
-  // ends the operations stranded by processes that died
-  // (EndOrphanedOperations).
-  Result<catalog::Catalog*> OpenCatalog();
+  // Opens the catalog for `use` (the first call decides; later calls
+  // return the same catalog). A missing catalog is kNotFound ("no catalog
+  // at PATH") for every use but kCreate, and then nothing is created. A
+  // catalog opened for writing also gets the operations stranded by
+  // processes that died ended (EndOrphanedOperations).
+  Result<catalog::Catalog*> OpenCatalog(CatalogUse use);
   // The operations OpenCatalog ended so (a scan notes its root's).
   const std::vector<catalog::Operation>& orphans_ended() const {
     return orphans_ended_;
   }
-  // Opens without migrating (for `migrate --status`).
-  Result<catalog::Catalog*> OpenCatalogNoMigrate();
+  // True once the catalog met damage, at open or since (Catalog::Damaged):
+  // main then exits with kExitCorrupt and says what to do.
+  bool catalog_damaged();
 
   // Loads --config or the default config file; prints its warnings
   // (unknown keys) on stderr.
@@ -59,15 +82,25 @@ class Context {
   const GlobalOptions& options() const { return opts_; }
 
   // Sets up logging to stderr (warnings, or more with -v) and to
-  // <data_dir>/phodex.log; logs the version, commit and command line.
+  // <data_dir>/phodex.log when that folder exists (best effort: a read-only
+  // folder or a full disk must not stop a query; the folder is created
+  // only with a new catalog); logs the version, commit and command line.
   void StartLogging(const std::string& command_line);
 
  private:
+  Result<std::unique_ptr<catalog::Catalog>> Open(CatalogUse use);
+  Result<std::unique_ptr<catalog::Catalog>> OpenReadOnly(CatalogUse use,
+                                                         const Error& why);
+  void AttachLogFile();
+
   GlobalOptions opts_;
   std::string catalog_path_;
   std::unique_ptr<os::FileSystem> fs_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::vector<catalog::Operation> orphans_ended_;
+  bool damaged_ = false;  // the open failed on damage
+  bool log_file_ = false;
+  std::string command_line_;
 };
 
 // Marks "running" operations of this host whose process is gone (killed
@@ -82,5 +115,8 @@ std::string VersionString();
 // Prints "phodex: <message>" to stderr, control characters escaped
 // (util::EscapeControls: a file name cannot drive the terminal).
 void PrintError(const std::string& message);
+
+// What to do about a damaged catalog, for stderr.
+std::string DamagedCatalogMessage(const std::string& catalog_path);
 
 }  // namespace phodex::app

@@ -48,6 +48,8 @@ constexpr std::array kCommands = {
             phodex::app::SetupVerify},
     Command{"migrate", "Show or apply catalog schema migrations",
             phodex::app::SetupMigrate},
+    Command{"catalog", "Check, back up or rebuild the catalog file",
+            phodex::app::SetupCatalog},
 };
 
 std::string WriteError(int err) {
@@ -97,7 +99,14 @@ int main(int argc, char** argv) {
   app.add_flag("--version", version, "Print version and build commit");
   app.add_option("--catalog", global.catalog,
                  "Catalog file (default: $PHODEX_CATALOG, else "
-                 "$XDG_DATA_HOME/phodex/catalog.db)");
+                 "$XDG_DATA_HOME/phodex/catalog.db)")
+      ->check(CLI::Validator(
+          [](const std::string& path) {
+            // Not the default in disguise: a script's unset variable.
+            return path.empty() ? std::string("must not be empty")
+                                : std::string();
+          },
+          "PATH"));
   app.add_option("--config", global.config,
                  "Config file (default: $XDG_CONFIG_HOME/phodex/config.toml)");
   app.add_flag("-v,--verbose", global.verbosity, "More log output (-vv: debug)");
@@ -130,7 +139,13 @@ int main(int argc, char** argv) {
   for (auto& [sub, run] : runs) {
     if (!sub->parsed()) continue;
     ctx.StartLogging(command_line);
-    const int rc = run(ctx);
+    int rc = run(ctx);
+    // Whatever the command made of it, a damaged catalog gets one answer.
+    if (ctx.catalog_damaged() && rc != phodex::app::kExitCorrupt) {
+      phodex::app::PrintError(
+          phodex::app::DamagedCatalogMessage(ctx.catalog_path()));
+      rc = phodex::app::kExitCorrupt;
+    }
     if (global.stats) {
       std::fprintf(stderr, "%s", phodex::util::Metrics::Report().c_str());
     }

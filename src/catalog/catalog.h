@@ -307,6 +307,23 @@ struct HashUpdate {
 
 enum class Purge { kNo, kYes };
 
+// What Catalog::CopyReadableRowsTo carried over from one table.
+struct SalvagedTable {
+  std::string table;
+  int64_t copied = 0;
+  // Rows (or, under a damaged index page, row ids) that could not be read,
+  // and rows dropped afterwards because what they belong to was lost (a
+  // file whose root is gone).
+  int64_t lost = 0;
+  // false: reading stopped before the end (the table's first page or its
+  // schema is unreadable); `lost` does not count what was not reached.
+  bool complete = true;
+};
+
+struct SalvageReport {
+  std::vector<SalvagedTable> tables;
+};
+
 class Catalog {
  public:
   virtual ~Catalog() = default;
@@ -405,8 +422,27 @@ class Catalog {
 
   // --- Maintenance -------------------------------------------------------
   virtual Result<SchemaStatus> GetSchemaStatus() = 0;
-  // Full consistency check of the storage; an error describes the damage.
+  // Full consistency check of the storage; an error (kCorrupt) describes
+  // the damage, and marks the catalog damaged (Damaged()).
   virtual Status CheckIntegrity() = 0;
+  // True once this catalog met damaged storage: an error the backend
+  // reports as corruption, or a failed check. From then on every write
+  // fails with kCorrupt and nothing more is written to its files, not even
+  // when it is closed: a damaged catalog is never written on
+  // (docs/catalog.md, "Damage").
+  virtual bool Damaged() = 0;
+  // Writes a consistent copy of the catalog as it is (its storage is
+  // copied, not interpreted, so damage is copied too) to `path`, a new
+  // file (an existing one is an error), synced before returning. Other
+  // processes may read and write the catalog meanwhile.
+  virtual Status BackupTo(const std::string& path) = 0;
+  // Copies every row of this catalog that can still be read into `dest`,
+  // a new, empty catalog of the same backend and schema (or newer), table
+  // by table, keeping ids; rows in damaged storage are skipped, and rows
+  // whose parent was lost are dropped (a file without its root) or cut
+  // loose (an operation keeps its history without its root). Reads only
+  // this catalog, even when damaged. For `phodex catalog rebuild`.
+  virtual Result<SalvageReport> CopyReadableRowsTo(Catalog& dest) = 0;
   // Bytes used by the catalog on disk (all its files).
   virtual Result<int64_t> SizeOnDisk() = 0;
 };

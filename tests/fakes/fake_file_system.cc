@@ -384,6 +384,7 @@ Status FakeFileSystem::SyncDir(const std::string& /*dir*/) {
   return {};
 }
 
+
 namespace {
 
 class FakeTempFile final : public os::TempFile {

@@ -1,11 +1,14 @@
 #include "catalog/sqlite/sqlite_catalog.h"
 
+#include <cerrno>
+#include <cstdio>
 #include <map>
 #include <utility>
 
 #include "catalog/schema/migrations.h"
 #include "catalog/sqlite/metadata_rows.h"
 #include "catalog/sqlite/pixel_rows.h"
+#include "catalog/sqlite/salvage.h"
 #include "catalog/sqlite/sqlite_db.h"
 
 namespace phodex::catalog {
@@ -190,6 +193,39 @@ class SqliteCatalog final : public Catalog {
     PHODEX_ASSIGN_OR_RETURN(Stmt s, Stmt::Prepare(db_, "PRAGMA user_version"));
     PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
     return row ? static_cast<int>(s.Int(0)) : 0;
+  }
+
+  sqlite3* db() const { return db_; }
+
+  // The check before a catalog is written (SqliteOptions::Check): every
+  // page's structure when the file is small enough, else the schema.
+  Status CheckOnOpen(int64_t quick_check_max_bytes) {
+    PHODEX_ASSIGN_OR_RETURN(int64_t bytes, SizeOnDisk());
+    const bool whole = bytes <= quick_check_max_bytes;
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s,
+        Stmt::Prepare(db_, whole ? "PRAGMA quick_check(10)"
+                                 : "SELECT count(*) FROM sqlite_schema"));
+    std::string problems;
+    for (;;) {
+      PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      const std::string line = s.Blob(0);
+      if (whole && line != "ok") {
+        problems += (problems.empty() ? "" : "; ") + line;
+      }
+    }
+    if (problems.empty()) return {};
+    sqlite::MarkDamaged(db_);
+    return MakeError(ErrorCode::kCorrupt, problems, "catalog: check", path_);
+  }
+
+  // Settings of a read-only connection: only what concerns this process.
+  Status ConfigureReadOnly() {
+    return Exec(db_,
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA temp_store=MEMORY;"
+                "PRAGMA cache_size=-65536;");
   }
 
   Status Configure() {
@@ -1053,9 +1089,60 @@ class SqliteCatalog final : public Catalog {
     PHODEX_ASSIGN_OR_RETURN(bool fk_row, fk.Step());
     if (fk_row) problems += "foreign key violations\n";
     if (!problems.empty()) {
+      sqlite::MarkDamaged(db_);
       return MakeError(ErrorCode::kCorrupt, problems, "catalog: check", path_);
     }
     return {};
+  }
+
+  bool Damaged() override { return sqlite::IsMarkedDamaged(db_); }
+
+  Status BackupTo(const std::string& path) override {
+    sqlite3* dest = nullptr;
+    // Never over an existing file (the caller names a new one).
+    if (sqlite3_open_v2(path.c_str(), &dest, SQLITE_OPEN_READONLY, nullptr) ==
+        SQLITE_OK) {
+      sqlite3_close_v2(dest);
+      return MakeError(ErrorCode::kAlreadyExists, "exists; not replaced",
+                       "catalog: backup", path);
+    }
+    sqlite3_close_v2(dest);
+    dest = nullptr;
+    int rc = sqlite3_open_v2(
+        path.c_str(), &dest,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+        nullptr);
+    // The online backup API copies pages in one read transaction of this
+    // catalog (a consistent state while others write), and commits into
+    // `dest` with a rollback journal and synchronous=FULL: synced.
+    sqlite3_backup* b = rc == SQLITE_OK
+                            ? sqlite3_backup_init(dest, "main", db_, "main")
+                            : nullptr;
+    if (b != nullptr) {
+      rc = sqlite3_backup_step(b, -1);
+      const int finish = sqlite3_backup_finish(b);
+      rc = rc == SQLITE_DONE ? finish : rc;
+    } else if (rc == SQLITE_OK) {
+      rc = sqlite3_errcode(dest);
+    }
+    Status st;
+    if (rc != SQLITE_OK) {
+      Error e = sqlite::SqliteError(dest, rc, "backup");
+      st = MakeError(e.code(), e.message(), "catalog: backup", path);
+    }
+    sqlite3_close_v2(dest);
+    return st;
+  }
+
+  Result<SalvageReport> CopyReadableRowsTo(Catalog& dest) override {
+    auto* to = dynamic_cast<SqliteCatalog*>(&dest);
+    if (to == nullptr) {
+      return MakeError(ErrorCode::kUnsupported,
+                       "rows are copied only into another SQLite catalog",
+                       "catalog: salvage", path_);
+    }
+    to->stmts_.clear();  // none may hold a transaction open
+    return sqlite::SalvageRows(db_, to->db_);
   }
 
   Result<int64_t> SizeOnDisk() override {
@@ -1122,6 +1209,56 @@ class SqliteCatalog final : public Catalog {
 
 }  // namespace
 
+namespace {
+
+// A "file:" URI for `path` that opens it immutable (SqliteOptions::Access).
+std::string ImmutableUri(const std::string& path) {
+  std::string out = "file:";
+  for (const unsigned char c : path) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '/' || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    }
+  }
+  return out + "?immutable=1";
+}
+
+Result<sqlite3*> OpenHandle(const std::string& path,
+                            const SqliteOptions& opts) {
+  using Access = SqliteOptions::Access;
+  int flags = SQLITE_OPEN_NOMUTEX;
+  std::string name = path;
+  if (opts.access == Access::kReadWrite) {
+    flags |= SQLITE_OPEN_READWRITE;
+    if (opts.create == SqliteOptions::Create::kYes) flags |= SQLITE_OPEN_CREATE;
+  } else {
+    flags |= SQLITE_OPEN_READONLY;
+  }
+  if (opts.access == Access::kImmutable) {
+    flags |= SQLITE_OPEN_URI;
+    name = ImmutableUri(path);
+  }
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
+  if (rc == SQLITE_OK) return db;
+  const bool missing = (rc & 0xFF) == SQLITE_CANTOPEN && db != nullptr &&
+                       sqlite3_system_errno(db) == ENOENT;
+  Error e = sqlite::SqliteError(db, rc, "open");
+  sqlite3_close_v2(db);
+  if (missing) {
+    return MakeError(ErrorCode::kNotFound, "no catalog here", "open catalog",
+                     path);
+  }
+  return MakeError(e.code(), e.message(), "open catalog", path);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::string& path,
                                                    const SqliteOptions& opts) {
   // No global memory statistics: with them SQLite takes a process-wide
@@ -1130,28 +1267,30 @@ Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::string& path,
   // and harmless.
   static const int kConfigured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)kConfigured;
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(
-      path.c_str(), &db,
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-      nullptr);
-  if (rc != SQLITE_OK) {
-    Error e = sqlite::SqliteError(db, rc, "open");
-    sqlite3_close_v2(db);
-    return std::unexpected(
-        Error(e.code(), e.message(), "open catalog", path));
-  }
+  PHODEX_ASSIGN_OR_RETURN(sqlite3 * db, OpenHandle(path, opts));
   sqlite3_busy_timeout(db, opts.busy_timeout_ms);
   sqlite3_extended_result_codes(db, 1);
   auto cat = std::make_unique<SqliteCatalog>(db, path);
+  const bool read_only = opts.access != SqliteOptions::Access::kReadWrite;
+  // SQLite opens a file it may not write read-only, quietly: a writer
+  // should hear it now, not at its first write.
+  if (!read_only && sqlite3_db_readonly(db, "main") == 1) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "the catalog cannot be written here (a read-only file "
+                     "or file system)",
+                     "open catalog", path);
+  }
 
   // Check the version before anything writes: a newer catalog is never
   // modified.
   auto version = cat->UserVersion();
   if (!version) {
     const Error& e = version.error();
-    return MakeError(e.code(), e.message() + " (is this a phodex catalog?)",
-                     "open catalog", path);
+    const bool foreign =
+        e.code() == ErrorCode::kCorrupt || e.code() == ErrorCode::kInternal;
+    return MakeError(
+        e.code(), e.message() + (foreign ? " (is this a phodex catalog?)" : ""),
+        "open catalog", path);
   }
   if (*version > LatestSchemaVersion()) {
     return MakeError(
@@ -1163,11 +1302,66 @@ Result<std::unique_ptr<Catalog>> OpenSqliteCatalog(const std::string& path,
             "was not modified",
         "open catalog", path);
   }
+  if (read_only) {
+    if (opts.migrate == SqliteOptions::Migrate::kYes &&
+        *version < LatestSchemaVersion()) {
+      return MakeError(ErrorCode::kUnsupported,
+                       "catalog has schema version " +
+                           std::to_string(*version) +
+                           " and needs migrating to version " +
+                           std::to_string(LatestSchemaVersion()) +
+                           ", which needs writing; it can only be read here",
+                       "open catalog", path);
+    }
+    PHODEX_TRY(cat->ConfigureReadOnly());
+    return std::unique_ptr<Catalog>(std::move(cat));
+  }
+  if (opts.check == SqliteOptions::Check::kQuick && *version > 0) {
+    PHODEX_TRY(cat->CheckOnOpen(opts.quick_check_max_bytes));
+  }
   PHODEX_TRY(cat->Configure());
   if (opts.migrate == SqliteOptions::Migrate::kYes) {
     PHODEX_TRY(cat->Migrate(opts.max_version_ForTesting));
   }
   return std::unique_ptr<Catalog>(std::move(cat));
+}
+
+namespace {
+
+class ExclusiveLock final : public SqliteExclusiveLock {
+ public:
+  explicit ExclusiveLock(sqlite3* db) : db_(db) {}
+  ~ExclusiveLock() override { sqlite3_close_v2(db_); }
+
+ private:
+  sqlite3* db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteExclusiveLock>> LockSqliteCatalogExclusive(
+    const std::string& path) {
+  SqliteOptions opts;
+  opts.create = SqliteOptions::Create::kNo;
+  PHODEX_ASSIGN_OR_RETURN(sqlite3 * db, OpenHandle(path, opts));
+  auto lock = std::make_unique<ExclusiveLock>(db);  // closes it
+  sqlite3_extended_result_codes(db, 1);
+  // Closing must not checkpoint: the -wal may belong to another file by
+  // then (the swap renames), and this file may be damaged.
+  sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  // In exclusive locking mode the first transaction takes the file's
+  // exclusive lock and keeps it; BEGIN EXCLUSIVE takes it at once, without
+  // waiting (no busy timeout), and writes nothing.
+  auto st = sqlite::Exec(db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE");
+  if (!st) {
+    const Error& e = st.error();
+    return MakeError(e.code(),
+                     e.code() == ErrorCode::kBusy
+                         ? "another process has the catalog open"
+                         : e.message(),
+                     "lock catalog", path);
+  }
+  return std::unique_ptr<SqliteExclusiveLock>(std::move(lock));
 }
 
 }  // namespace phodex::catalog

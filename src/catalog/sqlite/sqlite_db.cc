@@ -1,6 +1,28 @@
 #include "catalog/sqlite/sqlite_db.h"
 
+#include <cstring>
+
 namespace phodex::catalog::sqlite {
+
+namespace {
+
+// What the system said about the last failing call, for the codes where
+// that is the real reason ("unable to open database file" alone does not
+// say that the folder is read-only).
+std::string SystemReason(sqlite3* db, int rc) {
+  switch (rc & 0xFF) {
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_PERM: break;
+    default: return {};
+  }
+  const int err = db ? sqlite3_system_errno(db) : 0;
+  return err > 0 ? std::strerror(err) : std::string();
+}
+
+}  // namespace
 
 Error SqliteError(sqlite3* db, int rc, std::string_view what) {
   ErrorCode code = ErrorCode::kInternal;
@@ -19,8 +41,36 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
     default: break;
   }
   std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  if ((rc & 0xFF) == SQLITE_FULL) msg = "disk full (" + msg + ")";
+  if (code == ErrorCode::kCorrupt && db) MarkDamaged(db);
+  if ((rc & 0xFF) == SQLITE_READONLY && db && IsMarkedDamaged(db)) {
+    return Error(ErrorCode::kCorrupt,
+                 "writing refused: the catalog is damaged (" + msg + ")",
+                 "catalog: " + std::string(what));
+  }
+  const std::string reason = SystemReason(db, rc);
+  if ((rc & 0xFF) == SQLITE_FULL) {
+    msg = "disk full (" + msg + ")";
+  } else if (!reason.empty() && msg.find(reason) == std::string::npos) {
+    msg += " (" + reason + ")";
+  }
   return Error(code, std::move(msg), "catalog: " + std::string(what));
+}
+
+void MarkDamaged(sqlite3* db) {
+  sqlite3_exec(db, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+}
+
+bool IsMarkedDamaged(sqlite3* db) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA query_only", -1, &s, nullptr) !=
+      SQLITE_OK) {
+    return false;
+  }
+  const bool marked =
+      sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
+  sqlite3_finalize(s);
+  return marked;
 }
 
 Stmt::~Stmt() {
@@ -108,12 +158,9 @@ std::string Stmt::Blob(int col) const {
 Status Exec(sqlite3* db, const char* sql) {
   char* err = nullptr;
   const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string msg = err ? err : sqlite3_errstr(rc);
-    sqlite3_free(err);
-    Error e = SqliteError(db, rc, "exec");
-    return std::unexpected(Error(e.code(), msg, e.op()));
-  }
+  // sqlite3_errmsg(db) holds the same message as `err`.
+  sqlite3_free(err);
+  if (rc != SQLITE_OK) return std::unexpected(SqliteError(db, rc, "exec"));
   return {};
 }
 

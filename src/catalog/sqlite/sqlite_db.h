@@ -15,8 +15,23 @@
 namespace phodex::catalog::sqlite {
 
 // Translates an SQLite result code (and the connection's message) into an
-// Error. `what` names the operation ("insert file").
+// Error. `what` names the operation ("insert file"). The reason the system
+// gave, if any ("Read-only file system", "No space left on device"), is
+// added to the message.
+//
+// Damage (SQLITE_CORRUPT, SQLITE_NOTADB) becomes kCorrupt and marks the
+// connection damaged (MarkDamaged): from then on it writes nothing, and a
+// write it refuses is reported as kCorrupt too. So every statement's error
+// path, in whatever method it runs, stops a damaged catalog from being
+// written (docs/catalog.md, "Damage").
 Error SqliteError(sqlite3* db, int rc, std::string_view what);
+
+// Marks connection `db` damaged, for good: PRAGMA query_only (SQLite
+// refuses every change, transactions included) and no checkpoint when it
+// closes (a checkpoint would copy the -wal into the damaged file). Nothing
+// else in phodex sets query_only, so it is the mark IsMarkedDamaged reads.
+void MarkDamaged(sqlite3* db);
+bool IsMarkedDamaged(sqlite3* db);
 
 class Stmt {
  public:
