@@ -297,7 +297,7 @@ Result<Temp> CreateNamedTemp(const Folder& folder, std::string_view target_name,
   return t;
 }
 
-// Gives the file `from` the name `to` without replacing anything there:
+// Gives `temp`'s file the name `to` without replacing anything there:
 // link()+unlink(), or renameat2(RENAME_NOREPLACE) where the file system
 // has no hard links.
 Status PlaceNoReplace(Temp& temp, const std::string& to) {
@@ -308,7 +308,7 @@ Status PlaceNoReplace(Temp& temp, const std::string& to) {
   }
   int err = errno;
   if (err == EPERM || err == EOPNOTSUPP || err == ENOTSUP) {
-    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(),
+    if (::renameat2(AT_FDCWD, temp.path.c_str(), AT_FDCWD, to.c_str(),
                     RENAME_NOREPLACE) == 0) {
       temp.name.clear();
       return {};

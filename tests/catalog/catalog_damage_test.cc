@@ -49,7 +49,7 @@ class CatalogDamageTest : public ::testing::Test {
       FileUpsert u;
       u.rel = "2024/some-longer-folder-name/IMG_" + std::to_string(i) + ".jpg";
       u.stat.size = 1000 + i;
-      u.stat.mtime_ns = 5;
+      u.stat.mtime = {0, 5};
       u.stat.ino = 100 + i;
       u.kind = MediaKind::kPhoto;
       u.metadata = MediaMetadata{};
