@@ -148,6 +148,14 @@ BEGIN
   DELETE FROM metadata WHERE file_id = new.id;
 END;
 )sql"},
+    Migration{7, "root identity: marker uuid and file system", R"sql(
+ALTER TABLE roots ADD COLUMN uuid TEXT;
+ALTER TABLE roots ADD COLUMN marker INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE roots ADD COLUMN fs_uuid TEXT;
+ALTER TABLE roots ADD COLUMN fs_type TEXT;
+ALTER TABLE roots ADD COLUMN fsid INTEGER;
+ALTER TABLE roots ADD COLUMN identity_at INTEGER;
+)sql"},
 };
 
 }  // namespace
