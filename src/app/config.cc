@@ -84,6 +84,18 @@ Result<Config> LoadConfig(os::FileSystem& fs, const std::string& path,
                      "[scan] hash must be \"quick\" or \"full\"",
                      "read config", path);
   }
+  // value<double> takes integers too ("= 1" reads as 1.0); a string does
+  // not read, and is an error rather than the default.
+  const toml::node_view max_removed = scan["max_removed_fraction"];
+  if (max_removed) {
+    cfg.max_removed_fraction = max_removed.value<double>().value_or(-1.0);
+  }
+  if (!(cfg.max_removed_fraction > 0 && cfg.max_removed_fraction <= 1)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "[scan] max_removed_fraction must be a number above 0 "
+                     "and at most 1 (1: no limit)",
+                     "read config", path);
+  }
   const toml::node_view meta = tbl["metadata"];
   cfg.metadata = meta["enabled"].value_or(true);
   cfg.metadata_workers = static_cast<int>(meta["workers"].value_or(int64_t{0}));

@@ -108,7 +108,8 @@ Status Walker::Walk(const std::string& root_abs, const std::string& start_rel,
           break;
         }
         case FileType::kRegular: {
-          if (filter_.ExcludesFile(e.name, rel)) {
+          if (filter_.ExcludesFile(e.name, rel) ||
+              filter_.ExcludesFileIn(task.abs, e.name)) {
             ++excluded;
             break;
           }

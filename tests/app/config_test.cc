@@ -57,5 +57,21 @@ TEST_F(ConfigTest, SyntaxErrorsNameTheLine) {
   EXPECT_THAT(t.error().ToString(), HasSubstr("list of strings"));
 }
 
+TEST_F(ConfigTest, RemovalLimitIsAFractionAboveZero) {
+  auto d = Load("");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->max_removed_fraction, 0.5);
+  for (const char* ok : {"0.25", "1", "1.0"}) {
+    auto c = Load(std::string("[scan]\nmax_removed_fraction = ") + ok + "\n");
+    ASSERT_TRUE(c) << ok << ": " << c.error().ToString();
+    EXPECT_EQ(c->max_removed_fraction, std::stod(ok));
+  }
+  for (const char* bad : {"0", "-0.5", "1.5", "nan", "\"half\"", "true"}) {
+    auto c = Load(std::string("[scan]\nmax_removed_fraction = ") + bad + "\n");
+    ASSERT_FALSE(c) << bad;
+    EXPECT_THAT(c.error().ToString(), HasSubstr("max_removed_fraction"));
+  }
+}
+
 }  // namespace
 }  // namespace phodex::app
