@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -27,6 +28,7 @@ struct ScanArgs {
   bool cross_filesystems = false;
   bool include_hidden = false;
   bool allow_empty_root = false;
+  bool accept_removals = false;
   bool discover_only = false;
   bool full_hash = false;
   bool sha256 = false;
@@ -62,12 +64,14 @@ Result<std::vector<RootScope>> ResolveTargets(Context& ctx,
       out.push_back(std::move(*rs));
       continue;
     }
-    PHODEX_ASSIGN_OR_RETURN(catalog::Root added, AddRoot(ctx, cat, abs, ""));
-    std::printf("added root '%s' (%s)\n",
-                util::EscapeForTerminal(added.name).c_str(),
-                util::EscapeForTerminal(added.path).c_str());
-    roots.push_back(added);
-    out.push_back({std::move(added), ""});
+    PHODEX_ASSIGN_OR_RETURN(AddedRoot added, AddRoot(ctx, cat, abs, ""));
+    std::printf("added root '%s' (%s)\n", util::EscapeForTerminal(added.root.name).c_str(),
+                util::EscapeForTerminal(added.root.path).c_str());
+    if (!added.identity_note.empty()) {
+      std::printf("  note: %s\n", added.identity_note.c_str());
+    }
+    roots.push_back(added.root);
+    out.push_back({std::move(added.root), ""});
   }
   return out;
 }
@@ -133,6 +137,40 @@ void PrintReport(const RootScope& target, const scan::ScanReport& r,
   if (!r.error.empty()) {
     std::printf("  %s\n", util::EscapeControls(r.error).c_str());
   }
+  if (r.identity_recorded) {
+    std::printf("  recorded the identity of root '%s'%s\n",
+                util::EscapeForTerminal(target.root.name).c_str(),
+                r.identity_recorded->marker
+                    ? " (marker file .phodex-root at its folder)"
+                    : " (its file system; no marker file could be written)");
+  }
+}
+
+// What the user must know when a scan withheld its removals or found the
+// root offline (docs/cli.md, "Root identity"). Returns the exit status.
+int ReportHeldBack(const RootScope& target, const scan::ScanReport& r,
+                   const scan::ScanOptions& options) {
+  const std::string name = util::EscapeBytes(target.root.name);
+  const std::string path = util::EscapeBytes(target.root.path);
+  if (r.offline) {
+    PrintError("root '" + name + "' is offline (its drive is not mounted at " +
+               path + "?): nothing was marked removed\n  (" + r.error + ")");
+    return kExitOffline;
+  }
+  const std::string where =
+      target.scope.empty()
+          ? path
+          : os::JoinPath(path, util::EscapeBytes(target.scope));
+  PrintError(
+      "scan of root '" + name + "' did not find " +
+      util::GroupThousands(r.removals_withheld) + " of its " +
+      util::GroupThousands(r.root_present) + " files, more than " +
+      std::to_string(std::lround(options.max_removed_fraction * 100)) +
+      "% ([scan] max_removed_fraction): none were marked removed (what it "
+      "found otherwise is recorded). If they were deleted or moved away, "
+      "mark them: phodex scan --accept-removals '" +
+      where + "'");
+  return kExitError;
 }
 
 // An interrupted `dupes --apply` is settled by the next `dupes` run, which
@@ -171,8 +209,13 @@ int RunScan(Context& ctx, const ScanArgs& a) {
   options.filter.exclude_globs = config->scan_exclude;
   options.filter.exclude_globs.insert(options.filter.exclude_globs.end(),
                                       a.exclude.begin(), a.exclude.end());
+  // phodex's own data is never a media file, wherever it lives: the data
+  // folder (when inside a root), and when the catalog's folder is a root
+  // itself, the thumbnail cache and the catalog's files there.
   if (auto data = ctx.fs().RealPath(ctx.data_dir())) {
     options.filter.exclude_abs_dirs.push_back(*data);
+    options.filter.exclude_abs_dirs.push_back(os::JoinPath(*data, "thumbs"));
+    options.filter.exclude_abs_file_globs = ctx.OwnFileGlobs(*data);
   }
   options.filter.include_hidden = a.include_hidden || config->include_hidden;
   options.follow_symlinks = a.follow_symlinks || config->follow_symlinks
@@ -184,6 +227,8 @@ int RunScan(Context& ctx, const ScanArgs& a) {
   options.threads = a.threads >= 0 ? a.threads : config->threads;
   options.batch.max_rows = a.batch_size;
   options.allow_empty_root = a.allow_empty_root;
+  options.max_removed_fraction = config->max_removed_fraction;
+  options.accept_removals = a.accept_removals;
   options.discover_only = a.discover_only;
   options.content.full_hash = a.full_hash || config->hash == "full";
   options.content.sha256 = a.sha256;
@@ -225,6 +270,13 @@ int RunScan(Context& ctx, const ScanArgs& a) {
       PrintError(report.error().ToString());
       return kExitError;
     }
+    if (report->offline) {
+      spdlog::info("scan #{} of '{}': {}", report->op.value, target.root.name,
+                   report->error);
+      const int orc = ReportHeldBack(target, *report, options);
+      rc = rc == kExitOk ? orc : rc;
+      continue;
+    }
     PrintReport(target, *report, progress, ctx.orphans_ended());
     spdlog::info("scan #{} of '{}' {}: {} scanned, {} added, {} updated, {} "
                  "removed, {} errors",
@@ -233,6 +285,11 @@ int RunScan(Context& ctx, const ScanArgs& a) {
                  report->counts.scanned, report->counts.added,
                  report->counts.updated, report->counts.removed,
                  report->counts.errors);
+    if (report->removals_withheld > 0) {
+      ReportHeldBack(target, *report, options);
+    }
+    // A failure outranks an offline or busy root (which only wait for
+    // their drive or their turn).
     if (report->status == catalog::OperationStatus::kFailed) rc = kExitError;
     if (report->status == catalog::OperationStatus::kInterrupted) {
       return kExitInterrupted;
@@ -274,6 +331,9 @@ RunFn SetupScan(CLI::App& sub) {
                "Also scan hidden files and folders");
   sub.add_flag("--allow-empty-root", a->allow_empty_root,
                "Accept an empty root folder (marks its files removed)");
+  sub.add_flag("--accept-removals", a->accept_removals,
+               "Mark files removed even when they are more than [scan] "
+               "max_removed_fraction (0.5) of the root's files");
   sub.add_flag("--discover-only", a->discover_only,
                "Only find files (one stat each, no reads); the next full "
                "scan checks their content");

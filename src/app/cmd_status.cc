@@ -4,6 +4,7 @@
 
 #include "app/commands.h"
 #include "app/pixel_workers.h"
+#include "scan/root_identity.h"
 #include "util/text.h"
 #include "util/time_format.h"
 
@@ -23,15 +24,22 @@ int RunStatus(Context& ctx) {
   std::printf("\nroots:\n");
   if (stats->roots.empty()) std::printf("  none (phodex root add PATH)\n");
   for (const catalog::RootStats& rs : stats->roots) {
-    std::printf("  %-20s %12s files %10s  %s files removed  last scan %s  %s\n",
-                util::EscapeForTerminal(rs.root.name).c_str(),
-                util::GroupThousands(rs.present).c_str(),
-                util::HumanBytes(rs.bytes).c_str(),
-                util::GroupThousands(rs.removed).c_str(),
-                rs.root.last_scanned_ns
-                    ? util::Rfc3339Local(*rs.root.last_scanned_ns).c_str()
-                    : "never",
-                util::EscapeForTerminal(rs.root.path).c_str());
+    // Looked at now (a statfs, the marker): is its drive there?
+    const scan::RootCheck check = scan::CheckRootIdentity(ctx.fs(), rs.root);
+    const std::string offline =
+        check.presence == scan::RootPresence::kOffline
+            ? "  OFFLINE (its drive is not mounted?): " + util::EscapeControls(check.reason)
+            : "";
+    std::printf(
+        "  %-20s %12s files %10s  %s files removed  last scan %s  %s%s\n",
+        util::EscapeForTerminal(rs.root.name).c_str(),
+        util::GroupThousands(rs.present).c_str(),
+        util::HumanBytes(rs.bytes).c_str(),
+        util::GroupThousands(rs.removed).c_str(),
+        rs.root.last_scanned_ns
+            ? util::Rfc3339Local(*rs.root.last_scanned_ns).c_str()
+            : "never",
+        util::EscapeForTerminal(rs.root.path).c_str(), offline.c_str());
   }
 
   std::printf("\n%-8s %12s %12s %12s\n", "kind", "present", "size", "removed");

@@ -207,13 +207,22 @@ class Reader {
   std::set<std::string> asked_;
 };
 
-Status ReadScan(Reader& r, Config& cfg) {
+Status ReadScan(Reader& r, const std::string& path, Config& cfg) {
   PHODEX_TRY(r.Strings("scan", "exclude", cfg.scan_exclude));
   PHODEX_TRY(r.Bool("scan", "follow_symlinks", cfg.follow_symlinks));
   PHODEX_TRY(r.Bool("scan", "cross_filesystems", cfg.cross_filesystems));
   PHODEX_TRY(r.Bool("scan", "include_hidden", cfg.include_hidden));
   PHODEX_TRY(r.Int("scan", "threads", 0, kMaxThreads, cfg.threads));
   PHODEX_TRY(r.Choice("scan", "hash", {"quick", "full"}, cfg.hash));
+  // Above 0 (0 would withhold every removal) and at most 1 (no limit).
+  PHODEX_TRY(r.Double("scan", "max_removed_fraction", 0, 1,
+                      cfg.max_removed_fraction));
+  if (!(cfg.max_removed_fraction > 0)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "scan.max_removed_fraction must be a number above 0 and "
+                     "at most 1 (1: no limit)",
+                     "config", path);
+  }
   PHODEX_TRY(r.Bool("metadata", "enabled", cfg.metadata));
   PHODEX_TRY(
       r.Int("metadata", "workers", 0, kMaxWorkers, cfg.metadata_workers));
@@ -294,7 +303,7 @@ Result<Config> LoadConfig(os::FileSystem& fs, const std::string& path,
   }
   Reader r(tbl, path);
   PHODEX_TRY(r.CheckTables());
-  PHODEX_TRY(ReadScan(r, cfg));
+  PHODEX_TRY(ReadScan(r, path, cfg));
   PHODEX_TRY(ReadPixels(r, path, cfg));
   PHODEX_TRY(ReadRatings(r, cfg));
   cfg.warnings = r.Unknown();

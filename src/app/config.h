@@ -18,6 +18,10 @@ struct Config {
   bool include_hidden = false;            // [scan] include_hidden
   int threads = 0;                        // [scan] threads (0 = auto)
   std::string hash = "quick";             // [scan] hash: "quick" | "full"
+  // [scan] max_removed_fraction: a scan that would mark more than this
+  // fraction of a root's present files removed marks none unless
+  // --accept-removals (scan/pipeline.h). 0 < x <= 1; 1 never trips.
+  double max_removed_fraction = 0.5;
   bool metadata = true;                   // [metadata] enabled
   int metadata_workers = 0;               // [metadata] workers (0 = cores)
   double metadata_timeout_s = 10;         // [metadata] timeout (seconds)

@@ -59,6 +59,32 @@ Context::Context(GlobalOptions opts)
 
 std::string Context::data_dir() const { return os::DirName(catalog_path_); }
 
+std::string Context::thumbs_dir() const {
+  return os::JoinPath(data_dir(), "thumbs");
+}
+
+std::vector<std::string> Context::OwnFileGlobs(
+    const std::string& data_dir_real) const {
+  // The catalog's name, with glob characters escaped (fnmatch).
+  std::string db;
+  for (char c : os::BaseName(catalog_path_)) {
+    if (c == '*' || c == '?' || c == '[' || c == '\\') db += '\\';
+    db += c;
+  }
+  std::vector<std::string> out;
+  // The names are set where the files are written: SQLite (-wal, -shm,
+  // -journal), catalog/sqlite (".v<N>.bak", ".v<N>.<n>.bak"), cmd_dupes
+  // (".dupes-journal", ".dupes.lock"), RootLockPath (".root-<id>.lock"),
+  // StartLogging (phodex.log, rotated as phodex.<n>.log).
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".dupes-journal",
+                             ".dupes.lock", ".root-*.lock", ".v*.bak"}) {
+    out.push_back(os::JoinPath(data_dir_real, db + suffix));
+  }
+  out.push_back(os::JoinPath(data_dir_real, "phodex.log"));
+  out.push_back(os::JoinPath(data_dir_real, "phodex.*.log"));
+  return out;
+}
+
 void Context::StartLogging(const std::string& command_line) {
   command_line_ = command_line;
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();

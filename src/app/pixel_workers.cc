@@ -94,8 +94,8 @@ std::unique_ptr<imaging::ThumbnailCache> OpenThumbnailCache(
     specs.push_back(
         {"preview", {config.preview_size, format, config.thumb_quality}});
   }
-  return std::make_unique<imaging::ThumbnailCache>(
-      ctx.fs(), os::JoinPath(ctx.data_dir(), "thumbs"), std::move(specs));
+  return std::make_unique<imaging::ThumbnailCache>(ctx.fs(), ctx.thumbs_dir(),
+                                                   std::move(specs));
 }
 
 int RunPixelStage(Context& ctx, catalog::Catalog& cat, const Config& config,

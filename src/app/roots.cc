@@ -1,6 +1,8 @@
 #include "app/roots.h"
 
 #include "os/clock.h"
+#include "scan/root_identity.h"
+#include "util/text.h"
 
 namespace phodex::app {
 namespace {
@@ -9,6 +11,38 @@ bool IsUnder(const std::string& path, const std::string& dir) {
   if (dir == "/") return path.starts_with("/");
   return path.size() > dir.size() && path.starts_with(dir) &&
          path[dir.size()] == '/';
+}
+
+// C0 controls, DEL, and C1 controls (U+0080..U+009F, 0xC2 0x80..0x9F in
+// UTF-8: some terminals take U+009B as an escape).
+bool HasControl(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7F) return true;
+    if (c == 0xC2 && i + 1 < s.size() &&
+        static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A name shown in messages: escaped, quoted.
+std::string Quoted(std::string_view s) {
+  std::string out = "'";
+  for (char c : util::EscapeBytes(s)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
 }
 
 }  // namespace
@@ -38,34 +72,77 @@ Result<std::string> CanonicalFolder(Context& ctx, const std::string& path) {
   return abs;
 }
 
-Result<catalog::Root> AddRoot(Context& ctx, catalog::Catalog& cat,
-                              const std::string& path, std::string name) {
+Status ValidateRootName(std::string_view name) {
+  auto refuse = [&](const std::string& why) -> Status {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "root name " + Quoted(name) + " " + why, "name root");
+  };
+  if (name.find_first_not_of(" \t") == std::string_view::npos) {
+    return refuse("is empty");
+  }
+  if (HasControl(name)) {
+    return refuse("holds control characters (newlines, escapes)");
+  }
+  if (!util::IsValidUtf8(name)) return refuse("is not valid UTF-8");
+  if (name.find('/') != std::string_view::npos) {
+    return refuse("holds '/': names may not look like paths");
+  }
+  if (name == "." || name == "..") return refuse("looks like a path");
+  if (name.front() == '-') return refuse("starts with '-'");
+  return {};
+}
+
+std::string SanitizedRootName(std::string_view folder_name) {
+  // EscapeBytes makes it valid UTF-8 (invalid bytes become "\xNN").
+  const std::string valid = util::EscapeBytes(folder_name);
+  std::string out;
+  for (size_t i = 0; i < valid.size(); ++i) {
+    const auto c = static_cast<unsigned char>(valid[i]);
+    if (c == 0xC2 && i + 1 < valid.size() &&
+        static_cast<unsigned char>(valid[i + 1]) <= 0x9F) {
+      ++i;  // a C1 control (two bytes)
+      out += '_';
+    } else if (c < 0x20 || c == 0x7F || c == '/') {
+      out += '_';
+    } else {
+      out += valid[i];
+    }
+  }
+  const size_t start = out.find_first_not_of(" \t-");
+  out = start == std::string::npos ? "" : out.substr(start);
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) {
+    out.pop_back();
+  }
+  if (out.empty() || out == "." || out == "..") out = "root";
+  return out;
+}
+
+Result<AddedRoot> AddRoot(Context& ctx, catalog::Catalog& cat,
+                          const std::string& path, std::string name) {
   PHODEX_ASSIGN_OR_RETURN(std::string abs, CanonicalFolder(ctx, path));
+  const bool explicit_name = !name.empty();
+  if (explicit_name) PHODEX_TRY(ValidateRootName(name));
   PHODEX_ASSIGN_OR_RETURN(std::vector<catalog::Root> roots, cat.ListRoots());
   for (const catalog::Root& r : roots) {
     if (r.path == abs) {
       return MakeError(ErrorCode::kAlreadyExists,
-                       "already a root, named '" + r.name + "'", "add root",
+                       "already a root, named " + Quoted(r.name), "add root",
                        abs);
     }
     if (IsUnder(abs, r.path)) {
       return MakeError(ErrorCode::kInvalidArgument,
-                       "inside root '" + r.name + "' (" + r.path +
+                       "inside root " + Quoted(r.name) + " (" + r.path +
                            "); scan it as part of that root",
                        "add root", abs);
     }
     if (IsUnder(r.path, abs)) {
       return MakeError(ErrorCode::kInvalidArgument,
-                       "contains root '" + r.name + "' (" + r.path +
+                       "contains root " + Quoted(r.name) + " (" + r.path +
                            "); remove that root first",
                        "add root", abs);
     }
   }
-  const bool explicit_name = !name.empty();
-  if (name.empty()) {
-    name = std::string(os::BaseName(abs));
-    if (name.empty()) name = "root";
-  }
+  if (name.empty()) name = SanitizedRootName(os::BaseName(abs));
   const std::string base = name;
   for (int n = 2;; ++n) {
     bool taken = false;
@@ -73,11 +150,75 @@ Result<catalog::Root> AddRoot(Context& ctx, catalog::Catalog& cat,
     if (!taken) break;
     if (explicit_name) {
       return MakeError(ErrorCode::kAlreadyExists,
-                       "a root named '" + name + "' exists", "add root", abs);
+                       "a root named " + Quoted(name) + " exists", "add root",
+                       abs);
     }
     name = base + "-" + std::to_string(n);
   }
-  return cat.AddRoot(abs, name, os::SystemClock().NowUnixNs());
+  os::Clock& clock = os::SystemClock();
+  AddedRoot out;
+  PHODEX_ASSIGN_OR_RETURN(out.root, cat.AddRoot(abs, name, clock.NowUnixNs()));
+  // The root exists first, so a refused add never leaves a uuid in a
+  // marker; a crash before the identity is stored leaves a root without
+  // one, which its first good scan records (scan/root_identity.h).
+  auto id = scan::RecordRootIdentity(ctx.fs(), abs, clock.NowUnixNs());
+  if (!id) {
+    out.identity_note = "its identity could not be recorded (" +
+                        id.error().ToString() +
+                        "); its first scan that finds files records it";
+    return out;
+  }
+  PHODEX_TRY(cat.SetRootIdentity(out.root.id, id->identity));
+  out.root.identity = id->identity;
+  if (!id->marker_error.empty()) {
+    out.identity_note = "no marker file written (" + id->marker_error +
+                        "); its file system identifies its drive";
+  }
+  return out;
+}
+
+Result<catalog::Root> ResolveRootArg(Context& ctx,
+                                     const std::vector<catalog::Root>& roots,
+                                     const std::string& arg, RootArg how) {
+  const catalog::Root* by_path = nullptr;
+  const catalog::Root* by_name = nullptr;
+  if (how != RootArg::kName) {
+    // A folder that exists is compared resolved; one that is gone (the
+    // drive is unplugged) as written, if absolute.
+    std::string abs;
+    if (auto real = ctx.fs().RealPath(arg)) {
+      abs = *real;
+    } else if (arg.starts_with('/')) {
+      abs = arg;
+      while (abs.size() > 1 && abs.back() == '/') abs.pop_back();
+    }
+    for (const catalog::Root& r : roots) {
+      if (!abs.empty() && r.path == abs) by_path = &r;
+    }
+  }
+  if (how != RootArg::kPath) {
+    for (const catalog::Root& r : roots) {
+      if (r.name == arg) by_name = &r;
+    }
+  }
+  if (by_path && by_name && by_path->id != by_name->id) {
+    std::string choose = "--path " + Quoted(arg);
+    if (!arg.starts_with('/')) choose += " (or " + Quoted("./" + arg) + ")";
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        Quoted(arg) + " is both the folder of root " + Quoted(by_path->name) +
+            " and the name of another root (at " +
+            util::EscapeBytes(by_name->path) + "); say which: " + choose +
+            " or --name " + Quoted(arg));
+  }
+  if (by_path) return *by_path;
+  if (by_name) return *by_name;
+  const char* what = how == RootArg::kName   ? "named"
+                     : how == RootArg::kPath ? "at"
+                                             : "named or at";
+  return MakeError(ErrorCode::kNotFound, std::string("no root ") + what + " " +
+                                             Quoted(arg) +
+                                             " (phodex root list)");
 }
 
 }  // namespace phodex::app

@@ -23,6 +23,7 @@
 #include "core/error.h"
 #include "core/media_kind.h"
 #include "core/media_metadata.h"
+#include "core/root_identity.h"
 #include "core/types.h"
 
 namespace phodex::catalog {
@@ -34,6 +35,10 @@ struct Root {
   int64_t added_ns = 0;
   std::optional<int64_t> last_scanned_ns;
   int64_t scan_gen = 0;  // generation of the last scan started
+  // What tells its drive from an empty mount point (schema v7; see
+  // scan/root_identity.h). Null for a root added before v7 until a scan
+  // records it.
+  std::optional<RootIdentity> identity;
 };
 
 // The facts change detection needs about a file the catalog holds as
@@ -337,6 +342,8 @@ class Catalog {
   // kNo keeps the root's row, its files (marked removed) and its history,
   // and frees its path and name for a new root; kYes deletes them all.
   virtual Status RemoveRoot(RootId root, Purge purge, int64_t now_ns) = 0;
+  // Records (replaces) the root's identity.
+  virtual Status SetRootIdentity(RootId root, const RootIdentity& identity) = 0;
 
   // --- Scans -------------------------------------------------------------
   // Starts a new scan generation of `root` and returns it.
@@ -358,6 +365,13 @@ class Catalog {
   // present file, then most recently removed first.
   virtual Result<std::vector<MoveCandidate>> FindMoveCandidates(
       RootId root, int64_t gen) = 0;
+  // How many of the present files `ids` (a scan did not find them) have a
+  // present file elsewhere (any root) of the same non-zero size and quick
+  // hash, first seen after `last_seen_ns`: the files FindMoveCandidates
+  // would pair once they are marked removed with that last_seen. An
+  // estimate (the full hash is not compared) for the removal limit.
+  virtual Result<int64_t> CountLikelyMoves(const std::vector<FileId>& ids,
+                                           int64_t last_seen_ns) = 0;
   // The removed file takes over the new file's place (root, path, stat,
   // hashes) and is present again, keeping its id and everything attached
   // to it; the new file's row is dropped. One transaction.

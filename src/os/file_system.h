@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/root_identity.h"
 #include "core/types.h"
 
 namespace phodex::os {
@@ -200,6 +201,19 @@ class FileSystem {
   // it survive a power cut. File systems that cannot sync a folder are
   // taken as synced.
   virtual Status SyncDir(const std::string& dir) = 0;
+
+  // The file system `path` (a folder, followed if a symlink) is on: its
+  // UUID (/dev/disk/by-uuid), type (/proc/self/mountinfo) and statfs id,
+  // each as far as the system tells (see core/root_identity.h); what
+  // identifies a root's drive. Errors: those of stat(2) and statfs(2) on
+  // `path` (kNotFound when it is missing); a table that cannot be read
+  // only leaves its field unknown. The default knows nothing (all
+  // unknown), for file systems that cannot tell.
+  virtual Result<FileSystemIdentity> IdentifyFileSystem(
+      const std::string& path) {
+    PHODEX_TRY(Stat(path, Follow::kYes));
+    return FileSystemIdentity{};
+  }
 };
 
 // The real file system. Thread-safe.

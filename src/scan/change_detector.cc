@@ -114,6 +114,7 @@ DirChanges ChangeDetector::Detect(std::string_view rel_dir,
       break;
     }
   }
+  std::vector<StatKey> new_files;
   for (WalkEntry& f : files) {
     Known* k = nullptr;
     if (known) {
@@ -145,12 +146,19 @@ DirChanges ChangeDetector::Detect(std::string_view rel_dir,
       ++out.unchanged;
       continue;
     }
+    if (k == nullptr && known_count_ > 0) {
+      new_files.emplace_back(f.stat.ino, f.stat.size, f.stat.mtime);
+    }
     FileChange c;
     c.is_new = k == nullptr;
     c.upsert.rel = os::JoinPath(rel_dir, f.name);
     c.upsert.stat = f.stat;
     c.upsert.kind = f.kind;
     out.changes.push_back(std::move(c));
+  }
+  if (!new_files.empty()) {
+    std::lock_guard lock(new_mu_);
+    new_files_.insert(new_files_.end(), new_files.begin(), new_files.end());
   }
   return out;
 }
@@ -170,16 +178,46 @@ bool ChangeDetector::IsProtected(std::string_view rel) const {
   return false;
 }
 
-std::vector<FileId> ChangeDetector::Unseen() const {
+void ChangeDetector::ForEachUnseen(
+    const std::function<void(const Known&)>& fn) const {
   std::lock_guard lock(protect_mu_);
-  std::vector<FileId> out;
   for (const auto& [dir, entries] : by_dir_) {
     for (const Known& k : entries) {
       if (k.seen) continue;
       if (!protected_.empty() && IsProtected(os::JoinPath(dir, k.name))) continue;
-      out.push_back(k.id);
+      fn(k);
     }
   }
+}
+
+std::vector<FileId> ChangeDetector::Unseen() const {
+  std::vector<FileId> out;
+  ForEachUnseen([&](const Known& k) { out.push_back(k.id); });
+  return out;
+}
+
+int64_t ChangeDetector::SeenCount() const {
+  int64_t n = 0;
+  for (const auto& [_, entries] : by_dir_) {
+    for (const Known& k : entries) n += k.seen ? 1 : 0;
+  }
+  return n;
+}
+
+std::vector<FileId> ChangeDetector::UnseenNotFoundElsewhere() const {
+  std::vector<StatKey> found;
+  {
+    std::lock_guard lock(new_mu_);
+    found = new_files_;
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<FileId> out;
+  ForEachUnseen([&](const Known& k) {
+    if (!std::binary_search(found.begin(), found.end(),
+                            StatKey{k.ino, k.size, k.mtime})) {
+      out.push_back(k.id);
+    }
+  });
   return out;
 }
 

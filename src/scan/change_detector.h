@@ -15,9 +15,11 @@
 // Detect() and Protect() thread-safe during it (each folder is detected by
 // one thread); Unseen() after it.
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -64,6 +66,13 @@ class ChangeDetector {
 
   // Known files not seen by the walk and not protected.
   std::vector<FileId> Unseen() const;
+  // Known files the walk saw where the catalog expected them (after the
+  // walk): evidence that the root's drive is the cataloged one.
+  int64_t SeenCount() const;
+  // Unseen() less the files whose inode, size and mtime the walk found
+  // under another name in the scanned folder (renamed or moved there, not
+  // gone): what the removal limit (scan/pipeline.h) counts.
+  std::vector<FileId> UnseenNotFoundElsewhere() const;
 
   // The media file in `names` that sidecar `sidecar_name` describes, or "".
   // Exposed for tests.
@@ -84,12 +93,19 @@ class ChangeDetector {
     bool seen = false;
   };
   bool IsProtected(std::string_view rel) const;
+  // Calls `fn` for each known file not seen and not protected.
+  void ForEachUnseen(const std::function<void(const Known&)>& fn) const;
 
   const Wants wants_;
   std::unordered_map<std::string, std::vector<Known>> by_dir_;
   int64_t known_count_ = 0;
   mutable std::mutex protect_mu_;
   std::vector<std::string> protected_;  // GUARDED_BY(protect_mu_)
+  // (inode, size, mtime) of the new files of this walk, kept only when the
+  // catalog knew files here (a first scan needs none of it).
+  using StatKey = std::tuple<uint64_t, int64_t, FileTime>;
+  mutable std::mutex new_mu_;
+  std::vector<StatKey> new_files_;  // GUARDED_BY(new_mu_)
 };
 
 }  // namespace phodex::scan

@@ -17,6 +17,15 @@ bool BuiltinExcluded(std::string_view name) {
   };
   if (n.empty()) return false;
   if (n.back() == '~' || ends_with(".tmp") || ends_with(".temp")) return true;
+  // phodex's own: the root marker (scan/root_identity.h) and the
+  // temporary files of atomic writes, copies and links
+  // (".NAME.phodex-tmp-XXXXXX", ".NAME.phodex-copy-…", ".NAME.phodex-link-…").
+  if (n == ".phodex-root") return true;
+  if (n[0] == '.' && (n.find(".phodex-tmp-") != std::string_view::npos ||
+                      n.find(".phodex-copy-") != std::string_view::npos ||
+                      n.find(".phodex-link-") != std::string_view::npos)) {
+    return true;
+  }
   if (n.starts_with(".trash-")) return true;
   static constexpr std::string_view kNames[] = {
       "$recycle.bin", "system volume information", "@eadir", ".thumbnails",
@@ -35,6 +44,12 @@ Filter::Filter(FilterOptions options) : options_(std::move(options)) {
   }
   for (std::string& d : options_.exclude_abs_dirs) {
     while (d.size() > 1 && d.back() == '/') d.pop_back();
+  }
+  for (const std::string& g : options_.exclude_abs_file_globs) {
+    const size_t slash = g.rfind('/');
+    if (slash == std::string::npos) continue;
+    own_files_.emplace_back(slash == 0 ? "/" : g.substr(0, slash),
+                            g.substr(slash + 1));
   }
 }
 
@@ -61,6 +76,14 @@ bool Filter::ExcludesDir(std::string_view name, std::string_view rel,
 
 bool Filter::ExcludesFile(std::string_view name, std::string_view rel) const {
   return MatchesAny(name, rel);
+}
+
+bool Filter::ExcludesFileIn(std::string_view dir_abs,
+                            std::string_view name) const {
+  for (const auto& [dir, glob] : own_files_) {
+    if (dir == dir_abs && util::GlobMatch(glob, name)) return true;
+  }
+  return false;
 }
 
 }  // namespace phodex::scan

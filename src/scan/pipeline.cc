@@ -6,6 +6,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cmath>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "os/process.h"
 #include "scan/metadata_stage.h"
 #include "scan/move_detector.h"
+#include "scan/root_identity.h"
 #include "util/bounded_queue.h"
 #include "util/metrics.h"
 
@@ -198,7 +200,10 @@ std::optional<std::string> LooksUnmounted(os::FileSystem& fs,
                                           int64_t known) {
   if (known == 0) return std::nullopt;
   auto listing = fs.ListDir(start_abs, os::Follow::kNo);
-  if (!listing || !listing->empty()) return std::nullopt;
+  if (!listing) return std::nullopt;
+  for (const os::DirEntry& e : *listing) {
+    if (e.name != kRootMarkerName) return std::nullopt;
+  }
   return "folder '" + start_abs + "' is empty, but the catalog holds " +
          std::to_string(known) +
          " files there; is the drive mounted? (--allow-empty-root marks "
@@ -218,15 +223,72 @@ Status RunWalk(Walker& walker, const catalog::Root& root,
       [&] { return walker.Walk(root.path, scope, visitor); });
 }
 
+bool ExceedsRemovalLimit(int64_t removing, int64_t present,
+                         double max_fraction) {
+  return removing > 0 && static_cast<double>(removing) >
+                             max_fraction * static_cast<double>(present);
+}
+
+// The root's present files before this scan (a partial scan's detector
+// knows only its folder's): the catalog's count less what this scan added.
+Result<int64_t> RootPresentBefore(catalog::Catalog& catalog, RootId root,
+                                  int64_t added_now) {
+  PHODEX_ASSIGN_OR_RETURN(catalog::CatalogStats stats, catalog.Stats());
+  for (const catalog::RootStats& rs : stats.roots) {
+    if (rs.root.id == root) return std::max<int64_t>(rs.present - added_now, 0);
+  }
+  return 0;
+}
+
+// The removal limit (ScanOptions::max_removed_fraction): the message when
+// the files the complete walk did not find are too many to mark removed,
+// with the counts in `report`.
+Result<std::optional<std::string>> RemovalsOverLimit(
+    catalog::Catalog& catalog, const ChangeDetector& detector,
+    const std::vector<FileId>& unseen, const catalog::Root& root,
+    const std::string& scope, double limit, int64_t added_now,
+    ScanReport& report) {
+  if (unseen.empty()) return std::nullopt;
+  int64_t present = detector.known_count();
+  // Each step costs more than the one before and bounds the count from
+  // above: renames (same inode) in memory, moves (same quick hash, in any
+  // root) in the catalog, then, for a partial scan (whose folder's count
+  // bounds the root's from below), the root's count.
+  if (!ExceedsRemovalLimit(static_cast<int64_t>(unseen.size()), present,
+                           limit)) {
+    return std::nullopt;
+  }
+  const std::vector<FileId> gone = detector.UnseenNotFoundElsewhere();
+  int64_t removing = static_cast<int64_t>(gone.size());
+  if (!ExceedsRemovalLimit(removing, present, limit)) return std::nullopt;
+  PHODEX_ASSIGN_OR_RETURN(
+      const int64_t moved,
+      catalog.CountLikelyMoves(gone, root.last_scanned_ns.value_or(0)));
+  removing -= moved;
+  if (!ExceedsRemovalLimit(removing, present, limit)) return std::nullopt;
+  if (!scope.empty()) {
+    PHODEX_ASSIGN_OR_RETURN(present,
+                            RootPresentBefore(catalog, root.id, added_now));
+  }
+  if (!ExceedsRemovalLimit(removing, present, limit)) return std::nullopt;
+  report.removals_withheld = removing;
+  report.root_present = present;
+  return std::optional<std::string>(
+      std::to_string(removing) + " of the root's " + std::to_string(present) +
+      " files were not found, more than the limit (" +
+      std::to_string(std::lround(limit * 100)) +
+      "%): none were marked removed; --accept-removals marks them");
+}
+
 // After a complete walk: marks the known files that were not seen removed,
 // then follows moves, and returns the scan's counts with moves counted as
 // moves rather than as removed plus added.
 Result<catalog::OperationCounts> MarkRemovedAndFollowMoves(
     catalog::Catalog& catalog, os::FileSystem& fs, BatchWriter& writer,
-    const ChangeDetector& detector, RootId root, int64_t gen,
+    const std::vector<FileId>& unseen, RootId root, int64_t gen,
     ScanProgress& progress, std::vector<catalog::FileErrorEntry>& errors) {
   PHODEX_METRIC_RECORD("scan.mark_removed");
-  PHODEX_TRY(writer.AddRemovals(detector.Unseen()));
+  PHODEX_TRY(writer.AddRemovals(unseen));
   PHODEX_TRY(writer.Flush());
   catalog::OperationCounts counts = writer.committed();
   PHODEX_ASSIGN_OR_RETURN(MoveReport moves,
@@ -241,6 +303,29 @@ Result<catalog::OperationCounts> MarkRemovedAndFollowMoves(
   progress.added.fetch_sub(moves.added_by_this_scan);
   progress.removed.fetch_sub(moves.removed_by_this_scan);
   return counts;
+}
+
+// After a completed scan: a root added before identities were recorded
+// gets one when the scan found cataloged files where the catalog expected
+// them (or, when it knew none, found files at all): the drive is the one
+// cataloged. A confirmed root's identity is completed (a marker where it
+// can now be written, file-system fields learnt since). Only a catalog
+// error fails the scan; a marker or file system that cannot be looked at
+// leaves the identity as it was, for the next scan.
+Status RecordIdentity(catalog::Catalog& catalog, os::FileSystem& fs,
+                      const catalog::Root& root, const RootCheck& check,
+                      const ChangeDetector& detector, int64_t added,
+                      os::Clock& clock, ScanReport& report) {
+  const bool found_where_expected =
+      detector.known_count() > 0 ? detector.SeenCount() > 0 : added > 0;
+  if (check.presence != RootPresence::kOnline && !found_where_expected) {
+    return {};
+  }
+  auto id = RefreshRootIdentity(fs, root, check, clock.NowUnixNs());
+  if (!id || !*id) return {};
+  PHODEX_TRY(catalog.SetRootIdentity(root.id, **id));
+  report.identity_recorded = std::move(**id);
+  return {};
 }
 
 }  // namespace
@@ -284,6 +369,15 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
     return report;
   };
 
+  // Is this the root's drive? An unmounted one is not a deleted library.
+  const RootCheck check = CheckRootIdentity(fs, root);
+  if (check.presence == RootPresence::kOffline) {
+    report.offline = true;
+    return finish(
+        catalog::OperationStatus::kFailed, {},
+        "root is offline: " + check.reason + "; nothing was marked removed");
+  }
+
   // What the catalog knows under the scope, and what this scan's stages
   // produce.
   ContentStage content(fs, options.content);
@@ -311,12 +405,14 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
     detector.Seal();
   }
   progress.expected_files = detector.known_count();
-  if (!options.allow_empty_root) {
-    if (auto problem = LooksUnmounted(fs, os::JoinPath(root.path, scope),
-                                      detector.known_count())) {
-      return finish(catalog::OperationStatus::kFailed, {}, *problem);
-    }
+  const std::optional<std::string> looks_unmounted = LooksUnmounted(
+      fs, os::JoinPath(root.path, scope), detector.known_count());
+  if (looks_unmounted && !options.allow_empty_root) {
+    return finish(catalog::OperationStatus::kFailed, {}, *looks_unmounted);
   }
+  // --allow-empty-root on an empty folder says: mark them all removed.
+  const bool accept_removals =
+      options.accept_removals || looks_unmounted.has_value();
 
   catalog::ScanBatch header;
   header.root = root.id;
@@ -360,12 +456,36 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
     return finish(catalog::OperationStatus::kInterrupted, writer.committed(),
                   "interrupted by the user");
   }
-  // The walk was complete: what was not seen is gone, unless it moved.
-  auto counts = MarkRemovedAndFollowMoves(catalog, fs, writer, detector,
-                                          root.id, gen, progress,
-                                          report.first_errors);
+  // The walk was complete: what was not seen is gone, unless it moved, or
+  // unless it is too much to believe. The root is not marked scanned then:
+  // its last complete scan stays when the files were last known present.
+  std::vector<FileId> unseen = detector.Unseen();
+  Result<std::optional<std::string>> over_limit;
+  if (!accept_removals) {
+    over_limit = RemovalsOverLimit(catalog, detector, unseen, root, scope,
+                                   options.max_removed_fraction,
+                                   writer.committed().added, report);
+  }
+  if (!over_limit) {
+    return finish(
+        catalog::OperationStatus::kFailed, writer.committed(),
+        "reading the catalog failed: " + over_limit.error().ToString());
+  }
+  if (*over_limit) {
+    return finish(catalog::OperationStatus::kFailed, writer.committed(),
+                  **over_limit);
+  }
+  auto counts = MarkRemovedAndFollowMoves(catalog, fs, writer, unseen, root.id,
+                                          gen, progress, report.first_errors);
   if (counts) {
     if (Status st = catalog.SetRootScanned(root.id, clock.NowUnixNs()); !st) {
+      counts = std::unexpected(st.error());
+    }
+  }
+  if (counts) {
+    if (Status st = RecordIdentity(catalog, fs, root, check, detector,
+                                   counts->added, clock, report);
+        !st) {
       counts = std::unexpected(st.error());
     }
   }

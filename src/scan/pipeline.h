@@ -8,6 +8,7 @@
 // ScanRoot is thread-compatible; it runs its own threads internally.
 
 #include <atomic>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -46,6 +47,15 @@ struct ScanOptions {
   // most likely an unmounted drive: the scan refuses to mark everything
   // removed unless this is set.
   bool allow_empty_root = false;
+  // The removal limit, a net behind the root's identity (as rsync's
+  // --max-delete): a complete walk that would mark more than this fraction
+  // of the root's present files removed marks none (the scan fails and
+  // says why; what it found otherwise is committed) unless
+  // `accept_removals`. Files found again under another name in the
+  // scanned folder (same inode, size, mtime) are renames and do not count.
+  // 0 < fraction <= 1; 1 never trips.
+  double max_removed_fraction = 0.5;
+  bool accept_removals = false;
 };
 
 struct ScanReport {
@@ -58,6 +68,18 @@ struct ScanReport {
   std::vector<catalog::Operation> interrupted_before;
   // The first errors, for the summary (all are in the catalog).
   std::vector<catalog::FileErrorEntry> first_errors;
+  // The root's identity was missing or different, or its folder missing
+  // (scan/root_identity.h): nothing was walked or marked removed. Status
+  // kFailed; `error` says why.
+  bool offline = false;
+  // Files the walk did not find that were not marked removed because they
+  // exceeded the removal limit (ScanOptions::max_removed_fraction), and
+  // the root's present files they were measured against. Status kFailed.
+  int64_t removals_withheld = 0;
+  int64_t root_present = 0;
+  // The root's identity was recorded or completed by this scan (a root
+  // added before schema v7, a marker written at last).
+  std::optional<RootIdentity> identity_recorded;
 };
 
 // Scans `scope` ("" = whole root) of `root`, as the catalog held it when

@@ -125,7 +125,8 @@ Status Walker::Walk(const std::string& root_abs, const std::string& start_rel,
         }
         case FileType::kRegular: {
           if (RemoveIfStrayTemp(task.abs, e.name, st)) break;
-          if (filter_.ExcludesFile(e.name, rel)) {
+          if (filter_.ExcludesFile(e.name, rel) ||
+              filter_.ExcludesFileIn(task.abs, e.name)) {
             ++excluded;
             break;
           }

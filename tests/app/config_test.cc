@@ -152,6 +152,7 @@ cross_filesystems = false
 include_hidden = false
 threads = 0
 hash = "quick"
+max_removed_fraction = 0.5
 [metadata]
 enabled = true
 workers = 0
@@ -199,6 +200,22 @@ TEST_F(ConfigTest, AFifoIsAClearErrorNotAHang) {
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status)) << "LoadConfig blocked on the FIFO";
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(ConfigTest, RemovalLimitIsAFractionAboveZero) {
+  auto d = Load("");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->max_removed_fraction, 0.5);
+  for (const char* ok : {"0.25", "1", "1.0"}) {
+    auto c = Load(std::string("[scan]\nmax_removed_fraction = ") + ok + "\n");
+    ASSERT_TRUE(c) << ok << ": " << c.error().ToString();
+    EXPECT_EQ(c->max_removed_fraction, std::stod(ok));
+  }
+  for (const char* bad : {"0", "-0.5", "1.5", "nan", "\"half\"", "true"}) {
+    auto c = Load(std::string("[scan]\nmax_removed_fraction = ") + bad + "\n");
+    ASSERT_FALSE(c) << bad;
+    EXPECT_THAT(c.error().ToString(), HasSubstr("max_removed_fraction"));
+  }
 }
 
 }  // namespace

@@ -503,5 +503,71 @@ TEST_F(SqliteCatalogTest, FileErrorsOfAnOperationWithoutABatch) {
   EXPECT_EQ((*rows)[0].reason, "disk full");
 }
 
+// Schema v7: each root's identity (scan/root_identity.h). Roots of older
+// catalogs have none until a scan records it.
+TEST_F(SqliteCatalogTest, RootIdentityRoundTripsAndOldRootsHaveNone) {
+  {
+    SqliteOptions old;
+    old.max_version_ForTesting = 6;
+    auto c = Open(old);
+    ASSERT_TRUE(c->AddRoot("/old", "old", 1));
+  }
+  auto c = Open();
+  auto roots = c->ListRoots();
+  ASSERT_TRUE(roots);
+  ASSERT_EQ(roots->size(), 1u);
+  EXPECT_FALSE((*roots)[0].identity);
+  RootIdentity id;
+  id.uuid = "0123456789abcdef0123456789abcdef";
+  id.marker = true;
+  id.fs = {"1234-ABCD", "exfat", 0xF00DFACE12345678ull};  // high bit set
+  id.recorded_ns = 42;
+  ASSERT_TRUE(c->SetRootIdentity((*roots)[0].id, id));
+  RootIdentity unknown;  // read-only root on a file system that tells little
+  unknown.uuid = "fedcba9876543210fedcba9876543210";
+  unknown.recorded_ns = 43;
+  RootId other = c->AddRoot("/other", "other", 2)->id;
+  ASSERT_TRUE(c->SetRootIdentity(other, unknown));
+  roots = c->ListRoots();
+  ASSERT_TRUE((*roots)[0].identity);
+  EXPECT_EQ(*(*roots)[0].identity, id);
+  ASSERT_TRUE((*roots)[1].identity);
+  EXPECT_EQ(*(*roots)[1].identity, unknown);
+  // Stats carries the roots as ListRoots does.
+  EXPECT_EQ(*c->Stats()->roots[0].root.identity, id);
+}
+
+TEST_F(SqliteCatalogTest, CountLikelyMovesFollowsTheMoveRule) {
+  auto c = Open();
+  RootId root = c->AddRoot("/a", "a", 1)->id;
+  const ContentHash h{1, 2};
+  ScanBatch first;
+  first.root = root;
+  first.now_ns = 10;
+  first.upserts = {Upsert("old.jpg", 100), Upsert("empty.jpg", 0),
+                   Upsert("other.jpg", 100)};
+  first.upserts[0].quick_hash = h;
+  first.upserts[1].quick_hash = ContentHash{3, 3};
+  first.upserts[2].quick_hash = ContentHash{4, 4};
+  ASSERT_TRUE(c->ApplyBatch(first));
+  ScanBatch later;
+  later.root = root;
+  later.now_ns = 30;
+  later.upserts = {Upsert("new.jpg", 100), Upsert("empty2.jpg", 0)};
+  later.upserts[0].quick_hash = h;
+  later.upserts[1].quick_hash = ContentHash{3, 3};
+  ASSERT_TRUE(c->ApplyBatch(later));
+  std::map<std::string, FileId> ids;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { ids[r.rel] = r.id; }));
+  const std::vector<FileId> gone = {ids["old.jpg"], ids["empty.jpg"],
+                                    ids["other.jpg"]};
+  // old.jpg turned up as new.jpg after the last scan (20); empty files
+  // carry no identity; other.jpg has no twin.
+  EXPECT_EQ(*c->CountLikelyMoves(gone, 20), 1);
+  // A twin that existed before then is a copy, not a move.
+  EXPECT_EQ(*c->CountLikelyMoves(gone, 30), 0);
+  EXPECT_EQ(*c->CountLikelyMoves({}, 20), 0);
+}
+
 }  // namespace
 }  // namespace phodex::catalog

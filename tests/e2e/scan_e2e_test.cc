@@ -391,8 +391,10 @@ TEST_F(ScanE2eTest, MissingRootIsAClearFailure) {
   ASSERT_EQ(Run({"scan", lib_}).exit_code, 0);
   fs::rename(lib_, dir_ / "moved-away");
   r = Run({"scan"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.out, HasSubstr("FAILED"));
+  // A root whose folder is gone is offline (its drive not mounted?).
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_THAT(r.err, HasSubstr("root 'lib' is offline"));
+  EXPECT_THAT(r.err, HasSubstr("its folder is missing"));
   // Nothing was marked removed.
   EXPECT_EQ(ListedPaths().size(), 1u);
 }
@@ -562,6 +564,256 @@ TEST_F(ScanE2eTest, TwoScansOfOneRootNeverRunTogether) {
   auto c = catalog::OpenSqliteCatalog(catalog_, {});
   ASSERT_TRUE(c);
   EXPECT_TRUE((*c)->CheckIntegrity());
+}
+
+// --- An unmounted drive is not a deleted library (docs/architecture.md) --
+
+// Mounts made by a test, undone (lazily, so a test that failed halfway
+// still leaves nothing mounted) in reverse order when it ends.
+class Mounts {
+ public:
+  ~Mounts() {
+    for (auto it = points_.rbegin(); it != points_.rend(); ++it) {
+      RunShell("umount -l '" + *it + "' 2>/dev/null");
+    }
+  }
+  // mount ARGS 'POINT' (ARGS: a type and source, or --bind 'FOLDER').
+  bool Run(const std::string& args, const std::string& point) {
+    if (RunShell("mount " + args + " '" + point + "' 2>&1").exit_code != 0) {
+      return false;
+    }
+    points_.push_back(point);
+    return true;
+  }
+  bool Umount(const std::string& point) {
+    return RunShell("umount '" + point + "' 2>&1").exit_code == 0;
+  }
+
+ private:
+  std::vector<std::string> points_;
+};
+
+// The reproduction on a real mount: `umount M; touch M/.DS_Store;
+// phodex scan M` must not mark the library removed.
+TEST_F(ScanE2eTest, UnmountedDriveWithAStrayFileIsOfflineAndRemountedIsFine) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+  const std::string drive = dir_ / "drive";
+  const std::string keep = dir_ / "keep";  // holds the tmpfs while unmounted
+  fs::create_directories(drive);
+  fs::create_directories(keep);
+  Mounts mounts;
+  ASSERT_TRUE(mounts.Run("-t tmpfs -o size=8m tmpfs", drive));
+  WriteFile(drive + "/a.jpg");
+  WriteFile(drive + "/2020/b.jpg");
+  WriteFile(drive + "/2020/c.jpg");
+  RunResult r = Run({"scan", drive});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(fs::exists(drive + "/.phodex-root"));
+  const std::multiset<std::string> files = ListedPaths();
+  ASSERT_EQ(files.size(), 3u);
+
+  // Unplug: the tmpfs lives on at `keep`; the mount point is a plain folder
+  // again, and something writes into it.
+  ASSERT_TRUE(mounts.Run("--bind '" + drive + "'", keep));
+  ASSERT_TRUE(mounts.Umount(drive));
+  ASSERT_FALSE(fs::exists(drive + "/.phodex-root"));
+  WriteFile(drive + "/.DS_Store", "finder");
+  for (const std::vector<std::string>& scan :
+       {std::vector<std::string>{"scan", drive},
+        std::vector<std::string>{"scan"}}) {
+    r = Run(scan);
+    EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+    EXPECT_THAT(r.err, HasSubstr("root 'drive' is offline (its drive is not "
+                                 "mounted at " +
+                                 drive + "?): nothing was marked removed"));
+    EXPECT_EQ(ListedPaths(), files);
+    EXPECT_TRUE(ListedPaths("--removed").empty());
+  }
+  // An empty folder in it, or excluding everything, changes nothing.
+  fs::create_directories(drive + "/2020");
+  EXPECT_EQ(Run({"scan", "--exclude", "*", drive}).exit_code, 5);
+  EXPECT_EQ(ListedPaths(), files);
+  r = Run({"status"});
+  EXPECT_THAT(r.out, HasSubstr("OFFLINE"));
+  EXPECT_THAT(r.out, HasSubstr(".phodex-root is not there"));
+  EXPECT_THAT(Run({"root", "list"}).out, HasSubstr("offline"));
+  // Rebinding the root to the empty mount point is refused.
+  r = Run({"root", "rebind", "drive"});
+  EXPECT_EQ(r.exit_code, 5);
+  EXPECT_THAT(r.err, HasSubstr("is its drive mounted?"));
+
+  // Plugged in again (the same file system, at the same place).
+  ASSERT_TRUE(mounts.Run("--bind '" + keep + "'", drive));
+  ASSERT_TRUE(mounts.Umount(keep));
+  r = Run({"scan"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("removed 0"));
+  EXPECT_EQ(ListedPaths(), files);
+  EXPECT_THAT(Run({"status"}).out, ::testing::Not(HasSubstr("OFFLINE")));
+}
+
+// A different drive mounted where the root's was: offline too.
+TEST_F(ScanE2eTest, AnotherDriveAtTheMountPointIsOffline) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+  const std::string drive = dir_ / "drive";
+  fs::create_directories(drive);
+  Mounts mounts;
+  ASSERT_TRUE(mounts.Run("-t tmpfs -o size=8m tmpfs", drive));
+  WriteFile(drive + "/a.jpg");
+  ASSERT_EQ(Run({"scan", drive}).exit_code, 0);
+  ASSERT_TRUE(mounts.Umount(drive));
+  ASSERT_TRUE(mounts.Run("-t tmpfs -o size=8m tmpfs", drive));
+  WriteFile(drive + "/other.jpg");
+  RunResult r = Run({"scan"});
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_EQ(ListedPaths(), (std::multiset<std::string>{drive + "/a.jpg"}));
+}
+
+// The second net: more than half of a root's files gone at once is
+// withheld until accepted (as rsync's --max-delete).
+TEST_F(ScanE2eTest, RemovalLimitWithholdsUntilAccepted) {
+  WriteFile(lib_ + "/a.jpg");
+  WriteFile(lib_ + "/b.jpg");
+  WriteFile(lib_ + "/c.jpg");
+  ASSERT_EQ(Run({"scan", lib_}).exit_code, 0);
+  RunResult r = Run({"scan", "--exclude", "*", lib_});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("did not find 3 of its 3 files"));
+  EXPECT_THAT(r.err, HasSubstr("none were marked removed"));
+  EXPECT_THAT(r.err, HasSubstr("phodex scan --accept-removals '" + lib_ + "'"));
+  EXPECT_EQ(ListedPaths().size(), 3u);
+  fs::remove(lib_ + "/a.jpg");
+  fs::remove(lib_ + "/b.jpg");
+  r = Run({"scan"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(ListedPaths().size(), 3u);
+  // Configurable: [scan] max_removed_fraction.
+  const std::string config = dir_ / "config.toml";
+  std::ofstream(config) << "[scan]\nmax_removed_fraction = 0.7\n";
+  r = Run({"--config", config, "scan"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;  // 2 of 3
+  EXPECT_EQ(ListedPaths(), MediaOnDisk());
+  std::ofstream(config) << "[scan]\nmax_removed_fraction = 0\n";
+  r = Run({"--config", config, "scan"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("max_removed_fraction"));
+  r = Run({"scan", "--accept-removals", "--exclude", "*", lib_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(ListedPaths().empty());
+}
+
+// Catalogs from before root identities (schema v6): the first scan that
+// finds the cataloged files records the root's identity.
+TEST_F(ScanE2eTest, OldRootGetsItsIdentityFromAScanThatFindsItsFiles) {
+  WriteFile(lib_ + "/a.jpg");
+  {
+    catalog::SqliteOptions v6;
+    v6.max_version_ForTesting = 6;
+    fs::create_directories(fs::path(catalog_).parent_path());
+    auto c = catalog::OpenSqliteCatalog(catalog_, v6);
+    ASSERT_TRUE(c);
+    ASSERT_TRUE((*c)->AddRoot(lib_, "lib", 1));
+  }
+  RunResult r = Run({"scan"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("recorded the identity of root 'lib'"));
+  EXPECT_TRUE(fs::exists(lib_ + "/.phodex-root"));
+  r = Run({"scan"});
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("recorded the identity")));
+  // From now on, a missing marker is an offline root, until `root rebind`
+  // records it anew.
+  fs::remove(lib_ + "/.phodex-root");
+  EXPECT_EQ(Run({"scan"}).exit_code, 5);
+  EXPECT_EQ(ListedPaths().size(), 1u);
+  r = Run({"root", "rebind", lib_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("identity recorded (marker file"));
+  EXPECT_EQ(Run({"scan"}).exit_code, 0);
+  EXPECT_EQ(ListedPaths().size(), 1u);
+}
+
+// A catalog inside the root it catalogs: its own files (the catalog, WAL,
+// locks, log, thumbnail cache) are never media, so repeated scans with
+// thumbnails keep the count (it was 2 -> 6 -> 14 -> 26).
+TEST_F(ScanE2eTest, CatalogInsideTheRootNeverCatalogsItself) {
+  const char* kPhotos[] = {
+      "/usr/share/wallpapers/Autumn/contents/images/2560x1600.jpg",
+      "/usr/share/wallpapers/Kite/contents/images/2560x1600.jpg"};
+  for (const char* p : kPhotos) {
+    if (!fs::exists(p)) GTEST_SKIP() << "missing " << p;
+  }
+  fs::copy_file(kPhotos[0], lib_ + "/autumn.jpg");
+  fs::copy_file(kPhotos[1], lib_ + "/kite.jpg");
+  // The second catalog's name would otherwise pass for a photo.
+  for (const std::string& db : {lib_ + "/c.db", lib_ + "/library.jpg"}) {
+    auto run = [&](std::vector<std::string> args) {
+      args.insert(args.begin(), {"--catalog", db});
+      return RunPhodex(args, scratch_.path());
+    };
+    for (int i = 0; i < 4; ++i) {
+      RunResult r = run({"scan", lib_, "--thumbs"});
+      ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+      r = run({"ls", "--json"});
+      std::multiset<std::string> listed;
+      std::istringstream in(r.out);
+      for (std::string line; std::getline(in, line);) {
+        listed.insert(nlohmann::json::parse(line)["path"].get<std::string>());
+      }
+      EXPECT_EQ(listed, (std::multiset<std::string>{lib_ + "/autumn.jpg",
+                                                    lib_ + "/kite.jpg"}))
+          << "scan " << i + 1 << " with catalog " << db;
+    }
+    ASSERT_TRUE(fs::exists(lib_ + "/thumbs"));
+    RunResult d = run({"dupes", "--json"});
+    ASSERT_EQ(d.exit_code, 0) << d.err;
+    EXPECT_EQ(d.out, "");  // no thumbnail is a duplicate of anything
+  }
+}
+
+// `root remove PATH` means the root at PATH; a name that is also a path is
+// ambiguous; names cannot look like paths or hold control characters.
+TEST_F(ScanE2eTest, RootRemoveResolvesPathsBeforeNamesAndNamesAreChecked) {
+  WriteFile(lib_ + "/a.jpg");
+  const std::string other = dir_ / "other";
+  WriteFile(other + "/b.jpg");
+  ASSERT_EQ(Run({"root", "add", lib_, "--name", "photos"}).exit_code, 0);
+  {
+    // A catalog from before names were checked: a root named like a path
+    // (added as it is, whatever its schema version).
+    catalog::SqliteOptions as_is;
+    as_is.migrate = catalog::SqliteOptions::Migrate::kNo;
+    auto c = catalog::OpenSqliteCatalog(catalog_, as_is);
+    ASSERT_TRUE(c);
+    ASSERT_TRUE((*c)->AddRoot(other, lib_, 1));
+  }
+  ASSERT_EQ(Run({"scan"}).exit_code, 0);
+  RunResult r = Run({"root", "remove", lib_, "--purge"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("is both the folder of root 'photos'"));
+  EXPECT_THAT(r.err, HasSubstr("--path"));
+  EXPECT_EQ(ListedPaths().size(), 2u);  // nothing purged
+  r = Run({"root", "remove", "--path", lib_, "--purge"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("removed root 'photos'"));
+  EXPECT_EQ(ListedPaths(), (std::multiset<std::string>{other + "/b.jpg"}));
+  // Now unambiguous: the path-like name.
+  r = Run({"root", "remove", lib_, "--purge"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(ListedPaths().empty());
+
+  for (const std::string& bad :
+       {std::string("two\nlines"), std::string("\x1b[31mred"),
+        std::string("a/b"), std::string("  ")}) {
+    r = Run({"root", "add", lib_, "--name", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_THAT(r.err, HasSubstr("root name"));
+  }
+  // A folder's name becomes a valid one.
+  const std::string odd = dir_ / "new\nline";
+  WriteFile(odd + "/c.jpg");
+  r = Run({"scan", odd});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("added root 'new_line'"));
 }
 
 }  // namespace

@@ -138,6 +138,33 @@ uint64_t FakeFileSystem::DeviceOf(const std::string& path) const {
   return dev;
 }
 
+void FakeFileSystem::SetFileSystemIdentity(const std::string& dir,
+                                           FileSystemIdentity id) {
+  std::lock_guard lock(mu_);
+  fs_ids_[dir] = std::move(id);
+}
+
+void FakeFileSystem::UnsetFileSystemIdentity(const std::string& dir) {
+  std::lock_guard lock(mu_);
+  fs_ids_.erase(dir);
+}
+
+Result<FileSystemIdentity> FakeFileSystem::IdentifyFileSystem(
+    const std::string& path) {
+  std::lock_guard lock(mu_);
+  PHODEX_TRY(StatLocked(path, os::Follow::kYes, 0));
+  if (fail_identify_.count(path)) return ErrnoError(EIO, "statfs", path);
+  FileSystemIdentity id{"", "fakefs", 0};
+  size_t best = 0;
+  for (const auto& [dir, d] : fs_ids_) {
+    if ((path == dir || path.starts_with(dir + "/")) && dir.size() >= best) {
+      id = d;
+      best = dir.size();
+    }
+  }
+  return id;
+}
+
 Result<FileStat> FakeFileSystem::StatLocked(const std::string& path,
                                             os::Follow follow, int depth) {
   const Node* found = Resolve(path);
@@ -223,7 +250,7 @@ class FakeFile final : public os::RandomAccessFile {
 Result<std::unique_ptr<os::RandomAccessFile>> FakeFileSystem::OpenForRead(
     const std::string& path, os::AccessPattern) {
   std::lock_guard lock(mu_);
-  ++read_calls_;
+  if (os::BaseName(path) != ".phodex-root") ++read_calls_;
   if (vanish_.count(path)) return ErrnoError(ENOENT, "open", path);
   if (deny_read_.count(path)) return ErrnoError(EACCES, "open", path);
   const Node* node = Resolve(path);

@@ -41,6 +41,15 @@ class FakeFileSystem final : public os::FileSystem {
   void FailRename(const std::string& path) { fail_rename_.insert(path); }
   // `dir` and everything below report device `dev` (a mount point).
   void SetDevice(const std::string& dir, uint64_t dev) { devices_[dir] = dev; }
+  // IdentifyFileSystem of `dir` and everything below answers `id` (a
+  // mount point); Unset... takes it back (the drive was unmounted). Paths
+  // below no such folder are on a file system of type "fakefs" with
+  // nothing else known.
+  void SetFileSystemIdentity(const std::string& dir, FileSystemIdentity id);
+  void UnsetFileSystemIdentity(const std::string& dir);
+  // IdentifyFileSystem of `path` fails with EIO (a statfs that fails).
+  void FailIdentify(const std::string& path) { fail_identify_.insert(path); }
+  void AllowIdentify(const std::string& path) { fail_identify_.erase(path); }
   void Touch(const std::string& path, int64_t mtime_ns);
   // `dir` shows the files of `real_dir` on device `dev`, as a bind mount,
   // an overlay or a network share of it does: a path double. Stat and
@@ -87,10 +96,14 @@ class FakeFileSystem final : public os::FileSystem {
                          const std::string& temp) override;
   // Counts the calls; always succeeds.
   Status SyncDir(const std::string& dir) override;
+  // As set by SetFileSystemIdentity; kNotFound for a missing path.
+  Result<FileSystemIdentity> IdentifyFileSystem(
+      const std::string& path) override;
 
   int list_calls() const { return list_calls_; }
   int sync_dir_calls() const { return sync_dir_calls_; }
-  // Files opened for reading so far.
+  // Files opened for reading so far, but the root marker (".phodex-root",
+  // scan/root_identity.h), which every scan reads: tests count media reads.
   int read_calls() const { return read_calls_; }
 
  private:
@@ -133,6 +146,8 @@ class FakeFileSystem final : public os::FileSystem {
   std::map<std::string, Double> doubles_;
   std::map<std::string, uint64_t> name_cache_;  // double's path -> ino
   std::set<std::string> fail_change_;
+  std::map<std::string, FileSystemIdentity> fs_ids_;
+  std::set<std::string> fail_identify_;
   uint64_t next_ino_ = 100;
   int list_calls_ = 0;
   int read_calls_ = 0;

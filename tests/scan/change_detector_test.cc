@@ -150,5 +150,26 @@ TEST(ChangeDetector, LinksOnlyWhatChanged) {
   EXPECT_FALSE(c.links[0].target_rel.has_value());
 }
 
+// For the removal limit: a file gone from one name and found under
+// another (same inode, size and mtime) is a rename, not a loss.
+TEST(ChangeDetector, UnseenFilesFoundUnderAnotherNameAreRenames) {
+  ChangeDetector d;
+  d.AddKnown(Known(1, "2019/a.jpg", 10, 100, 7));
+  d.AddKnown(Known(2, "2019/b.jpg", 20, 100, 8));
+  d.AddKnown(Known(3, "2019/c.jpg", 30, 100, 9));
+  d.AddKnown(Known(4, "keep.jpg", 40, 100, 10));
+  d.Seal();
+  d.Detect("2019", {});
+  d.Detect("archive", Entries({Entry("a.jpg", 10, 100, 7),
+                               // same inode, other content: not b
+                               Entry("b.jpg", 21, 100, 8)}));
+  d.Detect("", Entries({Entry("keep.jpg", 40, 100, 10)}));
+  EXPECT_THAT(d.Unseen(),
+              UnorderedElementsAre(FileId{1}, FileId{2}, FileId{3}));
+  EXPECT_THAT(d.UnseenNotFoundElsewhere(),
+              UnorderedElementsAre(FileId{2}, FileId{3}));
+  EXPECT_EQ(d.SeenCount(), 1);
+}
+
 }  // namespace
 }  // namespace phodex::scan

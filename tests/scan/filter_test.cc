@@ -51,5 +51,30 @@ TEST(Filter, AbsoluteFolders) {
                              "/home/me/.local/share/phodex2"));
 }
 
+// phodex's own data is never a media file (issue: a catalog whose folder
+// was a root cataloged its thumbnails, again and again).
+TEST(Filter, PhodexOwnFilesWhereverTheyLive) {
+  FilterOptions o;
+  o.include_hidden = true;
+  o.exclude_abs_file_globs = {"/r/c.jpg", "/r/c.jpg-*", "/r/c.jpg.root-*.lock",
+                              "/r/phodex.*.log"};
+  Filter f(o);
+  EXPECT_TRUE(f.ExcludesFileIn("/r", "c.jpg"));
+  EXPECT_TRUE(f.ExcludesFileIn("/r", "c.jpg-wal"));
+  EXPECT_TRUE(f.ExcludesFileIn("/r", "c.jpg.root-12.lock"));
+  EXPECT_TRUE(f.ExcludesFileIn("/r", "phodex.1.log"));
+  // Only in the catalog's folder.
+  EXPECT_FALSE(f.ExcludesFileIn("/r/2020", "c.jpg"));
+  EXPECT_FALSE(f.ExcludesFileIn("/r", "d.jpg"));
+  EXPECT_FALSE(f.ExcludesFileIn("/rr", "c.jpg"));
+  // Anywhere, hidden or not: the root marker and temporary files.
+  for (const char* name :
+       {".phodex-root", ".a.jpg.phodex-tmp-Xy12Z9", ".a.jpg.phodex-copy-3-1",
+        ".a.jpg.phodex-link-3-1", ".phodex-root.phodex-tmp-abcdef"}) {
+    EXPECT_TRUE(f.ExcludesFile(name, std::string("x/") + name)) << name;
+  }
+  EXPECT_FALSE(f.ExcludesFile("phodex-tmp.jpg", "phodex-tmp.jpg"));
+}
+
 }  // namespace
 }  // namespace phodex::scan

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "catalog/sqlite/sqlite_catalog.h"
+#include "scan/root_identity.h"
 #include "tests/fakes/fake_file_system.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -255,7 +256,9 @@ TEST_F(PipelineTest, InterruptedScanCommitsWhatItHasAndMarksNothingRemoved) {
   ScanReport r = Scan("", {}, &cancel);
   EXPECT_EQ(r.status, catalog::OperationStatus::kInterrupted);
   EXPECT_THAT(Rels(), ElementsAre("a.jpg"));  // not marked removed
-  r = Scan();
+  ScanOptions accept;  // all of the root's one file is gone: accept that
+  accept.accept_removals = true;
+  r = Scan("", accept);
   EXPECT_EQ(r.status, catalog::OperationStatus::kCompleted);
   EXPECT_THAT(Rels(), ElementsAre("b.jpg"));
 }
@@ -358,6 +361,7 @@ TEST_F(PipelineTest, MoveBetweenRootsInTheNextScan) {
   fs_.AddDir("/other");
   catalog::Root other = *cat_->AddRoot("/other", "other", 1);
   AddJpeg("/lib/a.jpg");
+  AddJpeg("/lib/stays.jpg");  // one of two going is within the removal limit
   Scan();
   const FileId a = Row("a.jpg").id;
   fs_.AddFile("/other/moved.jpg", kJpeg + "/lib/a.jpg");
@@ -417,6 +421,298 @@ TEST_F(PipelineTest, SmallBatchesGiveTheSameResult) {
   EXPECT_EQ(Rels().size(), 250u);
   auto ops = cat_->ListOperations(1);
   EXPECT_THAT((*ops)[0].checkpoint, HasSubstr("\"files_committed\":250"));
+}
+
+// --- Root identity: an unmounted drive is not a deleted library ----------
+
+const FileSystemIdentity kDrive{"1234-ABCD", "exfat", 77};
+const FileSystemIdentity kOtherDrive{"9876-FEDC", "exfat", 78};
+
+// A root on a drive mounted at /mnt/drive, added as `root add` does: its
+// identity (marker file and file system) recorded.
+class DriveTest : public PipelineTest {
+ protected:
+  void SetUp() override {
+    PipelineTest::SetUp();
+    fs_.AddDir("/mnt/drive");
+    fs_.SetFileSystemIdentity("/mnt/drive", kDrive);
+    for (const char* f : {"a.jpg", "b.jpg", "2020/c.jpg"}) {
+      AddJpeg(std::string("/mnt/drive/") + f);
+    }
+    root_ = *cat_->AddRoot("/mnt/drive", "drive", 1);
+    auto id = RecordRootIdentity(fs_, "/mnt/drive", 2);
+    ASSERT_TRUE(id) << id.error().ToString();
+    ASSERT_TRUE(id->identity.marker) << id->marker_error;
+    ASSERT_TRUE(cat_->SetRootIdentity(root_.id, id->identity));
+    ScanReport r = Scan();
+    ASSERT_EQ(r.status, catalog::OperationStatus::kCompleted);
+    ASSERT_EQ(Rels().size(), 3u);
+  }
+  // The drive goes: its mount point is an empty folder on the parent
+  // file system.
+  void Unmount() {
+    fs_.Remove("/mnt/drive");
+    fs_.AddDir("/mnt/drive");
+    fs_.UnsetFileSystemIdentity("/mnt/drive");
+  }
+  void ExpectOfflineAndNothingRemoved(const std::string& why) {
+    ScanReport r = Scan();
+    EXPECT_TRUE(r.offline);
+    EXPECT_EQ(r.status, catalog::OperationStatus::kFailed);
+    EXPECT_THAT(r.error, HasSubstr(why));
+    EXPECT_THAT(r.error, HasSubstr("nothing was marked removed"));
+    EXPECT_EQ(r.counts.removed, 0);
+    EXPECT_EQ(Rels().size(), 3u);
+    EXPECT_THAT(Rels(catalog::FileQuery::Presence::kRemoved), IsEmpty());
+    auto ops = cat_->ListOperations(1);
+    EXPECT_EQ((*ops)[0].status, catalog::OperationStatus::kFailed);
+    EXPECT_THAT((*ops)[0].error, HasSubstr("offline"));
+  }
+};
+
+TEST_F(DriveTest, StrayFileInTheEmptyMountPointIsOffline) {
+  Unmount();
+  fs_.AddFile("/mnt/drive/.DS_Store", "finder");
+  ExpectOfflineAndNothingRemoved("marker file .phodex-root is not there");
+}
+
+TEST_F(DriveTest, EmptyFolderInTheMountPointIsOffline) {
+  Unmount();
+  fs_.AddDir("/mnt/drive/2020");
+  ExpectOfflineAndNothingRemoved("not there");
+  // The old net is behind it too: an empty mount point.
+  fs_.Remove("/mnt/drive/2020");
+  ExpectOfflineAndNothingRemoved("not there");
+}
+
+TEST_F(DriveTest, AnotherDriveMountedThereIsOffline) {
+  Unmount();
+  fs_.SetFileSystemIdentity("/mnt/drive", kOtherDrive);
+  AddJpeg("/mnt/drive/other.jpg");
+  ASSERT_TRUE(WriteMarker(fs_, "/mnt/drive", NewRootUuid()));
+  ExpectOfflineAndNothingRemoved("belongs to another root");
+  // Even with a copy of this root's marker (a clone of the drive), its
+  // file system's UUID tells it apart.
+  ASSERT_TRUE(WriteMarker(fs_, "/mnt/drive", root_.identity->uuid));
+  ExpectOfflineAndNothingRemoved("UUID 9876-FEDC");
+}
+
+TEST_F(DriveTest, PlainFolderWithACopiedMarkerIsOffline) {
+  const std::string marker = [&] {
+    auto f = fs_.OpenForRead("/mnt/drive/.phodex-root",
+                             os::AccessPattern::kSequential);
+    std::string text(static_cast<size_t>((*f)->size()), '\0');
+    EXPECT_TRUE((*f)->ReadAt(0, text.data(), text.size()));
+    return text;
+  }();
+  Unmount();
+  fs_.AddFile("/mnt/drive/.phodex-root", marker);  // on "fakefs"
+  ExpectOfflineAndNothingRemoved("another file system (fakefs)");
+}
+
+TEST_F(DriveTest, DeletedMarkerIsOffline) {
+  fs_.Remove("/mnt/drive/.phodex-root");
+  ExpectOfflineAndNothingRemoved("not there");
+}
+
+TEST_F(DriveTest, RemountedDriveIsTheSameRootAndNothingIsRemoved) {
+  const int64_t before = root_.identity->recorded_ns;
+  Unmount();
+  fs_.AddFile("/mnt/drive/.DS_Store", "finder");
+  ExpectOfflineAndNothingRemoved("not there");
+  // Plugged in again (say as another device: FAT's statfs id changes).
+  fs_.Remove("/mnt/drive");
+  for (const char* f : {"a.jpg", "b.jpg", "2020/c.jpg"}) {
+    AddJpeg(std::string("/mnt/drive/") + f);
+  }
+  ASSERT_TRUE(WriteMarker(fs_, "/mnt/drive", root_.identity->uuid));
+  FileSystemIdentity replugged = kDrive;
+  replugged.fsid = 99;
+  fs_.SetFileSystemIdentity("/mnt/drive", replugged);
+  ScanReport r = Scan();
+  EXPECT_FALSE(r.offline);
+  EXPECT_EQ(r.status, catalog::OperationStatus::kCompleted);
+  EXPECT_EQ(r.counts.removed, 0);
+  EXPECT_EQ(Rels().size(), 3u);
+  EXPECT_EQ(root_.identity->recorded_ns, before);  // nothing new to record
+}
+
+TEST_F(DriveTest, MissingRootFolderIsOffline) {
+  fs_.Remove("/mnt/drive");
+  ExpectOfflineAndNothingRemoved("its folder is missing");
+}
+
+// A read-only root (a camera card): no marker, its file system alone
+// identifies it.
+TEST_F(PipelineTest, ReadOnlyRootReliesOnItsFileSystem) {
+  fs_.AddDir("/media/card");
+  fs_.SetFileSystemIdentity("/media/card", kDrive);
+  AddJpeg("/media/card/DCIM/1.jpg");
+  fs_.DenyWrite("/media/card");
+  root_ = *cat_->AddRoot("/media/card", "card", 1);
+  auto id = RecordRootIdentity(fs_, "/media/card", 2);
+  ASSERT_TRUE(id);
+  EXPECT_FALSE(id->identity.marker);
+  EXPECT_THAT(id->marker_error, HasSubstr("Permission denied"));
+  ASSERT_TRUE(cat_->SetRootIdentity(root_.id, id->identity));
+  EXPECT_EQ(Scan().status, catalog::OperationStatus::kCompleted);
+  // Card out, another card in: another UUID.
+  fs_.SetFileSystemIdentity("/media/card", kOtherDrive);
+  fs_.Remove("/media/card/DCIM/1.jpg");
+  AddJpeg("/media/card/DCIM/2.jpg");
+  ScanReport r = Scan();
+  EXPECT_TRUE(r.offline);
+  EXPECT_THAT(Rels(), ElementsAre("DCIM/1.jpg"));
+  // No UUID known (no /dev/disk/by-uuid), same type: the statfs id.
+  FileSystemIdentity no_uuid = kDrive;
+  no_uuid.uuid = "";
+  no_uuid.fsid = 12;
+  fs_.SetFileSystemIdentity("/media/card", no_uuid);
+  r = Scan();
+  EXPECT_TRUE(r.offline);
+  EXPECT_THAT(r.error, HasSubstr("statfs id"));
+}
+
+// Roots from catalogs older than schema v7 (this fixture's root has no
+// identity) get one from their first scan that finds the cataloged files.
+TEST_F(PipelineTest, RootWithoutIdentityGetsOneFromAScanThatFindsItsFiles) {
+  fs_.SetFileSystemIdentity("/lib", kDrive);
+  AddJpeg("/lib/a.jpg");
+  AddJpeg("/lib/b.jpg");
+  ASSERT_FALSE(root_.identity);
+  ScanReport r = Scan();  // nothing known yet: files found are evidence
+  ASSERT_TRUE(r.identity_recorded);
+  EXPECT_TRUE(r.identity_recorded->marker);
+  EXPECT_EQ(r.identity_recorded->fs, kDrive);
+  auto roots = cat_->ListRoots();
+  ASSERT_TRUE((*roots)[0].identity);
+  EXPECT_EQ(*(*roots)[0].identity, *r.identity_recorded);
+  EXPECT_EQ(ReadMarker(fs_, "/lib", r.identity_recorded->uuid).state,
+            MarkerState::kNames);
+  EXPECT_FALSE(Scan().identity_recorded);  // recorded once
+}
+
+TEST_F(PipelineTest, RootWithoutIdentityIsNotAdoptedByAnEmptyMountPoint) {
+  // A catalog from before identities: files cataloged, none recorded (here:
+  // the file system could not be looked at then).
+  AddJpeg("/lib/a.jpg");
+  AddJpeg("/lib/b.jpg");
+  fs_.FailIdentify("/lib");
+  ASSERT_EQ(Scan().status, catalog::OperationStatus::kCompleted);
+  fs_.AllowIdentify("/lib");
+  ASSERT_FALSE((*cat_->ListRoots())[0].identity);
+  // Unmounted, with a stray file: nothing confirms or contradicts the
+  // root, but the removal limit holds.
+  fs_.Remove("/lib");
+  fs_.AddFile("/lib/.DS_Store", "finder");
+  ScanReport r = Scan();
+  EXPECT_FALSE(r.offline);
+  EXPECT_EQ(r.status, catalog::OperationStatus::kFailed);
+  EXPECT_EQ(r.removals_withheld, 2);
+  EXPECT_THAT(Rels(), ElementsAre("a.jpg", "b.jpg"));
+  EXPECT_FALSE(r.identity_recorded);  // the mount point is not the drive
+  EXPECT_FALSE((*cat_->ListRoots())[0].identity);
+  // The drive is back: its files are where the catalog expects them.
+  fs_.Remove("/lib/.DS_Store");
+  AddJpeg("/lib/a.jpg");
+  AddJpeg("/lib/b.jpg");
+  r = Scan();
+  EXPECT_EQ(r.status, catalog::OperationStatus::kCompleted);
+  ASSERT_TRUE(r.identity_recorded);
+  EXPECT_TRUE(r.identity_recorded->marker);
+}
+
+// --- The removal limit ------------------------------------------------
+
+TEST_F(PipelineTest, MoreThanHalfRemovedIsWithheldUnlessAccepted) {
+  for (int i = 0; i < 4; ++i) AddJpeg("/lib/" + std::to_string(i) + ".jpg");
+  Scan();
+  for (int i = 0; i < 3; ++i) fs_.Remove("/lib/" + std::to_string(i) + ".jpg");
+  AddJpeg("/lib/new.jpg");
+  ScanReport r = Scan();
+  EXPECT_EQ(r.status, catalog::OperationStatus::kFailed);
+  EXPECT_EQ(r.removals_withheld, 3);
+  EXPECT_EQ(r.root_present, 4);
+  EXPECT_THAT(r.error, HasSubstr("3 of the root's 4 files"));
+  EXPECT_THAT(r.error, HasSubstr("--accept-removals"));
+  // Nothing was marked removed; what was found otherwise is committed.
+  EXPECT_THAT(Rels(),
+              ElementsAre("0.jpg", "1.jpg", "2.jpg", "3.jpg", "new.jpg"));
+  EXPECT_EQ(r.counts.added, 1);
+  // The root was not marked scanned: its last complete scan stands.
+  EXPECT_EQ((*cat_->ListRoots())[0].last_scanned_ns, root_.last_scanned_ns);
+  ScanOptions accept;
+  accept.accept_removals = true;
+  r = Scan("", accept);
+  EXPECT_EQ(r.status, catalog::OperationStatus::kCompleted);
+  EXPECT_EQ(r.counts.removed, 3);
+  EXPECT_THAT(Rels(), ElementsAre("3.jpg", "new.jpg"));
+}
+
+TEST_F(PipelineTest, HalfRemovedIsNotOverTheLimitAndTheLimitIsConfigurable) {
+  for (int i = 0; i < 4; ++i) AddJpeg("/lib/" + std::to_string(i) + ".jpg");
+  Scan();
+  fs_.Remove("/lib/0.jpg");
+  ScanOptions strict;
+  strict.max_removed_fraction = 0.2;  // 1 of 4 is over 20%
+  EXPECT_EQ(Scan("", strict).removals_withheld, 1);
+  fs_.Remove("/lib/1.jpg");
+  ScanReport r = Scan();  // 2 of 4: not more than half
+  EXPECT_EQ(r.status, catalog::OperationStatus::kCompleted);
+  EXPECT_EQ(r.counts.removed, 2);
+}
+
+TEST_F(PipelineTest, ExcludingEverythingIsCaughtByTheLimit) {
+  AddJpeg("/lib/a.jpg");
+  AddJpeg("/lib/b/c.jpg");
+  Scan();
+  ScanOptions all;
+  all.filter.exclude_globs = {"*"};
+  ScanReport r = Scan("", all);
+  EXPECT_EQ(r.status, catalog::OperationStatus::kFailed);
+  EXPECT_EQ(r.removals_withheld, 2);
+  EXPECT_THAT(Rels(), ElementsAre("a.jpg", "b/c.jpg"));
+}
+
+TEST_F(PipelineTest, MovesAreNotRemovalsForTheLimit) {
+  // Every file moves to another folder: a move, not a loss (the fake's
+  // "move" is a new inode with the same bytes, as across file systems).
+  for (int i = 0; i < 3; ++i) AddJpeg("/lib/old/" + std::to_string(i) + ".jpg");
+  Scan();
+  fs_.Remove("/lib/old");
+  for (int i = 0; i < 3; ++i) {
+    fs_.AddFile("/lib/new/" + std::to_string(i) + ".jpg",
+                kJpeg + "/lib/old/" + std::to_string(i) + ".jpg");
+  }
+  ScanReport r = Scan();
+  EXPECT_EQ(r.status, catalog::OperationStatus::kCompleted);
+  EXPECT_EQ(r.counts.moved, 3);
+}
+
+TEST_F(PipelineTest, PartialScanIsMeasuredAgainstTheWholeRoot) {
+  for (int i = 0; i < 6; ++i)
+    AddJpeg("/lib/keep/" + std::to_string(i) + ".jpg");
+  for (int i = 0; i < 4; ++i)
+    AddJpeg("/lib/cull/" + std::to_string(i) + ".jpg");
+  Scan();
+  for (int i = 0; i < 3; ++i)
+    fs_.Remove("/lib/cull/" + std::to_string(i) + ".jpg");
+  ScanReport r = Scan("cull");  // 3 of the folder's 4, of the root's 10
+  EXPECT_EQ(r.status, catalog::OperationStatus::kCompleted);
+  EXPECT_EQ(r.counts.removed, 3);
+}
+
+TEST_F(PipelineTest, EmptyRootAllowedIsEmptiedDespiteTheLimit) {
+  AddJpeg("/lib/a.jpg");
+  AddJpeg("/lib/b.jpg");
+  Scan();
+  fs_.Remove("/lib/a.jpg");
+  fs_.Remove("/lib/b.jpg");
+  ScanOptions allow;
+  allow.allow_empty_root = true;  // "yes, it is empty": mark them removed
+  ScanReport r = Scan("", allow);
+  EXPECT_EQ(r.status, catalog::OperationStatus::kCompleted);
+  EXPECT_THAT(Rels(), IsEmpty());
 }
 
 }  // namespace

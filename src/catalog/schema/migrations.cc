@@ -148,6 +148,14 @@ BEGIN
   DELETE FROM metadata WHERE file_id = new.id;
 END;
 )sql"},
+    Migration{7, "root identity: marker uuid and file system", R"sql(
+ALTER TABLE roots ADD COLUMN uuid TEXT;
+ALTER TABLE roots ADD COLUMN marker INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE roots ADD COLUMN fs_uuid TEXT;
+ALTER TABLE roots ADD COLUMN fs_type TEXT;
+ALTER TABLE roots ADD COLUMN fsid INTEGER;
+ALTER TABLE roots ADD COLUMN identity_at INTEGER;
+)sql"},
     // int64 nanoseconds end in 2262: a file dated 2446 (ext4 holds it) was
     // stored wrapped, as 1861. The column is renamed (no rewrite) and split
     // in one pass: floor division, so a time before 1970 stays right

@@ -322,10 +322,11 @@ class SqliteCatalog final : public Catalog {
 
   Result<std::vector<Root>> ListRoots() override {
     PHODEX_ASSIGN_OR_RETURN(
-        Stmt* s, Cached("SELECT id, path, name, added_at, last_scanned_at, "
-                        "scan_gen FROM roots "
-                        "WHERE removed_at IS NULL "
-                        "ORDER BY id"));
+        Stmt * s, Cached("SELECT id, path, name, added_at, last_scanned_at, "
+                         "scan_gen, uuid, marker, fs_uuid, fs_type, fsid, "
+                         "identity_at FROM roots "
+                         "WHERE removed_at IS NULL "
+                         "ORDER BY id"));
     std::vector<Root> out;
     for (;;) {
       PHODEX_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -337,6 +338,15 @@ class SqliteCatalog final : public Catalog {
       r.added_ns = s->Int(3);
       if (!s->IsNull(4)) r.last_scanned_ns = s->Int(4);
       r.scan_gen = s->Int(5);
+      if (!s->IsNull(11)) {
+        RootIdentity& id = r.identity.emplace();
+        id.uuid = s->Blob(6);
+        id.marker = s->Int(7) != 0;
+        id.fs.uuid = s->Blob(8);
+        id.fs.type = s->Blob(9);
+        id.fs.fsid = s->IsNull(10) ? 0 : static_cast<uint64_t>(s->Int(10));
+        id.recorded_ns = s->Int(11);
+      }
       out.push_back(std::move(r));
     }
     s->Reset();
@@ -363,6 +373,32 @@ class SqliteCatalog final : public Catalog {
       PHODEX_TRY(detach.Bind(1, root.value).Bind(2, now_ns).Run());
     }
     return txn.Commit();
+  }
+
+  Status SetRootIdentity(RootId root, const RootIdentity& id) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt * s,
+        Cached("UPDATE roots SET uuid=?2, marker=?3, fs_uuid=?4, fs_type=?5, "
+               "fsid=?6, identity_at=?7 WHERE id=?1"));
+    s->Bind(1, root.value).BindText(2, id.uuid).Bind(3, id.marker ? 1 : 0);
+    // Unknown fields are NULL, so the table says what was never known.
+    if (id.fs.uuid.empty()) {
+      s->BindNull(4);
+    } else {
+      s->BindText(4, id.fs.uuid);
+    }
+    if (id.fs.type.empty()) {
+      s->BindNull(5);
+    } else {
+      s->BindText(5, id.fs.type);
+    }
+    if (id.fs.fsid == 0) {
+      s->BindNull(6);
+    } else {
+      s->Bind(6, static_cast<int64_t>(id.fs.fsid));
+    }
+    s->Bind(7, id.recorded_ns);
+    return s->Run();
   }
 
   // --- Scans -------------------------------------------------------------
@@ -625,6 +661,29 @@ class SqliteCatalog final : public Catalog {
       out.push_back(std::move(c));
     }
     return out;
+  }
+
+  Result<int64_t> CountLikelyMoves(const std::vector<FileId>& ids,
+                                   int64_t last_seen_ns) override {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt * s,
+        Cached("SELECT EXISTS (SELECT 1 FROM files o "
+               "CROSS JOIN files n ON n.quick_hash = o.quick_hash "
+               "  AND n.size = o.size "
+               "WHERE o.id = ?1 AND o.quick_hash IS NOT NULL AND o.size > 0 "
+               "  AND n.present = 1 AND n.id != o.id AND n.first_seen > ?2)"));
+    int64_t n = 0;
+    for (FileId id : ids) {
+      s->Bind(1, id.value).Bind(2, last_seen_ns);
+      auto row = s->Step();
+      if (!row) {
+        s->Reset();
+        return std::unexpected(row.error());
+      }
+      n += *row && s->Int(0) != 0 ? 1 : 0;
+      s->Reset();
+    }
+    return n;
   }
 
   Status ApplyMove(FileId removed_id, FileId new_id,
