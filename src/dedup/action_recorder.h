@@ -1,8 +1,8 @@
 #pragma once
 // Tells the catalog what `phodex dupes --apply` did, through the Catalog
 // interface, one transaction per action (ScanBatch): a deleted or moved
-// victim is marked removed (never deleted: a move into a root is found by
-// the next scan as a move, which keeps the file's id); a victim replaced by
+// victim is marked removed (never deleted; a move-to folder is never inside
+// a root, see CheckMoveToFolder in action_plan.h); a victim replaced by
 // a hard link gets its new inode and stat, keeping its hashes (the bytes
 // are the same, checked just before). Each batch also carries the
 // operation's running counts and any skip reason (file_errors), so

@@ -102,7 +102,7 @@ class HostileFilesE2eTest : public ::testing::Test {
     EXPECT_TRUE(fs::is_symlink(link));
     EXPECT_EQ(
         std::distance(fs::directory_iterator(lib_), fs::directory_iterator()),
-        2);  // a.jpg and the link: no other sidecar, no temp
+        3);  // a.jpg, the link and the root's marker: no other sidecar or temp
   }
 
   TempDir dir_;

@@ -138,7 +138,9 @@ TEST_F(OutputE2eTest, ControlCharactersAreEscapedForPeopleAndExactInJson) {
                      (dir_ / "desc.txt") + "' '" + described + "'")
                 .exit_code,
             0);
-  ASSERT_EQ(Run({"root", "add", lib_, "--name", "r" + kEvil}).exit_code, 0);
+  // A root name cannot carry control characters at all (refused, exit 2).
+  ASSERT_EQ(Run({"root", "add", lib_, "--name", "r" + kEvil}).exit_code, 2);
+  ASSERT_EQ(Run({"root", "add", lib_, "--name", "r"}).exit_code, 0);
   ASSERT_EQ(Run({"scan", lib_, "--progress", "none"}).exit_code, 0);
 
   auto expect_safe = [&](const std::vector<std::string>& args) {
@@ -168,7 +170,7 @@ TEST_F(OutputE2eTest, ControlCharactersAreEscapedForPeopleAndExactInJson) {
   for (std::string line; std::getline(in, line);) {
     const json j = json::parse(line);
     paths.insert(j["path"].get<std::string>());
-    EXPECT_EQ(j["root"], "r" + kEvil);
+    EXPECT_EQ(j["root"], "r");
   }
   EXPECT_EQ(paths.count(evil_name), 1u) << ls.out;
   RunResult show = Run({"show", "--json", described});

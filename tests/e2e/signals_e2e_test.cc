@@ -141,7 +141,8 @@ TEST_F(SignalsE2eTest, EveryOperationStopsOnSigintSigtermAndSighup) {
 // live process, nor one from another host).
 TEST_F(SignalsE2eTest, OperationsOfKilledProcessesAreEndedByTheNextCommand) {
   std::ofstream(config_) << "";
-  ASSERT_EQ(Run({"status"}).exit_code, 0);
+  fs::create_directories(lib_);
+  ASSERT_EQ(Run({"root", "add", lib_}).exit_code, 0);  // makes the catalog
   const pid_t dead = SpawnPhodex({"--version"});
   WaitExit(dead);
   const int64_t now_ns =
