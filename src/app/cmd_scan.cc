@@ -134,7 +134,8 @@ void PrintReport(const RootScope& target, const scan::ScanReport& r,
     std::printf("  (all errors: phodex ops --errors %lld)\n",
                 static_cast<long long>(r.op.value));
   }
-  if (!r.error.empty()) {
+  // Withheld removals are explained once, on stderr (ReportHeldBack).
+  if (!r.error.empty() && r.removals_withheld == 0) {
     std::printf("  %s\n", util::EscapeControls(r.error).c_str());
   }
   if (r.identity_recorded) {
@@ -306,7 +307,12 @@ int RunScan(Context& ctx, const ScanArgs& a) {
       }
       const int prc = RunPixelStage(ctx, **cat, *config, scope, where, cancel);
       if (prc == kExitInterrupted) return prc;
-      rc = std::max(rc, prc);
+      // 1 outranks an offline or busy root's status (docs/cli.md).
+      if (prc == kExitError) {
+        rc = kExitError;
+      } else if (rc == kExitOk) {
+        rc = prc;
+      }
     }
   }
   return rc;

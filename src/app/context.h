@@ -75,8 +75,10 @@ class Context {
   // Opens the catalog for `use` (the first call decides; later calls
   // return the same catalog). A missing catalog is kNotFound ("no catalog
   // at PATH") for every use but kCreate, and then nothing is created. A
-  // catalog opened for writing also gets the operations stranded by
-  // processes that died ended (EndOrphanedOperations).
+  // catalog opened for any use but kInspect also gets the operations
+  // stranded by processes that died ended (EndOrphanedOperations), unless
+  // it is damaged: the one write a reading command makes, so that `ops`
+  // never shows a killed command running.
   Result<catalog::Catalog*> OpenCatalog(CatalogUse use);
   // The operations OpenCatalog ended so (a scan notes its root's).
   const std::vector<catalog::Operation>& orphans_ended() const {

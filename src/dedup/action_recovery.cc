@@ -42,6 +42,17 @@ bool IsVictim(const std::optional<FileStat>& st, const JournalRecord& i) {
 // Gives the victim its name back from the aside name.
 Settled PutBack(ActionEnv& env, const JournalRecord& i,
                 const std::string& note = "") {
+  // Where a rename that never replaces is a link then an unlink (NFS), a
+  // crash between the two leaves both names on the victim: its own name is
+  // back already, and the aside name is only a second one.
+  if (auto victim = StatIfAny(env.fs, i.victim);
+      victim && IsVictim(*victim, i)) {
+    if (Status st = env.ops.RemoveFile(i.aside); !st) {
+      return Settled{JournalState::kFailed, st.error().ToString()};
+    }
+    (void)env.fs.SyncDir(os::DirName(i.victim));
+    return Settled{JournalState::kRolledBack, "left in place" + note};
+  }
   if (Status st = env.ops.Rename(i.aside, i.victim, os::Replace::kNo); !st) {
     return Settled{JournalState::kFailed, "the original is at " + i.aside +
                                               " and could not be put back: " +
@@ -70,6 +81,7 @@ Result<Settled> SettleHardLink(ActionEnv& env, const JournalRecord& i) {
       if (Status st = env.ops.RemoveFile(i.aside); !st) {
         return Settled{JournalState::kFailed, st.error().ToString()};
       }
+      (void)env.fs.SyncDir(os::DirName(i.victim));
       return Settled{JournalState::kDone, "linked"};
     }
     return PutBack(env, i);

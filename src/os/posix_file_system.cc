@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "os/clock.h"
 #include "os/file_system.h"
 #include "os/file_system_identity.h"
 #include "os/process.h"
@@ -95,8 +96,8 @@ Result<OpenedFile> OpenRegularAt(int dir_fd, const char* name, int extra,
   }
   if (::fstat(f.fd.get(), &f.st) != 0) return ErrnoError(errno, "stat", path);
   if (!S_ISREG(f.st.st_mode)) return NotRegular(f.st.st_mode, op, path);
-  const int flags = ::fcntl(f.fd.get(), F_GETFL);
-  if (flags < 0 || ::fcntl(f.fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+  // O_NONBLOCK is the only status flag the open set: one call clears it.
+  if (::fcntl(f.fd.get(), F_SETFL, 0) != 0) {
     return ErrnoError(errno, op, path);
   }
   return f;
@@ -474,12 +475,6 @@ Status CopyAttributes(int in, const struct stat& st, const Temp& t) {
   return {};
 }
 
-int64_t NowUnixNs() {
-  struct timespec now;
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  return static_cast<int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-}
-
 // Removes the temps that writes of killed processes left in `dir`
 // (IsWriteTempName, older than kStrayTempAgeNs). Best effort: a folder
 // that cannot be listed or a temp that cannot be removed is left.
@@ -492,7 +487,7 @@ void RemoveStrayTemps(const std::string& dir) {
     ::close(fd);
     return;
   }
-  const int64_t before = NowUnixNs() - kStrayTempAgeNs;
+  const int64_t before = SystemClock().NowUnixNs() - kStrayTempAgeNs;
   while (struct dirent* de = ::readdir(d)) {
     if (!IsWriteTempName(de->d_name)) continue;
     struct stat st;
@@ -717,6 +712,8 @@ class PosixFileSystem final : public FileSystem {
 
   Status CopyFileDurable(const std::string& from, const std::string& to,
                          const std::string& temp_name) override {
+    // An interrupt waits for the temp to be placed or removed.
+    DeferInterruptExit defer;
     PHODEX_ASSIGN_OR_RETURN(
         const OpenedFile source,
         OpenRegularAt(AT_FDCWD, from.c_str(), O_NOFOLLOW, "copy", from));

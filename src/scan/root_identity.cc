@@ -100,6 +100,15 @@ MarkerRead ReadMarker(os::FileSystem& fs, const std::string& root_path,
 Status WriteMarker(os::FileSystem& fs, const std::string& root_path,
                    const std::string& uuid) {
   std::vector<std::string> uuids;
+  // A marker longer than what is read names roots past the cut: rewriting
+  // it would drop them.
+  if (auto st = fs.Stat(MarkerPath(root_path), os::Follow::kNo);
+      st && st->size > static_cast<int64_t>(kMaxMarkerBytes)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "marker file over " + std::to_string(kMaxMarkerBytes) +
+                         " bytes; not rewritten",
+                     "write root marker", MarkerPath(root_path));
+  }
   auto old = ReadMarkerText(fs, root_path);
   if (old) {
     uuids = ParseMarker(*old);

@@ -1032,6 +1032,20 @@ TEST_F(JournalRecoveryTest, DeleteCrashWhileAsideIsPutBack) {
   EXPECT_TRUE(VictimCataloged());
 }
 
+// A rename that never replaces is link + unlink where the file system has
+// no RENAME_NOREPLACE (NFS): a crash between the two leaves the victim with
+// both names. Recovery drops the aside name and keeps the victim's.
+TEST_F(JournalRecoveryTest, CrashInsideALinkThenUnlinkRenameDropsTheAsideName) {
+  const JournalRecord i = Intent(ActionKind::kDelete);
+  const uint64_t ino = Ino(victim_);
+  fs::create_hard_link(victim_, i.aside);
+  ExpectSettled(JournalState::kRolledBack);
+  EXPECT_EQ(Ino(victim_), ino);
+  EXPECT_EQ(Read(victim_), "AAAA-content");
+  EXPECT_FALSE(fs::exists(i.aside));
+  EXPECT_TRUE(VictimCataloged());
+}
+
 TEST_F(JournalRecoveryTest, DeleteCrashAfterRemovingTheAsideNameIsDone) {
   const JournalRecord i = Intent(ActionKind::kDelete);
   fs::rename(victim_, i.aside);

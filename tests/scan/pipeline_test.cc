@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 
 #include "catalog/sqlite/sqlite_catalog.h"
@@ -713,6 +714,27 @@ TEST_F(PipelineTest, EmptyRootAllowedIsEmptiedDespiteTheLimit) {
   ScanReport r = Scan("", allow);
   EXPECT_EQ(r.status, catalog::OperationStatus::kCompleted);
   EXPECT_THAT(Rels(), IsEmpty());
+}
+
+// A marker longer than phodex reads (other catalogs' roots past the cut)
+// is never rewritten: the roots it names past 1 MiB would be lost.
+TEST(RootMarker, AMarkerTooLongToReadWholeIsNotRewritten) {
+  testing::TempDir dir;
+  const std::string marker =
+      os::JoinPath(dir.path(), std::string(kRootMarkerName));
+  const std::string big(1024 * 1024 + 100, 'x');
+  {
+    std::ofstream out(marker, std::ios::binary);
+    out << big;
+  }
+  auto fs = os::NewPosixFileSystem();
+  Status st = WriteMarker(*fs, dir.path(), "0123456789abcdef0123456789abcdef");
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), ErrorCode::kInvalidArgument);
+  std::ifstream in(marker, std::ios::binary);
+  std::string after((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  EXPECT_EQ(after, big);
 }
 
 }  // namespace
