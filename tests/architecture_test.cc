@@ -22,13 +22,16 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"catalog", {"catalog", "core", "util"}},
     {"media", {"media", "os", "core", "util"}},
     {"imaging", {"imaging", "os", "core", "util"}},
-    {"scan", {"scan", "catalog", "media", "imaging", "os", "core", "util"}},
-    {"dedup", {"dedup", "catalog", "os", "core", "util"}},
-    {"watch", {"watch", "catalog", "os", "core", "util"}},
-    {"jobs", {"jobs", "scan", "dedup", "catalog", "core", "util"}},
-    {"server", {"server", "jobs", "catalog", "core", "util"}},
-    {"app", {"app", "scan", "dedup", "watch", "jobs", "server", "catalog",
-             "media", "imaging", "os", "core", "util", "phodex"}},
+    {"jobs", {"jobs", "catalog", "os", "core", "util"}},
+    {"scan", {"scan", "jobs", "catalog", "media", "imaging", "os", "core",
+              "util"}},
+    {"dedup", {"dedup", "jobs", "catalog", "os", "core", "util"}},
+    {"watch", {"watch", "jobs", "catalog", "os", "core", "util"}},
+    {"library", {"library", "scan", "dedup", "watch", "jobs", "catalog",
+                 "media", "imaging", "os", "core", "util"}},
+    {"server", {"server", "library", "jobs", "catalog", "core", "util"}},
+    {"app", {"app", "library", "scan", "dedup", "watch", "jobs", "server",
+             "catalog", "media", "imaging", "os", "core", "util", "phodex"}},
 };
 
 // Third-party header prefix -> the only folder (below src/) that may use it.

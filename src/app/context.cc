@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "app/metadata_workers.h"
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "os/clock.h"
 #include "os/process.h"
@@ -55,6 +56,25 @@ std::string DamagedCatalogMessage(const std::string& catalog_path) {
 Context::Context(GlobalOptions opts)
     : opts_(std::move(opts)), fs_(os::NewPosixFileSystem()) {
   catalog_path_ = opts_.catalog.empty() ? DefaultCatalogPath() : opts_.catalog;
+  data_ = library::DataFolderBeside(catalog_path_);
+}
+
+Result<library::Library*> Context::OpenLibrary(CatalogUse use) {
+  if (library_) return library_.get();
+  PHODEX_ASSIGN_OR_RETURN(catalog::Catalog * cat, OpenCatalog(use));
+  locks_ = std::make_unique<library::FileLocks>(data_);
+  library::Parts parts;
+  parts.catalog = cat;
+  parts.fs = fs_.get();
+  parts.clock = &os::SystemClock();
+  parts.locks = locks_.get();
+  parts.data = data_;
+  parts.config = config_.value_or(Config{});
+  parts.workers.metadata = [](const Config& config) {
+    return StartMetadataWorkers(config);
+  };
+  library_ = std::make_unique<library::Library>(std::move(parts));
+  return library_.get();
 }
 
 std::string Context::data_dir() const { return os::DirName(catalog_path_); }
@@ -246,6 +266,7 @@ Result<Config> Context::LoadConfig() {
           : app::LoadConfig(*fs_, opts_.config, ConfigRequired::kYes);
   if (config) {
     for (const std::string& w : config->warnings) PrintError("warning: " + w);
+    config_ = *config;
   }
   return config;
 }

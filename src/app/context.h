@@ -4,12 +4,16 @@
 // them). Single-threaded (the main thread).
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "app/config.h"
 #include "catalog/catalog.h"
 #include "core/error.h"
+#include "library/data_folder.h"
+#include "library/file_locks.h"
+#include "library/library.h"
 #include "os/file_system.h"
 
 namespace phodex::app {
@@ -89,8 +93,18 @@ class Context {
   bool catalog_damaged();
 
   // Loads --config or the default config file; prints its warnings
-  // (unknown keys) on stderr.
+  // (unknown keys) on stderr. The settings are kept for OpenLibrary.
   Result<Config> LoadConfig();
+
+  // The library over the catalog opened for `use` (OpenCatalog), with this
+  // process's file system, the system clock, the data folder's lock files
+  // and the worker pools of this binary. Its settings are those LoadConfig
+  // loaded, or the defaults if the command never loaded them (a command
+  // that reads settings calls LoadConfig first). Later calls return the
+  // same library.
+  Result<library::Library*> OpenLibrary(CatalogUse use);
+  // The data folder beside the catalog (library/data_folder.h).
+  const library::DataFolder& data() const { return data_; }
 
   os::FileSystem& fs() { return *fs_; }
   const GlobalOptions& options() const { return opts_; }
@@ -111,6 +125,10 @@ class Context {
   std::string catalog_path_;
   std::unique_ptr<os::FileSystem> fs_;
   std::unique_ptr<catalog::Catalog> catalog_;
+  library::DataFolder data_;
+  std::unique_ptr<library::FileLocks> locks_;
+  std::optional<Config> config_;
+  std::unique_ptr<library::Library> library_;
   std::vector<catalog::Operation> orphans_ended_;
   bool damaged_ = false;  // the open failed on damage
   bool log_file_ = false;
