@@ -111,9 +111,10 @@ int RunRate(Context& ctx, const RateArgs& a, int rating) {
       if (!lock) {
         PrintError("root '" + root.name + "' is being scanned by another "
                    "phodex process; use --wait");
-        (*cat)->FinishOperation(*op_id, catalog::OperationStatus::kFailed,
-                                counts, "root busy",
-                                os::SystemClock().NowUnixNs());
+        // Busy is what the user must hear; a failure to record it is not.
+        (void)(*cat)->FinishOperation(*op_id, catalog::OperationStatus::kFailed,
+                                      counts, "root busy",
+                                      os::SystemClock().NowUnixNs());
         return kExitBusy;
       }
       locks.emplace(root.id.value, std::move(*lock));

@@ -64,9 +64,18 @@ class Error {
   std::string path_;
 };
 
+// Result<T> and Status are std::expected, marked [[nodiscard]] as types:
+// a caller that drops one (a failed write, a lock not taken, an operation
+// not finished) fails to build (-Werror). Where dropping is really meant,
+// `(void)` says so, with a comment why.
 template <typename T>
-using Result = std::expected<T, Error>;
-using Status = std::expected<void, Error>;
+class [[nodiscard]] Result : public std::expected<T, Error> {
+ public:
+  using std::expected<T, Error>::expected;
+  Result(std::expected<T, Error> e)  // NOLINT: implicit on purpose
+      : std::expected<T, Error>(std::move(e)) {}
+};
+using Status = Result<void>;
 
 inline std::unexpected<Error> MakeError(ErrorCode code, std::string message,
                                         std::string op = {},
