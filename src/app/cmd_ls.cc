@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
-#include "app/file_output.h"
+#include "library/file_output.h"
 #include "app/path_query.h"
 #include "app/pixel_workers.h"
 
@@ -61,16 +61,16 @@ int RunLs(Context& ctx, const LsArgs& a) {
     q.root = pq->root;
     q.rel_prefix = pq->rel_prefix;
   }
-  if (a.csv) std::printf("%s\n", CsvHeader().c_str());
+  if (a.csv) std::printf("%s\n", library::CsvHeader().c_str());
   auto st = (*cat)->ForEachFile(q, [&](const catalog::FileRow& row) {
     if (!Keep(row, a, *config) || (a.limit >= 0 && shown >= a.limit)) return;
     ++shown;
     if (a.json) {
-      std::printf("%s\n", DumpJson(FileToJson(row, thumbs_key)).c_str());
+      std::printf("%s\n", library::DumpJson(library::FileToJson(row, thumbs_key)).c_str());
     } else if (a.csv) {
-      std::printf("%s\n", FileToCsv(row).c_str());
+      std::printf("%s\n", library::FileToCsv(row).c_str());
     } else {
-      std::printf("%s\n", FileToText(row).c_str());
+      std::printf("%s\n", library::FileToText(row).c_str());
     }
   });
   if (!st) return PrintError(st.error().ToString()), kExitError;

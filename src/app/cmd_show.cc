@@ -4,7 +4,7 @@
 
 #include "app/commands.h"
 #include "app/pixel_workers.h"
-#include "app/file_output.h"
+#include "library/file_output.h"
 #include "app/path_query.h"
 #include "util/text.h"
 
@@ -27,7 +27,7 @@ Json ParsedOrNull(const std::string& text) {
 // The ls fields, then every tag of the file and of its sidecar.
 Json ShowJson(const catalog::FileRow& row,
               const imaging::ThumbnailCache& cache) {
-  Json j = FileToJson(row, cache.settings_key());
+  Json j = library::FileToJson(row, cache.settings_key());
   if (row.hash && j["thumb"].get<bool>()) {
     j["thumbnails"] = Json::object();
     for (size_t i = 0; i < cache.specs().size(); ++i) {
@@ -57,7 +57,7 @@ Json ShowJson(const catalog::FileRow& row,
 std::string Text(const Json& v) {
   return v.is_string() ? util::EscapeControls(v.get<std::string>(),
                                               util::Newline::kEscape)
-                       : DumpJson(v);
+                       : library::DumpJson(v);
 }
 
 void PrintText(const Json& j) {
@@ -106,7 +106,7 @@ int RunShow(Context& ctx, const ShowArgs& a) {
       found = true;
       const Json j = ShowJson(row, *cache);
       if (a.json) {
-        std::printf("%s\n", DumpJson(j).c_str());
+        std::printf("%s\n", library::DumpJson(j).c_str());
       } else {
         PrintText(j);
         std::printf("\n");

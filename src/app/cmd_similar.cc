@@ -4,7 +4,7 @@
 #include <unordered_map>
 
 #include "app/commands.h"
-#include "app/file_output.h"
+#include "library/file_output.h"
 #include "app/path_query.h"
 #include "dedup/similar_groups.h"
 #include "util/text.h"
@@ -41,7 +41,7 @@ Status Load(catalog::Catalog& cat, const catalog::FileQuery& scope,
     item.rotated = row.pixels->phash_rotated;
     if (row.pair) item.pair = std::min(row.id.value, row.pair->value);
     lib.items.push_back(item);
-    lib.paths.push_back(AbsolutePath(row));
+    lib.paths.push_back(library::AbsolutePath(row));
   });
 }
 
@@ -71,7 +71,7 @@ int RunSimilar(Context& ctx, const SimilarArgs& a) {
       j["paths"] = nlohmann::ordered_json::array();
       for (size_t m : g.members) j["paths"].push_back(util::EscapeBytes(lib.paths[m]));
       j["max_distance"] = g.max_distance;
-      std::printf("%s\n", DumpJson(j).c_str());
+      std::printf("%s\n", library::DumpJson(j).c_str());
       continue;
     }
     std::printf("%zu similar photos (max distance %d):\n", g.members.size(),

@@ -1,4 +1,4 @@
-#include "app/file_output.h"
+#include "library/file_output.h"
 
 #include <cstdio>
 
@@ -6,7 +6,7 @@
 #include "util/text.h"
 #include "util/time_format.h"
 
-namespace phodex::app {
+namespace phodex::library {
 namespace {
 
 std::string CsvField(const std::string& s) {
@@ -147,4 +147,4 @@ std::string FileToText(const catalog::FileRow& row) {
   return out;
 }
 
-}  // namespace phodex::app
+}  // namespace phodex::library

@@ -1,7 +1,9 @@
 #pragma once
-// How `phodex ls` shows a file: JSON lines, CSV or a human table. The JSON
-// field names are a stable interface (docs/cli.md, "ls --json"): later
-// issues add fields, never rename them. Thread-compatible.
+// How phodex shows a file: JSON lines, CSV or a human table, written here
+// once for the CLI's ls, show and similar and the coming HTTP API, so
+// their JSON cannot drift. The JSON field names are a stable interface
+// (docs/cli.md, "ls --json"): later issues add fields, never rename them.
+// Thread-compatible.
 
 #include <nlohmann/json.hpp>
 
@@ -9,7 +11,7 @@
 
 #include "catalog/catalog.h"
 
-namespace phodex::app {
+namespace phodex::library {
 
 // Absolute path of a row: its root's path joined with rel.
 std::string AbsolutePath(const catalog::FileRow& row);
@@ -32,4 +34,4 @@ std::string FileToCsv(const catalog::FileRow& row);
 // the path escaped for a terminal (util::EscapeForTerminal).
 std::string FileToText(const catalog::FileRow& row);
 
-}  // namespace phodex::app
+}  // namespace phodex::library
