@@ -2,16 +2,12 @@
 // phodex fav PATH... [--off] [--embed]
 // PATH "-" reads paths from stdin, one per line.
 
+#include <cstdio>
 #include <iostream>
-#include <map>
 
 #include "app/commands.h"
-#include "app/metadata_workers.h"
-#include "app/path_query.h"
-#include "app/roots.h"
-#include "os/clock.h"
+#include "library/rate.h"
 #include "os/process.h"
-#include "scan/rating_update.h"
 #include "util/text.h"
 
 namespace phodex::app {
@@ -39,109 +35,37 @@ std::vector<std::string> ExpandPaths(const std::vector<std::string>& args) {
   return out;
 }
 
-// The present file a path names, with its root.
-Result<std::pair<catalog::Root, catalog::FileRow>> FindFile(
-    Context& ctx, catalog::Catalog& cat, const std::string& path) {
-  PHODEX_ASSIGN_OR_RETURN(catalog::FileQuery q, QueryForPath(ctx, cat, path));
-  std::optional<catalog::FileRow> found;
-  PHODEX_TRY(cat.ForEachFile(q, [&](const catalog::FileRow& row) {
-    if (row.rel == q.rel_prefix) found = row;
-  }));
-  if (!found || found->kind == MediaKind::kOther ||
-      found->kind == MediaKind::kSidecar) {
-    return MakeError(ErrorCode::kNotFound,
-                     found ? "not a photo, RAW or video"
-                           : "not a file in the catalog (scan it first)",
-                     "rate", path);
+// Each file as it is done: rated on stdout, failed on stderr.
+class RatePrinter final : public library::RateSink {
+ public:
+  void Rated(const library::RatedFile& f) override {
+    std::printf("%s  %s%s\n", util::EscapeForTerminal(f.written_path).c_str(),
+                f.rating < 0 ? "rejected"
+                             : (std::to_string(f.rating) + "*").c_str(),
+                f.created ? "  (new sidecar)" : "");
   }
-  PHODEX_ASSIGN_OR_RETURN(std::vector<catalog::Root> roots, cat.ListRoots());
-  for (catalog::Root& r : roots) {
-    if (r.id == found->root) return std::pair{std::move(r), std::move(*found)};
-  }
-  return MakeError(ErrorCode::kNotFound, "root is gone", "rate", path);
-}
+  void Failed(const Error& error) override { PrintError(error.ToString()); }
+};
 
-int RunRate(Context& ctx, const RateArgs& a, int rating) {
+int RunRate(Context& ctx, const RateArgs& a, library::RateRequest request) {
   auto config = ctx.LoadConfig();
   if (!config) return PrintError(config.error().ToString()), kExitError;
-  auto cat = ctx.OpenCatalog(CatalogUse::kWrite);
-  if (!cat) return PrintError(cat.error().ToString()), kExitError;
-  const std::vector<std::string> paths = ExpandPaths(a.paths);
-  if (paths.empty()) return PrintError("no files given"), kExitUsage;
-
-  Config one_worker = *config;
-  one_worker.metadata_workers = 1;
-  auto reader = StartMetadataWorkers(one_worker);
-  if (!reader) return PrintError(reader.error().ToString()), kExitError;
-
-  scan::RatingRequest request;
-  request.rating = rating;
+  auto lib = ctx.OpenLibrary(CatalogUse::kWrite);
+  if (!lib) return PrintError(lib.error().ToString()), kExitError;
+  request.paths = ExpandPaths(a.paths);
+  if (request.paths.empty()) return PrintError("no files given"), kExitUsage;
   request.target = a.embed ? scan::RatingRequest::Target::kEmbed
                            : scan::RatingRequest::Target::kSidecar;
-  request.sidecar.naming = config->sidecar_naming == "base"
-                               ? media::SidecarNaming::kBaseName
-                               : media::SidecarNaming::kFullName;
-  catalog::Operation op;
-  op.type = "rate";
-  op.started_ns = os::SystemClock().NowUnixNs();
-  op.pid = os::CurrentPid();
-  op.host = os::HostName();
-  auto op_id = (*cat)->BeginOperation(op);
-  if (!op_id) return PrintError(op_id.error().ToString()), kExitError;
-
-  // One lock per root, held to the end: a scan of the same root waits.
-  std::map<int64_t, std::unique_ptr<os::FileLock>> locks;
-  catalog::OperationCounts counts;
-  // Between two files (a write in progress is finished first).
-  const std::atomic<bool>& cancel = os::InstallInterruptHandler();
-  for (const std::string& path : paths) {
-    if (cancel.load()) break;
-    auto file = FindFile(ctx, **cat, path);
-    if (!file) {
-      PrintError(file.error().ToString());
-      ++counts.errors;
-      continue;
-    }
-    auto& [root, row] = *file;
-    if (!locks.contains(root.id.value)) {
-      auto lock = os::FileLock::Acquire(
-          RootLockPath(ctx, root.id),
-          a.wait ? os::FileLock::Wait::kYes : os::FileLock::Wait::kNo);
-      if (!lock && cancel.load()) break;  // interrupted while waiting
-      if (!lock) {
-        PrintError("root '" + root.name + "' is being scanned by another "
-                   "phodex process; use --wait");
-        // Busy is what the user must hear; a failure to record it is not.
-        (void)(*cat)->FinishOperation(*op_id, catalog::OperationStatus::kFailed,
-                                      counts, "root busy",
-                                      os::SystemClock().NowUnixNs());
-        return kExitBusy;
-      }
-      locks.emplace(root.id.value, std::move(*lock));
-    }
-    auto done = scan::RateFile(**cat, ctx.fs(), **reader, root, row, request,
-                               *op_id, os::SystemClock().NowUnixNs());
-    if (!done) {
-      PrintError(done.error().ToString());
-      ++counts.errors;
-      continue;
-    }
-    ++counts.updated;
-    std::printf(
-        "%s  %s%s\n", util::EscapeForTerminal(done->written_path).c_str(),
-        rating < 0 ? "rejected" : (std::to_string(rating) + "*").c_str(),
-        done->created ? "  (new sidecar)" : "");
+  request.wait = a.wait ? catalog::Locks::Wait::kYes : catalog::Locks::Wait::kNo;
+  RatePrinter printer;
+  auto r = library::Rate(**lib, request, printer,
+                         jobs::CancelToken(os::InstallInterruptHandler()));
+  if (!r) {
+    PrintError(r.error().ToString());
+    return r.error().code() == ErrorCode::kBusy ? kExitBusy : kExitError;
   }
-  const auto status = cancel.load() ? catalog::OperationStatus::kInterrupted
-                      : counts.errors > 0
-                          ? catalog::OperationStatus::kFailed
-                          : catalog::OperationStatus::kCompleted;
-  (void)(*cat)->FinishOperation(
-      *op_id, status, counts,
-      counts.errors > 0 ? "some files were not rated" : "",
-      os::SystemClock().NowUnixNs());
-  if (cancel.load()) return kExitInterrupted;
-  return counts.errors > 0 ? kExitError : kExitOk;
+  if (r->interrupted) return kExitInterrupted;
+  return r->errors > 0 ? kExitError : kExitOk;
 }
 
 void CommonOptions(CLI::App& sub, RateArgs& a) {
@@ -161,7 +85,12 @@ RunFn SetupRate(CLI::App& sub) {
   sub.add_option("--stars", a->stars, "0-5 stars, or -1 for rejected")
       ->required()
       ->check(CLI::Range(-1, 5));
-  return [a](Context& ctx) { return RunRate(ctx, *a, a->stars); };
+  return [a](Context& ctx) {
+    library::RateRequest request;
+    request.rating = library::RateRequest::Rating::kStars;
+    request.stars = a->stars;
+    return RunRate(ctx, *a, request);
+  };
 }
 
 RunFn SetupFav(CLI::App& sub) {
@@ -169,10 +98,15 @@ RunFn SetupFav(CLI::App& sub) {
   CommonOptions(sub, *a);
   sub.add_flag("--off", a->off, "Remove the favorite");
   return [a](Context& ctx) -> int {
-    auto config = ctx.LoadConfig();
-    if (!config) return PrintError(config.error().ToString()), kExitError;
-    return RunRate(ctx, *a,
-                   a->off ? config->unfavorite_rating : config->favorite_rating);
+    // Loaded here as it always was (its warnings are printed again by
+    // RunRate's load).
+    if (auto config = ctx.LoadConfig(); !config) {
+      return PrintError(config.error().ToString()), kExitError;
+    }
+    library::RateRequest request;
+    request.rating = a->off ? library::RateRequest::Rating::kUnfavorite
+                            : library::RateRequest::Rating::kFavorite;
+    return RunRate(ctx, *a, request);
   };
 }
 

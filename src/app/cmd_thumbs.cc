@@ -1,11 +1,10 @@
 // phodex thumbs [PATH...] [--gc]
 
 #include <cstdio>
-#include <unordered_set>
 
 #include "app/commands.h"
-#include "app/path_query.h"
 #include "app/pixel_workers.h"
+#include "library/thumbs.h"
 #include "os/process.h"
 #include "util/text.h"
 
@@ -17,14 +16,8 @@ struct ThumbsArgs {
   bool gc = false;
 };
 
-// Removes cache files no present file's content needs, and those made with
-// other settings.
-int RunGc(Context& ctx, catalog::Catalog& cat, const Config& config) {
-  std::unordered_set<ContentHash> live;
-  auto st = cat.ForEachPresentHash([&](const ContentHash& h) { live.insert(h); });
-  if (!st) return PrintError(st.error().ToString()), kExitError;
-  auto cache = OpenThumbnailCache(ctx, config);
-  auto report = cache->Collect([&](const ContentHash& h) { return live.count(h) > 0; });
+int RunGc(library::Library& lib) {
+  auto report = library::CollectThumbs(lib);
   if (!report) return PrintError(report.error().ToString()), kExitError;
   std::printf("thumbs --gc: removed %s files (%s), kept %s files (%s)\n",
               util::GroupThousands(report->removed).c_str(),
@@ -37,24 +30,15 @@ int RunGc(Context& ctx, catalog::Catalog& cat, const Config& config) {
 int RunThumbs(Context& ctx, const ThumbsArgs& a) {
   auto config = ctx.LoadConfig();
   if (!config) return PrintError(config.error().ToString()), kExitError;
-  auto cat = ctx.OpenCatalog(CatalogUse::kWrite);
-  if (!cat) return PrintError(cat.error().ToString()), kExitError;
-  if (a.gc) return RunGc(ctx, **cat, *config);
-  std::vector<std::pair<catalog::FileQuery, std::string>> scopes;
-  if (a.paths.empty()) scopes.push_back({catalog::FileQuery{}, "all roots"});
-  for (const std::string& p : a.paths) {
-    auto q = QueryForPath(ctx, **cat, p);
-    if (!q) return PrintError(q.error().ToString()), kExitError;
-    scopes.push_back({*q, p});
-  }
-  const std::atomic<bool>& cancel = os::InstallInterruptHandler();
-  int rc = kExitOk;
-  for (const auto& [scope, where] : scopes) {
-    if (cancel.load()) return kExitInterrupted;
-    rc = std::max(rc, RunPixelStage(ctx, **cat, *config, scope, where, cancel));
-    if (rc == kExitInterrupted) return rc;
-  }
-  return rc;
+  auto lib = ctx.OpenLibrary(CatalogUse::kWrite);
+  if (!lib) return PrintError(lib.error().ToString()), kExitError;
+  if (a.gc) return RunGc(**lib);
+  PixelStagePrinter printer;
+  auto r = library::Thumbs(**lib, {a.paths}, printer,
+                           jobs::CancelToken(os::InstallInterruptHandler()));
+  if (!r) return PrintError(r.error().ToString()), kExitError;
+  if (r->interrupted) return kExitInterrupted;
+  return r->stages_failed > 0 ? kExitError : kExitOk;
 }
 
 }  // namespace

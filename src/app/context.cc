@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "app/metadata_workers.h"
+#include "app/pixel_workers.h"
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "os/clock.h"
 #include "os/process.h"
@@ -72,6 +73,9 @@ Result<library::Library*> Context::OpenLibrary(CatalogUse use) {
   parts.config = config_.value_or(Config{});
   parts.workers.metadata = [](const Config& config) {
     return StartMetadataWorkers(config);
+  };
+  parts.workers.pixels = [](const Config& config) {
+    return StartPixelWorkers(config);
   };
   library_ = std::make_unique<library::Library>(std::move(parts));
   return library_.get();
