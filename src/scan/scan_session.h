@@ -135,6 +135,9 @@ class ScanSession {
   // the session stops "interrupted". Removals follow ScanOptions'
   // accept_removals. Fails (kInvalidArgument, nothing done) only when a
   // listing lies outside `changes.rel`; catalog failures stop the session.
+  // Cost: the catalog's rows below `changes.rel` are streamed
+  // (Catalog::ForEachKnownFile is by prefix) and a kFolder apply keeps its
+  // folder's own; for the root's top folder that reads the whole root.
   Result<ApplyReport> Apply(FolderChanges changes);
 
   // Apply for a walk: the visitor a Walker feeds (concurrently) while a
