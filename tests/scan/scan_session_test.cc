@@ -123,6 +123,32 @@ TEST_F(ScanSessionTest, ApplyOfOneFolderTouchesOnlyThatFolder) {
   EXPECT_EQ(op.status, catalog::OperationStatus::kCompleted);
 }
 
+TEST_F(ScanSessionTest, ApplyOfASubTreeRemovesWhatItsFoldersNoLongerHold) {
+  AddJpeg("/lib/a/1.jpg");
+  AddJpeg("/lib/a/sub/2.jpg");
+  AddJpeg("/lib/a/gone/3.jpg");
+  AddJpeg("/lib/a/gone/4.jpg");
+  AddJpeg("/lib/b/5.jpg");
+  ScanAll();
+  fs_.Remove("/lib/a/gone");
+  AddJpeg("/lib/a/sub/6.jpg");
+  FolderChanges tree;
+  tree.rel = "a";
+  tree.extent = FolderChanges::Extent::kTree;
+  for (const char* dir : {"a", "a/sub"}) {
+    tree.folders.push_back(std::move(Look(dir).folders[0]));
+  }
+  auto session = Begin();
+  auto applied = session->Apply(std::move(tree));
+  ASSERT_TRUE(applied);
+  EXPECT_EQ(applied->known, 4);
+  EXPECT_EQ(applied->counts.added, 1);
+  EXPECT_EQ(applied->counts.removed, 2);
+  ASSERT_TRUE(session->Finish());
+  EXPECT_THAT(Rels(), ElementsAre("a/1.jpg", "a/sub/2.jpg", "a/sub/6.jpg",
+                                  "b/5.jpg"));
+}
+
 TEST_F(ScanSessionTest, TwoAppliesAddUpInOneOperation) {
   AddJpeg("/lib/a/1.jpg");
   AddJpeg("/lib/b/2.jpg");
