@@ -265,7 +265,7 @@ int RunScan(Context& ctx, const ScanArgs& a) {
     printer.Start();
     auto report = scan::ScanRoot(**cat, ctx.fs(), os::SystemClock(),
                                  target.root, target.scope, options, progress,
-                                 &cancel);
+                                 jobs::CancelToken(cancel));
     printer.Stop();
     if (!report) {
       PrintError(report.error().ToString());

@@ -113,6 +113,18 @@ struct MoveCandidate {
   bool added_by_scan = false;  // added by the asking scan
 };
 
+// What a scan session removed and wrote, for FindMoveCandidatesAmong.
+struct MoveSearch {
+  RootId root;
+  int64_t gen = 0;
+  std::vector<FileId> removed;  // files the session marked removed
+  // Rels (in `root`) of the files the session added or rewrote (a rewrite
+  // may give a discovered file its first quick hash). The batch writes
+  // return no ids, so the session keeps rels. nullopt: too many to list;
+  // then every present file of `root` whose scan_gen is `gen`.
+  std::optional<std::vector<std::string>> written;
+};
+
 // Everything one transaction of the scan writes. Applied atomically.
 struct ScanBatch {
   RootId root;
@@ -365,6 +377,15 @@ class Catalog {
   // present file, then most recently removed first.
   virtual Result<std::vector<MoveCandidate>> FindMoveCandidates(
       RootId root, int64_t gen) = 0;
+  // FindMoveCandidates restricted to what one scan session (`root`, `gen`,
+  // scan/scan_session.h) just did: the pairs whose removed file is one of
+  // `removed` or whose present file is one the session wrote, so a watcher
+  // reconciling one folder never pairs unrelated files of other roots.
+  // Same flags and order. Cost bounded by the session's size: ids and rels
+  // go in chunks through the primary key, the (root_id, rel) index and the
+  // quick-hash indexes.
+  virtual Result<std::vector<MoveCandidate>> FindMoveCandidatesAmong(
+      const MoveSearch& search) = 0;
   // How many of the present files `ids` (a scan did not find them) have a
   // present file elsewhere (any root) of the same non-zero size and quick
   // hash, first seen after `last_seen_ns`: the files FindMoveCandidates

@@ -69,7 +69,9 @@ Result<RebuildReport> RebuildCatalog(catalog::Catalog& old,
     ScanProgress progress;
     if (options.on_scan_start) options.on_scan_start(root, progress);
     auto scanned =
-        ScanRoot(fresh, fs, clock, root, "", options.scan, progress, cancel);
+        ScanRoot(fresh, fs, clock, root, "", options.scan, progress,
+                 cancel != nullptr ? jobs::CancelToken(*cancel)
+                                   : jobs::CancelToken());
     if (!scanned) {
       (void)fresh.FinishOperation(op_id, catalog::OperationStatus::kFailed,
                                   total, scanned.error().ToString(),

@@ -8,10 +8,10 @@
 namespace phodex::scan {
 
 Result<MoveReport> ResolveMoves(catalog::Catalog& catalog, os::FileSystem& fs,
-                                RootId root, int64_t gen) {
+                                const catalog::MoveSearch& search) {
   PHODEX_METRIC_RECORD("scan.moves");
   PHODEX_ASSIGN_OR_RETURN(std::vector<catalog::MoveCandidate> candidates,
-                          catalog.FindMoveCandidates(root, gen));
+                          catalog.FindMoveCandidatesAmong(search));
   MoveReport report;
   std::set<int64_t> taken;  // removed ids already matched
   size_t i = 0;

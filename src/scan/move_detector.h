@@ -1,5 +1,5 @@
 #pragma once
-// Follows moves and renames. After a complete scan, each present file is
+// Follows moves and renames. After a scan session, each present file is
 // paired with a removed file (any root, this scan or an earlier one) of the
 // same size and quick hash, provided it was first seen after the removed
 // file was last seen: a copy that existed beside the original is never
@@ -28,7 +28,11 @@ struct MoveReport {
   std::vector<catalog::FileErrorEntry> errors;
 };
 
+// Follows the moves among what one scan session did (`search`): its
+// removed files paired with any present file, and any removed file paired
+// with the files it wrote (Catalog::FindMoveCandidatesAmong); removed files
+// of other roots and scans that neither side touched are left alone.
 Result<MoveReport> ResolveMoves(catalog::Catalog& catalog, os::FileSystem& fs,
-                                RootId root, int64_t gen);
+                                const catalog::MoveSearch& search);
 
 }  // namespace phodex::scan

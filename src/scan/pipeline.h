@@ -1,97 +1,69 @@
 #pragma once
 // The scan of one root (or a folder of it), joined in one place:
 //   walker -> change detector -> stages -> batch writer -> catalog.
-// See docs/architecture.md for the data flow and the guarantees: unchanged
-// files cost one stat; every commit leaves a consistent catalog; removals
-// are marked only after a complete walk.
+// ScanRoot is a walk fed into a scan session (scan/scan_session.h), which
+// detects, runs the stages, writes and follows moves; what the session
+// applies folder by folder for a watcher, the walk applies to a whole
+// tree. See docs/architecture.md for the data flow and the guarantees:
+// unchanged files cost one stat; every commit leaves a consistent
+// catalog; removals are marked only after a complete walk.
 //
 // ScanRoot is thread-compatible; it runs its own threads internally.
+// ScanStages is thread-compatible to build; its stages are thread-safe.
 
-#include <atomic>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "jobs/cancel_token.h"
+#include "media/extractor_pool.h"
 #include "os/clock.h"
 #include "os/file_system.h"
 #include "scan/batch_writer.h"
-#include "media/extractor_pool.h"
 #include "scan/content_stage.h"
 #include "scan/filter.h"
+#include "scan/metadata_stage.h"
 #include "scan/progress.h"
+#include "scan/scan_options.h"
 #include "scan/stage.h"
+#include "scan/stage_runner.h"
 #include "scan/walker.h"
 
 namespace phodex::scan {
 
-struct ScanOptions {
-  FilterOptions filter;
-  os::Follow follow_symlinks = os::Follow::kNo;
-  WalkOptions::FileSystems file_systems = WalkOptions::FileSystems::kOne;
-  // Walker threads. Listing and stat'ing wait on the disk more than the
-  // CPU, so more threads than cores pays off on network shares and
-  // spinning disks; 0 = 2 x cores. At most kMaxThreads (clamped).
-  int threads = 0;
-  BatchWriterOptions batch;
-  // Only discover files (stat, no read): the catalog is usable sooner;
-  // the content stages (kind check, quick hash; metadata later) run on
-  // the next full scan. Moves are followed once quick hashes are known.
-  bool discover_only = false;
-  ContentOptions content;
-  // Where metadata comes from (normally the isolated worker pool,
-  // media/extractor_pool.h). Null: no metadata stage.
-  media::MetadataReader* metadata = nullptr;
-  // A root whose folder is empty while the catalog holds files there is
-  // most likely an unmounted drive: the scan refuses to mark everything
-  // removed unless this is set.
-  bool allow_empty_root = false;
-  // The removal limit, a net behind the root's identity (as rsync's
-  // --max-delete): a complete walk that would mark more than this fraction
-  // of the root's present files removed marks none (the scan fails and
-  // says why; what it found otherwise is committed) unless
-  // `accept_removals`. Files found again under another name in the
-  // scanned folder (same inode, size, mtime) are renames and do not count.
-  // 0 < fraction <= 1; 1 never trips.
-  double max_removed_fraction = 0.5;
-  bool accept_removals = false;
-};
+// The content stages a scan with `options` runs, in order (the content
+// stage, then metadata when a reader is given; none for discover_only),
+// and what change detection must ask of known files for them. Whatever
+// applies changes (ScanRoot, the watcher's session) builds its stages
+// here. Not copyable: set() points into it.
+class ScanStages {
+ public:
+  // `fs` and options.metadata outlive this.
+  ScanStages(os::FileSystem& fs, const ScanOptions& options);
+  ScanStages(const ScanStages&) = delete;
+  ScanStages& operator=(const ScanStages&) = delete;
 
-struct ScanReport {
-  OperationId op;
-  catalog::OperationStatus status = catalog::OperationStatus::kRunning;
-  catalog::OperationCounts counts;
-  std::string error;  // why the scan stopped (failed)
-  double seconds = 0;
-  // Operations of this root left "running" by a process that died.
-  std::vector<catalog::Operation> interrupted_before;
-  // The first errors, for the summary (all are in the catalog).
-  std::vector<catalog::FileErrorEntry> first_errors;
-  // The root's identity was missing or different, or its folder missing
-  // (scan/root_identity.h): nothing was walked or marked removed. Status
-  // kFailed; `error` says why.
-  bool offline = false;
-  // Files the walk did not find that were not marked removed because they
-  // exceeded the removal limit (ScanOptions::max_removed_fraction), and
-  // the root's present files they were measured against. Status kFailed.
-  int64_t removals_withheld = 0;
-  int64_t root_present = 0;
-  // The root's identity was recorded or completed by this scan (a root
-  // added before schema v7, a marker written at last).
-  std::optional<RootIdentity> identity_recorded;
+  StageSet set() const { return StageSet{list_, wants_}; }
+
+ private:
+  ContentStage content_;
+  std::optional<MetadataStage> metadata_;
+  std::vector<Stage*> list_;
+  DetectorWants wants_;
 };
 
 // Scans `scope` ("" = whole root) of `root`, as the catalog held it when
-// the scan started. The caller holds the root's scan lock. Interruption: once `cancel` is set the walk winds down, what
-// was found is committed and the operation ends "interrupted".
+// the scan started. The caller holds the root's scan lock. Interruption:
+// once `cancel` is set the walk winds down, what was found is committed
+// and the operation ends "interrupted".
 // Returns an error only when even the failure could not be recorded (the
 // catalog is unwritable); a failed scan is a report with status kFailed.
 Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
                             os::Clock& clock, const catalog::Root& root,
                             const std::string& scope,
                             const ScanOptions& options,
-                            ScanProgress& progress,
-                            const std::atomic<bool>* cancel);
+                            ScanProgress& progress, jobs::CancelToken cancel);
 
 }  // namespace phodex::scan

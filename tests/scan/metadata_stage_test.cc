@@ -12,11 +12,11 @@
 #include "scan/pipeline.h"
 #include "tests/fakes/fake_file_system.h"
 #include "tests/fakes/temp_dir.h"
+#include "tests/scan/scan_world.h"
 
 namespace phodex::scan {
 namespace {
 
-const std::string kJpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "jpeg data";
 
 // Answers from a table keyed by absolute path; counts calls.
 class ScriptedReader final : public media::MetadataReader {
@@ -54,16 +54,8 @@ MediaMetadata Camera(const std::string& make, std::optional<int> rating) {
   return m;
 }
 
-class MetadataStageTest : public ::testing::Test {
+class MetadataStageTest : public ScanWorldTest {
  protected:
-  void SetUp() override {
-    auto c = catalog::OpenSqliteCatalog(dir_ / "catalog.db", {});
-    ASSERT_TRUE(c);
-    cat_ = std::move(*c);
-    fs_.AddDir("/lib");
-    root_ = *cat_->AddRoot("/lib", "lib", 1);
-  }
-
   ScanReport Scan(media::MetadataReader* reader) {
     ScanOptions opts;
     opts.threads = 2;
@@ -74,26 +66,17 @@ class MetadataStageTest : public ::testing::Test {
     }
     ScanProgress progress;
     auto r = ScanRoot(*cat_, fs_, os::SystemClock(), root_, "", opts,
-                      progress, nullptr);
+                      progress, jobs::CancelToken());
     EXPECT_TRUE(r) << r.error().ToString();
     return *r;
   }
 
-  catalog::FileRow Row(const std::string& rel, bool with_tags = false) {
-    catalog::FileRow out;
+  catalog::FileRow TaggedRow(const std::string& rel) {
     catalog::FileQuery q;
-    q.with_tags = with_tags;
-    q.presence = catalog::FileQuery::Presence::kAll;
-    EXPECT_TRUE(cat_->ForEachFile(q, [&](const catalog::FileRow& r) {
-      if (r.rel == rel) out = r;
-    }));
-    return out;
+    q.with_tags = true;
+    return Row(rel, q);
   }
 
-  testing::TempDir dir_;
-  testing::FakeFileSystem fs_;
-  std::unique_ptr<catalog::Catalog> cat_;
-  catalog::Root root_;
   ScriptedReader reader_;
 };
 
@@ -102,7 +85,7 @@ TEST_F(MetadataStageTest, StoresWhatTheReaderSaysAndReadsEachFileOnce) {
   fs_.AddFile("/lib/notes.txt", "not media");
   reader_.Set("/lib/a.jpg", Camera("Canon", 3));
   Scan(&reader_);
-  const auto row = Row("a.jpg", /*with_tags=*/true);
+  const auto row = TaggedRow("a.jpg");
   ASSERT_TRUE(row.metadata);
   EXPECT_EQ(row.metadata->make, "Canon");
   EXPECT_EQ(row.metadata->rating, 3);
@@ -162,7 +145,7 @@ TEST_F(MetadataStageTest, TheSidecarWinsForRatingAndTextButNotCamera) {
   xmp.tags_json = R"({"Xmp.xmp.Rating":"5"})";
   reader_.Set("/lib/IMG_1.CR2.xmp", xmp);
   Scan(&reader_);
-  const auto row = Row("IMG_1.CR2", /*with_tags=*/true);
+  const auto row = TaggedRow("IMG_1.CR2");
   ASSERT_TRUE(row.metadata);
   EXPECT_EQ(row.metadata->rating, 5);
   EXPECT_EQ(row.metadata->label, "Red");

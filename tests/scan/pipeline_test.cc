@@ -13,6 +13,7 @@
 #include "scan/root_identity.h"
 #include "tests/fakes/fake_file_system.h"
 #include "tests/fakes/temp_dir.h"
+#include "tests/scan/scan_world.h"
 
 namespace phodex::scan {
 namespace {
@@ -22,20 +23,10 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-const std::string kJpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "jpeg data";
-
-class PipelineTest : public ::testing::Test {
+class PipelineTest : public ScanWorldTest {
  protected:
-  void SetUp() override {
-    auto c = catalog::OpenSqliteCatalog(dir_ / "catalog.db", {});
-    ASSERT_TRUE(c);
-    cat_ = std::move(*c);
-    fs_.AddDir("/lib");
-    root_ = *cat_->AddRoot("/lib", "lib", 1);
-  }
-
   ScanReport Scan(const std::string& scope = "", ScanOptions opts = {},
-                  const std::atomic<bool>* cancel = nullptr) {
+                  jobs::CancelToken cancel = {}) {
     progress_ = std::make_unique<ScanProgress>();
     opts.threads = 3;
     auto roots = cat_->ListRoots();  // the root as the catalog holds it now
@@ -48,36 +39,6 @@ class PipelineTest : public ::testing::Test {
     return *r;
   }
 
-  // Present rels, or removed ones.
-  std::vector<std::string> Rels(catalog::FileQuery::Presence p =
-                                    catalog::FileQuery::Presence::kPresent) {
-    catalog::FileQuery q;
-    q.presence = p;
-    std::vector<std::string> out;
-    EXPECT_TRUE(cat_->ForEachFile(q, [&](const catalog::FileRow& r) {
-      out.push_back(r.rel);
-    }));
-    return out;
-  }
-
-  // A JPEG whose content is unique to its path (files with equal content
-  // are moves or duplicates, which other tests plant on purpose).
-  void AddJpeg(const std::string& path) { fs_.AddFile(path, kJpeg + path); }
-
-  catalog::FileRow Row(const std::string& rel) {
-    catalog::FileRow out;
-    catalog::FileQuery q;
-    q.presence = catalog::FileQuery::Presence::kAll;
-    EXPECT_TRUE(cat_->ForEachFile(q, [&](const catalog::FileRow& r) {
-      if (r.rel == rel) out = r;
-    }));
-    return out;
-  }
-
-  testing::TempDir dir_;
-  testing::FakeFileSystem fs_;
-  std::unique_ptr<catalog::Catalog> cat_;
-  catalog::Root root_;
   std::unique_ptr<ScanProgress> progress_;
 };
 
@@ -254,7 +215,7 @@ TEST_F(PipelineTest, InterruptedScanCommitsWhatItHasAndMarksNothingRemoved) {
   fs_.Remove("/lib/a.jpg");
   AddJpeg("/lib/b.jpg");
   std::atomic<bool> cancel{true};
-  ScanReport r = Scan("", {}, &cancel);
+  ScanReport r = Scan("", {}, jobs::CancelToken(cancel));
   EXPECT_EQ(r.status, catalog::OperationStatus::kInterrupted);
   EXPECT_THAT(Rels(), ElementsAre("a.jpg"));  // not marked removed
   ScanOptions accept;  // all of the root's one file is gone: accept that

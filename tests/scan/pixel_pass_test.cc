@@ -16,11 +16,11 @@
 #include "scan/pipeline.h"
 #include "tests/fakes/fake_file_system.h"
 #include "tests/fakes/temp_dir.h"
+#include "tests/scan/scan_world.h"
 
 namespace phodex::scan {
 namespace {
 
-const std::string kJpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "jpeg data";
 
 // Answers every file with hash = path length, or the scripted error;
 // counts calls and the most decodes in flight at once.
@@ -74,15 +74,11 @@ class ScriptedRenderer final : public imaging::PixelRenderer {
   int max_in_flight_ = 0;
 };
 
-class PixelPassTest : public ::testing::Test {
+class PixelPassTest : public ScanWorldTest {
  protected:
   void SetUp() override {
-    auto c = catalog::OpenSqliteCatalog(dir_ / "catalog.db", {});
-    ASSERT_TRUE(c);
-    cat_ = std::move(*c);
-    fs_.AddDir("/lib");
+    ScanWorldTest::SetUp();
     fs_.AddDir("/data");
-    root_ = *cat_->AddRoot("/lib", "lib", 1);
   }
   void Scan() {
     ScanOptions opts;
@@ -93,7 +89,7 @@ class PixelPassTest : public ::testing::Test {
     }
     ScanProgress progress;
     auto r = ScanRoot(*cat_, fs_, os::SystemClock(), root_, "", opts, progress,
-                      nullptr);
+                      jobs::CancelToken());
     ASSERT_TRUE(r) << r.error().ToString();
   }
   PixelPassReport Pass(int threads = 2, int64_t budget = int64_t{1} << 30) {
@@ -115,10 +111,6 @@ class PixelPassTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
-  testing::FakeFileSystem fs_;
-  std::unique_ptr<catalog::Catalog> cat_;
-  catalog::Root root_;
   ScriptedRenderer renderer_;
   imaging::ThumbnailCache cache_{
       fs_, "/data/thumbs",

@@ -42,7 +42,7 @@ class RatingUpdateTest : public ::testing::Test {
     root_ = *cat_->AddRoot(fs_->RealPath(dir_ / "lib").value(), "lib", 1);
     ScanProgress progress;
     ASSERT_TRUE(ScanRoot(*cat_, *fs_, os::SystemClock(), root_, "", {},
-                         progress, nullptr));
+                         progress, jobs::CancelToken()));
     const auto roots = cat_->ListRoots();  // with the scan's generation
     ASSERT_TRUE(roots);
     for (const catalog::Root& r : *roots) {

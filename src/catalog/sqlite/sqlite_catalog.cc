@@ -1,5 +1,6 @@
 #include "catalog/sqlite/sqlite_catalog.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <map>
@@ -179,6 +180,10 @@ constexpr char kInterruptOperation[] =
     "UPDATE operations SET status='interrupted', ended_at=?2, "
     "duration_ms=(?2 - started_at) / 1000000, "
     "error='the process stopped before the operation ended' ";
+
+// Catalog::FindMoveCandidatesAmong, defined at the end of this file.
+Result<std::vector<MoveCandidate>> FindMoveCandidatesAmongSqlite(
+    sqlite3* db, const MoveSearch& search);
 
 class SqliteCatalog final : public Catalog {
  public:
@@ -661,6 +666,11 @@ class SqliteCatalog final : public Catalog {
       out.push_back(std::move(c));
     }
     return out;
+  }
+
+  Result<std::vector<MoveCandidate>> FindMoveCandidatesAmong(
+      const MoveSearch& search) override {
+    return FindMoveCandidatesAmongSqlite(db_, search);
   }
 
   Result<int64_t> CountLikelyMoves(const std::vector<FileId>& ids,
@@ -1422,5 +1432,135 @@ Result<std::unique_ptr<SqliteExclusiveLock>> LockSqliteCatalogExclusive(
   }
   return std::unique_ptr<SqliteExclusiveLock>(std::move(lock));
 }
+
+namespace {
+
+// --- FindMoveCandidatesAmong -----------------------------------------------
+// Three bounded searches, merged in C++: the session's removed files by id
+// (primary key), its written files by rel (the (root_id, rel) index), or,
+// when it wrote too many to list, the removed files (their partial index)
+// against the present files of its generation, as FindMoveCandidates does.
+
+constexpr size_t kMoveSearchChunk = 256;
+
+// Selected by every search; the pair's conditions follow in each WHERE.
+constexpr char kMoveColumns[] =
+    "SELECT o.id, o.rel, o.hash, (o.root_id = ?1 AND o.scan_gen = ?2), "
+    "n.id, r.path, n.rel, "
+    "(n.root_id = ?1 AND n.scan_gen = ?2 AND n.first_seen = n.last_seen), "
+    "coalesce(o.removed_at, 0) ";
+// Empty files carry no identity: never a move.
+constexpr char kMovePair[] =
+    " AND o.present = 0 AND o.quick_hash IS NOT NULL AND o.size > 0 "
+    "AND n.present = 1 AND n.first_seen > o.last_seen";
+
+struct RankedCandidate {
+  MoveCandidate c;
+  int64_t removed_at = 0;
+};
+
+std::string Placeholders(size_t first, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out += (i == 0 ? "?" : ", ?") + std::to_string(first + i);
+  }
+  return out;
+}
+
+Status CollectMoveCandidates(Stmt& s, const MoveSearch& search,
+                             std::vector<RankedCandidate>& out) {
+  s.Bind(1, search.root.value).Bind(2, search.gen);
+  for (;;) {
+    PHODEX_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    RankedCandidate r;
+    r.c.removed_id = FileId{s.Int(0)};
+    r.c.removed_rel = s.Blob(1);
+    r.c.removed_hash = HashColumn(s, 2);
+    r.c.removed_by_scan = s.Int(3) != 0;
+    r.c.new_id = FileId{s.Int(4)};
+    r.c.new_root_path = s.Blob(5);
+    r.c.new_rel = s.Blob(6);
+    r.c.added_by_scan = s.Int(7) != 0;
+    r.removed_at = s.Int(8);
+    out.push_back(std::move(r));
+  }
+  return {};
+}
+
+Result<std::vector<MoveCandidate>> FindMoveCandidatesAmongSqlite(
+    sqlite3* db, const MoveSearch& search) {
+  std::vector<RankedCandidate> found;
+  // Removed files outside, present files through files_quick_hash.
+  const std::string by_removed =
+      std::string(kMoveColumns) +
+      "FROM files o CROSS JOIN files n ON n.quick_hash = o.quick_hash "
+      "  AND n.size = o.size JOIN roots r ON r.id = n.root_id "
+      "WHERE o.id IN (";
+  for (size_t i = 0; i < search.removed.size(); i += kMoveSearchChunk) {
+    const size_t n = std::min(kMoveSearchChunk, search.removed.size() - i);
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s, Stmt::Prepare(db, by_removed + Placeholders(3, n) + ")" +
+                                      kMovePair));
+    for (size_t k = 0; k < n; ++k) {
+      s.Bind(static_cast<int>(3 + k), search.removed[i + k].value);
+    }
+    PHODEX_TRY(CollectMoveCandidates(s, search, found));
+  }
+  if (search.written) {
+    // Written files outside, removed files through their partial index.
+    const std::string by_written =
+        std::string(kMoveColumns) +
+        "FROM files n CROSS JOIN files o ON o.quick_hash = n.quick_hash "
+        "  AND o.size = n.size JOIN roots r ON r.id = n.root_id "
+        "WHERE n.root_id = ?1 AND n.rel IN (";
+    const std::vector<std::string>& rels = *search.written;
+    for (size_t i = 0; i < rels.size(); i += kMoveSearchChunk) {
+      const size_t n = std::min(kMoveSearchChunk, rels.size() - i);
+      PHODEX_ASSIGN_OR_RETURN(
+          Stmt s, Stmt::Prepare(db, by_written + Placeholders(3, n) + ")" +
+                                        kMovePair));
+      for (size_t k = 0; k < n; ++k) {
+        s.BindBlob(static_cast<int>(3 + k), rels[i + k]);
+      }
+      PHODEX_TRY(CollectMoveCandidates(s, search, found));
+    }
+  } else {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt s,
+        Stmt::Prepare(db, std::string(kMoveColumns) +
+                              "FROM files o CROSS JOIN files n "
+                              "  ON n.quick_hash = o.quick_hash "
+                              "  AND n.size = o.size "
+                              "JOIN roots r ON r.id = n.root_id "
+                              "WHERE n.root_id = ?1 AND n.scan_gen = ?2" +
+                              kMovePair));
+    PHODEX_TRY(CollectMoveCandidates(s, search, found));
+  }
+  // FindMoveCandidates' order: by present file, most recently removed
+  // first; a pair both searches found counts once.
+  std::sort(found.begin(), found.end(),
+            [](const RankedCandidate& a, const RankedCandidate& b) {
+              if (a.c.new_id.value != b.c.new_id.value) {
+                return a.c.new_id.value < b.c.new_id.value;
+              }
+              if (a.removed_at != b.removed_at) {
+                return a.removed_at > b.removed_at;
+              }
+              return a.c.removed_id.value < b.c.removed_id.value;
+            });
+  std::vector<MoveCandidate> out;
+  out.reserve(found.size());
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (i > 0 && found[i].c.new_id == found[i - 1].c.new_id &&
+        found[i].c.removed_id == found[i - 1].c.removed_id) {
+      continue;
+    }
+    out.push_back(std::move(found[i].c));
+  }
+  return out;
+}
+
+}  // namespace
 
 }  // namespace phodex::catalog
