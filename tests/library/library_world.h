@@ -66,7 +66,7 @@ class LibraryWorld : public ::testing::Test {
   void Rescan() {
     scan::ScanProgress progress;
     auto r = scan::ScanRoot(*catalog_, *fs_, clock_, root_, "", {}, progress,
-                            nullptr);
+                            jobs::CancelToken());
     ASSERT_TRUE(r) << r.error().ToString();
   }
 
