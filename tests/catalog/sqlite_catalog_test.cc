@@ -272,5 +272,40 @@ TEST_F(SqliteCatalogTest, RootIdentityRoundTripsAndOldRootsHaveNone) {
 }
 
 
+// Reads that feed long work are paged (file_queries.h): while ForEachFile's
+// callback runs, this connection holds no read, so another connection can
+// write and then checkpoint the whole -wal (a read held since before that
+// write would keep its frames: "busy").
+TEST_F(SqliteCatalogTest, NoReadIsHeldWhileForEachFileCallsBack) {
+  auto c = Open();
+  RootId root = c->AddRoot("/p", "p", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  for (size_t i = 0; i < FileQueries::kFilePage + 10; ++i) {
+    b.upserts.push_back(Upsert("f" + std::to_string(i)));
+  }
+  ASSERT_TRUE(c->ApplyBatch(b));
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  int calls = 0;
+  int busy = -1;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow&) {
+    if (++calls != 2) return;
+    ASSERT_EQ(sqlite3_exec(other,
+                           "INSERT INTO operations(type, started_at, status) "
+                           "VALUES('test', 1, 'running')",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(other, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &st,
+                       nullptr);
+    if (sqlite3_step(st) == SQLITE_ROW) busy = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+  }));
+  sqlite3_close(other);
+  EXPECT_EQ(calls, static_cast<int>(FileQueries::kFilePage) + 10);
+  EXPECT_EQ(busy, 0);
+}
+
 }  // namespace
 }  // namespace phodex::catalog
