@@ -120,9 +120,13 @@ Result<VerifyReport> Verify(catalog::Catalog& catalog, os::FileSystem& fs,
   // hashed: no read of the catalog stays open while files are read.
   std::vector<Item> chunk;
   catalog::FileCursor after;
-  for (;;) {
+  int64_t left = query.limit.value_or(-1);  // -1: no limit
+  while (left != 0) {
+    const size_t n =
+        left < 0 ? kChunk : std::min(kChunk, static_cast<size_t>(left));
     PHODEX_ASSIGN_OR_RETURN(catalog::FilePage page,
-                            catalog.ListFiles(query, after, kChunk));
+                            catalog.ListFiles(query, after, n));
+    if (left > 0) left -= static_cast<int64_t>(page.rows.size());
     for (catalog::FileRow& r : page.rows) {
       chunk.push_back(Item{std::move(r), std::nullopt, std::nullopt});
     }
