@@ -41,7 +41,7 @@ int RunLs(Context& ctx, const LsArgs& a) {
   auto cat = ctx.OpenCatalog(CatalogUse::kRead);
   if (!cat) return PrintError(cat.error().ToString()), kExitError;
   catalog::FileQuery q;
-  q.limit = a.blurry || a.blown ? -1 : a.limit;
+  if (!a.blurry && !a.blown && a.limit >= 0) q.limit = a.limit;
   q.with_pairs = a.json;
   int64_t shown = 0;
   q.presence = a.all       ? catalog::FileQuery::Presence::kAll

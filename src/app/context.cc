@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "app/catalog_factory.h"
 #include "app/metadata_workers.h"
 #include "app/pixel_workers.h"
 #include "catalog/sqlite/sqlite_catalog.h"
@@ -208,7 +209,7 @@ Result<std::unique_ptr<catalog::Catalog>> Context::Open(CatalogUse use) {
                  command_line_);
     opts.create = catalog::SqliteOptions::Create::kYes;
   }
-  auto cat = catalog::OpenSqliteCatalog(catalog_path_, opts);
+  auto cat = OpenCatalogFrom(catalog_path_, opts);
   if (cat) return cat;
   const Error& e = cat.error();
   const bool unwritable =
@@ -239,11 +240,11 @@ Result<std::unique_ptr<catalog::Catalog>> Context::OpenReadOnly(
     opts.migrate = catalog::SqliteOptions::Migrate::kNo;
   }
   opts.access = catalog::SqliteOptions::Access::kReadOnly;
-  auto cat = catalog::OpenSqliteCatalog(catalog_path_, opts);
+  auto cat = OpenCatalogFrom(catalog_path_, opts);
   if (!cat && (cat.error().code() == ErrorCode::kPermissionDenied ||
                cat.error().code() == ErrorCode::kIo)) {
     opts.access = catalog::SqliteOptions::Access::kImmutable;
-    cat = catalog::OpenSqliteCatalog(catalog_path_, opts);
+    cat = OpenCatalogFrom(catalog_path_, opts);
     auto wal = fs_->Stat(catalog_path_ + "-wal", os::Follow::kYes);
     if (cat && wal && wal->size > 0) {
       spdlog::warn(

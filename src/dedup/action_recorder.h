@@ -1,12 +1,14 @@
 #pragma once
-// Tells the catalog what `phodex dupes --apply` did, through the Catalog
-// interface, one transaction per action (ScanBatch): a deleted or moved
+// Tells the catalog what `phodex dupes --apply` did, through its own
+// write set (catalog::DedupWrite, catalog/dedup_writes.h), one transaction
+// per action: a deleted or moved
 // victim is marked removed (never deleted; a move-to folder is never inside
 // a root, see CheckMoveToFolder in action_plan.h); a victim replaced by
 // a hard link gets its new inode and stat, keeping its hashes (the bytes
-// are the same, checked just before). Each batch also carries the
+// are the same, checked just before). Each write also carries the
 // operation's running counts and any skip reason (file_errors), so
-// `phodex ops` shows the run.
+// `phodex ops` shows the run. The operation is a jobs::OperationScope:
+// a recorder dropped without Finish() ends it "failed".
 //
 // Recording is idempotent (a row already removed, or already on the new
 // inode, is left alone), so journal recovery may replay it.
@@ -14,11 +16,13 @@
 // Single-threaded.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "catalog/catalog.h"
 #include "core/error.h"
 #include "dedup/action_journal.h"
+#include "jobs/operation_scope.h"
 #include "os/clock.h"
 #include "os/file_system.h"
 
@@ -37,7 +41,8 @@ class ActionRecorder {
                  os::Clock& clock, OperationId op)
       : catalog_(catalog), fs_(fs), clock_(clock), op_(op) {}
 
-  // Ends the operation with the counts so far.
+  // Ends the operation with the counts so far (once; nothing to end when
+  // there is no operation).
   Status Finish(catalog::OperationStatus status, const std::string& error);
   OperationId op() const { return op_; }
 
@@ -47,13 +52,13 @@ class ActionRecorder {
   Status RecordProblem(RootId root, const std::string& path, ActionKind kind,
                        const std::string& reason);
 
-  // Running totals, written with every batch: scanned = actions tried,
+  // Running totals, written with every action: scanned = actions tried,
   // removed = deleted, moved = moved, updated = linked, errors = skipped
   // or failed. The caller updates them before recording.
   catalog::OperationCounts& counts() { return counts_; }
 
  private:
-  catalog::ScanBatch NewBatch(RootId root);
+  catalog::DedupWrite NewWrite(RootId root);
   Status RecordLinked(const JournalRecord& intent, const catalog::FileRow& row);
 
   catalog::Catalog& catalog_;
@@ -61,6 +66,7 @@ class ActionRecorder {
   os::Clock& clock_;
   OperationId op_;
   catalog::OperationCounts counts_;
+  std::optional<jobs::OperationScope> scope_;  // the operation Begin began
 };
 
 }  // namespace phodex::dedup

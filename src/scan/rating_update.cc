@@ -12,7 +12,7 @@ namespace {
 Status Record(catalog::Catalog& catalog, os::FileSystem& fs,
               media::MetadataReader& reader, const catalog::Root& root,
               const std::string& rel, std::optional<std::string> target_rel,
-              OperationId op, int64_t now_ns) {
+              int64_t now_ns) {
   const std::string abs = os::JoinPath(root.path, rel);
   catalog::FileUpsert u;
   u.rel = rel;
@@ -30,14 +30,13 @@ Status Record(catalog::Catalog& catalog, os::FileSystem& fs,
       u.error = std::string(metadata.name()) + ": " + st.error().ToString();
     }
   }
-  catalog::ScanBatch batch;
-  batch.root = root.id;
-  batch.op = op;
-  batch.scan_gen = root.scan_gen;
-  batch.now_ns = now_ns;
-  batch.upserts.push_back(std::move(u));
-  if (target_rel) batch.links.push_back({rel, std::move(target_rel)});
-  return catalog.ApplyBatch(batch);
+  catalog::RatingWrite write;
+  write.root = root.id;
+  write.scan_gen = root.scan_gen;
+  write.now_ns = now_ns;
+  write.file = std::move(u);
+  write.sidecar_of = std::move(target_rel);
+  return catalog.ApplyRatingWrite(write);
 }
 
 // A write of `rel` stays in the root it was asked about: the file's
@@ -67,7 +66,8 @@ Result<RatingResult> RateFile(catalog::Catalog& catalog, os::FileSystem& fs,
                               media::MetadataReader& reader,
                               const catalog::Root& root,
                               const catalog::FileRow& file,
-                              const RatingRequest& request, OperationId op,
+                              const RatingRequest& request,
+                              OperationId /*op*/,
                               int64_t now_ns) {
   const std::string abs = os::JoinPath(root.path, file.rel);
   RatingResult result;
@@ -75,7 +75,7 @@ Result<RatingResult> RateFile(catalog::Catalog& catalog, os::FileSystem& fs,
     PHODEX_TRY(CheckFolderInRoot(fs, root, file.rel));
     PHODEX_TRY(media::EmbedRating(fs, abs, request.rating));
     result.written_path = abs;
-    PHODEX_TRY(Record(catalog, fs, reader, root, file.rel, std::nullopt, op,
+    PHODEX_TRY(Record(catalog, fs, reader, root, file.rel, std::nullopt,
                       now_ns));
     return result;
   }
@@ -93,8 +93,7 @@ Result<RatingResult> RateFile(catalog::Catalog& catalog, os::FileSystem& fs,
   result.created = !fs.Stat(result.written_path, os::Follow::kNo).has_value();
   PHODEX_TRY(
       media::WriteSidecarRating(fs, result.written_path, request.rating));
-  PHODEX_TRY(Record(catalog, fs, reader, root, sidecar_rel, file.rel, op,
-                    now_ns));
+  PHODEX_TRY(Record(catalog, fs, reader, root, sidecar_rel, file.rel, now_ns));
   return result;
 }
 

@@ -29,7 +29,9 @@ struct RatingResult {
 };
 
 // Rates the present file `file` (a row of `root`) and records the write in
-// the catalog as part of operation `op`. On error nothing is recorded and
+// the catalog (catalog::RatingWrite: the file read again, as a scan of it
+// would record it). `op`, the caller's rate operation, is not written to:
+// its counts are the caller's to finish with. On error nothing is recorded and
 // the user's files are as they were (the writers are atomic). Nothing is
 // written outside `root`: a file whose folder now resolves elsewhere (a
 // folder replaced by a symlink since the scan, or reached through one)

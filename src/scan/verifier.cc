@@ -116,12 +116,24 @@ Result<VerifyReport> Verify(catalog::Catalog& catalog, os::FileSystem& fs,
     }
     chunk.clear();
   };
+  // A page of rows is read (and its read ended) before its files are
+  // hashed: no read of the catalog stays open while files are read.
   std::vector<Item> chunk;
-  PHODEX_TRY(catalog.ForEachFile(query, [&](const catalog::FileRow& r) {
-    chunk.push_back(Item{r, std::nullopt, std::nullopt});
-    if (chunk.size() >= kChunk) process(chunk);
-  }));
-  process(chunk);
+  catalog::FileCursor after;
+  int64_t left = query.limit.value_or(-1);  // -1: no limit
+  while (left != 0) {
+    const size_t n =
+        left < 0 ? kChunk : std::min(kChunk, static_cast<size_t>(left));
+    PHODEX_ASSIGN_OR_RETURN(catalog::FilePage page,
+                            catalog.ListFiles(query, after, n));
+    if (left > 0) left -= static_cast<int64_t>(page.rows.size());
+    for (catalog::FileRow& r : page.rows) {
+      chunk.push_back(Item{std::move(r), std::nullopt, std::nullopt});
+    }
+    process(chunk);
+    if (!page.next) break;
+    after = std::move(*page.next);
+  }
   report.interrupted = cancel && cancel->load();
   for (size_t i = 0; i < updates.size(); i += kBaselineBatch) {
     const size_t end = std::min(updates.size(), i + kBaselineBatch);

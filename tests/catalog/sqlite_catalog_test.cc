@@ -10,7 +10,8 @@
 #include <map>
 #include <sstream>
 
-#include "catalog/schema/migrations.h"
+#include "catalog/sqlite/migrations.h"
+#include "tests/catalog/upsert_for_test.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace phodex::catalog {
@@ -24,17 +25,6 @@ std::string ReadAll(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-FileUpsert Upsert(std::string rel, int64_t size = 1, MediaKind kind = MediaKind::kPhoto) {
-  FileUpsert u;
-  u.rel = std::move(rel);
-  u.stat.size = size;
-  u.stat.mtime = FileTime::FromNanos(5);
-  u.stat.ino = 9;
-  u.stat.dev = 1;
-  u.kind = kind;
-  return u;
 }
 
 class SqliteCatalogTest : public ::testing::Test {
@@ -152,225 +142,15 @@ TEST_F(SqliteCatalogTest, NotACatalogIsAClearError) {
   EXPECT_EQ(c.error().code(), ErrorCode::kCorrupt);
 }
 
-TEST_F(SqliteCatalogTest, UpsertKeepsIdsAndFirstSeen) {
-  auto c = Open();
-  RootId root = c->AddRoot("/p", "p", 1)->id;
-  ScanBatch b;
-  b.root = root;
-  b.now_ns = 100;
-  b.upserts = {Upsert("x.jpg", 1)};
-  ASSERT_TRUE(c->ApplyBatch(b));
-  FileRow first;
-  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { first = r; }));
-  b.now_ns = 200;
-  b.upserts = {Upsert("x.jpg", 2)};
-  ASSERT_TRUE(c->ApplyBatch(b));
-  FileRow second;
-  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { second = r; }));
-  EXPECT_EQ(second.id, first.id);
-  EXPECT_EQ(second.size, 2);
-  EXPECT_EQ(second.first_seen_ns, 100);
-  EXPECT_EQ(second.last_seen_ns, 200);
-}
 
-TEST_F(SqliteCatalogTest, RemovedFilesKeepTheirRecordAndComeBack) {
-  auto c = Open();
-  RootId root = c->AddRoot("/p", "p", 1)->id;
-  ScanBatch b;
-  b.root = root;
-  b.upserts = {Upsert("x.jpg")};
-  ASSERT_TRUE(c->ApplyBatch(b));
-  FileId id;
-  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&& k) { id = k.id; }));
-  ScanBatch r;
-  r.root = root;
-  r.now_ns = 50;
-  r.removals = {id};
-  ASSERT_TRUE(c->ApplyBatch(r));
-  EXPECT_TRUE(Rels(*c).empty());
-  FileQuery removed;
-  removed.presence = FileQuery::Presence::kRemoved;
-  EXPECT_THAT(Rels(*c, removed), ElementsAre("x.jpg"));
-  int known = 0;
-  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&&) { ++known; }));
-  EXPECT_EQ(known, 0);
-  // It reappears: same record, present again.
-  ASSERT_TRUE(c->ApplyBatch(b));
-  FileRow row;
-  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& f) { row = f; }));
-  EXPECT_EQ(row.id, id);
-  EXPECT_TRUE(row.present);
-  EXPECT_FALSE(row.removed_ns.has_value());
-}
 
-TEST_F(SqliteCatalogTest, PrefixQueriesMatchWholeComponents) {
-  auto c = Open();
-  RootId root = c->AddRoot("/p", "p", 1)->id;
-  ScanBatch b;
-  b.root = root;
-  b.upserts = {Upsert("2020/a.jpg"), Upsert("2020/sub/b.jpg"),
-               Upsert("2020-extra/c.jpg"), Upsert("2020.jpg"),
-               Upsert("2021/d.jpg")};
-  ASSERT_TRUE(c->ApplyBatch(b));
-  FileQuery q;
-  q.root = root;
-  q.rel_prefix = "2020";
-  EXPECT_THAT(Rels(*c, q), ElementsAre("2020/a.jpg", "2020/sub/b.jpg"));
-  std::vector<std::string> known;
-  ASSERT_TRUE(c->ForEachKnownFile(root, "2020", [&](KnownFile&& k) {
-    known.push_back(k.rel);
-  }));
-  EXPECT_THAT(known, ElementsAre("2020/a.jpg", "2020/sub/b.jpg"));
-  int all = 0;
-  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&&) { ++all; }));
-  EXPECT_EQ(all, 5);
-  q.rel_prefix = "2020.jpg";  // a single file
-  EXPECT_THAT(Rels(*c, q), ElementsAre("2020.jpg"));
-}
 
-TEST_F(SqliteCatalogTest, NonUtf8NamesRoundTripByteExact) {
-  auto c = Open();
-  const std::string root_path = "/p/caf\xE9";
-  RootId root = c->AddRoot(root_path, "cafe", 1)->id;
-  ScanBatch b;
-  b.root = root;
-  const std::string rel = std::string("\xFF\xFE/na\xEFve.jpg", 13);
-  b.upserts = {Upsert(rel)};
-  ASSERT_TRUE(c->ApplyBatch(b));
-  FileRow row;
-  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { row = r; }));
-  EXPECT_EQ(row.rel, rel);
-  EXPECT_EQ(row.root_path, root_path);
-}
 
-TEST_F(SqliteCatalogTest, RootsAreUniqueAndRemovalKeepsOrPurgesRecords) {
-  auto c = Open();
-  auto a = c->AddRoot("/a", "a", 1);
-  ASSERT_TRUE(a);
-  EXPECT_EQ(c->AddRoot("/a", "other", 1).error().code(),
-            ErrorCode::kAlreadyExists);
-  EXPECT_EQ(c->AddRoot("/b", "a", 1).error().code(), ErrorCode::kAlreadyExists);
-  ScanBatch b;
-  b.root = a->id;
-  b.upserts = {Upsert("x.jpg")};
-  ASSERT_TRUE(c->ApplyBatch(b));
-  ASSERT_TRUE(c->RemoveRoot(a->id, Purge::kNo, 2));
-  FileQuery all;
-  all.presence = FileQuery::Presence::kAll;
-  EXPECT_THAT(Rels(*c, all), ElementsAre("x.jpg"));
-  // The path is free again.
-  auto again = c->AddRoot("/a", "a", 3);
-  ASSERT_TRUE(again) << again.error().ToString();
-  ASSERT_TRUE(c->RemoveRoot(a->id, Purge::kYes, 4));
-  EXPECT_TRUE(Rels(*c, all).empty());
-}
 
-TEST_F(SqliteCatalogTest, StaleRunningOperationsBecomeInterrupted) {
-  auto c = Open();
-  RootId root = c->AddRoot("/a", "a", 1)->id;
-  Operation op;
-  op.type = "scan";
-  op.root = root;
-  op.started_ns = 10;
-  auto id = c->BeginOperation(op);
-  ASSERT_TRUE(id);
-  ScanBatch b;
-  b.root = root;
-  b.op = *id;
-  b.counts.scanned = 7;
-  b.checkpoint = R"({"files_committed":7})";
-  ASSERT_TRUE(c->ApplyBatch(b));
-  auto stale = c->InterruptStaleOperations(root, 20);
-  ASSERT_TRUE(stale);
-  ASSERT_EQ(stale->size(), 1u);
-  EXPECT_EQ((*stale)[0].counts.scanned, 7);
-  auto ops = c->ListOperations(10);
-  ASSERT_EQ(ops->size(), 1u);
-  EXPECT_EQ((*ops)[0].status, OperationStatus::kInterrupted);
-  EXPECT_EQ((*ops)[0].checkpoint, R"({"files_committed":7})");
-  EXPECT_TRUE(c->InterruptStaleOperations(root, 30)->empty());
-}
 
-// A catalog's stat times: far beyond int64 nanoseconds and before 1970.
-const FileTime kExtremeTimes[] = {
-    {15'031'569'600, 5},                      // 2446-05-01: ext4's range
-    {-2'208'988'800, 1},                      // 1900-01-01
-    {-1, 999'999'999},                        // just before the epoch
-    {std::numeric_limits<int64_t>::max(), 999'999'999},
-    {std::numeric_limits<int64_t>::min(), 0},
-};
 
-TEST_F(SqliteCatalogTest, ExtremeFileTimesRoundTripEverywhere) {
-  auto c = Open();
-  RootId root = c->AddRoot("/p", "p", 1)->id;
-  ScanBatch b;
-  b.root = root;
-  std::map<std::string, FileTime> want;
-  for (size_t i = 0; i < std::size(kExtremeTimes); ++i) {
-    FileUpsert u = Upsert("f" + std::to_string(i) + ".jpg", /*size=*/7);
-    u.stat.mtime = kExtremeTimes[i];
-    u.stat.ino = 10 + i;
-    u.hash = ContentHash::FromBytes(std::string(16, static_cast<char>(i)));
-    want[u.rel] = u.stat.mtime;
-    b.upserts.push_back(u);
-  }
-  ASSERT_TRUE(c->ApplyBatch(b));
-  std::map<std::string, FileTime> rows, known, twins, candidates;
-  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) {
-    rows[r.rel] = r.mtime;
-  }));
-  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&& k) {
-    known[k.rel] = k.mtime;
-  }));
-  ASSERT_TRUE(c->ForEachSizeTwin([&](SizeTwin&& t) { twins[t.rel] = t.mtime; }));
-  auto page = c->ListPixelCandidates({}, FileId{0}, 100);
-  ASSERT_TRUE(page);
-  for (const PixelCandidate& p : *page) candidates[p.rel] = p.mtime;
-  EXPECT_EQ(rows, want);
-  EXPECT_EQ(known, want);
-  EXPECT_EQ(twins, want);
-  EXPECT_EQ(candidates, want);
-}
 
-// Whether the stored hash of `rel` survived.
-bool HasHash(Catalog& c, const std::string& rel) {
-  bool has = false;
-  EXPECT_TRUE(c.ForEachFile({}, [&](const FileRow& r) {
-    if (r.rel == rel) has = r.hash.has_value();
-  }));
-  return has;
-}
 
-TEST_F(SqliteCatalogTest, ANanosecondOfMtimeIsAChangeOfStat) {
-  auto c = Open();
-  RootId root = c->AddRoot("/p", "p", 1)->id;
-  ScanBatch b;
-  b.root = root;
-  FileUpsert u = Upsert("x.jpg");
-  u.stat.mtime = {15'031'569'600, 5};
-  u.hash = ContentHash::FromBytes(std::string(16, 'h'));
-  MediaMetadata m;
-  m.mime = "image/jpeg";
-  u.metadata = m;
-  b.upserts = {u};
-  ASSERT_TRUE(c->ApplyBatch(b));
-  // The same stat, nothing recomputed: hash and metadata are kept.
-  u.hash.reset();
-  u.metadata.reset();
-  b.upserts = {u};
-  ASSERT_TRUE(c->ApplyBatch(b));
-  EXPECT_TRUE(HasHash(*c, "x.jpg"));
-  FileRow row;
-  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { row = r; }));
-  ASSERT_TRUE(row.metadata.has_value());
-  // One nanosecond later: both go (the stored hash and the metadata).
-  b.upserts[0].stat.mtime.nsec = 6;
-  ASSERT_TRUE(c->ApplyBatch(b));
-  EXPECT_FALSE(HasHash(*c, "x.jpg"));
-  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { row = r; }));
-  EXPECT_EQ(row.mtime, (FileTime{15'031'569'600, 6}));
-  EXPECT_FALSE(row.metadata.has_value());
-}
 
 TEST_F(SqliteCatalogTest, MigrationToV8SplitsNanosecondsAndKeepsMetadata) {
   {
@@ -455,53 +235,7 @@ TEST_F(SqliteCatalogTest, MigrationsAreListedInAscendingOrder) {
   EXPECT_EQ(last, LatestSchemaVersion());
 }
 
-// Operations of any kind whose process is gone (kill -9) are ended; those
-// of live processes and of other hosts are not.
-TEST_F(SqliteCatalogTest, OrphanedOperationsOfThisHostBecomeInterrupted) {
-  auto c = Open();
-  auto begin = [&](const std::string& type, int pid, const std::string& host) {
-    Operation op;
-    op.type = type;
-    op.pid = pid;
-    op.host = host;
-    op.started_ns = 10;
-    return c->BeginOperation(op)->value;
-  };
-  const int64_t dead = begin("rate", 100, "here");
-  const int64_t alive = begin("thumbs", 200, "here");
-  const int64_t elsewhere = begin("verify", 100, "there");
-  const int64_t done = begin("dupes", 100, "here");
-  ASSERT_TRUE(c->FinishOperation(OperationId{done}, OperationStatus::kCompleted,
-                                 {}, "", 15));
-  auto ended = c->InterruptOrphanedOperations(
-      "here", [](const Operation& op) { return op.pid == 100; }, 20);
-  ASSERT_TRUE(ended);
-  ASSERT_EQ(ended->size(), 1u);
-  EXPECT_EQ((*ended)[0].id.value, dead);
-  std::map<int64_t, OperationStatus> status;
-  auto ops = c->ListOperations(10);
-  ASSERT_TRUE(ops);
-  for (const Operation& op : *ops) status[op.id.value] = op.status;
-  EXPECT_EQ(status[dead], OperationStatus::kInterrupted);
-  EXPECT_EQ(status[alive], OperationStatus::kRunning);
-  EXPECT_EQ(status[elsewhere], OperationStatus::kRunning);
-  EXPECT_EQ(status[done], OperationStatus::kCompleted);
-}
 
-TEST_F(SqliteCatalogTest, FileErrorsOfAnOperationWithoutABatch) {
-  auto c = Open();
-  Operation op;
-  op.type = "thumbs";
-  auto id = c->BeginOperation(op);
-  ASSERT_TRUE(id);
-  ASSERT_TRUE(c->RecordFileErrors(
-      *id, {{"/a/x.jpg", "make thumbnails", "disk full"}}, 5));
-  auto rows = c->ListFileErrors(*id, 10);
-  ASSERT_TRUE(rows);
-  ASSERT_EQ(rows->size(), 1u);
-  EXPECT_EQ((*rows)[0].path, "/a/x.jpg");
-  EXPECT_EQ((*rows)[0].reason, "disk full");
-}
 
 // Schema v7: each root's identity (scan/root_identity.h). Roots of older
 // catalogs have none until a scan records it.
@@ -537,36 +271,40 @@ TEST_F(SqliteCatalogTest, RootIdentityRoundTripsAndOldRootsHaveNone) {
   EXPECT_EQ(*c->Stats()->roots[0].root.identity, id);
 }
 
-TEST_F(SqliteCatalogTest, CountLikelyMovesFollowsTheMoveRule) {
+
+// Reads that feed long work are paged (file_queries.h): while ForEachFile's
+// callback runs, this connection holds no read, so another connection can
+// write and then checkpoint the whole -wal (a read held since before that
+// write would keep its frames: "busy").
+TEST_F(SqliteCatalogTest, NoReadIsHeldWhileForEachFileCallsBack) {
   auto c = Open();
-  RootId root = c->AddRoot("/a", "a", 1)->id;
-  const ContentHash h{1, 2};
-  ScanBatch first;
-  first.root = root;
-  first.now_ns = 10;
-  first.upserts = {Upsert("old.jpg", 100), Upsert("empty.jpg", 0),
-                   Upsert("other.jpg", 100)};
-  first.upserts[0].quick_hash = h;
-  first.upserts[1].quick_hash = ContentHash{3, 3};
-  first.upserts[2].quick_hash = ContentHash{4, 4};
-  ASSERT_TRUE(c->ApplyBatch(first));
-  ScanBatch later;
-  later.root = root;
-  later.now_ns = 30;
-  later.upserts = {Upsert("new.jpg", 100), Upsert("empty2.jpg", 0)};
-  later.upserts[0].quick_hash = h;
-  later.upserts[1].quick_hash = ContentHash{3, 3};
-  ASSERT_TRUE(c->ApplyBatch(later));
-  std::map<std::string, FileId> ids;
-  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { ids[r.rel] = r.id; }));
-  const std::vector<FileId> gone = {ids["old.jpg"], ids["empty.jpg"],
-                                    ids["other.jpg"]};
-  // old.jpg turned up as new.jpg after the last scan (20); empty files
-  // carry no identity; other.jpg has no twin.
-  EXPECT_EQ(*c->CountLikelyMoves(gone, 20), 1);
-  // A twin that existed before then is a copy, not a move.
-  EXPECT_EQ(*c->CountLikelyMoves(gone, 30), 0);
-  EXPECT_EQ(*c->CountLikelyMoves({}, 20), 0);
+  RootId root = c->AddRoot("/p", "p", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  for (size_t i = 0; i < FileQueries::kFilePage + 10; ++i) {
+    b.upserts.push_back(Upsert("f" + std::to_string(i)));
+  }
+  ASSERT_TRUE(c->ApplyBatch(b));
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  int calls = 0;
+  int busy = -1;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow&) {
+    if (++calls != 2) return;
+    ASSERT_EQ(sqlite3_exec(other,
+                           "INSERT INTO operations(type, started_at, status) "
+                           "VALUES('test', 1, 'running')",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(other, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &st,
+                       nullptr);
+    if (sqlite3_step(st) == SQLITE_ROW) busy = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+  }));
+  sqlite3_close(other);
+  EXPECT_EQ(calls, static_cast<int>(FileQueries::kFilePage) + 10);
+  EXPECT_EQ(busy, 0);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "catalog/schema/migrations.h"
+#include "catalog/sqlite/migrations.h"
 
 #include <array>
 
@@ -163,7 +163,7 @@ ALTER TABLE roots ADD COLUMN identity_at INTEGER;
     // would overflow for the smallest int64. The trigger of v6 is dropped
     // first (else the pass would fire it on every row and drop all
     // metadata), and not made again: the writer applies its rule
-    // (sqlite_catalog.cc, ApplyBatch), because a trigger made every upsert
+    // (sqlite/scan_writes.cc, ApplyBatch), because a trigger made every upsert
     // need a statement journal, a third of a first scan's instructions. A time
     // stored wrapped is not repaired here: it differs from the file's stat,
     // so the next scan reads that file again.

@@ -3,8 +3,10 @@
 // catalog at version N-1 into version N; each runs in one transaction.
 // Never edit a released migration: add a new one.
 //
-// Each migration carries its SQL per dialect. SQLite stores paths as BLOB
-// (file names are bytes); PostgreSQL's dialect will use bytea.
+// The SQLite backend's schema: its DDL is SQLite's dialect (paths are BLOB,
+// file names being bytes), so it lives here, with the backend; a
+// PostgreSQL backend keeps its own migrations (bytea) under
+// catalog/postgres/, with the same version numbers for the same tables.
 
 #include <span>
 
@@ -13,7 +15,7 @@ namespace phodex::catalog {
 struct Migration {
   int version;
   const char* description;
-  const char* sqlite_sql;
+  const char* sql;  // SQLite DDL
 };
 
 std::span<const Migration> AllMigrations();

@@ -1,0 +1,73 @@
+#pragma once
+// What a scan writes and the facts it loads (docs/catalog.md, tables
+// `files`, `metadata`, `file_errors`). Part of catalog::Catalog
+// (catalog.h).
+//
+// Two rules every backend keeps when it applies a batch (they were SQL
+// only; the contract suite, tests/catalog/catalog_contract_test.cc, pins
+// them):
+//   1. Hashes: a FileUpsert whose quick_hash, hash or sha256 is null keeps
+//      the stored value when size, mtime and inode are unchanged, and
+//      clears it otherwise (the content may have changed). A non-null one
+//      is stored.
+//   2. Metadata: a file's metadata belongs to the version of the file it
+//      was read from. An upsert whose size, mtime or inode differs from
+//      the stored row's drops the stored metadata, then stores the
+//      upsert's metadata if it carries some; with the stat unchanged, a
+//      null metadata keeps the stored one.
+// They stay in the backend (stated here, not computed in C++) because
+// the backend compares with the stored row inside the statement that
+// writes it: computing them in C++ would need every stored row read before
+// it is written, and a second writer could change it in between.
+//
+// Thread-compatible.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/types.h"
+#include "core/error.h"
+
+namespace phodex::catalog {
+
+class ScanStore {
+ public:
+  virtual ~ScanStore() = default;
+
+  // Starts a new scan generation of `root` and returns it (kNotFound: no
+  // such root).
+  virtual Result<int64_t> NextScanGeneration(RootId root) = 0;
+
+  // Up to `limit` present files of `root` whose rel is `rel_prefix` or
+  // lies below it ("" = the whole root), ordered by rel, with rel greater
+  // than `after_rel` (null: from the first). The next page starts after
+  // the last rel returned; a page shorter than `limit` is the last.
+  virtual Result<std::vector<KnownFile>> ListKnownFiles(
+      RootId root, std::string_view rel_prefix,
+      const std::optional<std::string>& after_rel, size_t limit) = 0;
+
+  // Calls `fn` for every file ListKnownFiles lists, reading pages of
+  // kKnownFilePage rows: no read is open while `fn` runs, so it may take
+  // its time. Rows written meanwhile may or may not be seen.
+  Status ForEachKnownFile(RootId root, std::string_view rel_prefix,
+                          const std::function<void(KnownFile&&)>& fn);
+  static constexpr size_t kKnownFilePage = 1000;
+
+  // Applies the batch in one transaction: upserts (rules 1 and 2 above),
+  // then links, then removals (marked removed, never deleted), file
+  // errors, and the operation's counts and checkpoint (when op != 0).
+  virtual Status ApplyBatch(const ScanBatch& batch) = 0;
+  // Records the end of a completed scan.
+  virtual Status SetRootScanned(RootId root, int64_t now_ns) = 0;
+  // Stores full hashes (and SHA-256 where given; a null sha256 keeps the
+  // stored one) computed outside a scan (verify, duplicates), in one
+  // transaction.
+  virtual Status SetHashes(const std::vector<HashUpdate>& updates) = 0;
+};
+
+}  // namespace phodex::catalog

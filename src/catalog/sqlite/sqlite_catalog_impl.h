@@ -1,0 +1,189 @@
+#pragma once
+// Internal to catalog/sqlite: the SQLite backend object, which implements
+// every catalog interface (catalog.h). Its methods are defined by concern,
+// one file each:
+//
+//   sqlite_catalog.cc  opening, configuring, migrating, the exclusive lock
+//   roots.cc           RootStore
+//   scan_writes.cc     ScanStore (the scan's writes of `files`, and the
+//                      two upsert rules)
+//   action_writes.cc   DedupWrites, RatingWrites
+//   moves.cc           MoveIndex
+//   file_queries.cc    FileQueries
+//   pixels.cc          PixelStore
+//   operations.cc      OperationLog
+//   admin.cc           CatalogAdmin
+//
+// Thread-compatible, like Catalog.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "catalog/sqlite/sqlite_db.h"
+
+namespace phodex::catalog::sqlite {
+
+// A write transaction. BEGIN IMMEDIATE takes the write lock up front, so
+// two processes never deadlock upgrading read locks; the busy timeout makes
+// the second one wait. Rolled back unless committed.
+class Txn {
+ public:
+  static Result<Txn> Begin(sqlite3* db) {
+    PHODEX_TRY(Exec(db, "BEGIN IMMEDIATE"));
+    return Txn(db);
+  }
+  Txn(Txn&& o) noexcept : db_(std::exchange(o.db_, nullptr)) {}
+  ~Txn() {
+    if (db_) (void)Exec(db_, "ROLLBACK");  // nothing to do if it fails
+  }
+  Status Commit() { return Exec(std::exchange(db_, nullptr), "COMMIT"); }
+
+ private:
+  explicit Txn(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+// Rows whose rel equals `prefix` or lies below it: "a/b" -> rel = 'a/b' OR
+// 'a/b/' <= rel < 'a/b0' ('0' is the byte after '/'). kPrefixClause reads
+// ?2, ?3, ?4, which BindPrefix binds for `prefix`.
+inline constexpr char kPrefixClause[] =
+    "(length(?2) = 0 OR f.rel = ?2 OR (f.rel >= ?3 AND f.rel < ?4))";
+void BindPrefix(Stmt& s, std::string_view prefix);
+
+// A file time stored as whole seconds (`mtime_s`) and nanoseconds
+// (`mtime_nsec`, 0..999999999), docs/catalog.md v8.
+FileTime MtimeColumns(const Stmt& s, int sec_col, int nsec_col);
+std::optional<ContentHash> HashColumn(const Stmt& s, int col);
+void BindHash(Stmt& s, int i, const std::optional<ContentHash>& h);
+// Binds a limit: null (no limit) as SQLite's -1.
+void BindLimit(Stmt& s, int i, std::optional<int64_t> limit);
+
+class SqliteCatalog final : public Catalog {
+ public:
+  SqliteCatalog(sqlite3* db, std::string path)
+      : db_(db), path_(std::move(path)) {}
+  ~SqliteCatalog() override;
+
+  // --- Opening (sqlite_catalog.cc) ---------------------------------------
+  Result<int> UserVersion();
+  // The check before a catalog is written (SqliteOptions::Check): every
+  // page's structure when the file is small enough, else the schema.
+  Status CheckOnOpen(int64_t quick_check_max_bytes);
+  // Settings of a read-only connection: only what concerns this process.
+  Status ConfigureReadOnly();
+  Status Configure();
+  // Applies pending migrations up to `max_version` (0: latest), after a
+  // backup copy of a non-empty catalog.
+  Status Migrate(int max_version);
+
+  // --- RootStore (roots.cc) ----------------------------------------------
+  Result<Root> AddRoot(const std::string& path, const std::string& name,
+                       int64_t now_ns) override;
+  Result<std::vector<Root>> ListRoots() override;
+  Status RemoveRoot(RootId root, Purge purge, int64_t now_ns) override;
+  Status SetRootIdentity(RootId root, const RootIdentity& id) override;
+
+  // --- ScanStore (scan_writes.cc), DedupWrites, RatingWrites
+  // (action_writes.cc) -----------------------------------------------------
+  Result<int64_t> NextScanGeneration(RootId root) override;
+  Result<std::vector<KnownFile>> ListKnownFiles(
+      RootId root, std::string_view rel_prefix,
+      const std::optional<std::string>& after_rel, size_t limit) override;
+  Status ApplyBatch(const ScanBatch& b) override;
+  Status SetRootScanned(RootId root, int64_t now_ns) override;
+  Status SetHashes(const std::vector<HashUpdate>& updates) override;
+  Status ApplyDedupWrite(const DedupWrite& w) override;
+  Status ApplyRatingWrite(const RatingWrite& w) override;
+
+  // --- MoveIndex (moves.cc) ----------------------------------------------
+  Result<std::vector<MoveCandidate>> FindMoveCandidates(RootId root,
+                                                        int64_t gen) override;
+  Result<std::vector<MoveCandidate>> FindMoveCandidatesAmong(
+      const MoveSearch& search) override;
+  Result<int64_t> CountLikelyMoves(const std::vector<FileId>& ids,
+                                   int64_t last_seen_ns) override;
+  Status ApplyMove(FileId removed_id, FileId new_id,
+                   std::optional<ContentHash> confirmed_hash) override;
+
+  // --- FileQueries (file_queries.cc) -------------------------------------
+  Result<std::optional<FileRow>> GetFile(FileId id) override;
+  Result<std::optional<FileRow>> FindFile(RootId root,
+                                          const std::string& rel) override;
+  Result<FilePage> ListFiles(const FileQuery& query, const FileCursor& after,
+                             size_t limit) override;
+  Result<CatalogStats> Stats() override;
+  Result<std::vector<SizeTwin>> ListSizeTwins(int64_t after_size,
+                                              size_t max_sizes) override;
+
+  // --- PixelStore (pixels.cc) --------------------------------------------
+  Result<std::vector<PixelCandidate>> ListPixelCandidates(
+      const FileQuery& scope, FileId after, int64_t limit) override;
+  Status SetPixels(const std::vector<PixelUpdate>& updates) override;
+  Result<PixelTotals> GetPixelTotals(const std::string& thumbs_key) override;
+  Result<std::vector<ContentHash>> ListPresentHashes(
+      const std::optional<ContentHash>& after, size_t limit) override;
+
+  // --- OperationLog (operations.cc) --------------------------------------
+  Result<OperationId> BeginOperation(const Operation& op) override;
+  Status FinishOperation(OperationId id, OperationStatus status,
+                         const OperationCounts& c, const std::string& error,
+                         int64_t now_ns) override;
+  Result<std::vector<Operation>> InterruptStaleOperations(
+      RootId root, int64_t now_ns) override;
+  Result<std::vector<Operation>> InterruptOrphanedOperations(
+      const std::string& host,
+      const std::function<bool(const Operation&)>& gone,
+      int64_t now_ns) override;
+  Status RecordFileErrors(OperationId op,
+                          const std::vector<FileErrorEntry>& errors,
+                          int64_t now_ns) override;
+  Result<std::vector<Operation>> ListOperations(
+      std::optional<int64_t> limit) override;
+  Result<std::vector<FileErrorRow>> ListFileErrors(
+      std::optional<OperationId> op, std::optional<int64_t> limit) override;
+
+  // --- CatalogAdmin (admin.cc) -------------------------------------------
+  Result<SchemaStatus> GetSchemaStatus() override;
+  Status CheckIntegrity() override;
+  bool Damaged() override;
+  Status BackupTo(const std::string& path) override;
+  Result<SalvageReport> CopyReadableRowsTo(Catalog& dest) override;
+  Result<int64_t> SizeOnDisk() override;
+
+ private:
+  // Statements prepared once and reused (SQLITE_PREPARE_PERSISTENT).
+  Result<Stmt*> Cached(const std::string& sql);
+  // Copies the catalog to "<path>.v<version>.bak" before migrating.
+  Status Backup(int version);
+  // What ApplyBatch writes, inside the caller's transaction.
+  Status WriteBatch(const ScanBatch& b);
+  // The operation's running counts, and its checkpoint if not null.
+  Status WriteOperationCounts(OperationId op, const OperationCounts& counts,
+                              const std::string* checkpoint);
+  Status WriteFileError(OperationId op, RootId root, const FileErrorEntry& e,
+                        int64_t now_ns);
+  // One row of FileRow from the query `where` (after the joins; it may
+  // read ?8 and ?9), bound by `bind`.
+  Result<std::optional<FileRow>> QueryOneFile(
+      const std::string& where, const std::function<void(Stmt&)>& bind);
+  // Operations matching `where` (which may read ?1 = `root`), newest
+  // first, at most `limit`.
+  Result<std::vector<Operation>> QueryOperations(const std::string& where,
+                                                 int64_t root,
+                                                 std::optional<int64_t> limit);
+
+  sqlite3* db_;
+  std::string path_;
+  std::map<std::string, Stmt> stmts_;
+};
+
+}  // namespace phodex::catalog::sqlite

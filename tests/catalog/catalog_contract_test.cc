@@ -1,0 +1,1081 @@
+// The catalog contract: what every backend promises through the catalog
+// interfaces (catalog/catalog.h and the narrow headers it is made of). One
+// typed suite, run once per backend: a new backend (PostgreSQL) adds its
+// fixture type to `Backends` below and must pass every test unchanged.
+// Backend-specific behaviour (file damage, read-only files, migrations of
+// old files) stays in that backend's own tests (sqlite_catalog_test.cc,
+// catalog_damage_test.cc).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "catalog/sqlite/sqlite_catalog.h"
+#include "tests/catalog/upsert_for_test.h"
+#include "tests/fakes/temp_dir.h"
+
+namespace phodex::catalog {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+// A backend under test: Open() makes a new, empty catalog in `dir` (a
+// second call with another `name` makes another one).
+struct SqliteBackend {
+  static Result<std::unique_ptr<Catalog>> Open(testing::TempDir& dir,
+                                               const std::string& name) {
+    return OpenSqliteCatalog(dir / (name + ".db"), {});
+  }
+};
+
+std::vector<std::string> Rels(Catalog& c, FileQuery q = {}) {
+  std::vector<std::string> out;
+  EXPECT_TRUE(c.ForEachFile(q, [&](const FileRow& r) { out.push_back(r.rel); }));
+  return out;
+}
+
+template <typename Backend>
+class CatalogContractTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto c = Backend::Open(dir_, "catalog");
+    ASSERT_TRUE(c) << c.error().ToString();
+    catalog_ = std::move(*c);
+  }
+  Catalog* catalog() { return catalog_.get(); }
+  std::unique_ptr<Catalog> OpenAnother(const std::string& name) {
+    auto c = Backend::Open(dir_, name);
+    EXPECT_TRUE(c) << c.error().ToString();
+    return c ? std::move(*c) : nullptr;
+  }
+  // A root with `n` present photos "f0000.jpg".. of sizes 1.., one batch.
+  RootId RootWithFiles(const std::string& path, int n) {
+    auto root = catalog_->AddRoot(path, path.substr(1), 1);
+    EXPECT_TRUE(root);
+    ScanBatch b;
+    b.root = root->id;
+    b.now_ns = 10;
+    for (int i = 0; i < n; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "f%04d.jpg", i);
+      b.upserts.push_back(Upsert(name, i + 1));
+    }
+    EXPECT_TRUE(catalog_->ApplyBatch(b));
+    return root->id;
+  }
+  FileRow Row(const std::string& rel) {
+    FileQuery all;
+    all.presence = FileQuery::Presence::kAll;
+    FileRow out;
+    EXPECT_TRUE(catalog_->ForEachFile(all, [&](const FileRow& r) {
+      if (r.rel == rel) out = r;
+    }));
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Catalog> catalog_;
+};
+
+using Backends = ::testing::Types<SqliteBackend>;
+TYPED_TEST_SUITE(CatalogContractTest, Backends);
+
+// A catalog's stat times: far beyond int64 nanoseconds and before 1970.
+const FileTime kExtremeTimes[] = {
+    {15'031'569'600, 5},                      // 2446-05-01: ext4's range
+    {-2'208'988'800, 1},                      // 1900-01-01
+    {-1, 999'999'999},                        // just before the epoch
+    {std::numeric_limits<int64_t>::max(), 999'999'999},
+    {std::numeric_limits<int64_t>::min(), 0},
+};
+
+// Whether the stored hash of `rel` survived.
+bool HasHash(Catalog& c, const std::string& rel) {
+  bool has = false;
+  EXPECT_TRUE(c.ForEachFile({}, [&](const FileRow& r) {
+    if (r.rel == rel) has = r.hash.has_value();
+  }));
+  return has;
+}
+
+TYPED_TEST(CatalogContractTest, UpsertKeepsIdsAndFirstSeen) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/p", "p", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  b.now_ns = 100;
+  b.upserts = {Upsert("x.jpg", 1)};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileRow first;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { first = r; }));
+  b.now_ns = 200;
+  b.upserts = {Upsert("x.jpg", 2)};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileRow second;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { second = r; }));
+  EXPECT_EQ(second.id, first.id);
+  EXPECT_EQ(second.size, 2);
+  EXPECT_EQ(second.first_seen_ns, 100);
+  EXPECT_EQ(second.last_seen_ns, 200);
+}
+
+TYPED_TEST(CatalogContractTest, RemovedFilesKeepTheirRecordAndComeBack) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/p", "p", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  b.upserts = {Upsert("x.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileId id;
+  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&& k) { id = k.id; }));
+  ScanBatch r;
+  r.root = root;
+  r.now_ns = 50;
+  r.removals = {id};
+  ASSERT_TRUE(c->ApplyBatch(r));
+  EXPECT_TRUE(Rels(*c).empty());
+  FileQuery removed;
+  removed.presence = FileQuery::Presence::kRemoved;
+  EXPECT_THAT(Rels(*c, removed), ElementsAre("x.jpg"));
+  int known = 0;
+  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&&) { ++known; }));
+  EXPECT_EQ(known, 0);
+  // It reappears: same record, present again.
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileRow row;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& f) { row = f; }));
+  EXPECT_EQ(row.id, id);
+  EXPECT_TRUE(row.present);
+  EXPECT_FALSE(row.removed_ns.has_value());
+}
+
+TYPED_TEST(CatalogContractTest, PrefixQueriesMatchWholeComponents) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/p", "p", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  b.upserts = {Upsert("2020/a.jpg"), Upsert("2020/sub/b.jpg"),
+               Upsert("2020-extra/c.jpg"), Upsert("2020.jpg"),
+               Upsert("2021/d.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileQuery q;
+  q.root = root;
+  q.rel_prefix = "2020";
+  EXPECT_THAT(Rels(*c, q), ElementsAre("2020/a.jpg", "2020/sub/b.jpg"));
+  std::vector<std::string> known;
+  ASSERT_TRUE(c->ForEachKnownFile(root, "2020", [&](KnownFile&& k) {
+    known.push_back(k.rel);
+  }));
+  EXPECT_THAT(known, ElementsAre("2020/a.jpg", "2020/sub/b.jpg"));
+  int all = 0;
+  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&&) { ++all; }));
+  EXPECT_EQ(all, 5);
+  q.rel_prefix = "2020.jpg";  // a single file
+  EXPECT_THAT(Rels(*c, q), ElementsAre("2020.jpg"));
+}
+
+TYPED_TEST(CatalogContractTest, NonUtf8NamesRoundTripByteExact) {
+  Catalog* c = this->catalog();
+  const std::string root_path = "/p/caf\xE9";
+  RootId root = c->AddRoot(root_path, "cafe", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  const std::string rel = std::string("\xFF\xFE/na\xEFve.jpg", 13);
+  b.upserts = {Upsert(rel)};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileRow row;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { row = r; }));
+  EXPECT_EQ(row.rel, rel);
+  EXPECT_EQ(row.root_path, root_path);
+}
+
+TYPED_TEST(CatalogContractTest, RootsAreUniqueAndRemovalKeepsOrPurgesRecords) {
+  Catalog* c = this->catalog();
+  auto a = c->AddRoot("/a", "a", 1);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(c->AddRoot("/a", "other", 1).error().code(),
+            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(c->AddRoot("/b", "a", 1).error().code(), ErrorCode::kAlreadyExists);
+  ScanBatch b;
+  b.root = a->id;
+  b.upserts = {Upsert("x.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  ASSERT_TRUE(c->RemoveRoot(a->id, Purge::kNo, 2));
+  FileQuery all;
+  all.presence = FileQuery::Presence::kAll;
+  EXPECT_THAT(Rels(*c, all), ElementsAre("x.jpg"));
+  // The path is free again.
+  auto again = c->AddRoot("/a", "a", 3);
+  ASSERT_TRUE(again) << again.error().ToString();
+  ASSERT_TRUE(c->RemoveRoot(a->id, Purge::kYes, 4));
+  EXPECT_TRUE(Rels(*c, all).empty());
+}
+
+TYPED_TEST(CatalogContractTest, StaleRunningOperationsBecomeInterrupted) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/a", "a", 1)->id;
+  Operation op;
+  op.type = "scan";
+  op.root = root;
+  op.started_ns = 10;
+  auto id = c->BeginOperation(op);
+  ASSERT_TRUE(id);
+  ScanBatch b;
+  b.root = root;
+  b.op = *id;
+  b.counts.scanned = 7;
+  b.checkpoint = R"({"files_committed":7})";
+  ASSERT_TRUE(c->ApplyBatch(b));
+  auto stale = c->InterruptStaleOperations(root, 20);
+  ASSERT_TRUE(stale);
+  ASSERT_EQ(stale->size(), 1u);
+  EXPECT_EQ((*stale)[0].counts.scanned, 7);
+  auto ops = c->ListOperations(10);
+  ASSERT_EQ(ops->size(), 1u);
+  EXPECT_EQ((*ops)[0].status, OperationStatus::kInterrupted);
+  EXPECT_EQ((*ops)[0].checkpoint, R"({"files_committed":7})");
+  EXPECT_TRUE(c->InterruptStaleOperations(root, 30)->empty());
+}
+
+TYPED_TEST(CatalogContractTest, ExtremeFileTimesRoundTripEverywhere) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/p", "p", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  std::map<std::string, FileTime> want;
+  for (size_t i = 0; i < std::size(kExtremeTimes); ++i) {
+    FileUpsert u = Upsert("f" + std::to_string(i) + ".jpg", /*size=*/7);
+    u.stat.mtime = kExtremeTimes[i];
+    u.stat.ino = 10 + i;
+    u.hash = ContentHash::FromBytes(std::string(16, static_cast<char>(i)));
+    want[u.rel] = u.stat.mtime;
+    b.upserts.push_back(u);
+  }
+  ASSERT_TRUE(c->ApplyBatch(b));
+  std::map<std::string, FileTime> rows, known, twins, candidates;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) {
+    rows[r.rel] = r.mtime;
+  }));
+  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&& k) {
+    known[k.rel] = k.mtime;
+  }));
+  ASSERT_TRUE(c->ForEachSizeTwin([&](SizeTwin&& t) { twins[t.rel] = t.mtime; }));
+  auto page = c->ListPixelCandidates({}, FileId{0}, 100);
+  ASSERT_TRUE(page);
+  for (const PixelCandidate& p : *page) candidates[p.rel] = p.mtime;
+  EXPECT_EQ(rows, want);
+  EXPECT_EQ(known, want);
+  EXPECT_EQ(twins, want);
+  EXPECT_EQ(candidates, want);
+}
+
+TYPED_TEST(CatalogContractTest, ANanosecondOfMtimeIsAChangeOfStat) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/p", "p", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  FileUpsert u = Upsert("x.jpg");
+  u.stat.mtime = {15'031'569'600, 5};
+  u.hash = ContentHash::FromBytes(std::string(16, 'h'));
+  MediaMetadata m;
+  m.mime = "image/jpeg";
+  u.metadata = m;
+  b.upserts = {u};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  // The same stat, nothing recomputed: hash and metadata are kept.
+  u.hash.reset();
+  u.metadata.reset();
+  b.upserts = {u};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  EXPECT_TRUE(HasHash(*c, "x.jpg"));
+  FileRow row;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { row = r; }));
+  ASSERT_TRUE(row.metadata.has_value());
+  // One nanosecond later: both go (the stored hash and the metadata).
+  b.upserts[0].stat.mtime.nsec = 6;
+  ASSERT_TRUE(c->ApplyBatch(b));
+  EXPECT_FALSE(HasHash(*c, "x.jpg"));
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { row = r; }));
+  EXPECT_EQ(row.mtime, (FileTime{15'031'569'600, 6}));
+  EXPECT_FALSE(row.metadata.has_value());
+}
+
+// Operations of any kind whose process is gone (kill -9) are ended; those
+// of live processes and of other hosts are not.
+TYPED_TEST(CatalogContractTest, OrphanedOperationsOfThisHostBecomeInterrupted) {
+  Catalog* c = this->catalog();
+  auto begin = [&](const std::string& type, int pid, const std::string& host) {
+    Operation op;
+    op.type = type;
+    op.pid = pid;
+    op.host = host;
+    op.started_ns = 10;
+    return c->BeginOperation(op)->value;
+  };
+  const int64_t dead = begin("rate", 100, "here");
+  const int64_t alive = begin("thumbs", 200, "here");
+  const int64_t elsewhere = begin("verify", 100, "there");
+  const int64_t done = begin("dupes", 100, "here");
+  ASSERT_TRUE(c->FinishOperation(OperationId{done}, OperationStatus::kCompleted,
+                                 {}, "", 15));
+  auto ended = c->InterruptOrphanedOperations(
+      "here", [](const Operation& op) { return op.pid == 100; }, 20);
+  ASSERT_TRUE(ended);
+  ASSERT_EQ(ended->size(), 1u);
+  EXPECT_EQ((*ended)[0].id.value, dead);
+  std::map<int64_t, OperationStatus> status;
+  auto ops = c->ListOperations(10);
+  ASSERT_TRUE(ops);
+  for (const Operation& op : *ops) status[op.id.value] = op.status;
+  EXPECT_EQ(status[dead], OperationStatus::kInterrupted);
+  EXPECT_EQ(status[alive], OperationStatus::kRunning);
+  EXPECT_EQ(status[elsewhere], OperationStatus::kRunning);
+  EXPECT_EQ(status[done], OperationStatus::kCompleted);
+}
+
+TYPED_TEST(CatalogContractTest, FileErrorsOfAnOperationWithoutABatch) {
+  Catalog* c = this->catalog();
+  Operation op;
+  op.type = "thumbs";
+  auto id = c->BeginOperation(op);
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(c->RecordFileErrors(
+      *id, {{"/a/x.jpg", "make thumbnails", "disk full"}}, 5));
+  auto rows = c->ListFileErrors(*id, 10);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].path, "/a/x.jpg");
+  EXPECT_EQ((*rows)[0].reason, "disk full");
+}
+
+TYPED_TEST(CatalogContractTest, CountLikelyMovesFollowsTheMoveRule) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/a", "a", 1)->id;
+  const ContentHash h{1, 2};
+  ScanBatch first;
+  first.root = root;
+  first.now_ns = 10;
+  first.upserts = {Upsert("old.jpg", 100), Upsert("empty.jpg", 0),
+                   Upsert("other.jpg", 100)};
+  first.upserts[0].quick_hash = h;
+  first.upserts[1].quick_hash = ContentHash{3, 3};
+  first.upserts[2].quick_hash = ContentHash{4, 4};
+  ASSERT_TRUE(c->ApplyBatch(first));
+  ScanBatch later;
+  later.root = root;
+  later.now_ns = 30;
+  later.upserts = {Upsert("new.jpg", 100), Upsert("empty2.jpg", 0)};
+  later.upserts[0].quick_hash = h;
+  later.upserts[1].quick_hash = ContentHash{3, 3};
+  ASSERT_TRUE(c->ApplyBatch(later));
+  std::map<std::string, FileId> ids;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { ids[r.rel] = r.id; }));
+  const std::vector<FileId> gone = {ids["old.jpg"], ids["empty.jpg"],
+                                    ids["other.jpg"]};
+  // old.jpg turned up as new.jpg after the last scan (20); empty files
+  // carry no identity; other.jpg has no twin.
+  EXPECT_EQ(*c->CountLikelyMoves(gone, 20), 1);
+  // A twin that existed before then is a copy, not a move.
+  EXPECT_EQ(*c->CountLikelyMoves(gone, 30), 0);
+  EXPECT_EQ(*c->CountLikelyMoves({}, 20), 0);
+}
+
+// --- Roots ------------------------------------------------------------------
+
+TYPED_TEST(CatalogContractTest, RootIdentityIsRecordedAndReplaced) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  EXPECT_FALSE(c->ListRoots()->at(0).identity);
+  RootIdentity id;
+  id.uuid = "0123456789abcdef0123456789abcdef";
+  id.marker = true;
+  id.fs = {"1234-ABCD", "exfat", 0xF00DFACE12345678ull};
+  id.recorded_ns = 42;
+  ASSERT_TRUE(c->SetRootIdentity(root, id));
+  EXPECT_EQ(*c->ListRoots()->at(0).identity, id);
+  id.marker = false;
+  ASSERT_TRUE(c->SetRootIdentity(root, id));
+  EXPECT_EQ(*c->ListRoots()->at(0).identity, id);
+}
+
+// --- Scans ------------------------------------------------------------------
+
+TYPED_TEST(CatalogContractTest, ScanGenerationsGrowAndScansAreRecorded) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  EXPECT_EQ(*c->NextScanGeneration(root), 1);
+  EXPECT_EQ(*c->NextScanGeneration(root), 2);
+  EXPECT_EQ(c->ListRoots()->at(0).scan_gen, 2);
+  EXPECT_EQ(c->NextScanGeneration(RootId{999}).error().code(),
+            ErrorCode::kNotFound);
+  EXPECT_FALSE(c->ListRoots()->at(0).last_scanned_ns);
+  ASSERT_TRUE(c->SetRootScanned(root, 77));
+  EXPECT_EQ(c->ListRoots()->at(0).last_scanned_ns, 77);
+}
+
+// Rule 1 (scan_store.h): a null hash keeps the stored one only while size,
+// mtime and inode are unchanged.
+TYPED_TEST(CatalogContractTest, NullHashKeepsStoredHashOnlyWhileStatIsSame) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  FileUpsert u = Upsert("x.jpg", 10);
+  u.quick_hash = ContentHash{1, 1};
+  u.hash = ContentHash{2, 2};
+  u.sha256 = std::string(32, 's');
+  b.upserts = {u};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileUpsert again = Upsert("x.jpg", 10);  // same stat, nothing hashed
+  b.upserts = {again};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileRow row = this->Row("x.jpg");
+  EXPECT_EQ(row.quick_hash, (ContentHash{1, 1}));
+  EXPECT_EQ(row.hash, (ContentHash{2, 2}));
+  EXPECT_EQ(row.sha256, std::string(32, 's'));
+  // A new hash replaces the stored one.
+  again.hash = ContentHash{3, 3};
+  b.upserts = {again};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  EXPECT_EQ(this->Row("x.jpg").hash, (ContentHash{3, 3}));
+  // Another inode: all three go.
+  FileUpsert moved = Upsert("x.jpg", 10);
+  moved.stat.ino = 10;
+  b.upserts = {moved};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  row = this->Row("x.jpg");
+  EXPECT_FALSE(row.quick_hash);
+  EXPECT_FALSE(row.hash);
+  EXPECT_FALSE(row.sha256);
+  // Another size: a hash stored meanwhile goes too.
+  moved.hash = ContentHash{4, 4};
+  b.upserts = {moved};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  moved.hash.reset();
+  moved.stat.size = 11;
+  b.upserts = {moved};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  EXPECT_FALSE(this->Row("x.jpg").hash);
+}
+
+// Rule 2 (scan_store.h): metadata goes with the stat it was read from.
+TYPED_TEST(CatalogContractTest, MetadataIsDroppedWhenTheStatChanges) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  FileUpsert u = Upsert("x.jpg", 10);
+  MediaMetadata m;
+  m.mime = "image/jpeg";
+  m.width = 640;
+  u.metadata = m;
+  b.upserts = {u};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  u.metadata.reset();
+  b.upserts = {u};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  ASSERT_TRUE(this->Row("x.jpg").metadata);
+  EXPECT_EQ(this->Row("x.jpg").metadata->width, 640);
+  // New metadata replaces the stored one.
+  m.width = 800;
+  u.metadata = m;
+  b.upserts = {u};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  EXPECT_EQ(this->Row("x.jpg").metadata->width, 800);
+  // Size changed, nothing read: none.
+  u.metadata.reset();
+  u.stat.size = 11;
+  b.upserts = {u};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  EXPECT_FALSE(this->Row("x.jpg").metadata);
+  // Inode changed with new metadata: the new one.
+  m.width = 320;
+  u.metadata = m;
+  u.stat.ino = 99;
+  b.upserts = {u};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  EXPECT_EQ(this->Row("x.jpg").metadata->width, 320);
+}
+
+TYPED_TEST(CatalogContractTest, SidecarsAreLinkedAndUnlinked) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  FileUpsert xmp = Upsert("a.xmp", 1, MediaKind::kSidecar);
+  MediaMetadata m;
+  m.rating = 4;
+  xmp.metadata = m;
+  b.upserts = {Upsert("a.jpg"), xmp};
+  b.links = {{"a.xmp", "a.jpg"}};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileRow photo = this->Row("a.jpg");
+  EXPECT_EQ(this->Row("a.xmp").sidecar_of, photo.id);
+  EXPECT_EQ(photo.sidecar_rel, "a.xmp");
+  ASSERT_TRUE(photo.metadata);
+  EXPECT_EQ(photo.metadata->rating, 4);
+  std::map<std::string, std::string> targets;
+  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&& k) {
+    targets[k.rel] = k.sidecar_target;
+  }));
+  EXPECT_EQ(targets["a.xmp"], "a.jpg");
+  ScanBatch unlink;
+  unlink.root = root;
+  unlink.links = {{"a.xmp", std::nullopt}};
+  ASSERT_TRUE(c->ApplyBatch(unlink));
+  EXPECT_FALSE(this->Row("a.xmp").sidecar_of);
+  EXPECT_FALSE(this->Row("a.jpg").sidecar_rel);
+}
+
+TYPED_TEST(CatalogContractTest, SetHashesStoresFullHashesAndKeepsSha) {
+  Catalog* c = this->catalog();
+  RootId root = this->RootWithFiles("/r", 2);
+  (void)root;  // the rows are found by name
+  const FileId a = this->Row("f0000.jpg").id;
+  ASSERT_TRUE(c->SetHashes({{a, ContentHash{5, 5}, std::string(32, 'x')}}));
+  ASSERT_TRUE(c->SetHashes({{a, ContentHash{6, 6}, std::nullopt}}));
+  FileRow row = this->Row("f0000.jpg");
+  EXPECT_EQ(row.hash, (ContentHash{6, 6}));
+  EXPECT_EQ(row.sha256, std::string(32, 'x'));
+  EXPECT_FALSE(this->Row("f0001.jpg").hash);
+}
+
+// --- Paging -----------------------------------------------------------------
+
+TYPED_TEST(CatalogContractTest, FilePagesContinueExactlyAcrossRoots) {
+  Catalog* c = this->catalog();
+  this->RootWithFiles("/a", 11);
+  this->RootWithFiles("/b", 12);
+  const std::vector<std::string> all = Rels(*c);
+  ASSERT_EQ(all.size(), 23u);
+  for (size_t limit : {1u, 5u, 11u, 23u, 50u}) {
+    std::vector<std::pair<int64_t, std::string>> seen;
+    FileCursor after;
+    for (int pages = 0;; ++pages) {
+      ASSERT_LT(pages, 30);
+      auto page = c->ListFiles({}, after, limit);
+      ASSERT_TRUE(page) << page.error().ToString();
+      EXPECT_LE(page->rows.size(), limit);
+      for (const FileRow& r : page->rows) seen.emplace_back(r.root.value, r.rel);
+      if (!page->next) break;
+      EXPECT_EQ(page->rows.size(), limit);
+      after = *page->next;
+    }
+    // In (root, rel) order, each row once.
+    ASSERT_EQ(seen.size(), all.size()) << limit;
+    EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+    EXPECT_EQ(std::set(seen.begin(), seen.end()).size(), seen.size());
+  }
+}
+
+TYPED_TEST(CatalogContractTest, FilePagesFollowTheQuery) {
+  Catalog* c = this->catalog();
+  RootId a = this->RootWithFiles("/a", 9);
+  this->RootWithFiles("/b", 4);
+  ScanBatch b;
+  b.root = a;
+  b.upserts = {Upsert("sub/x.jpg"), Upsert("sub/y.mov", 1, MediaKind::kVideo),
+               Upsert("sub/z.jpg"), Upsert("subway.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileQuery q;
+  q.root = a;
+  q.rel_prefix = "sub";
+  std::vector<std::string> seen;
+  FileCursor after;
+  for (;;) {
+    auto page = c->ListFiles(q, after, 1);
+    ASSERT_TRUE(page);
+    for (const FileRow& r : page->rows) seen.push_back(r.rel);
+    if (!page->next) break;
+    after = *page->next;
+  }
+  EXPECT_THAT(seen, ElementsAre("sub/x.jpg", "sub/y.mov", "sub/z.jpg"));
+  q.kind = MediaKind::kVideo;
+  EXPECT_THAT(Rels(*c, q), ElementsAre("sub/y.mov"));
+  // ForEachFile stops at the query's limit, across pages.
+  FileQuery limited;
+  limited.limit = 10;
+  EXPECT_EQ(Rels(*c, limited).size(), 10u);
+  limited.limit = 0;
+  EXPECT_THAT(Rels(*c, limited), IsEmpty());
+}
+
+TYPED_TEST(CatalogContractTest, KnownFilePagesContinueExactly) {
+  Catalog* c = this->catalog();
+  RootId root = this->RootWithFiles("/a", 30);
+  this->RootWithFiles("/b", 5);
+  std::vector<std::string> seen;
+  std::optional<std::string> after;
+  for (;;) {
+    auto page = c->ListKnownFiles(root, "", after, 7);
+    ASSERT_TRUE(page);
+    EXPECT_LE(page->size(), 7u);
+    for (const KnownFile& k : *page) seen.push_back(k.rel);
+    if (page->size() < 7) break;
+    after = page->back().rel;
+  }
+  ASSERT_EQ(seen.size(), 30u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::set(seen.begin(), seen.end()).size(), 30u);
+  auto prefix = c->ListKnownFiles(root, "f0001.jpg", std::nullopt, 7);
+  ASSERT_TRUE(prefix);
+  ASSERT_EQ(prefix->size(), 1u);
+  EXPECT_EQ((*prefix)[0].rel, "f0001.jpg");
+}
+
+TYPED_TEST(CatalogContractTest, SizeTwinPagesHoldWholeGroupsInSizeOrder) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  // Sizes 1..6 three times each, 7 once (no twin), 0 twice (empty: none).
+  for (int copy = 0; copy < 3; ++copy) {
+    for (int size = 1; size <= 6; ++size) {
+      b.upserts.push_back(Upsert(
+          "s" + std::to_string(size) + "_" + std::to_string(copy), size));
+    }
+  }
+  b.upserts.push_back(Upsert("single", 7));
+  b.upserts.push_back(Upsert("empty1", 0));
+  b.upserts.push_back(Upsert("empty2", 0));
+  ASSERT_TRUE(c->ApplyBatch(b));
+  std::vector<SizeTwin> seen;
+  int64_t after = 0;
+  for (;;) {
+    auto page = c->ListSizeTwins(after, 2);
+    ASSERT_TRUE(page);
+    if (page->empty()) break;
+    std::set<int64_t> sizes;
+    for (const SizeTwin& t : *page) sizes.insert(t.size);
+    EXPECT_LE(sizes.size(), 2u);
+    EXPECT_EQ(page->size(), sizes.size() * 3);  // whole groups
+    seen.insert(seen.end(), page->begin(), page->end());
+    after = page->back().size;
+  }
+  ASSERT_EQ(seen.size(), 18u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end(),
+                             [](const SizeTwin& x, const SizeTwin& y) {
+                               return x.size < y.size;
+                             }));
+  int via_helper = 0;
+  ASSERT_TRUE(c->ForEachSizeTwin([&](SizeTwin&&) { ++via_helper; }));
+  EXPECT_EQ(via_helper, 18);
+}
+
+TYPED_TEST(CatalogContractTest, PresentHashPagesAreDistinctAndComplete) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  std::set<ContentHash> want;
+  for (int i = 0; i < 20; ++i) {
+    FileUpsert u = Upsert("f" + std::to_string(i), 5);
+    u.stat.ino = 100 + i;
+    u.hash = ContentHash{static_cast<uint64_t>(i % 8), 1};  // duplicates
+    want.insert(*u.hash);
+    b.upserts.push_back(u);
+  }
+  FileUpsert gone = Upsert("gone", 5);
+  gone.hash = ContentHash{99, 99};
+  b.upserts.push_back(gone);
+  ASSERT_TRUE(c->ApplyBatch(b));
+  ScanBatch r;
+  r.root = root;
+  r.removals = {this->Row("gone").id};
+  ASSERT_TRUE(c->ApplyBatch(r));
+  std::vector<ContentHash> seen;
+  std::optional<ContentHash> after;
+  for (;;) {
+    auto page = c->ListPresentHashes(after, 3);
+    ASSERT_TRUE(page);
+    EXPECT_LE(page->size(), 3u);
+    seen.insert(seen.end(), page->begin(), page->end());
+    if (page->size() < 3) break;
+    after = page->back();
+  }
+  EXPECT_EQ(seen.size(), want.size());
+  EXPECT_EQ(std::set(seen.begin(), seen.end()), want);
+  std::set<ContentHash> via_helper;
+  ASSERT_TRUE(c->ForEachPresentHash(
+      [&](const ContentHash& h) { via_helper.insert(h); }));
+  EXPECT_EQ(via_helper, want);
+}
+
+TYPED_TEST(CatalogContractTest, PixelCandidatePagesGoByIdWithinScope) {
+  Catalog* c = this->catalog();
+  RootId a = this->RootWithFiles("/a", 10);
+  this->RootWithFiles("/b", 3);
+  ScanBatch b;
+  b.root = a;
+  b.upserts = {Upsert("notes.txt", 1, MediaKind::kOther)};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  FileQuery scope;
+  scope.root = a;
+  std::vector<int64_t> ids;
+  FileId after{0};
+  for (;;) {
+    auto page = c->ListPixelCandidates(scope, after, 4);
+    ASSERT_TRUE(page);
+    EXPECT_LE(page->size(), 4u);
+    for (const PixelCandidate& p : *page) ids.push_back(p.id.value);
+    if (page->size() < 4) break;
+    after = page->back().id;
+  }
+  EXPECT_EQ(ids.size(), 10u);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(std::set(ids.begin(), ids.end()).size(), ids.size());
+}
+
+// --- Lookups ----------------------------------------------------------------
+
+TYPED_TEST(CatalogContractTest, GetFileAndFindFileSeePresentAndRemovedRows) {
+  Catalog* c = this->catalog();
+  RootId root = this->RootWithFiles("/r", 2);
+  const FileId a = this->Row("f0000.jpg").id;
+  const FileId b = this->Row("f0001.jpg").id;
+  ScanBatch r;
+  r.root = root;
+  r.now_ns = 50;
+  r.removals = {b};
+  ASSERT_TRUE(c->ApplyBatch(r));
+  auto got = c->GetFile(a);
+  ASSERT_TRUE(got);
+  ASSERT_TRUE(*got);
+  EXPECT_EQ((*got)->rel, "f0000.jpg");
+  EXPECT_EQ((*got)->root_path, "/r");
+  EXPECT_TRUE((*got)->present);
+  auto removed = c->FindFile(root, "f0001.jpg");
+  ASSERT_TRUE(removed);
+  ASSERT_TRUE(*removed);
+  EXPECT_EQ((*removed)->id, b);
+  EXPECT_FALSE((*removed)->present);
+  EXPECT_EQ((*removed)->removed_ns, 50);
+  // Missing: an answer, not an error.
+  auto missing = c->GetFile(FileId{9999});
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(*missing);
+  auto nowhere = c->FindFile(root, "f0000");  // a prefix is not a match
+  ASSERT_TRUE(nowhere);
+  EXPECT_FALSE(*nowhere);
+  auto other_root = c->FindFile(RootId{root.value + 1}, "f0000.jpg");
+  ASSERT_TRUE(other_root);
+  EXPECT_FALSE(*other_root);
+}
+
+// --- Moves ------------------------------------------------------------------
+
+TYPED_TEST(CatalogContractTest, MoveCandidatesAndApplyMoveKeepTheId) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  const int64_t gen1 = *c->NextScanGeneration(root);
+  ScanBatch first;
+  first.root = root;
+  first.scan_gen = gen1;
+  first.now_ns = 10;
+  FileUpsert old = Upsert("old/a.jpg", 100);
+  old.quick_hash = ContentHash{7, 7};
+  old.hash = ContentHash{8, 8};
+  MediaMetadata m;
+  m.width = 10;
+  old.metadata = m;
+  first.upserts = {old};
+  ASSERT_TRUE(c->ApplyBatch(first));
+  const FileId old_id = this->Row("old/a.jpg").id;
+  const int64_t gen2 = *c->NextScanGeneration(root);
+  ScanBatch second;
+  second.root = root;
+  second.scan_gen = gen2;
+  second.now_ns = 30;
+  FileUpsert moved = Upsert("new/a.jpg", 100);
+  moved.stat.ino = 55;
+  moved.quick_hash = ContentHash{7, 7};
+  m.width = 20;
+  moved.metadata = m;
+  second.upserts = {moved};
+  second.removals = {old_id};
+  second.removals_last_seen_ns = 20;
+  ASSERT_TRUE(c->ApplyBatch(second));
+  auto cands = c->FindMoveCandidates(root, gen2);
+  ASSERT_TRUE(cands);
+  ASSERT_EQ(cands->size(), 1u);
+  const MoveCandidate& mc = (*cands)[0];
+  EXPECT_EQ(mc.removed_id, old_id);
+  EXPECT_EQ(mc.removed_rel, "old/a.jpg");
+  EXPECT_EQ(mc.removed_hash, (ContentHash{8, 8}));
+  EXPECT_TRUE(mc.removed_by_scan);
+  EXPECT_EQ(mc.new_rel, "new/a.jpg");
+  EXPECT_EQ(mc.new_root_path, "/r");
+  EXPECT_TRUE(mc.added_by_scan);
+  ASSERT_TRUE(c->ApplyMove(old_id, mc.new_id, ContentHash{8, 8}));
+  FileRow row = this->Row("new/a.jpg");
+  EXPECT_EQ(row.id, old_id);
+  EXPECT_TRUE(row.present);
+  EXPECT_EQ(row.ino, 55u);
+  EXPECT_EQ(row.hash, (ContentHash{8, 8}));
+  ASSERT_TRUE(row.metadata);
+  EXPECT_EQ(row.metadata->width, 20);  // read at the new place
+  auto gone = c->GetFile(mc.new_id);
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(*gone);
+  EXPECT_TRUE(c->FindMoveCandidates(root, gen2)->empty());
+  // Applying it again finds neither row as described.
+  EXPECT_FALSE(c->ApplyMove(old_id, mc.new_id, std::nullopt));
+}
+
+// --- Operations -------------------------------------------------------------
+
+TYPED_TEST(CatalogContractTest, OperationsAreListedNewestFirstWithLimits) {
+  Catalog* c = this->catalog();
+  std::vector<OperationId> ids;
+  for (int i = 0; i < 4; ++i) {
+    Operation op;
+    op.type = "scan";
+    op.started_ns = 10 + i;
+    auto id = c->BeginOperation(op);
+    ASSERT_TRUE(id);
+    if (!ids.empty()) {
+      EXPECT_GT(id->value, ids.back().value);
+    }
+    ids.push_back(*id);
+  }
+  ASSERT_TRUE(c->FinishOperation(ids[1], OperationStatus::kFailed,
+                                 {3, 2, 1, 0, 1, 0}, "disk full", 40));
+  auto all = c->ListOperations(std::nullopt);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].id, ids[3]);
+  EXPECT_EQ((*all)[3].id, ids[0]);
+  const Operation& failed = (*all)[2];
+  EXPECT_EQ(failed.status, OperationStatus::kFailed);
+  EXPECT_EQ(failed.error, "disk full");
+  EXPECT_EQ(failed.ended_ns, 40);
+  EXPECT_EQ(failed.counts.scanned, 3);
+  EXPECT_EQ((*all)[0].status, OperationStatus::kRunning);
+  auto two = c->ListOperations(2);
+  ASSERT_TRUE(two);
+  ASSERT_EQ(two->size(), 2u);
+  EXPECT_EQ((*two)[1].id, ids[2]);
+  EXPECT_TRUE(c->ListOperations(0)->empty());
+}
+
+TYPED_TEST(CatalogContractTest, FileErrorsAreListedByOperationWithLimits) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  Operation op;
+  op.type = "scan";
+  const OperationId first = *c->BeginOperation(op);
+  const OperationId second = *c->BeginOperation(op);
+  ScanBatch b;
+  b.root = root;
+  b.op = first;
+  b.now_ns = 5;
+  b.errors = {{"/r/a", "stat", "gone"}, {"/r/b", "open", "denied"}};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  ASSERT_TRUE(c->RecordFileErrors(second, {{"/r/c", "read", "EIO"}}, 6));
+  auto all = c->ListFileErrors(std::nullopt, std::nullopt);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].path, "/r/c");  // newest first
+  auto of_first = c->ListFileErrors(first, std::nullopt);
+  ASSERT_EQ(of_first->size(), 2u);
+  EXPECT_EQ((*of_first)[1].path, "/r/a");
+  EXPECT_EQ((*of_first)[1].op_name, "stat");
+  EXPECT_EQ((*of_first)[1].at_ns, 5);
+  EXPECT_EQ(c->ListFileErrors(first, 1)->size(), 1u);
+  EXPECT_EQ(c->Stats()->file_errors, 3);
+}
+
+// --- Pixels -----------------------------------------------------------------
+
+TYPED_TEST(CatalogContractTest, PixelFactsAreReplacedAndTotalled) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  FileUpsert x = Upsert("x.jpg", 5);
+  x.hash = ContentHash{1, 1};
+  FileUpsert y = Upsert("y.jpg", 6);
+  y.hash = ContentHash{2, 2};
+  b.upserts = {x, y};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  PixelFacts facts;
+  facts.version = 1;
+  facts.thumbs_key = "k1";
+  facts.thumb_bytes = 100;
+  facts.width = 640;
+  facts.phash = 0xABCDEF;
+  PixelFacts broken;
+  broken.version = 1;
+  broken.error = "cannot decode";
+  ASSERT_TRUE(c->SetPixels({{ContentHash{1, 1}, facts},
+                            {ContentHash{2, 2}, broken},
+                            {ContentHash{3, 3}, facts}}));  // no file has it
+  auto totals = c->GetPixelTotals("k1");
+  ASSERT_TRUE(totals);
+  EXPECT_EQ(totals->contents, 2);
+  EXPECT_EQ(totals->errors, 1);
+  EXPECT_EQ(totals->thumbnailed, 1);
+  EXPECT_EQ(totals->thumb_bytes, 100);
+  FileRow row = this->Row("x.jpg");
+  ASSERT_TRUE(row.pixels);
+  EXPECT_EQ(row.pixels->phash, 0xABCDEFu);
+  facts.thumbs_key = "k2";
+  facts.width = 800;
+  ASSERT_TRUE(c->SetPixels({{ContentHash{1, 1}, facts}}));
+  EXPECT_EQ(this->Row("x.jpg").pixels->width, 800);
+  EXPECT_EQ(c->GetPixelTotals("k1")->thumbnailed, 0);
+  EXPECT_EQ(c->GetPixelTotals("k2")->thumbnailed, 1);
+  auto cands = c->ListPixelCandidates({}, FileId{0}, 10);
+  ASSERT_TRUE(cands);
+  ASSERT_EQ(cands->size(), 2u);
+  EXPECT_EQ((*cands)[0].pixel_version, 1);
+  EXPECT_EQ((*cands)[0].thumbs_key, "k2");
+  EXPECT_TRUE((*cands)[1].pixel_error);
+}
+
+// --- Write sets of dedup and rating -----------------------------------------
+
+TYPED_TEST(CatalogContractTest, DedupWritesRemoveRelinkAndCount) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  const int64_t gen = *c->NextScanGeneration(root);
+  ScanBatch b;
+  b.root = root;
+  b.scan_gen = gen;
+  b.now_ns = 10;
+  FileUpsert keep = Upsert("keep.jpg", 5);
+  keep.hash = ContentHash{1, 1};
+  keep.content_version = 3;
+  MediaMetadata m;
+  m.width = 9;
+  keep.metadata = m;
+  b.upserts = {keep, Upsert("victim.jpg", 5)};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  Operation op;
+  op.type = "dupes";
+  const OperationId id = *c->BeginOperation(op);
+
+  DedupWrite removed;
+  removed.root = root;
+  removed.op = id;
+  removed.now_ns = 100;
+  removed.removed = this->Row("victim.jpg").id;
+  removed.counts.scanned = 1;
+  removed.counts.removed = 1;
+  ASSERT_TRUE(c->ApplyDedupWrite(removed));
+  ASSERT_TRUE(c->ApplyDedupWrite(removed));  // replayed: no change
+  FileRow victim = this->Row("victim.jpg");
+  EXPECT_FALSE(victim.present);
+  EXPECT_EQ(victim.removed_ns, 100);
+  EXPECT_EQ(victim.last_seen_ns, 100);
+
+  DedupWrite linked;
+  linked.root = root;
+  linked.op = id;
+  linked.now_ns = 200;
+  FileStat st = Upsert("keep.jpg", 5).stat;
+  st.ino = 4242;
+  linked.relinked = DedupWrite::Relinked{this->Row("keep.jpg").id, st};
+  linked.problem = FileErrorEntry{"/r/other.jpg", "dupes delete", "busy"};
+  linked.counts = {2, 0, 1, 1, 1, 0};
+  ASSERT_TRUE(c->ApplyDedupWrite(linked));
+  FileRow kept = this->Row("keep.jpg");
+  EXPECT_TRUE(kept.present);
+  EXPECT_EQ(kept.ino, 4242u);
+  EXPECT_EQ(kept.last_seen_ns, 200);
+  EXPECT_EQ(kept.hash, (ContentHash{1, 1}));  // the same bytes
+  EXPECT_FALSE(kept.metadata);                // rule 2: another inode
+  std::map<std::string, KnownFile> known;
+  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&& k) {
+    known[k.rel] = k;
+  }));
+  EXPECT_EQ(known["keep.jpg"].content_version, 3);
+  auto errors = c->ListFileErrors(id, std::nullopt);
+  ASSERT_EQ(errors->size(), 1u);
+  EXPECT_EQ((*errors)[0].reason, "busy");
+  auto ops = c->ListOperations(1);
+  EXPECT_EQ((*ops)[0].counts.scanned, 2);
+  EXPECT_EQ((*ops)[0].counts.updated, 1);
+  EXPECT_EQ((*ops)[0].status, OperationStatus::kRunning);
+}
+
+TYPED_TEST(CatalogContractTest, RatingWriteUpsertsTheFileAndLinksItsSidecar) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  b.upserts = {Upsert("a.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  Operation op;
+  op.type = "rate";
+  const OperationId id = *c->BeginOperation(op);
+  ASSERT_TRUE(c->FinishOperation(id, OperationStatus::kRunning,
+                                 {5, 0, 0, 0, 0, 0}, "", 1));
+  RatingWrite w;
+  w.root = root;
+  w.scan_gen = 4;
+  w.now_ns = 300;
+  w.file = Upsert("a.xmp", 1, MediaKind::kSidecar);
+  MediaMetadata m;
+  m.rating = 5;
+  w.file.metadata = m;
+  w.sidecar_of = "a.jpg";
+  ASSERT_TRUE(c->ApplyRatingWrite(w));
+  FileRow photo = this->Row("a.jpg");
+  EXPECT_EQ(photo.sidecar_rel, "a.xmp");
+  ASSERT_TRUE(photo.metadata);
+  EXPECT_EQ(photo.metadata->rating, 5);
+  EXPECT_EQ(this->Row("a.xmp").last_seen_ns, 300);
+  // The operation's counts are not the write's to change.
+  EXPECT_EQ(c->ListOperations(1)->at(0).counts.scanned, 5);
+}
+
+// --- Admin ------------------------------------------------------------------
+
+TYPED_TEST(CatalogContractTest, AdminOfAHealthyCatalog) {
+  Catalog* c = this->catalog();
+  this->RootWithFiles("/r", 3);
+  auto schema = c->GetSchemaStatus();
+  ASSERT_TRUE(schema);
+  EXPECT_GT(schema->current, 0);
+  EXPECT_EQ(schema->current, schema->latest);
+  EXPECT_TRUE(schema->pending.empty());
+  EXPECT_TRUE(c->CheckIntegrity());
+  EXPECT_FALSE(c->Damaged());
+  EXPECT_GT(*c->SizeOnDisk(), 0);
+  const std::string backup = this->dir_ / "backup";
+  ASSERT_TRUE(c->BackupTo(backup));
+  auto again = c->BackupTo(backup);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), ErrorCode::kAlreadyExists);
+  // Salvage into a new catalog keeps every row and its id.
+  auto dest = this->OpenAnother("rebuilt");
+  ASSERT_TRUE(dest);
+  auto report = c->CopyReadableRowsTo(*dest);
+  ASSERT_TRUE(report) << report.error().ToString();
+  for (const SalvagedTable& t : report->tables) {
+    EXPECT_EQ(t.lost, 0) << t.table;
+    EXPECT_TRUE(t.complete) << t.table;
+  }
+  std::map<std::string, int64_t> before, after;
+  ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) {
+    before[r.rel] = r.id.value;
+  }));
+  ASSERT_TRUE(dest->ForEachFile({}, [&](const FileRow& r) {
+    after[r.rel] = r.id.value;
+  }));
+  EXPECT_EQ(before, after);
+}
+
+}  // namespace
+}  // namespace phodex::catalog
