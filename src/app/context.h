@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/exit_status.h"
 #include "catalog/catalog.h"
 #include "core/error.h"
 #include "library/data_folder.h"
@@ -17,19 +18,6 @@
 #include "os/file_system.h"
 
 namespace phodex::app {
-
-// Exit statuses, documented in docs/cli.md.
-enum ExitCode : int {
-  kExitOk = 0,
-  kExitError = 1,     // the command could not do its job
-  kExitUsage = 2,     // bad arguments
-  kExitBusy = 3,      // another phodex process holds what we need
-  kExitDamaged = 4,   // verify found files whose content changed silently
-  kExitOffline = 5,   // a root is offline (its drive is not mounted?):
-                      // nothing was marked removed
-  kExitCorrupt = 6,   // the catalog is damaged: nothing more was written
-  kExitInterrupted = 130,
-};
 
 // What a command does with the catalog, which decides how it is opened
 // (docs/cli.md, "The catalog file").
