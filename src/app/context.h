@@ -52,18 +52,6 @@ class Context {
   // Catalog path: --catalog, else $PHODEX_CATALOG, else
   // $XDG_DATA_HOME/phodex/catalog.db, else ~/.local/share/phodex/catalog.db.
   const std::string& catalog_path() const { return catalog_path_; }
-  // The folder holding the catalog (and later thumbnails): never scanned.
-  std::string data_dir() const;
-  // The thumbnail cache: <data_dir>/thumbs.
-  std::string thumbs_dir() const;
-  // phodex's own files beside the catalog, as absolute globs for
-  // scan::FilterOptions::exclude_abs_file_globs (never cataloged, even
-  // when the catalog's folder is a root): the catalog and its -wal, -shm
-  // and -journal, the dupes journal and lock, the root locks, the backups
-  // migrations write, the log and its rotated copies. `data_dir_real` is
-  // data_dir() resolved (the walk compares canonical paths).
-  std::vector<std::string> OwnFileGlobs(const std::string& data_dir_real) const;
-
   // Opens the catalog for `use` (the first call decides; later calls
   // return the same catalog). A missing catalog is kNotFound ("no catalog
   // at PATH") for every use but kCreate, and then nothing is created. A

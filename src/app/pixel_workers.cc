@@ -94,7 +94,7 @@ std::unique_ptr<imaging::ThumbnailCache> OpenThumbnailCache(
     specs.push_back(
         {"preview", {config.preview_size, format, config.thumb_quality}});
   }
-  return std::make_unique<imaging::ThumbnailCache>(ctx.fs(), ctx.thumbs_dir(),
+  return std::make_unique<imaging::ThumbnailCache>(ctx.fs(), ctx.data().ThumbsDir(),
                                                    std::move(specs));
 }
 
