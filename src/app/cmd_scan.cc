@@ -203,7 +203,6 @@ int ScanExitStatus(library::ScanStatus status) {
     case library::ScanStatus::kInterrupted:
       return kExitInterrupted;
     case library::ScanStatus::kNoRoots:
-      PrintError("no roots to scan: phodex scan PATH, or phodex root add PATH");
       return kExitUsage;
     case library::ScanStatus::kFailed:
       break;
@@ -245,6 +244,9 @@ int RunScan(Context& ctx, const ScanArgs& a) {
   auto result =
       library::ScanPaths(**lib, req, sink, jobs::CancelToken(cancel));
   if (!result) return PrintError(result.error().ToString()), ExitStatusFor(result.error());
+  if (result->status == library::ScanStatus::kNoRoots) {
+    PrintError("no roots to scan: phodex scan PATH, or phodex root add PATH");
+  }
   return ScanExitStatus(result->status);
 }
 
