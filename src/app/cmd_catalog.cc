@@ -7,6 +7,7 @@
 #include "app/metadata_workers.h"
 #include "app/progress_printer.h"
 #include "app/roots.h"
+#include "library/catalog_admin.h"
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "os/clock.h"
 #include "os/process.h"
@@ -21,13 +22,6 @@ bool Exists(Context& ctx, const std::string& path) {
   return ctx.fs().Stat(path, os::Follow::kNo).has_value();
 }
 
-// Removes a catalog file phodex made and gave up on, with its companions.
-void RemoveCatalogFiles(Context& ctx, const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-    (void)ctx.fs().RemoveFile(path + suffix);
-  }
-}
-
 // "20240501T123456Z": for the names of files made beside the catalog.
 std::string Stamp(int64_t unix_ns) {
   std::string out;
@@ -38,57 +32,39 @@ std::string Stamp(int64_t unix_ns) {
 }
 
 int RunCheck(Context& ctx) {
-  auto cat = ctx.OpenCatalog(CatalogUse::kInspect);
-  if (!cat) {
+  auto lib = ctx.OpenLibrary(CatalogUse::kInspect);
+  if (!lib) {
     // Damage (not a database at all) gets main's kExitCorrupt.
-    return PrintError(cat.error().ToString()), kExitError;
+    return PrintError(lib.error().ToString()), kExitError;
   }
-  auto st = (*cat)->CheckIntegrity();
+  auto check = library::CheckCatalog(**lib);
+  if (!check) return PrintError(check.error().ToString()), kExitError;
   const std::string shown = util::EscapeBytes(ctx.catalog_path());
-  if (st) {
+  if (!check->damaged) {
     std::printf("%s: ok\n", shown.c_str());
     return kExitOk;
   }
-  if (st.error().code() != ErrorCode::kCorrupt) {
-    PrintError(st.error().ToString());
-    return kExitError;
-  }
   std::printf("%s: damaged\n", shown.c_str());
-  for (std::string_view rest = st.error().message(); !rest.empty();) {
-    const size_t nl = rest.find('\n');
-    std::printf("  %.*s\n", static_cast<int>(rest.substr(0, nl).size()),
-                rest.data());
-    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+  for (const std::string& line : check->findings) {
+    std::printf("  %s\n", line.c_str());
   }
   return kExitError;  // main says what to do, with kExitCorrupt
 }
 
 int RunBackup(Context& ctx, const std::string& file) {
-  if (Exists(ctx, file)) {
+  if (Exists(ctx, file)) {  // before the catalog is looked for
     PrintError("'" + util::EscapeBytes(file) + "' exists; not replaced");
     return kExitError;
   }
-  auto cat = ctx.OpenCatalog(CatalogUse::kInspect);
-  if (!cat) return PrintError(cat.error().ToString()), kExitError;
-  // Written under a temporary name beside FILE, then given its name
-  // without replacing anything: FILE is whole or absent.
-  const std::string temp = os::JoinPath(
-      os::DirName(file), "." + std::string(os::BaseName(file)).substr(0, 200) +
-                             ".phodex-tmp-" + std::to_string(os::CurrentPid()));
-  RemoveCatalogFiles(ctx, temp);  // a crashed earlier run of this pid
-  Status st = (*cat)->BackupTo(temp);
-  if (st) st = ctx.fs().Rename(temp, file, os::Replace::kNo);
-  if (st) st = ctx.fs().SyncDir(os::DirName(file));
-  if (!st) {
-    RemoveCatalogFiles(ctx, temp);
-    return PrintError(st.error().ToString()), kExitError;
-  }
-  auto size = ctx.fs().Stat(file, os::Follow::kNo);
+  auto lib = ctx.OpenLibrary(CatalogUse::kInspect);
+  if (!lib) return PrintError(lib.error().ToString()), kExitError;
+  auto size = library::BackupCatalog(**lib, file);
+  if (!size) return PrintError(size.error().ToString()), ExitStatusFor(size.error());
   std::printf(
       "backed up %s to %s (%s)\n",
       util::EscapeBytes(ctx.catalog_path()).c_str(),
       util::EscapeBytes(file).c_str(),
-      size ? util::HumanBytes(static_cast<uint64_t>(size->size)).c_str() : "?");
+      *size >= 0 ? util::HumanBytes(static_cast<uint64_t>(*size)).c_str() : "?");
   return kExitOk;
 }
 
@@ -96,7 +72,7 @@ int RunBackup(Context& ctx, const std::string& file) {
 scan::ScanOptions RescanOptions(Context& ctx, const Config& config) {
   scan::ScanOptions options;
   options.filter.exclude_globs = config.scan_exclude;
-  if (auto data = ctx.fs().RealPath(ctx.data_dir())) {
+  if (auto data = ctx.fs().RealPath(ctx.data().dir)) {
     options.filter.exclude_abs_dirs.push_back(*data);
   }
   options.filter.include_hidden = config.include_hidden;
@@ -247,7 +223,7 @@ int RunRebuild(Context& ctx) {
   RebuildRun run;
   int rc = BuildBeside(ctx, rebuilt, run);
   if (rc != kExitOk) {
-    RemoveCatalogFiles(ctx, rebuilt);
+    library::RemoveCatalogFiles(ctx.fs(), rebuilt);
     return rc;
   }
   auto st = SwapInRebuiltCatalog(ctx.fs(), path, rebuilt, keep);
@@ -259,7 +235,7 @@ int RunRebuild(Context& ctx) {
     return kExitError;
   }
   if (!st) {
-    RemoveCatalogFiles(ctx, rebuilt);
+    library::RemoveCatalogFiles(ctx.fs(), rebuilt);
     PrintError(st.error().ToString() +
                "; the catalog was not replaced: run `phodex catalog rebuild` "
                "again once no other phodex uses it");

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "library/catalog_admin.h"
 
 namespace phodex::app {
 namespace {
@@ -27,11 +28,11 @@ RunFn SetupMigrate(CLI::App& sub) {
                "Show the schema version and pending migrations; change "
                "nothing");
   return [status_only](Context& ctx) {
-    auto cat = ctx.OpenCatalog(*status_only ? CatalogUse::kInspect
+    auto lib = ctx.OpenLibrary(*status_only ? CatalogUse::kInspect
                                             : CatalogUse::kWrite);
-    if (!cat) return PrintError(cat.error().ToString()), int{kExitError};
-    auto s = (*cat)->GetSchemaStatus();
-    if (!s) return PrintError(s.error().ToString()), int{kExitError};
+    if (!lib) return PrintError(lib.error().ToString()), int{kExitError};
+    auto s = library::GetSchemaStatus(**lib);
+    if (!s) return PrintError(s.error().ToString()), ExitStatusFor(s.error());
     return PrintStatus(*s);
   };
 }

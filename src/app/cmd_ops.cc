@@ -1,10 +1,10 @@
 // phodex ops [--json] [--limit N] [--errors [ID]]
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 
 #include "app/commands.h"
+#include "library/operation_output.h"
+#include "library/queries.h"
 #include "util/text.h"
 #include "util/time_format.h"
 
@@ -18,51 +18,14 @@ struct OpsArgs {
   int64_t errors_of = 0;
 };
 
-nlohmann::json OpToJson(const catalog::Operation& op) {
-  nlohmann::json j = {
-      {"id", op.id.value},
-      {"type", op.type},
-      {"root", op.root_name.empty() ? nlohmann::json(nullptr)
-                                    : nlohmann::json(op.root_name)},
-      {"scope", util::EscapeBytes(op.scope)},
-      {"status", catalog::OperationStatusName(op.status)},
-      {"started", util::Rfc3339Utc(op.started_ns)},
-      {"ended", op.ended_ns ? nlohmann::json(util::Rfc3339Utc(*op.ended_ns))
-                            : nlohmann::json(nullptr)},
-      {"duration_s",
-       op.ended_ns ? nlohmann::json((*op.ended_ns - op.started_ns) / 1e9)
-                   : nlohmann::json(nullptr)},
-      {"scanned", op.counts.scanned},
-      {"added", op.counts.added},
-      {"updated", op.counts.updated},
-      {"removed", op.counts.removed},
-      {"errors", op.counts.errors},
-      {"moved", op.counts.moved},
-      {"error", op.error.empty() ? nlohmann::json(nullptr)
-                                 : nlohmann::json(op.error)},
-      {"pid", op.pid},
-      {"host", op.host},
-  };
-  if (!op.checkpoint.empty()) {
-    j["checkpoint"] = nlohmann::json::parse(op.checkpoint, nullptr, false);
-  }
-  return j;
-}
-
-int RunErrors(catalog::Catalog& cat, const OpsArgs& a) {
+int RunErrors(library::Library& lib, const OpsArgs& a) {
   std::optional<OperationId> op;
   if (a.errors_of > 0) op = OperationId{a.errors_of};
-  auto rows = cat.ListFileErrors(op, a.limit);
-  if (!rows) return PrintError(rows.error().ToString()), kExitError;
+  auto rows = library::ListFileErrors(lib, op, a.limit);
+  if (!rows) return PrintError(rows.error().ToString()), ExitStatusFor(rows.error());
   for (const catalog::FileErrorRow& r : *rows) {
     if (a.json) {
-      std::printf("%s\n", nlohmann::json{{"operation", r.op.value},
-                                         {"path", util::EscapeBytes(r.path)},
-                                         {"op", r.op_name},
-                                         {"reason", r.reason},
-                                         {"at", util::Rfc3339Utc(r.at_ns)}}
-                              .dump()
-                              .c_str());
+      std::printf("%s\n", library::FileErrorToJson(r).dump().c_str());
     } else {
       std::printf(
           "#%-5lld %s '%s': %s\n", static_cast<long long>(r.op.value),
@@ -74,11 +37,11 @@ int RunErrors(catalog::Catalog& cat, const OpsArgs& a) {
 }
 
 int RunOps(Context& ctx, const OpsArgs& a) {
-  auto cat = ctx.OpenCatalog(CatalogUse::kRead);
-  if (!cat) return PrintError(cat.error().ToString()), kExitError;
-  if (a.errors) return RunErrors(**cat, a);
-  auto ops = (*cat)->ListOperations(a.limit);
-  if (!ops) return PrintError(ops.error().ToString()), kExitError;
+  auto lib = ctx.OpenLibrary(CatalogUse::kRead);
+  if (!lib) return PrintError(lib.error().ToString()), kExitError;
+  if (a.errors) return RunErrors(**lib, a);
+  auto ops = library::ListOperations(**lib, a.limit);
+  if (!ops) return PrintError(ops.error().ToString()), ExitStatusFor(ops.error());
   if (!a.json) {
     std::printf("%-6s %-6s %-16s %-11s %-25s %10s %10s %8s %8s %8s %7s\n",
                 "id", "type", "root", "status", "started", "duration",
@@ -86,7 +49,7 @@ int RunOps(Context& ctx, const OpsArgs& a) {
   }
   for (const catalog::Operation& op : *ops) {
     if (a.json) {
-      std::printf("%s\n", OpToJson(op).dump().c_str());
+      std::printf("%s\n", library::OperationToJson(op).dump().c_str());
       continue;
     }
     const std::string dur =

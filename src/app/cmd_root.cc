@@ -4,10 +4,7 @@
 #include <expected>
 
 #include "app/commands.h"
-#include "app/roots.h"
-#include "os/clock.h"
-#include "os/process.h"
-#include "scan/root_identity.h"
+#include "library/roots.h"
 #include "util/text.h"
 #include "util/time_format.h"
 
@@ -25,16 +22,29 @@ struct RootArgs {
   bool wait = false;
 };
 
+// The library a root command works on; prints why not (a damaged
+// catalog gets main's status 6).
+library::Library* Open(Context& ctx, CatalogUse use, int& rc) {
+  auto lib = ctx.OpenLibrary(use);
+  if (!lib) {
+    PrintError(lib.error().ToString());
+    rc = kExitError;
+    return nullptr;
+  }
+  return *lib;
+}
+
 int RunAdd(Context& ctx, const RootArgs& a) {
-  auto cat = ctx.OpenCatalog(CatalogUse::kCreate);
-  if (!cat) return PrintError(cat.error().ToString()), kExitError;
+  int rc = kExitOk;
+  library::Library* lib = Open(ctx, CatalogUse::kCreate, rc);
+  if (!lib) return rc;
   if (!a.name.empty()) {
-    if (Status st = ValidateRootName(a.name); !st) {
+    if (Status st = library::ValidateRootName(a.name); !st) {
       return PrintError(st.error().ToString()), kExitUsage;
     }
   }
-  auto added = AddRoot(ctx, **cat, a.path, a.name);
-  if (!added) return PrintError(added.error().ToString()), kExitError;
+  auto added = library::AddRoot(*lib, {a.path, a.name});
+  if (!added) return PrintError(added.error().ToString()), ExitStatusFor(added.error());
   std::printf("added root '%s' (%s)\n", util::EscapeForTerminal(added->root.name).c_str(),
               util::EscapeForTerminal(added->root.path).c_str());
   if (!added->identity_note.empty()) {
@@ -43,29 +53,25 @@ int RunAdd(Context& ctx, const RootArgs& a) {
   return kExitOk;
 }
 
-// "" for a root whose drive is there; else "offline: <why>".
-std::string OfflineNote(Context& ctx, const catalog::Root& root) {
-  const scan::RootCheck check = scan::CheckRootIdentity(ctx.fs(), root);
-  if (check.presence != scan::RootPresence::kOffline) return "";
-  return "offline: " + check.reason;
-}
-
 int RunList(Context& ctx) {
-  auto cat = ctx.OpenCatalog(CatalogUse::kRead);
-  if (!cat) return PrintError(cat.error().ToString()), kExitError;
-  auto stats = (*cat)->Stats();
-  if (!stats) return PrintError(stats.error().ToString()), kExitError;
-  if (stats->roots.empty()) {
+  int rc = kExitOk;
+  library::Library* lib = Open(ctx, CatalogUse::kRead, rc);
+  if (!lib) return rc;
+  auto roots = library::ListRoots(*lib);
+  if (!roots) return PrintError(roots.error().ToString()), ExitStatusFor(roots.error());
+  if (roots->empty()) {
     std::printf("no roots yet: phodex root add PATH\n");
     return kExitOk;
   }
   std::printf("%-4s %-20s %10s %10s  %-25s %s\n", "id", "name", "files",
               "size", "last scanned", "path");
-  for (const catalog::RootStats& rs : stats->roots) {
+  for (const library::RootListing& l : *roots) {
+    const catalog::RootStats& rs = l.stats;
     const std::string scanned =
         rs.root.last_scanned_ns ? util::Rfc3339Local(*rs.root.last_scanned_ns)
                                 : "never";
-    const std::string offline = OfflineNote(ctx, rs.root);
+    const std::string offline =
+        l.offline_reason.empty() ? "" : "offline: " + l.offline_reason;
     std::printf("%-4lld %-20s %10s %10s  %-25s %s%s%s\n",
                 static_cast<long long>(rs.root.id.value),
                 util::EscapeForTerminal(rs.root.name).c_str(),
@@ -77,17 +83,10 @@ int RunList(Context& ctx) {
   return kExitOk;
 }
 
-// The root `remove` and `rebind` name (PATH|NAME, --name or --path),
-// holding its scan lock; the exit status after a message otherwise.
-struct LockedRoot {
-  catalog::Root root;
-  std::unique_ptr<os::FileLock> lock;
-};
-std::expected<LockedRoot, int> TargetRoot(Context& ctx, catalog::Catalog& cat,
-                                          const RootArgs& a,
-                                          const std::string& command) {
-  auto roots = cat.ListRoots();
-  if (!roots) return PrintError(roots.error().ToString()), std::unexpected(1);
+// The root `remove` and `rebind` name (PATH|NAME, --name or --path); the
+// exit status after a message when the arguments do not name one.
+std::expected<library::RootTarget, int> Target(const RootArgs& a,
+                                               const std::string& command) {
   const int given =
       !a.remove_arg.empty() + !a.remove_name.empty() + !a.remove_path.empty();
   if (given != 1) {
@@ -95,97 +94,64 @@ std::expected<LockedRoot, int> TargetRoot(Context& ctx, catalog::Catalog& cat,
                ": give one of PATH|NAME, --name NAME, --path PATH");
     return std::unexpected(kExitUsage);
   }
-  const RootArg how = !a.remove_name.empty()   ? RootArg::kName
-                      : !a.remove_path.empty() ? RootArg::kPath
-                                               : RootArg::kNameOrPath;
-  auto resolved = ResolveRootArg(ctx, *roots,
-                                 how == RootArg::kName   ? a.remove_name
-                                 : how == RootArg::kPath ? a.remove_path
-                                                         : a.remove_arg,
-                                 how);
-  if (!resolved) {
-    PrintError(resolved.error().ToString());
-    return std::unexpected(
-        resolved.error().code() == ErrorCode::kInvalidArgument ? kExitUsage
-                                                               : kExitError);
-  }
-  // Never under a running scan.
-  auto lock = os::FileLock::Acquire(
-      RootLockPath(ctx, resolved->id),
-      a.wait ? os::FileLock::Wait::kYes : os::FileLock::Wait::kNo);
-  if (!lock) {
-    PrintError("root '" + util::EscapeBytes(resolved->name) +
-               "' is being scanned: " + lock.error().ToString());
-    return std::unexpected(kExitBusy);
-  }
-  return LockedRoot{std::move(*resolved), std::move(*lock)};
+  library::RootTarget t;
+  t.how = !a.remove_name.empty()   ? library::RootArg::kName
+          : !a.remove_path.empty() ? library::RootArg::kPath
+                                   : library::RootArg::kNameOrPath;
+  t.arg = t.how == library::RootArg::kName   ? a.remove_name
+          : t.how == library::RootArg::kPath ? a.remove_path
+                                             : a.remove_arg;
+  t.wait = a.wait ? catalog::Locks::Wait::kYes : catalog::Locks::Wait::kNo;
+  return t;
+}
+
+// A refused argument (ambiguous) is a usage error (docs/cli.md).
+int TargetFailed(const Error& e) {
+  PrintError(e.ToString());
+  return e.code() == ErrorCode::kInvalidArgument ? kExitUsage
+                                                 : ExitStatusFor(e);
 }
 
 int RunRemove(Context& ctx, const RootArgs& a) {
-  auto cat = ctx.OpenCatalog(CatalogUse::kWrite);
-  if (!cat) return PrintError(cat.error().ToString()), kExitError;
-  auto locked = TargetRoot(ctx, **cat, a, "remove");
-  if (!locked) return locked.error();
-  const catalog::Root* target = &locked->root;
-  auto st = (*cat)->RemoveRoot(target->id,
-                               a.purge ? catalog::Purge::kYes
-                                       : catalog::Purge::kNo,
-                               os::SystemClock().NowUnixNs());
-  if (!st) return PrintError(st.error().ToString()), kExitError;
+  int rc = kExitOk;
+  library::Library* lib = Open(ctx, CatalogUse::kWrite, rc);
+  if (!lib) return rc;
+  auto target = Target(a, "remove");
+  if (!target) return target.error();
+  auto removed = library::RemoveRoot(
+      *lib, {*target, a.purge ? catalog::Purge::kYes : catalog::Purge::kNo});
+  if (!removed) return TargetFailed(removed.error());
   std::printf("removed root '%s' (%s)%s\n",
-              util::EscapeBytes(target->name).c_str(),
-              util::EscapeBytes(target->path).c_str(),
+              util::EscapeBytes(removed->name).c_str(),
+              util::EscapeBytes(removed->path).c_str(),
               a.purge ? " and its records"
                       : " (its records are kept, marked removed; --purge "
                         "deletes them)");
   return kExitOk;
 }
 
-// Whether any of (up to 32 of) the files the catalog holds for `root` is
-// at its path, or the catalog holds none: the folder holds its library.
-Result<bool> LibraryIsThere(Context& ctx, catalog::Catalog& cat,
-                            const catalog::Root& root) {
-  catalog::FileQuery q;
-  q.root = root.id;
-  q.limit = 32;
-  int64_t known = 0;
-  bool found = false;
-  PHODEX_TRY(cat.ForEachFile(q, [&](const catalog::FileRow& r) {
-    ++known;
-    found =
-        found || ctx.fs().Stat(os::JoinPath(root.path, r.rel), os::Follow::kNo);
-  }));
-  return known == 0 || found;
-}
-
 // After the library moved to a new drive, or its marker was deleted: the
 // root's identity recorded anew from what is at its folder now.
 int RunRebind(Context& ctx, const RootArgs& a) {
-  auto cat = ctx.OpenCatalog(CatalogUse::kWrite);
-  if (!cat) return PrintError(cat.error().ToString()), kExitError;
-  auto locked = TargetRoot(ctx, **cat, a, "rebind");
-  if (!locked) return locked.error();
-  const catalog::Root& root = locked->root;
-  const std::string name = util::EscapeBytes(root.name);
-  auto there = LibraryIsThere(ctx, **cat, root);
-  if (!there) return PrintError(there.error().ToString()), kExitError;
-  if (!*there && !a.force) {
+  int rc = kExitOk;
+  library::Library* lib = Open(ctx, CatalogUse::kWrite, rc);
+  if (!lib) return rc;
+  auto target = Target(a, "rebind");
+  if (!target) return target.error();
+  auto done = library::RebindRoot(*lib, {*target, a.force});
+  if (!done) return TargetFailed(done.error());
+  const std::string name = util::EscapeBytes(done->root.name);
+  if (done->library_missing) {
     PrintError("none of the files cataloged in root '" + name + "' is at " +
-               util::EscapeBytes(root.path) +
+               util::EscapeBytes(done->root.path) +
                ": is its drive mounted? (--force records it anyway)");
     return kExitOffline;
   }
-  auto id = scan::RecordRootIdentity(ctx.fs(), root.path,
-                                     os::SystemClock().NowUnixNs());
-  if (!id) return PrintError(id.error().ToString()), kExitError;
-  if (auto st = (*cat)->SetRootIdentity(root.id, id->identity); !st) {
-    return PrintError(st.error().ToString()), kExitError;
-  }
   std::printf("root '%s' (%s): identity recorded%s\n", name.c_str(),
-              util::EscapeBytes(root.path).c_str(),
-              id->marker_error.empty()
+              util::EscapeBytes(done->root.path).c_str(),
+              done->marker_error.empty()
                   ? " (marker file .phodex-root written)"
-                  : (" (no marker file: " + id->marker_error +
+                  : (" (no marker file: " + done->marker_error +
                      "; its file system identifies it)")
                         .c_str());
   return kExitOk;

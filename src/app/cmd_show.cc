@@ -5,7 +5,7 @@
 #include "app/commands.h"
 #include "app/pixel_workers.h"
 #include "library/file_output.h"
-#include "app/path_query.h"
+#include "library/queries.h"
 #include "util/text.h"
 
 namespace phodex::app {
@@ -17,39 +17,6 @@ struct ShowArgs {
 };
 
 using Json = nlohmann::ordered_json;
-
-Json ParsedOrNull(const std::string& text) {
-  if (text.empty()) return nullptr;
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return j.is_discarded() ? Json(text) : j;
-}
-
-// The ls fields, then every tag of the file and of its sidecar.
-Json ShowJson(const catalog::FileRow& row,
-              const imaging::ThumbnailCache& cache) {
-  Json j = library::FileToJson(row, cache.settings_key());
-  if (row.hash && j["thumb"].get<bool>()) {
-    j["thumbnails"] = Json::object();
-    for (size_t i = 0; i < cache.specs().size(); ++i) {
-      j["thumbnails"][cache.specs()[i].name] =
-          util::EscapeBytes(cache.PathFor(*row.hash, i));
-    }
-  } else {
-    j["thumbnails"] = nullptr;
-  }
-  j["decoded_by"] = row.pixels && !row.pixels->error
-                        ? Json(row.pixels->decoded_by)
-                        : Json(nullptr);
-  j["tags"] = row.metadata ? ParsedOrNull(row.metadata->tags_json) : Json(nullptr);
-  if (row.sidecar_rel) {
-    j["sidecar"] = {
-        {"path", util::EscapeBytes(os::JoinPath(row.root_path, *row.sidecar_rel))},
-        {"tags", ParsedOrNull(row.sidecar_tags_json)}};
-  } else {
-    j["sidecar"] = nullptr;
-  }
-  return j;
-}
 
 // A value as a line of text: strings (file names, EXIF text) with their
 // control characters escaped, so `\e]0;PWNED\a` in a description cannot
@@ -88,35 +55,29 @@ int RunShow(Context& ctx, const ShowArgs& a) {
   auto config = ctx.LoadConfig();
   if (!config) return PrintError(config.error().ToString()), kExitError;
   const auto cache = OpenThumbnailCache(ctx, *config);
-  auto cat = ctx.OpenCatalog(CatalogUse::kRead);
-  if (!cat) return PrintError(cat.error().ToString()), kExitError;
+  auto lib = ctx.OpenLibrary(CatalogUse::kRead);
+  if (!lib) return PrintError(lib.error().ToString()), kExitError;
   int rc = kExitOk;
   for (const std::string& path : a.paths) {
-    auto q = QueryForPath(ctx, **cat, path);
-    if (!q) {
-      PrintError(q.error().ToString());
+    auto row = library::GetFileAt(**lib, path);
+    if (!row && row.error().code() == ErrorCode::kNotFound) {
+      PrintError(row.error().ToString());  // in no root
       rc = kExitError;
       continue;
     }
-    q->with_tags = true;
-    q->with_pairs = true;
-    bool found = false;
-    auto st = (*cat)->ForEachFile(*q, [&](const catalog::FileRow& row) {
-      if (row.rel != q->rel_prefix) return;  // a folder's contents
-      found = true;
-      const Json j = ShowJson(row, *cache);
-      if (a.json) {
-        std::printf("%s\n", library::DumpJson(j).c_str());
-      } else {
-        PrintText(j);
-        std::printf("\n");
-      }
-    });
-    if (!st) return PrintError(st.error().ToString()), kExitError;
-    if (!found) {
+    if (!row) return PrintError(row.error().ToString()), ExitStatusFor(row.error());
+    if (!*row) {
       PrintError("'" + path + "' is not a file in the catalog (scan it first; "
                  "for folders use phodex ls)");
       rc = kExitError;
+      continue;
+    }
+    const Json j = library::FileDetailsToJson(**row, *cache);
+    if (a.json) {
+      std::printf("%s\n", library::DumpJson(j).c_str());
+    } else {
+      PrintText(j);
+      std::printf("\n");
     }
   }
   return rc;

@@ -4,7 +4,7 @@
 
 #include "app/commands.h"
 #include "app/pixel_workers.h"
-#include "scan/root_identity.h"
+#include "library/queries.h"
 #include "util/text.h"
 #include "util/time_format.h"
 
@@ -12,23 +12,32 @@ namespace phodex::app {
 namespace {
 
 int RunStatus(Context& ctx) {
-  auto cat = ctx.OpenCatalog(CatalogUse::kRead);
-  if (!cat) return PrintError(cat.error().ToString()), kExitError;
-  auto stats = (*cat)->Stats();
-  if (!stats) return PrintError(stats.error().ToString()), kExitError;
-  auto size = (*cat)->SizeOnDisk();
+  auto lib = ctx.OpenLibrary(CatalogUse::kRead);
+  if (!lib) return PrintError(lib.error().ToString()), kExitError;
+  // The cache size as the catalog records it (no walk of a million files);
+  // `thumbs --gc` measures the folder itself.
+  library::StatusRequest req;
+  std::unique_ptr<imaging::ThumbnailCache> cache;
+  if (auto config = ctx.LoadConfig()) {
+    cache = OpenThumbnailCache(ctx, *config);
+    req.thumbs_key = cache->settings_key();
+  }
+  auto status = library::GetStatus(**lib, req);
+  if (!status) return PrintError(status.error().ToString()), kExitError;
+  const catalog::CatalogStats* stats = &status->stats;
+  const std::optional<int64_t>& size = status->size_on_disk;
   std::printf("catalog: %s (%s)\n", ctx.catalog_path().c_str(),
               size ? util::HumanBytes(static_cast<uint64_t>(*size)).c_str()
                    : "size unknown");
 
   std::printf("\nroots:\n");
   if (stats->roots.empty()) std::printf("  none (phodex root add PATH)\n");
-  for (const catalog::RootStats& rs : stats->roots) {
-    // Looked at now (a statfs, the marker): is its drive there?
-    const scan::RootCheck check = scan::CheckRootIdentity(ctx.fs(), rs.root);
+  for (size_t i = 0; i < stats->roots.size(); ++i) {
+    const catalog::RootStats& rs = stats->roots[i];
+    const std::string& reason = status->offline_reasons[i];
     const std::string offline =
-        check.presence == scan::RootPresence::kOffline
-            ? "  OFFLINE (its drive is not mounted?): " + util::EscapeControls(check.reason)
+        !reason.empty()
+            ? "  OFFLINE (its drive is not mounted?): " + util::EscapeControls(reason)
             : "";
     std::printf(
         "  %-20s %12s files %10s  %s files removed  last scan %s  %s%s\n",
@@ -58,11 +67,8 @@ int RunStatus(Context& ctx) {
               util::HumanBytes(total_bytes).c_str(),
               util::GroupThousands(total_removed).c_str());
 
-  // The cache size as the catalog records it (no walk of a million files);
-  // `thumbs --gc` measures the folder itself.
-  if (auto config = ctx.LoadConfig()) {
-    const auto cache = OpenThumbnailCache(ctx, *config);
-    if (auto px = (*cat)->GetPixelTotals(cache->settings_key())) {
+  {
+    if (const auto& px = status->pixels) {
       std::printf(
           "\nthumbnails: %s contents with thumbnails and previews, "
           "%s in %s; %s could not be decoded\n",
@@ -73,8 +79,8 @@ int RunStatus(Context& ctx) {
     }
   }
 
-  auto ops = (*cat)->ListOperations(5);
-  if (ops && !ops->empty()) {
+  const auto* ops = &status->recent;
+  if (!ops->empty()) {
     std::printf("\nrecent operations:\n");
     for (const catalog::Operation& op : *ops) {
       std::printf(

@@ -82,34 +82,6 @@ Result<library::Library*> Context::OpenLibrary(CatalogUse use) {
   return library_.get();
 }
 
-std::string Context::data_dir() const { return os::DirName(catalog_path_); }
-
-std::string Context::thumbs_dir() const {
-  return os::JoinPath(data_dir(), "thumbs");
-}
-
-std::vector<std::string> Context::OwnFileGlobs(
-    const std::string& data_dir_real) const {
-  // The catalog's name, with glob characters escaped (fnmatch).
-  std::string db;
-  for (char c : os::BaseName(catalog_path_)) {
-    if (c == '*' || c == '?' || c == '[' || c == '\\') db += '\\';
-    db += c;
-  }
-  std::vector<std::string> out;
-  // The names are set where the files are written: SQLite (-wal, -shm,
-  // -journal), catalog/sqlite (".v<N>.bak", ".v<N>.<n>.bak"), cmd_dupes
-  // (".dupes-journal", ".dupes.lock"), RootLockPath (".root-<id>.lock"),
-  // StartLogging (phodex.log, rotated as phodex.<n>.log).
-  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".dupes-journal",
-                             ".dupes.lock", ".root-*.lock", ".v*.bak"}) {
-    out.push_back(os::JoinPath(data_dir_real, db + suffix));
-  }
-  out.push_back(os::JoinPath(data_dir_real, "phodex.log"));
-  out.push_back(os::JoinPath(data_dir_real, "phodex.*.log"));
-  return out;
-}
-
 void Context::StartLogging(const std::string& command_line) {
   command_line_ = command_line;
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
@@ -123,7 +95,7 @@ void Context::StartLogging(const std::string& command_line) {
   logger->set_error_handler([](const std::string&) {});
   spdlog::set_default_logger(logger);
   // A command that finds no catalog creates no folder for its log.
-  if (fs_->Stat(data_dir(), os::Follow::kYes)) AttachLogFile();
+  if (fs_->Stat(data_.dir, os::Follow::kYes)) AttachLogFile();
   spdlog::info("{} starting: {}", VersionString(), command_line_);
 }
 
@@ -131,7 +103,7 @@ void Context::AttachLogFile() {
   if (log_file_) return;
   try {
     auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-        os::JoinPath(data_dir(), "phodex.log"), 5 * 1024 * 1024, 3);
+        data_.LogPath(), 5 * 1024 * 1024, 3);
     file->set_level(spdlog::level::info);
     file->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z [%l] [pid %P] %v");
     spdlog::default_logger()->sinks().push_back(file);
@@ -203,7 +175,7 @@ Result<std::unique_ptr<catalog::Catalog>> Context::Open(CatalogUse use) {
                            "creates one; --catalog or $PHODEX_CATALOG picks "
                            "another)");
     }
-    PHODEX_TRY(fs_->MakeDirs(data_dir()));
+    PHODEX_TRY(fs_->MakeDirs(data_.dir));
     AttachLogFile();  // the folder is new: its log starts here
     spdlog::info("new catalog {} ({}: {})", catalog_path_, VersionString(),
                  command_line_);

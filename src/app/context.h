@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/exit_status.h"
 #include "catalog/catalog.h"
 #include "core/error.h"
 #include "library/data_folder.h"
@@ -17,19 +18,6 @@
 #include "os/file_system.h"
 
 namespace phodex::app {
-
-// Exit statuses, documented in docs/cli.md.
-enum ExitCode : int {
-  kExitOk = 0,
-  kExitError = 1,     // the command could not do its job
-  kExitUsage = 2,     // bad arguments
-  kExitBusy = 3,      // another phodex process holds what we need
-  kExitDamaged = 4,   // verify found files whose content changed silently
-  kExitOffline = 5,   // a root is offline (its drive is not mounted?):
-                      // nothing was marked removed
-  kExitCorrupt = 6,   // the catalog is damaged: nothing more was written
-  kExitInterrupted = 130,
-};
 
 // What a command does with the catalog, which decides how it is opened
 // (docs/cli.md, "The catalog file").
@@ -64,18 +52,6 @@ class Context {
   // Catalog path: --catalog, else $PHODEX_CATALOG, else
   // $XDG_DATA_HOME/phodex/catalog.db, else ~/.local/share/phodex/catalog.db.
   const std::string& catalog_path() const { return catalog_path_; }
-  // The folder holding the catalog (and later thumbnails): never scanned.
-  std::string data_dir() const;
-  // The thumbnail cache: <data_dir>/thumbs.
-  std::string thumbs_dir() const;
-  // phodex's own files beside the catalog, as absolute globs for
-  // scan::FilterOptions::exclude_abs_file_globs (never cataloged, even
-  // when the catalog's folder is a root): the catalog and its -wal, -shm
-  // and -journal, the dupes journal and lock, the root locks, the backups
-  // migrations write, the log and its rotated copies. `data_dir_real` is
-  // data_dir() resolved (the walk compares canonical paths).
-  std::vector<std::string> OwnFileGlobs(const std::string& data_dir_real) const;
-
   // Opens the catalog for `use` (the first call decides; later calls
   // return the same catalog). A missing catalog is kNotFound ("no catalog
   // at PATH") for every use but kCreate, and then nothing is created. A

@@ -140,8 +140,9 @@ int main(int argc, char** argv) {
     if (!sub->parsed()) continue;
     ctx.StartLogging(command_line);
     int rc = run(ctx);
-    // Whatever the command made of it, a damaged catalog gets one answer.
-    if (ctx.catalog_damaged() && rc != phodex::app::kExitCorrupt) {
+    // Whatever the command made of it (ExitStatusFor gives a catalog's
+    // kCorrupt 6 already), a damaged catalog gets one answer.
+    if (ctx.catalog_damaged()) {
       phodex::app::PrintError(
           phodex::app::DamagedCatalogMessage(ctx.catalog_path()));
       rc = phodex::app::kExitCorrupt;

@@ -1,13 +1,12 @@
 #include "app/path_query.h"
 
-#include "library/path_scope.h"
+#include "library/roots.h"
 
 namespace phodex::app {
 
 Result<catalog::FileQuery> QueryForPath(Context& ctx, catalog::Catalog& cat,
                                         const std::string& path) {
-  PHODEX_ASSIGN_OR_RETURN(std::vector<catalog::Root> roots, cat.ListRoots());
-  return library::ScopeOfPath(ctx.fs(), roots, path);
+  return library::QueryForPath(ctx.fs(), cat, path);
 }
 
 }  // namespace phodex::app

@@ -1,6 +1,6 @@
 #pragma once
-// Turns a path a user typed (a root, a folder or file in one, possibly one
-// that no longer exists) into a catalog query. Single-threaded.
+// Transitional: library::QueryForPath (library/roots.h) for the commands
+// not yet moved to the library. Single-threaded.
 
 #include <string>
 

@@ -147,4 +147,43 @@ std::string FileToText(const catalog::FileRow& row) {
   return out;
 }
 
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json ParsedOrNull(const std::string& text) {
+  if (text.empty()) return nullptr;
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? Json(text) : j;
+}
+
+}  // namespace
+
+Json FileDetailsToJson(const catalog::FileRow& row,
+                       const imaging::ThumbnailCache& cache) {
+  Json j = FileToJson(row, cache.settings_key());
+  if (row.hash && j["thumb"].get<bool>()) {
+    j["thumbnails"] = Json::object();
+    for (size_t i = 0; i < cache.specs().size(); ++i) {
+      j["thumbnails"][cache.specs()[i].name] =
+          util::EscapeBytes(cache.PathFor(*row.hash, i));
+    }
+  } else {
+    j["thumbnails"] = nullptr;
+  }
+  j["decoded_by"] = row.pixels && !row.pixels->error
+                        ? Json(row.pixels->decoded_by)
+                        : Json(nullptr);
+  j["tags"] = row.metadata ? ParsedOrNull(row.metadata->tags_json) : Json(nullptr);
+  if (row.sidecar_rel) {
+    j["sidecar"] = {
+        {"path", util::EscapeBytes(os::JoinPath(row.root_path, *row.sidecar_rel))},
+        {"tags", ParsedOrNull(row.sidecar_tags_json)}};
+  } else {
+    j["sidecar"] = nullptr;
+  }
+  return j;
+}
+
+
 }  // namespace phodex::library

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "catalog/catalog.h"
+#include "imaging/thumbnail_cache.h"
 
 namespace phodex::library {
 
@@ -22,6 +23,12 @@ std::string AbsolutePath(const catalog::FileRow& row);
 // (true when thumbnails of the current settings were made).
 nlohmann::ordered_json FileToJson(const catalog::FileRow& row,
                                   const std::string& thumbs_key);
+// `show --json`: FileToJson's fields, then the thumbnail files of `cache`
+// (null when none were made with its settings), the decoder, every tag of
+// the file (REQUIRES: read with FileQuery::with_tags) and its sidecar.
+nlohmann::ordered_json FileDetailsToJson(const catalog::FileRow& row,
+                                         const imaging::ThumbnailCache& cache);
+
 // One JSON line; bytes that are not UTF-8 become U+FFFD instead of
 // failing.
 std::string DumpJson(const nlohmann::ordered_json& j);

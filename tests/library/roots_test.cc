@@ -1,13 +1,15 @@
-#include "app/roots.h"
+#include "library/roots.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
+#include "os/file_system.h"
 #include "tests/fakes/temp_dir.h"
+#include "tests/library/library_fixture.h"
 
-namespace phodex::app {
+namespace phodex::library {
 namespace {
 
 using ::testing::HasSubstr;
@@ -80,12 +82,12 @@ class ResolveRootArgTest : public ::testing::Test {
   }
   Result<catalog::Root> Resolve(const std::string& arg,
                                 RootArg how = RootArg::kNameOrPath) {
-    return ResolveRootArg(ctx_, roots_, arg, how);
+    return ResolveRootArg(*fs_, roots_, arg, how);
   }
 
   testing::TempDir dir_;
   std::string old_cwd_ = std::filesystem::current_path();
-  Context ctx_{GlobalOptions{dir_ / "catalog.db", "", 0, false}};
+  std::unique_ptr<os::FileSystem> fs_ = os::NewPosixFileSystem();
   std::vector<catalog::Root> roots_;
 };
 
@@ -114,5 +116,50 @@ TEST_F(ResolveRootArgTest, PathsBeforeNamesAndAmbiguityIsRefused) {
   EXPECT_FALSE(Resolve("a", RootArg::kPath));
 }
 
+using RootsTest = LibraryTest;
+
+TEST_F(RootsTest, NestedRootsAreRefused) {
+  std::filesystem::create_directories(dir_ / "photos/2020/inner");
+  auto outer = AddRoot(*lib_, {dir_ / "photos/2020", ""});
+  ASSERT_TRUE(outer) << outer.error().ToString();
+  EXPECT_EQ(outer->root.name, "2020");
+  EXPECT_EQ(outer->root.added_ns, testing::FakeClock::kStartUnixNs);
+  // Inside it, or around it: its files would be cataloged twice.
+  auto inside = AddRoot(*lib_, {dir_ / "photos/2020/inner", ""});
+  ASSERT_FALSE(inside);
+  EXPECT_EQ(inside.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(inside.error().message(), HasSubstr("inside root '2020'"));
+  auto around = AddRoot(*lib_, {dir_ / "photos", ""});
+  ASSERT_FALSE(around);
+  EXPECT_EQ(around.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(around.error().message(), HasSubstr("contains root '2020'"));
+  auto again = AddRoot(*lib_, {dir_ / "photos/2020/", ""});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(lib_->catalog().ListRoots()->size(), 1u);
+}
+
+TEST_F(RootsTest, RemoveIsRefusedWhileTheRootIsLocked) {
+  std::filesystem::create_directories(dir_ / "lib");
+  auto added = AddRoot(*lib_, {dir_ / "lib", "mine"});
+  ASSERT_TRUE(added) << added.error().ToString();
+  {
+    auto held = lib_->locks().LockRoot(added->root.id,
+                                       catalog::Locks::Wait::kNo);
+    ASSERT_TRUE(held);
+    // flock: a second open file description is refused even in-process.
+    auto busy = RemoveRoot(*lib_, {{"mine", RootArg::kName}});
+    ASSERT_FALSE(busy);
+    EXPECT_EQ(busy.error().code(), ErrorCode::kBusy);
+    EXPECT_THAT(busy.error().message(), HasSubstr("is being scanned"));
+  }
+  auto removed = RemoveRoot(*lib_, {{"mine", RootArg::kName}});
+  ASSERT_TRUE(removed) << removed.error().ToString();
+  EXPECT_EQ(removed->id, added->root.id);
+  auto listed = ListRoots(*lib_);
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->empty());
+}
+
 }  // namespace
-}  // namespace phodex::app
+}  // namespace phodex::library
