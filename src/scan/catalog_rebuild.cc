@@ -71,6 +71,8 @@ Result<RebuildReport> RebuildCatalog(catalog::Catalog& old,
     auto scanned =
         ScanRoot(fresh, fs, clock, root, "", options.scan, progress, cancel);
     if (!scanned) {
+      // Dropped: the scan's error is the one reported; failing to record
+      // the failure too (the fresh catalog gone) would only hide it.
       (void)fresh.FinishOperation(op_id, catalog::OperationStatus::kFailed,
                                   total, scanned.error().ToString(),
                                   clock.NowUnixNs());

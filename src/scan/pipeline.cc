@@ -7,26 +7,20 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "os/process.h"
 #include "scan/metadata_stage.h"
 #include "scan/move_detector.h"
+#include "scan/retry_policy.h"
 #include "scan/root_identity.h"
 #include "util/bounded_queue.h"
 #include "util/metrics.h"
+#include "util/mutex.h"
 
 namespace phodex::scan {
 namespace {
-
-// Errors that say something about the file's bytes, which reading it
-// again would only repeat (see Stage::Process).
-bool IsContentFault(ErrorCode code) {
-  return code == ErrorCode::kCorrupt || code == ErrorCode::kUnsupported ||
-         code == ErrorCode::kTimedOut || code == ErrorCode::kInternal;
-}
 
 constexpr size_t kMaxReportedErrors = 20;
 constexpr size_t kQueueFolders = 256;
@@ -61,15 +55,16 @@ class ScanVisitor final : public WalkVisitor {
     queue_.Push(std::move(c));
   }
 
-  std::vector<catalog::FileErrorEntry> FirstErrors() {
-    std::lock_guard lock(mu_);
+  std::vector<catalog::FileErrorEntry> FirstErrors() EXCLUDES(mu_) {
+    util::MutexLock lock(mu_);
     return first_errors_;
   }
 
  private:
-  catalog::FileErrorEntry Record(const Error& error, std::string abs) {
+  catalog::FileErrorEntry Record(const Error& error, std::string abs)
+      EXCLUDES(mu_) {
     catalog::FileErrorEntry e{std::move(abs), error.op(), error.message()};
-    std::lock_guard lock(mu_);
+    util::MutexLock lock(mu_);
     if (first_errors_.size() < kMaxReportedErrors) first_errors_.push_back(e);
     return e;
   }
@@ -125,8 +120,9 @@ class ScanVisitor final : public WalkVisitor {
       }
       errors.push_back(Record(err, abs));
       c.upsert.error = std::string(stage->name()) + ": " + err.ToString();
-      // Not processed: the next scan tries again even if it is unchanged.
-      if (!IsContentFault(err.code())) c.upsert.content_version = 0;
+      // A passing failure: the next scan tries again even if it is
+      // unchanged (scan/retry_policy.h).
+      if (!RecordAsDone(err)) c.upsert.content_version = 0;
     }
     return false;
   }
@@ -138,8 +134,8 @@ class ScanVisitor final : public WalkVisitor {
   util::BoundedQueue<DirChanges>& queue_;
   ScanProgress& progress_;
   const std::atomic<bool>* const cancel_;
-  std::mutex mu_;
-  std::vector<catalog::FileErrorEntry> first_errors_;  // GUARDED_BY(mu_)
+  util::Mutex mu_;
+  std::vector<catalog::FileErrorEntry> first_errors_ GUARDED_BY(mu_);
 };
 
 int DefaultThreads() {
