@@ -204,7 +204,7 @@ struct Difference {
 };
 
 constexpr Difference kDifferences[] = {
-    {"files/exiftool/Matroska.mkv", "*", "corrupt",
+    {"files/exiftool/Matroska.mkv", "*", "content_fault",
      "507-byte metadata fixture without a single Cluster; FFmpeg's Matroska "
      "demuxer needs one to finish reading the header (End of file). With an "
      "empty Cluster appended every field agrees (VideoMatroska)"},
