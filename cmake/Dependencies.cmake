@@ -16,6 +16,16 @@ pkg_check_modules(LIBHEIF REQUIRED IMPORTED_TARGET libheif)   # libheif-dev
 pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil)  # libavformat-dev libavcodec-dev libavutil-dev
 pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips)         # libvips-dev
 pkg_check_modules(LIBRAW REQUIRED IMPORTED_TARGET libraw_r)   # libraw-dev
+# libraw_r.pc links with -fopenmp (LibRaw is built against GCC's libgomp);
+# Clang's -fopenmp means LLVM's libomp, which Debian's libraw does not use.
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  get_target_property(_libraw_link PkgConfig::LIBRAW INTERFACE_LINK_OPTIONS)
+  if(_libraw_link)
+    list(TRANSFORM _libraw_link REPLACE "^-fopenmp$" "-fopenmp=libgomp")
+    set_target_properties(PkgConfig::LIBRAW PROPERTIES
+                          INTERFACE_LINK_OPTIONS "${_libraw_link}")
+  endif()
+endif()
 pkg_check_modules(SWSCALE REQUIRED IMPORTED_TARGET libswscale)  # libswscale-dev
 find_package(Threads REQUIRED)
 

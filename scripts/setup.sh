@@ -8,6 +8,10 @@ set -euo pipefail
 # cmake/Dependencies.cmake next to the find_package that needs it).
 PACKAGES=(
   g++ cmake ninja-build pkg-config git
+  # The tsan preset: Clang checks the thread-safety annotations
+  # (-Wthread-safety) and builds with ThreadSanitizer. Clang 19: Debian's
+  # default Clang 14 cannot use libstdc++ 12's std::expected.
+  clang-19 libclang-rt-19-dev
   libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev

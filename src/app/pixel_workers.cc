@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
 #include <thread>
 
 #include "app/decoders.h"
 #include "os/process.h"
 #include "os/subprocess.h"
+#include "util/mutex.h"
 #include "util/text.h"
 #include "util/time_format.h"
 
@@ -55,8 +54,11 @@ class PixelStagePrinter::ProgressLine {
   explicit ProgressLine(const scan::PixelProgress& p) : p_(p) {
     if (!os::IsTerminal(2)) return;
     thread_ = std::thread([this] {
-      std::unique_lock lock(mu_);
-      while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return done_; })) {
+      util::MutexLock lock(mu_);
+      auto next = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      while (!done_) {
+        if (cv_.WaitUntil(mu_, next) || done_) continue;  // woken, or done
+        next = std::chrono::steady_clock::now() + std::chrono::seconds(1);
         std::fprintf(stderr, "\rthumbs: %s files, %s decoded, %s up to date, %s errors ",
                      util::GroupThousands(p_.candidates.load()).c_str(),
                      util::GroupThousands(p_.rendered.load()).c_str(),
@@ -68,18 +70,18 @@ class PixelStagePrinter::ProgressLine {
   }
   ~ProgressLine() {
     {
-      std::lock_guard lock(mu_);
+      util::MutexLock lock(mu_);
       done_ = true;
     }
-    cv_.notify_all();
+    cv_.NotifyAll();
     if (thread_.joinable()) thread_.join();
   }
 
  private:
   const scan::PixelProgress& p_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;  // GUARDED_BY(mu_)
+  util::Mutex mu_;
+  util::CondVar cv_;
+  bool done_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

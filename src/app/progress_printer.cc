@@ -51,10 +51,10 @@ void ProgressPrinter::Start() {
 void ProgressPrinter::Stop() {
   if (!thread_.joinable()) return;
   {
-    std::lock_guard lock(mu_);
+    util::MutexLock lock(mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   thread_.join();
   PrintOnce(true);
 }
@@ -63,11 +63,14 @@ void ProgressPrinter::Loop() {
   const auto period = mode_ == ProgressMode::kTty
                           ? std::chrono::milliseconds(200)
                           : std::chrono::milliseconds(1000);
-  std::unique_lock lock(mu_);
-  while (!cv_.wait_for(lock, period, [&] { return stop_; })) {
-    lock.unlock();
+  util::MutexLock lock(mu_);
+  auto next = std::chrono::steady_clock::now() + period;
+  while (!stop_) {
+    if (cv_.WaitUntil(mu_, next) || stop_) continue;  // woken, or stopped
+    lock.Unlock();
     PrintOnce(false);
-    lock.lock();
+    lock.Lock();
+    next = std::chrono::steady_clock::now() + period;
   }
 }
 

@@ -6,12 +6,11 @@
 // SIGPIPE is ignored), it prints nothing more and the scan goes on.
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "scan/progress.h"
+#include "util/mutex.h"
 
 namespace phodex::app {
 
@@ -27,16 +26,16 @@ class ProgressPrinter {
   void Stop();
 
  private:
-  void Loop();
+  void Loop() EXCLUDES(mu_);
   void PrintOnce(bool final);
 
   const ProgressMode mode_;
   const scan::ScanProgress& progress_;
   const std::string root_name_;
   int64_t start_ns_ = 0;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // GUARDED_BY(mu_)
+  util::Mutex mu_;
+  util::CondVar cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
   std::atomic<bool> failed_{false};  // a write failed: print no more
   std::thread thread_;
 };

@@ -20,6 +20,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kCancelled: return "cancelled";
     case ErrorCode::kTimedOut: return "timed_out";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kContentFault: return "content_fault";
   }
   return "unknown";
 }

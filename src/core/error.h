@@ -25,12 +25,18 @@ enum class ErrorCode {
   kAlreadyExists,     // unique record or file already there
   kInvalidArgument,   // caller asked for something impossible
   kIo,                // read/write failure, disk full, ...
-  kCorrupt,           // data on disk is not what it should be
+  kCorrupt,           // our own data (catalog, journal, a worker's reply) is
+                      // not what it should be; for a user's file: kContentFault
   kBusy,              // another process holds a lock
   kUnsupported,       // e.g. a catalog written by a newer phodex
   kCancelled,         // user interrupted
-  kTimedOut,          // a time limit passed (e.g. a parser that hangs)
-  kInternal,          // library failure we cannot classify
+  kTimedOut,          // a time limit passed (a parser that hangs, or a
+                      // machine too busy to answer in time)
+  kInternal,          // library failure we cannot classify, a worker that
+                      // would not start or crashed, out of memory
+  kContentFault,      // the file's content is bad: corrupt, truncated, not
+                      // what its name says. Reading it again repeats the
+                      // failure; scan/retry_policy.h records it as done.
 };
 
 // Short stable name for a code ("not_found"), used in JSON output and logs.

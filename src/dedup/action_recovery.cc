@@ -50,6 +50,8 @@ Settled PutBack(ActionEnv& env, const JournalRecord& i,
     if (Status st = env.ops.RemoveFile(i.aside); !st) {
       return Settled{JournalState::kFailed, st.error().ToString()};
     }
+    // Dropped, best effort: the names are settled already; a failed folder
+    // sync only risks that across a power cut, which no retry here fixes.
     (void)env.fs.SyncDir(os::DirName(i.victim));
     return Settled{JournalState::kRolledBack, "left in place" + note};
   }
@@ -58,6 +60,8 @@ Settled PutBack(ActionEnv& env, const JournalRecord& i,
                                               " and could not be put back: " +
                                               st.error().ToString() + note};
   }
+  // Dropped, best effort: the names are settled already; a failed folder
+  // sync only risks that across a power cut, which no retry here fixes.
   (void)env.fs.SyncDir(os::DirName(i.victim));
   return Settled{JournalState::kRolledBack, "put back in place" + note};
 }
@@ -81,6 +85,8 @@ Result<Settled> SettleHardLink(ActionEnv& env, const JournalRecord& i) {
       if (Status st = env.ops.RemoveFile(i.aside); !st) {
         return Settled{JournalState::kFailed, st.error().ToString()};
       }
+      // Dropped, best effort: the names are settled already; a failed folder
+      // sync only risks that across a power cut, which no retry here fixes.
       (void)env.fs.SyncDir(os::DirName(i.victim));
       return Settled{JournalState::kDone, "linked"};
     }
@@ -173,6 +179,8 @@ Result<Settled> SettleCopyMove(ActionEnv& env, const JournalRecord& i) {
     if (Status st = env.ops.RemoveFile(original); !st) {
       return Settled{JournalState::kFailed, st.error().ToString() + note};
     }
+    // Dropped, best effort: the names are settled already; a failed folder
+    // sync only risks that across a power cut, which no retry here fixes.
     (void)env.fs.SyncDir(os::DirName(i.victim));
     return Settled{JournalState::kDone,
                    "move finished (copied across file systems)" + note};

@@ -115,7 +115,10 @@ StepOutcome PutBack(ActionEnv& env, const JournalRecord& i, StepOutcome o) {
                                        "; could not be put back, it is at " +
                                        i.aside + ": " + st.error().ToString()};
   }
-  (void)env.fs.SyncDir(os::DirName(i.victim));  // either name is safe
+  // Dropped, best effort: the victim is back under its name; a failed
+  // folder sync only risks that across a power cut, and either name is
+  // safe then (action_recovery.cc).
+  (void)env.fs.SyncDir(os::DirName(i.victim));
   return o;
 }
 
@@ -156,6 +159,8 @@ StepOutcome CopyAcross(ActionEnv& env, const JournalRecord& i) {
   // The target was free and is never replaced: the file there is ours.
   auto same = SameBytes(env.fs, i.aside, i.target);
   if (!same || !*same) {
+    // Dropped: the step already failed; a copy left at the target is ours
+    // and the original is put back either way.
     (void)env.ops.RemoveFile(i.target);
     return PutBack(
         env, i,
@@ -165,11 +170,14 @@ StepOutcome CopyAcross(ActionEnv& env, const JournalRecord& i) {
               : "cannot compare the copy: " + same.error().ToString()});
   }
   if (Status st = Progress(env, i, JournalState::kCopied); !st) {
+    // Dropped: the journal error is the one reported; the copy is ours.
     (void)env.ops.RemoveFile(i.target);
     return PutBack(env, i, Failed(st.error()));
   }
   if (Status st = env.ops.RemoveFile(i.aside); !st) {
-    (void)env.ops.RemoveFile(i.target);  // a verified copy: nothing lost
+    // Dropped: a verified copy, nothing lost if it stays; the first
+    // error is the one reported.
+    (void)env.ops.RemoveFile(i.target);
     return PutBack(env, i, Failed(st.error()));
   }
   return {JournalState::kDone, Sync(env, os::DirName(i.victim))};
@@ -227,11 +235,15 @@ StepOutcome DoMove(ActionEnv& env, const JournalRecord& i) {
   // Two names of one file now. The new one reaches the disk before the old
   // one is dropped, so that a power cut cannot lose both.
   if (Status st = env.fs.SyncDir(os::DirName(i.target)); !st) {
-    (void)env.ops.RemoveFile(i.target);  // back as it was
+    // Dropped: the first error is the one reported; a second name left at
+    // the target is only a link to the same file.
+    (void)env.ops.RemoveFile(i.target);
     return PutBack(env, i, Failed(st.error()));
   }
   if (Status st = env.ops.RemoveFile(i.aside); !st) {
-    (void)env.ops.RemoveFile(i.target);  // back as it was
+    // Dropped: the first error is the one reported; a second name left at
+    // the target is only a link to the same file.
+    (void)env.ops.RemoveFile(i.target);
     return PutBack(env, i, Failed(st.error()));
   }
   return {JournalState::kDone, Sync(env, os::DirName(i.victim))};

@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include "os/file_system.h"
 #include "util/metrics.h"
+#include "util/mutex.h"
 
 namespace phodex::dedup {
 namespace {
@@ -39,13 +39,13 @@ void Fill(std::vector<Candidate*>& cands, bool full, const Hashers& h,
   for (Candidate* c : cands) {
     if (!(full ? c->twin.hash : c->twin.quick_hash)) todo.push_back(c);
   }
-  std::mutex mu;
+  util::Mutex mu;  // guards `reads`, `errors` and the hashes set
   tbb::task_arena arena(threads);
   arena.execute([&] {
     tbb::parallel_for(size_t{0}, todo.size(), [&](size_t i) {
       Candidate* c = todo[i];
       auto r = full ? h.full(c->path) : h.quick(c->path);
-      std::lock_guard lock(mu);
+      util::MutexLock lock(mu);
       ++reads;
       if (!r) {
         errors.push_back(r.error().ToString());

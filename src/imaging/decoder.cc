@@ -48,7 +48,7 @@ Result<std::string> ReadHead(const std::string& path) {
   PHODEX_ASSIGN_OR_RETURN(std::unique_ptr<os::RandomAccessFile> file,
                           fs->OpenForRead(path, os::AccessPattern::kRandom));
   if (file->size() == 0)
-    return MakeError(ErrorCode::kCorrupt, "empty file", kOp, path);
+    return MakeError(ErrorCode::kContentFault, "empty file", kOp, path);
   std::string head(kHeadBytes, '\0');
   PHODEX_ASSIGN_OR_RETURN(size_t n, file->ReadAt(0, head.data(), head.size()));
   head.resize(n);

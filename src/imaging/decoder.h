@@ -40,7 +40,7 @@ struct DecodeOptions {
   // Longest edge wanted, in pixels. The result is at most this large
   // (never upscaled) and at least this large when the source is.
   int target_edge = 1600;
-  // Refuse sources with more pixels than this (kCorrupt, "image too
+  // Refuse sources with more pixels than this (kContentFault, "image too
   // large: W x H"), checked from the header before any pixel is decoded:
   // a decompression bomb costs nothing. 0: no cap.
   int64_t max_source_pixels = int64_t{300} * 1000 * 1000;
@@ -71,7 +71,7 @@ struct DecodedImage {
 // OpenSlide, FITS, ...) and silences FFmpeg's and libvips' logging.
 void InitImagingLibraries();
 
-// kCorrupt: unreadable or refused content (with the decoder's reason): an
+// kContentFault: unreadable or refused content (with the decoder's reason): an
 // empty file, a photo whose first bytes are not JPEG, PNG, GIF, TIFF, WebP,
 // HEIF/AVIF, JPEG XL or BMP, a header over max_source_pixels, no
 // decodable frame. A JPEG cut short is not an error: it decodes, the

@@ -27,7 +27,7 @@ void IgnoreMemoryError(void*, const char*, const char*) {}
 std::unexpected<Error> LibRawError(int rc, const char* step,
                                    const std::string& path) {
   if (rc > 0) return ErrnoError(rc, step, path);  // open(2) failed
-  ErrorCode code = ErrorCode::kCorrupt;
+  ErrorCode code = ErrorCode::kContentFault;
   std::string reason = libraw_strerror(rc);
   switch (rc) {
     case LIBRAW_FILE_UNSUPPORTED:
@@ -171,7 +171,7 @@ Result<RgbImage> HalfSize(LibRaw& raw, const DecodeOptions& options,
   const size_t size = static_cast<size_t>(p.width) * p.height * p.colors;
   if (p.type != LIBRAW_IMAGE_BITMAP || p.bits != 8 ||
       (p.colors != 1 && p.colors != 3) || p.data_size < size || size == 0) {
-    return MakeError(ErrorCode::kInternal,
+    return MakeError(ErrorCode::kContentFault,
                      "LibRaw returned an unexpected image format", kOp, path);
   }
   return FromMemory(p.data, size, p.width, p.height, p.colors,
@@ -192,10 +192,10 @@ Result<DecodedImage> DecodeRawUnguarded(const std::string& path,
 
   const libraw_image_sizes_t& s = raw->imgdata.sizes;
   if (s.width == 0 || s.height == 0 || s.raw_width == 0 || s.raw_height == 0)
-    return MakeError(ErrorCode::kCorrupt, "no image size", kOp, path);
+    return MakeError(ErrorCode::kContentFault, "no image size", kOp, path);
   const int64_t raw_pixels = int64_t{s.raw_width} * s.raw_height;
   if (options.max_source_pixels > 0 && raw_pixels > options.max_source_pixels) {
-    return MakeError(ErrorCode::kCorrupt,
+    return MakeError(ErrorCode::kContentFault,
                      "image too large: " + std::to_string(s.raw_width) + " x " +
                          std::to_string(s.raw_height),
                      kOp, path);

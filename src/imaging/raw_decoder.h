@@ -24,7 +24,7 @@ enum class RawRoute {
   kHalfSizeOnly,       // benchmarks: always the demosaic
 };
 
-// kUnsupported: a format or camera LibRaw does not know; kCorrupt: data
+// kUnsupported: a format or camera LibRaw does not know; kContentFault: data
 // LibRaw cannot read (truncated, no image data), or a size over
 // options.max_source_pixels.
 // REQUIRES: InitImagingLibraries() was called; options.target_edge >= 1.

@@ -17,7 +17,7 @@ Result<Rendered> RenderInProcess(const RenderRequest& request) {
   PHODEX_ASSIGN_OR_RETURN(DecodedImage decoded,
                           Decode(request.path, request.kind, decode));
   if (decoded.image.width <= 0 || decoded.image.height <= 0) {
-    return MakeError(ErrorCode::kCorrupt, "decoded to an empty image", "decode",
+    return MakeError(ErrorCode::kContentFault, "decoded to an empty image", "decode",
                      request.path);
   }
   Rendered r;
@@ -41,10 +41,10 @@ Result<Rendered> RenderCatchingAll(const RenderRequest& request) {
   try {
     return RenderInProcess(request);
   } catch (const std::bad_alloc&) {
-    return MakeError(ErrorCode::kCorrupt, "decoder ran out of memory", "decode",
+    return MakeError(ErrorCode::kInternal, "decoder ran out of memory", "decode",
                      request.path);
   } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kCorrupt, e.what(), "decode", request.path);
+    return MakeError(ErrorCode::kContentFault, e.what(), "decode", request.path);
   }
 }
 

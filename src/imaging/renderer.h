@@ -50,9 +50,10 @@ struct Rendered {
 class PixelRenderer {
  public:
   virtual ~PixelRenderer() = default;
-  // Errors as Decode's: kCorrupt/kUnsupported/kTimedOut/kInternal are
-  // facts about the content (not retried until it changes); kNotFound,
-  // kPermissionDenied and kIo are not.
+  // Errors as Decode's: kContentFault/kUnsupported are facts about the
+  // content (not retried until it changes); kTimedOut, kInternal (a
+  // crashed decoder, out of memory), kNotFound, kPermissionDenied and kIo
+  // are passing failures, retried (scan/retry_policy.h).
   virtual Result<Rendered> Render(const RenderRequest& request) = 0;
 };
 

@@ -60,13 +60,13 @@ std::unexpected<Error> AvError(int err, const char* step,
   if (sys > 0 && sys < 4096) return ErrnoError(sys, kOp, path);
   char text[AV_ERROR_MAX_STRING_SIZE] = {};
   av_strerror(err, text, sizeof text);
-  return MakeError(ErrorCode::kCorrupt, std::string(step) + ": " + text, kOp,
+  return MakeError(ErrorCode::kContentFault, std::string(step) + ": " + text, kOp,
                    path);
 }
 
 std::unexpected<Error> TooLarge(int width, int height,
                                 const std::string& path) {
-  return MakeError(ErrorCode::kCorrupt,
+  return MakeError(ErrorCode::kContentFault,
                    "image too large: " + std::to_string(width) + " x " +
                        std::to_string(height),
                    kOp, path);
@@ -103,7 +103,7 @@ Result<Source> Open(const std::string& path, const DecodeOptions& options) {
                      path);
   }
   if (index < 0)
-    return MakeError(ErrorCode::kCorrupt, "no video stream", kOp, path);
+    return MakeError(ErrorCode::kContentFault, "no video stream", kOp, path);
   src.stream = fc->streams[index];
   const AVCodecParameters& par = *src.stream->codecpar;
   if (options.max_source_pixels > 0 &&
@@ -127,7 +127,8 @@ int64_t TargetTime(const AVFormatContext& fc, const AVStream& st) {
   if (st.duration != AV_NOPTS_VALUE && st.duration > 0)
     return start + st.duration / 10;
   if (fc.duration != AV_NOPTS_VALUE && fc.duration > 0)
-    return start + av_rescale_q(fc.duration / 10, AV_TIME_BASE_Q, st.time_base);
+    return start + av_rescale_q(fc.duration / 10, AVRational{1, AV_TIME_BASE},
+                                st.time_base);
   return start + av_rescale_q(1, AVRational{1, 1}, st.time_base);
 }
 
@@ -180,7 +181,7 @@ Result<FramePtr> DecodeFrame(Source& src, const std::string& path) {
     if (++without_frame > kMaxPacketsWithoutFrame) break;
   }
   if (!have)
-    return MakeError(ErrorCode::kCorrupt, "no decodable frame", kOp, path);
+    return MakeError(ErrorCode::kContentFault, "no decodable frame", kOp, path);
   return best;
 }
 
@@ -250,7 +251,7 @@ Result<RgbImage> ToRgb(const AVFrame& frame, AVRational sar, int edge,
   const int rows = sws_scale(sws.get(), frame.data, frame.linesize, 0,
                              frame.height, dst, dst_stride);
   if (rows != image.height)
-    return MakeError(ErrorCode::kCorrupt, "cannot scale the frame", kOp, path);
+    return MakeError(ErrorCode::kContentFault, "cannot scale the frame", kOp, path);
   return image;
 }
 
@@ -261,7 +262,7 @@ Result<DecodedImage> DecodeVideoFrame(const std::string& path,
   PHODEX_ASSIGN_OR_RETURN(Source src, Open(path, options));
   PHODEX_ASSIGN_OR_RETURN(FramePtr frame, DecodeFrame(src, path));
   if (frame->width <= 0 || frame->height <= 0)
-    return MakeError(ErrorCode::kCorrupt, "frame without a size", kOp, path);
+    return MakeError(ErrorCode::kContentFault, "frame without a size", kOp, path);
   if (options.max_source_pixels > 0 &&
       int64_t{frame->width} * frame->height > options.max_source_pixels)
     return TooLarge(frame->width, frame->height, path);

@@ -10,7 +10,7 @@
 // (90/180/270 degrees).
 //
 // Bounds on hostile files: the container is one of a fixed list of video
-// formats, the only protocol is "file", and the decode gives up (kCorrupt,
+// formats, the only protocol is "file", and the decode gives up (kContentFault,
 // "no decodable frame") after 300 video packets without a frame; at most
 // 120 frames are decoded looking for the target time.
 //

@@ -53,7 +53,7 @@ VipsImagePtr OpenLazily(const std::string& path) {
 Result<Header> ReadHeader(const std::string& path) {
   VipsImagePtr image = OpenLazily(path);
   if (image == nullptr)
-    return VipsFailure(ErrorCode::kCorrupt, "not a readable image", kOp, path);
+    return VipsFailure(ErrorCode::kContentFault, "not a readable image", kOp, path);
   Header h;
   h.width = image->Xsize;
   h.height = image->Ysize;
@@ -110,7 +110,7 @@ Result<RgbImage> Render(const std::string& path, const Header& header, int edge,
                                "import_profile", import_profile, nullptr);
   }
   if (rc != 0)
-    return VipsFailure(ErrorCode::kCorrupt, "cannot decode", kOp, path);
+    return VipsFailure(ErrorCode::kContentFault, "cannot decode", kOp, path);
   VipsImagePtr thumbnail(out);
   PHODEX_ASSIGN_OR_RETURN(VipsImagePtr rgb, ToSrgb8(thumbnail.get()));
   return ToRgbImage(rgb.get());
@@ -138,14 +138,14 @@ Result<DecodedImage> DecodeWithVips(const std::string& path,
                      "libvips cannot open a name ending in ']'", kOp, path);
   }
   if (!IsPhotoSignature(head)) {
-    return MakeError(ErrorCode::kCorrupt, "not a known image format", kOp,
+    return MakeError(ErrorCode::kContentFault, "not a known image format", kOp,
                      path);
   }
   vips_error_clear();
   PHODEX_ASSIGN_OR_RETURN(const Header header, ReadHeader(path));
   const int64_t pixels = int64_t{header.width} * header.height;
   if (options.max_source_pixels > 0 && pixels > options.max_source_pixels) {
-    return MakeError(ErrorCode::kCorrupt,
+    return MakeError(ErrorCode::kContentFault,
                      "image too large: " + std::to_string(header.width) +
                          " x " + std::to_string(header.height),
                      kOp, path);

@@ -19,11 +19,11 @@ namespace phodex::imaging {
 // short decodes, its missing part grey (libjpeg's fill), rather than
 // failing: a photo missing its last bytes (a common copy accident) still
 // gets a thumbnail that shows the damage. Files whose header or first scan
-// cannot be read fail with kCorrupt.
+// cannot be read fail with kContentFault.
 //
 // Only files whose first bytes (`head`, at least the first 16 when the
 // file has them) are one of those formats reach libvips: anything else is
-// kCorrupt before a loader sees it, so libvips' other loaders (ImageMagick
+// kContentFault before a loader sees it, so libvips' other loaders (ImageMagick
 // behind BMP reads SVG, MVG, PostScript, ...) never run on a disguised
 // file. A path ending in ']' is refused (kInvalidArgument): libvips would
 // read "name[...]" as load options.

@@ -21,7 +21,7 @@ VipsImagePtr Ref(VipsImage* in) {
 
 // No operation or path: the caller's (decode, encode) adds them.
 std::unexpected<Error> StepFailed(std::string_view step) {
-  return VipsFailure(ErrorCode::kCorrupt, step, "");
+  return VipsFailure(ErrorCode::kContentFault, step, "");
 }
 
 }  // namespace

@@ -40,7 +40,7 @@ std::unexpected<Error> VipsFailure(ErrorCode code, std::string_view what,
                                    const std::string& op,
                                    const std::string& path = {});
 
-// The helpers below fail with kCorrupt and libvips' reason, without an
+// The helpers below fail with kContentFault and libvips' reason, without an
 // operation or path (the decoder or encoder calling them adds its own).
 
 // Any image (grey, RGB16, CMYK, with or without alpha) as 8-bit sRGB with

@@ -25,7 +25,9 @@ OperationScope::OperationScope(OperationScope&& other) noexcept
 
 OperationScope::~OperationScope() {
   if (finished_) return;
-  // Best effort: nobody is left to tell.
+  // Best effort: a destructor has nobody left to tell. Dropped: the
+  // operation then stays "running" in the catalog, which the next command
+  // reports as interrupted.
   (void)Finish(catalog::OperationStatus::kFailed, {},
                "ended without a result");
 }
@@ -41,6 +43,8 @@ Status OperationScope::Finish(catalog::OperationStatus status,
 
 Error OperationScope::Fail(const Error& why,
                            const catalog::OperationCounts& counts) {
+  // Dropped: `why` is the error the caller reports; a second failure
+  // while recording it (the catalog gone too) would only hide it.
   (void)Finish(catalog::OperationStatus::kFailed, counts, why.ToString());
   return why;
 }

@@ -73,7 +73,7 @@ void InitOnce() {
 // message is valid UTF-8 like every Error.
 std::unexpected<Error> NotReadable(std::string_view reason,
                                    const std::string& path) {
-  return MakeError(ErrorCode::kCorrupt,
+  return MakeError(ErrorCode::kContentFault,
                    "not a readable image: " + util::EscapeBytes(reason), kOp,
                    path);
 }
@@ -83,7 +83,16 @@ std::unexpected<Error> NotReadable(std::string_view reason,
 // or unreadable file or a folder is reported from errno (not found,
 // permission denied) rather than as Exiv2's text.
 Result<std::unique_ptr<Exiv2::Image>> OpenImage(const std::string& path) {
+  // Exiv2 0.27's API takes a std::auto_ptr, deprecated since C++11: Clang
+  // warns where the type is named, GCC (in a system header) does not.
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+#endif
   Exiv2::BasicIo::AutoPtr io(new Exiv2::FileIo(path));  // std::auto_ptr
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
   errno = 0;
   if (io->open() != 0)
     return ErrnoError(errno != 0 ? errno : EIO, "open", path);

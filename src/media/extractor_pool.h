@@ -26,9 +26,11 @@ namespace phodex::media {
 class MetadataReader {
  public:
   virtual ~MetadataReader() = default;
-  // Errors that are facts about the file's content (kCorrupt: unreadable;
-  // kTimedOut: the parser hung; kInternal: the parser crashed) are
-  // permanent for that content; kNotFound/kPermissionDenied/kIo are not.
+  // kContentFault (unreadable) and kUnsupported are facts about the
+  // file's content, permanent for that content; kTimedOut (the parser hung
+  // or the machine was busy), kInternal (a worker crashed or would not
+  // start, out of memory), kNotFound/kPermissionDenied/kIo are passing
+  // failures (scan/retry_policy.h).
   virtual Result<MediaMetadata> Read(const std::string& path,
                                      MediaKind kind) = 0;
 };

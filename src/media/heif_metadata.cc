@@ -35,7 +35,7 @@ struct HandleRelease {
 
 std::unexpected<Error> HeifError(const heif_error& e, const std::string& path) {
   const char* message = e.message != nullptr ? e.message : "unknown error";
-  return MakeError(ErrorCode::kCorrupt,
+  return MakeError(ErrorCode::kContentFault,
                    "libheif: " + util::EscapeBytes(message), kOp, path);
 }
 
@@ -113,7 +113,7 @@ void CopyItems(const heif_image_handle* handle, HeifMetadata& out) {
 Result<HeifMetadata> ReadHeifMetadata(const std::string& path) {
   std::unique_ptr<heif_context, ContextFree> context(heif_context_alloc());
   if (!context) {
-    return MakeError(ErrorCode::kCorrupt, "libheif: out of memory", kOp, path);
+    return MakeError(ErrorCode::kInternal, "libheif: out of memory", kOp, path);
   }
   // Reads the boxes and the metadata items, never the coded pixels.
   heif_error e =

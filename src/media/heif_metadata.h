@@ -46,7 +46,7 @@ struct HeifMetadata {
   int64_t height = 0;
 };
 
-// Reads `path` with libheif. Fails (kCorrupt, with libheif's reason) when
+// Reads `path` with libheif. Fails (kContentFault, with libheif's reason) when
 // libheif cannot read the file's structure or has no primary image; an
 // item that is too large or unreadable is left out, the others are kept.
 Result<HeifMetadata> ReadHeifMetadata(const std::string& path);

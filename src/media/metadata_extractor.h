@@ -28,7 +28,7 @@ namespace phodex::media {
 void InitMetadataLibraries();
 
 // Photos, RAW files and XMP sidecars (Exiv2; libheif for HEIF items).
-// Fails with kCorrupt (and the library's reason) when the file is not a
+// Fails with kContentFault (and the library's reason) when the file is not a
 // readable image; a HEIF file whose items libheif cannot read gives what
 // Exiv2 read.
 Result<MediaMetadata> ExtractImageMetadata(const std::string& path);

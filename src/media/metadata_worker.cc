@@ -13,10 +13,10 @@ Result<MediaMetadata> ExtractCatchingAll(const std::string& path,
   try {
     return ExtractMetadata(path, kind);
   } catch (const std::bad_alloc&) {
-    return MakeError(ErrorCode::kCorrupt, "parser ran out of memory",
+    return MakeError(ErrorCode::kInternal, "parser ran out of memory",
                      "read metadata", path);
   } catch (const std::exception& e) {
-    return MakeError(ErrorCode::kCorrupt, e.what(), "read metadata", path);
+    return MakeError(ErrorCode::kContentFault, e.what(), "read metadata", path);
   }
 }
 

@@ -84,7 +84,7 @@ std::string AvErrorText(int err) {
 std::unexpected<Error> LibavError(int err, const std::string& path) {
   const int sys = AVUNERROR(err);
   if (sys > 0 && sys < 4096) return ErrnoError(sys, kOp, path);
-  return MakeError(ErrorCode::kCorrupt, AvErrorText(err), kOp, path);
+  return MakeError(ErrorCode::kContentFault, AvErrorText(err), kOp, path);
 }
 
 // The file as FFmpeg's demuxers see it: FFmpeg's own file protocol behind
@@ -143,7 +143,7 @@ class Demuxer {
 
 std::unexpected<Error> Demuxer::Fail(int err, const std::string& path) const {
   if (file_.capped()) {
-    return MakeError(ErrorCode::kCorrupt,
+    return MakeError(ErrorCode::kContentFault,
                      "gave up after reading " +
                          std::to_string(kMaxReadBytes >> 20) +
                          " MiB of headers",
@@ -175,7 +175,7 @@ Result<std::unique_ptr<Demuxer>> Demuxer::Open(const std::string& path) {
   if (err < 0) return d->Fail(err, path);
   if (av_match_list(format->name, kVideoFormats, ',') <= 0) {
     return MakeError(
-        ErrorCode::kCorrupt,
+        ErrorCode::kContentFault,
         std::string("not a video container (FFmpeg reads it as '") +
             format->name + "')",
         kOp, path);
@@ -666,7 +666,7 @@ Result<MediaMetadata> Extract(Demuxer& d, const std::string& path) {
   }
   // A header cut short inside its first track still "opens".
   if (!HasAudioOrVideo(fc))
-    return MakeError(ErrorCode::kCorrupt, "no audio or video stream", kOp,
+    return MakeError(ErrorCode::kContentFault, "no audio or video stream", kOp,
                      path);
   try {
     md.tags_json = TagsJson(fc);  // after the scan: it may add streams

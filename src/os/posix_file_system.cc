@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -23,6 +22,7 @@
 #include "os/process.h"
 #include "os/unique_fd.h"
 #include "util/metrics.h"
+#include "util/mutex.h"
 
 namespace phodex::os {
 namespace {
@@ -806,7 +806,7 @@ class PosixFileSystem final : public FileSystem {
   // it once).
   void CleanFolderOnce(const std::string& dir) {
     {
-      std::lock_guard lock(cleaned_mu_);
+      util::MutexLock lock(cleaned_mu_);
       if (!cleaned_.insert(dir).second) return;
     }
     RemoveStrayTemps(dir);
@@ -837,8 +837,8 @@ class PosixFileSystem final : public FileSystem {
   }
 
   WriteFaultHookForTesting hook_;
-  std::mutex cleaned_mu_;
-  std::set<std::string> cleaned_;  // GUARDED_BY(cleaned_mu_)
+  util::Mutex cleaned_mu_;
+  std::set<std::string> cleaned_ GUARDED_BY(cleaned_mu_);
 };
 
 }  // namespace

@@ -28,6 +28,7 @@ uint32_t FrameLength(std::string_view header) {
 
 struct WorkerPool::Slot {
   std::unique_ptr<Subprocess> proc;  // null until needed
+  bool lost = false;  // the last request crashed or hung its worker
 };
 
 Result<std::unique_ptr<WorkerPool>> WorkerPool::Create(
@@ -62,8 +63,8 @@ Status WorkerPool::Start(Slot& slot) {
 }
 
 WorkerPool::Slot* WorkerPool::Acquire() {
-  std::unique_lock lock(mu_);
-  idle_cv_.wait(lock, [&] { return !idle_.empty(); });
+  util::MutexLock lock(mu_);
+  while (idle_.empty()) idle_cv_.Wait(mu_);
   Slot* slot = idle_.back();
   idle_.pop_back();
   return slot;
@@ -71,10 +72,10 @@ WorkerPool::Slot* WorkerPool::Acquire() {
 
 void WorkerPool::Release(Slot* slot) {
   {
-    std::lock_guard lock(mu_);
+    util::MutexLock lock(mu_);
     idle_.push_back(slot);
   }
-  idle_cv_.notify_one();
+  idle_cv_.NotifyOne();
 }
 
 Result<std::string> WorkerPool::Call(std::string_view request,
@@ -83,6 +84,17 @@ Result<std::string> WorkerPool::Call(std::string_view request,
   requests_.fetch_add(1, std::memory_order_relaxed);
   Slot* slot = Acquire();
   auto result = CallWith(*slot, request, op, path);
+  if (!result && slot->lost) {
+    // One crash or hang may be the machine's (a worker killed from
+    // outside, a busy machine): a fresh worker tries once more. Two in a
+    // row are the file's fault (scan/retry_policy.h records it as done).
+    result = CallWith(*slot, request, op, path);
+    if (!result && slot->lost) {
+      Error e = result.error();
+      result = MakeError(ErrorCode::kContentFault, e.message(), e.op(),
+                         e.path());
+    }
+  }
   Release(slot);
   return result;
 }
@@ -92,6 +104,7 @@ Result<std::string> WorkerPool::CallWith(Slot& slot, std::string_view request,
                                          const std::string& path) {
   const std::string framed = Frame(request);
   const std::string op_name(op);
+  slot.lost = false;
   // A worker may have died between requests (killed from outside): then
   // the write fails and one fresh worker gets the request.
   for (int attempt = 0;; ++attempt) {
@@ -111,6 +124,7 @@ Result<std::string> WorkerPool::CallWith(Slot& slot, std::string_view request,
     }
     if (e.code() == ErrorCode::kTimedOut) {
       slot.proc.reset();  // kills it
+      slot.lost = true;
       timeouts_.fetch_add(1, std::memory_order_relaxed);
       return MakeError(ErrorCode::kTimedOut,
                        options_.what + " gave no answer in " +
@@ -120,6 +134,7 @@ Result<std::string> WorkerPool::CallWith(Slot& slot, std::string_view request,
     }
     const std::string how = slot.proc->WaitForExit();
     slot.proc.reset();
+    slot.lost = true;
     crashes_.fetch_add(1, std::memory_order_relaxed);
     return MakeError(ErrorCode::kInternal,
                      options_.what + " crashed (" + how + ")", op_name, path);

@@ -17,16 +17,16 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.h"
+#include "util/mutex.h"
+#include "util/sanitizers.h"
 
 namespace phodex::os {
 
@@ -42,7 +42,7 @@ struct WorkerPoolOptions {
   std::chrono::milliseconds timeout{10000};
   // Address-space cap per worker (0: none; see SubprocessOptions). Off in
   // sanitizer builds, which reserve terabytes of address space.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if PHODEX_ASAN_BUILD || PHODEX_TSAN_BUILD
   int64_t address_space_bytes = 0;
 #else
   int64_t address_space_bytes = int64_t{4} << 30;
@@ -65,11 +65,15 @@ class WorkerPool {
   static Result<std::unique_ptr<WorkerPool>> Create(WorkerPoolOptions options);
   ~WorkerPool();
 
-  // Sends `request` to an idle worker and returns its reply. Errors:
-  // kTimedOut (the worker hung and was killed), kInternal (it crashed,
-  // or its reply was malformed), kCancelled (the process was interrupted
-  // meanwhile, os/process.h: the worker was stopped; nothing is known
-  // about the request). `op` and `path` label the error.
+  // Sends `request` to an idle worker and returns its reply. A worker that
+  // crashes or hangs on the request is replaced and the request sent once
+  // more (one such loss may be the machine's: a worker killed from
+  // outside, a busy machine). Errors: kContentFault (two losses in a row:
+  // the request's file is to blame; the message is the second one's,
+  // "crashed (...)" or "gave no answer in ..."), kInternal (it would not
+  // start, or its reply was malformed), kCancelled (the process was
+  // interrupted meanwhile, os/process.h: the worker was stopped; nothing
+  // is known about the request). `op` and `path` label the error.
   Result<std::string> Call(std::string_view request, std::string_view op,
                            const std::string& path);
   WorkerPoolStats stats() const;
@@ -79,16 +83,16 @@ class WorkerPool {
   struct Slot;
   explicit WorkerPool(WorkerPoolOptions options);
   Status Start(Slot& slot);
-  Slot* Acquire();
-  void Release(Slot* slot);
+  Slot* Acquire() EXCLUDES(mu_);
+  void Release(Slot* slot) EXCLUDES(mu_);
   Result<std::string> CallWith(Slot& slot, std::string_view request,
                                std::string_view op, const std::string& path);
 
   const WorkerPoolOptions options_;
-  std::mutex mu_;
-  std::condition_variable idle_cv_;
+  util::Mutex mu_;
+  util::CondVar idle_cv_;
   std::vector<std::unique_ptr<Slot>> slots_;  // fixed after construction
-  std::vector<Slot*> idle_;                   // GUARDED_BY(mu_)
+  std::vector<Slot*> idle_ GUARDED_BY(mu_);
   std::atomic<int64_t> requests_{0}, started_{0}, crashes_{0}, timeouts_{0};
 };
 

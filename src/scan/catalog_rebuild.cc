@@ -73,6 +73,8 @@ Result<RebuildReport> RebuildCatalog(catalog::Catalog& old,
                  cancel != nullptr ? jobs::CancelToken(*cancel)
                                    : jobs::CancelToken());
     if (!scanned) {
+      // Dropped: the scan's error is the one reported; failing to record
+      // the failure too (the fresh catalog gone) would only hide it.
       (void)fresh.FinishOperation(op_id, catalog::OperationStatus::kFailed,
                                   total, scanned.error().ToString(),
                                   clock.NowUnixNs());

@@ -157,14 +157,14 @@ DirChanges ChangeDetector::Detect(std::string_view rel_dir,
     out.changes.push_back(std::move(c));
   }
   if (!new_files.empty()) {
-    std::lock_guard lock(new_mu_);
+    util::MutexLock lock(new_mu_);
     new_files_.insert(new_files_.end(), new_files.begin(), new_files.end());
   }
   return out;
 }
 
 void ChangeDetector::Protect(std::string_view rel) {
-  std::lock_guard lock(protect_mu_);
+  util::MutexLock lock(protect_mu_);
   protected_.emplace_back(rel);
 }
 
@@ -180,7 +180,7 @@ bool ChangeDetector::IsProtected(std::string_view rel) const {
 
 void ChangeDetector::ForEachUnseen(
     const std::function<void(const Known&)>& fn) const {
-  std::lock_guard lock(protect_mu_);
+  util::MutexLock lock(protect_mu_);
   for (const auto& [dir, entries] : by_dir_) {
     for (const Known& k : entries) {
       if (k.seen) continue;
@@ -207,7 +207,7 @@ int64_t ChangeDetector::SeenCount() const {
 std::vector<FileId> ChangeDetector::UnseenNotFoundElsewhere() const {
   std::vector<StatKey> found;
   {
-    std::lock_guard lock(new_mu_);
+    util::MutexLock lock(new_mu_);
     found = new_files_;
   }
   std::sort(found.begin(), found.end());

@@ -16,7 +16,6 @@
 // one thread); Unseen() after it.
 
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -25,6 +24,7 @@
 
 #include "catalog/catalog.h"
 #include "scan/walker.h"
+#include "util/mutex.h"
 
 namespace phodex::scan {
 
@@ -92,20 +92,21 @@ class ChangeDetector {
     bool has_sha256;
     bool seen = false;
   };
-  bool IsProtected(std::string_view rel) const;
+  bool IsProtected(std::string_view rel) const REQUIRES(protect_mu_);
   // Calls `fn` for each known file not seen and not protected.
-  void ForEachUnseen(const std::function<void(const Known&)>& fn) const;
+  void ForEachUnseen(const std::function<void(const Known&)>& fn) const
+      EXCLUDES(protect_mu_);
 
   const Wants wants_;
   std::unordered_map<std::string, std::vector<Known>> by_dir_;
   int64_t known_count_ = 0;
-  mutable std::mutex protect_mu_;
-  std::vector<std::string> protected_;  // GUARDED_BY(protect_mu_)
+  mutable util::Mutex protect_mu_;
+  std::vector<std::string> protected_ GUARDED_BY(protect_mu_);
   // (inode, size, mtime) of the new files of this walk, kept only when the
   // catalog knew files here (a first scan needs none of it).
   using StatKey = std::tuple<uint64_t, int64_t, FileTime>;
-  mutable std::mutex new_mu_;
-  std::vector<StatKey> new_files_;  // GUARDED_BY(new_mu_)
+  mutable util::Mutex new_mu_;
+  std::vector<StatKey> new_files_ GUARDED_BY(new_mu_);
 };
 
 }  // namespace phodex::scan

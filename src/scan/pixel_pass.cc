@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 
 #include <tbb/parallel_for.h>
@@ -12,47 +10,43 @@
 
 #include "media/hasher.h"
 #include "os/file_system.h"
+#include "scan/retry_policy.h"
 #include "util/metrics.h"
+#include "util/mutex.h"
 
 namespace phodex::scan {
 namespace {
 
 constexpr size_t kMaxReportedErrors = 20;
 
-// Errors that are facts about the content: recorded, not retried until the
-// content changes (scan/stage.h says the same of the metadata stage).
 // A counting semaphore over bytes (thread-safe).
 class MemoryBudget {
  public:
   explicit MemoryBudget(int64_t cap) : cap_(std::max<int64_t>(cap, 1)) {}
   // Waits until `bytes` fit (or nothing else is in flight), takes them and
   // returns how much was taken.
-  int64_t Acquire(int64_t bytes) {
+  int64_t Acquire(int64_t bytes) EXCLUDES(mu_) {
     bytes = std::min(bytes, cap_);
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return used_ + bytes <= cap_; });
+    util::MutexLock lock(mu_);
+    while (used_ + bytes > cap_) cv_.Wait(mu_);
     used_ += bytes;
     return bytes;
   }
-  void Release(int64_t bytes) {
+  void Release(int64_t bytes) EXCLUDES(mu_) {
     {
-      std::lock_guard lock(mu_);
+      util::MutexLock lock(mu_);
       used_ -= bytes;
     }
-    cv_.notify_all();
+    cv_.NotifyAll();
   }
 
  private:
   const int64_t cap_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int64_t used_ = 0;  // GUARDED_BY(mu_)
+  util::Mutex mu_;
+  util::CondVar cv_;
+  int64_t used_ GUARDED_BY(mu_) = 0;
 };
 
-bool IsContentError(ErrorCode code) {
-  return code == ErrorCode::kCorrupt || code == ErrorCode::kUnsupported ||
-         code == ErrorCode::kTimedOut || code == ErrorCode::kInternal;
-}
 
 // One file of a page and what became of it.
 struct Item {
@@ -172,7 +166,7 @@ class PixelPass {
     }
     if (!rendered) {
       item.error = rendered.error();
-      if (!IsContentError(rendered.error().code())) {
+      if (!RecordAsDone(rendered.error())) {  // scan/retry_policy.h
         item.outcome = Item::Outcome::kOtherError;
         return;
       }

@@ -2,6 +2,7 @@
 
 #include "scan/content_stage.h"
 #include "scan/metadata_stage.h"
+#include "scan/retry_policy.h"
 #include "scan/stage.h"
 
 namespace phodex::scan {
@@ -28,6 +29,9 @@ Status Record(catalog::Catalog& catalog, os::FileSystem& fs,
       u.content_version = 0;
     } else {
       u.error = std::string(metadata.name()) + ": " + st.error().ToString();
+      // A passing failure (a crashed worker, a timeout): the error is
+      // shown, and the next scan reads the file again (retry_policy.h).
+      if (!RecordAsDone(st.error())) u.content_version = 0;
     }
   }
   catalog::RatingWrite write;

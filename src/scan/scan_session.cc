@@ -241,7 +241,7 @@ ApplyReport ScanSession::FinishTree(std::unique_ptr<Tree> tree,
   ApplyReport out;
   const std::optional<Error> write_error = tree->CloseWriting();
   {
-    std::lock_guard lock(tree->written_mu_);
+    util::MutexLock lock(tree->written_mu_);
     if (tree->written_overflow_) {
       written_.reset();
     } else {
@@ -389,7 +389,7 @@ void ScanSession::Tree::OnDirectory(std::string_view rel_dir,
   DirChanges changes = detector_.Detect(rel_dir, std::move(files));
   if (!runner_.empty()) runner_.Run(changes);
   if (!changes.changes.empty()) {
-    std::lock_guard lock(written_mu_);
+    util::MutexLock lock(written_mu_);
     if (!written_overflow_) {
       for (const FileChange& c : changes.changes) {
         written_.push_back(c.upsert.rel);

@@ -258,9 +258,9 @@ class ScanSession::Tree final : public WalkVisitor {
   std::unique_ptr<ChangesQueue> queue_;
   std::unique_ptr<WriterThread> writer_thread_;
   std::optional<Error> inline_error_;
-  std::mutex written_mu_;
-  std::vector<std::string> written_;  // GUARDED_BY(written_mu_)
-  bool written_overflow_ = false;     // GUARDED_BY(written_mu_)
+  util::Mutex written_mu_;
+  std::vector<std::string> written_ GUARDED_BY(written_mu_);
+  bool written_overflow_ GUARDED_BY(written_mu_) = false;
 };
 
 }  // namespace phodex::scan

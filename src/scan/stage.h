@@ -31,10 +31,11 @@ class Stage {
   // `upsert` (whose rel, stat and kind are set). An error costs this file
   // only: it is recorded with its reason and the scan goes on. kNotFound
   // means the file vanished since it was listed; it is then not added.
-  // kCorrupt, kUnsupported, kTimedOut and kInternal are facts about the
-  // content (a file no parser reads): the file counts as processed and is
-  // not tried again until it changes. Other errors (permissions, I/O) are
-  // retried by the next scan.
+  // kContentFault and kUnsupported are facts about the content (a file no
+  // parser reads): the file counts as processed and is not tried again
+  // until it changes. Other errors (permissions, I/O, a crashed or hung
+  // worker, out of memory) are retried by the next scan
+  // (scan/retry_policy.h).
   virtual Status Process(const std::string& abs_path,
                          catalog::FileUpsert& upsert) = 0;
 };

@@ -4,18 +4,9 @@
 #include <tbb/parallel_for.h>
 
 #include "os/file_system.h"
+#include "scan/retry_policy.h"
 
 namespace phodex::scan {
-namespace {
-
-// Errors that say something about the file's bytes, which reading it
-// again would only repeat (see Stage::Process).
-bool IsContentFault(ErrorCode code) {
-  return code == ErrorCode::kCorrupt || code == ErrorCode::kUnsupported ||
-         code == ErrorCode::kTimedOut || code == ErrorCode::kInternal;
-}
-
-}  // namespace
 
 catalog::FileErrorEntry FirstErrors::Record(const Error& error,
                                             std::string abs) {
@@ -25,12 +16,12 @@ catalog::FileErrorEntry FirstErrors::Record(const Error& error,
 }
 
 void FirstErrors::Add(catalog::FileErrorEntry e) {
-  std::lock_guard lock(mu_);
+  util::MutexLock lock(mu_);
   if (first_.size() < kMax) first_.push_back(std::move(e));
 }
 
 std::vector<catalog::FileErrorEntry> FirstErrors::Get() const {
-  std::lock_guard lock(mu_);
+  util::MutexLock lock(mu_);
   return first_;
 }
 
@@ -77,8 +68,9 @@ bool StageRunner::RunOn(FileChange& c,
     }
     errors.push_back(errors_.Record(err, abs));
     c.upsert.error = std::string(stage->name()) + ": " + err.ToString();
-    // Not processed: the next scan tries again even if it is unchanged.
-    if (!IsContentFault(err.code())) c.upsert.content_version = 0;
+    // A passing failure: the next scan tries again even if it is
+    // unchanged (scan/retry_policy.h).
+    if (!RecordAsDone(err)) c.upsert.content_version = 0;
   }
   return false;
 }

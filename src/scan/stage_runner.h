@@ -20,6 +20,7 @@
 #include "scan/change_detector.h"
 #include "scan/progress.h"
 #include "scan/stage.h"
+#include "util/mutex.h"
 
 namespace phodex::scan {
 
@@ -38,14 +39,15 @@ class FirstErrors {
   static constexpr size_t kMax = 20;
 
   // The catalog's record of `error` at `abs`, kept if among the first kMax.
-  catalog::FileErrorEntry Record(const Error& error, std::string abs);
+  catalog::FileErrorEntry Record(const Error& error, std::string abs)
+      EXCLUDES(mu_);
   // Keeps `e` if there is room (errors found after the walk: moves).
-  void Add(catalog::FileErrorEntry e);
-  std::vector<catalog::FileErrorEntry> Get() const;
+  void Add(catalog::FileErrorEntry e) EXCLUDES(mu_);
+  std::vector<catalog::FileErrorEntry> Get() const EXCLUDES(mu_);
 
  private:
-  mutable std::mutex mu_;
-  std::vector<catalog::FileErrorEntry> first_;  // GUARDED_BY(mu_)
+  mutable util::Mutex mu_;
+  std::vector<catalog::FileErrorEntry> first_ GUARDED_BY(mu_);
 };
 
 class StageRunner {

@@ -4,10 +4,10 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
-#include <mutex>
 
 #include "media/hasher.h"
 #include "util/metrics.h"
+#include "util/mutex.h"
 
 namespace phodex::scan {
 namespace {
@@ -29,10 +29,10 @@ Result<VerifyReport> Verify(catalog::Catalog& catalog, os::FileSystem& fs,
                             const std::atomic<bool>* cancel) {
   PHODEX_METRIC_RECORD("verify");
   VerifyReport report;
-  std::mutex mu;
+  util::Mutex mu;  // guards `report`
   auto add = [&](VerifyFinding::Kind kind, const std::string& path,
                  std::string detail) {
-    std::lock_guard lock(mu);
+    util::MutexLock lock(mu);
     report.findings.push_back({kind, path, std::move(detail)});
     switch (kind) {
       case VerifyFinding::Kind::kDamaged: ++report.damaged; break;
@@ -73,7 +73,7 @@ Result<VerifyReport> Verify(catalog::Catalog& catalog, os::FileSystem& fs,
       return;
     }
     {
-      std::lock_guard lock(mu);
+      util::MutexLock lock(mu);
       report.bytes += h->bytes;
     }
     if (r.hash && *r.hash != h->xxh128) {

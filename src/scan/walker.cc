@@ -2,11 +2,11 @@
 
 #include <tbb/parallel_for_each.h>
 
-#include <mutex>
 #include <optional>
 #include <unordered_set>
 
 #include "util/metrics.h"
+#include "util/mutex.h"
 
 namespace phodex::scan {
 namespace {
@@ -33,14 +33,14 @@ struct DevInoHash {
 class VisitedDirs {
  public:
   // True the first time a folder is seen.
-  bool Insert(const FileStat& st) {
-    std::lock_guard lock(mu_);
+  bool Insert(const FileStat& st) EXCLUDES(mu_) {
+    util::MutexLock lock(mu_);
     return set_.insert({st.dev, st.ino}).second;
   }
 
  private:
-  std::mutex mu_;
-  std::unordered_set<DevIno, DevInoHash> set_;
+  util::Mutex mu_;
+  std::unordered_set<DevIno, DevInoHash> set_ GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -4,10 +4,10 @@
 // back-pressure instead of letting memory grow. Thread-safe.
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <optional>
+
+#include "util/mutex.h"
 
 namespace phodex::util {
 
@@ -17,46 +17,48 @@ class BoundedQueue {
   explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
 
   // Blocks while full. Returns false (and drops `item`) once closed.
-  bool Push(T item) {
-    std::unique_lock lock(mu_);
-    not_full_.wait(lock, [&] { return items_.size() < capacity_ || closed_; });
+  bool Push(T item) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    while (items_.size() >= capacity_ && !closed_) not_full_.Wait(mu_);
     if (closed_) return false;
     items_.push_back(std::move(item));
-    not_empty_.notify_one();
+    not_empty_.NotifyOne();
     return true;
   }
 
   enum class PopStatus { kItem, kTimeout, kClosed };
 
   // Waits up to `timeout` for an item. kClosed once closed and drained.
-  PopStatus PopFor(std::chrono::milliseconds timeout, T* out) {
-    std::unique_lock lock(mu_);
-    if (!not_empty_.wait_for(lock, timeout,
-                             [&] { return !items_.empty() || closed_; })) {
-      return PopStatus::kTimeout;
+  PopStatus PopFor(std::chrono::milliseconds timeout, T* out) EXCLUDES(mu_) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    MutexLock lock(mu_);
+    while (items_.empty() && !closed_) {
+      if (!not_empty_.WaitUntil(mu_, deadline)) break;
     }
-    if (items_.empty()) return PopStatus::kClosed;
+    if (items_.empty()) {
+      return closed_ ? PopStatus::kClosed : PopStatus::kTimeout;
+    }
     *out = std::move(items_.front());
     items_.pop_front();
-    not_full_.notify_one();
+    not_full_.NotifyOne();
     return PopStatus::kItem;
   }
 
   // No more pushes; consumers drain what is left.
-  void Close() {
-    std::lock_guard lock(mu_);
+  void Close() EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     closed_ = true;
-    not_full_.notify_all();
-    not_empty_.notify_all();
+    not_full_.NotifyAll();
+    not_empty_.NotifyAll();
   }
 
  private:
   const size_t capacity_;
-  std::mutex mu_;
-  std::condition_variable not_full_;
-  std::condition_variable not_empty_;
-  std::deque<T> items_;
-  bool closed_ = false;
+  Mutex mu_;
+  CondVar not_full_;
+  CondVar not_empty_;
+  std::deque<T> items_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace phodex::util

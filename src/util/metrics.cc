@@ -2,19 +2,21 @@
 
 #include <cstdio>
 #include <deque>
-#include <mutex>
 #include <string_view>
+
+#include "util/mutex.h"
 
 namespace phodex::util {
 namespace {
 
-std::mutex& RegistryMutex() {
-  static std::mutex mu;
+Mutex& RegistryMutex() {
+  static Mutex mu;
   return mu;
 }
 
-// deque: stable addresses as metrics are added.
-std::deque<Metric>& Registry() {
+// deque: stable addresses as metrics are added. The caller holds
+// RegistryMutex().
+std::deque<Metric>& Registry() REQUIRES(RegistryMutex()) {
   static std::deque<Metric> metrics;
   return metrics;
 }
@@ -26,7 +28,7 @@ std::atomic<bool> Metrics::enabled_{false};
 void Metrics::Enable() { enabled_.store(true); }
 
 Metric* Metrics::Get(const char* name) {
-  std::lock_guard lock(RegistryMutex());
+  MutexLock lock(RegistryMutex());
   for (Metric& m : Registry()) {
     if (std::string_view(m.name) == name) return &m;
   }
@@ -36,7 +38,7 @@ Metric* Metrics::Get(const char* name) {
 }
 
 std::string Metrics::Report() {
-  std::lock_guard lock(RegistryMutex());
+  MutexLock lock(RegistryMutex());
   std::string out;
   char line[160];
   std::snprintf(line, sizeof line, "%-28s %10s %12s %12s\n", "metric",

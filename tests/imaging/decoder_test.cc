@@ -301,7 +301,7 @@ TEST(DecodeBadInput, DecompressionBombsAreRefusedFromTheHeader) {
     auto d = Decode(dir.File(name), MediaKind::kPhoto, Target(1600));
     const auto elapsed = std::chrono::steady_clock::now() - start;
     ASSERT_FALSE(d);
-    EXPECT_EQ(d.error().code(), ErrorCode::kCorrupt);
+    EXPECT_EQ(d.error().code(), ErrorCode::kContentFault);
     EXPECT_EQ(d.error().message(), "image too large: 100000 x 100000");
     EXPECT_LT(elapsed, std::chrono::seconds(1));
   }
@@ -313,7 +313,7 @@ TEST(DecodeBadInput, DecompressionBombsAreRefusedFromTheHeader) {
   EXPECT_EQ(reagan.error().message(), "image too large: 200 x 130");
   auto raw = Decode(Photo("exiftool/Panasonic.rw2"), MediaKind::kRaw, tight);
   ASSERT_FALSE(raw);
-  EXPECT_EQ(raw.error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(raw.error().code(), ErrorCode::kContentFault);
   auto video =
       Decode(Video("exiv2/sample_640x360.mov"), MediaKind::kVideo, tight);
   ASSERT_FALSE(video);
@@ -331,13 +331,13 @@ TEST(DecodeBadInput, TruncatedJpegGivesAnErrorOrThePicture) {
     EXPECT_EQ(d->image.width, 300);
     EXPECT_EQ(d->image.height, 400);
   } else {
-    EXPECT_EQ(d.error().code(), ErrorCode::kCorrupt);
+    EXPECT_EQ(d.error().code(), ErrorCode::kContentFault);
   }
   // Cut inside the header: always an error.
   WriteFile(dir.File("head.jpg"), whole.substr(0, 100));
   auto head = Decode(dir.File("head.jpg"), MediaKind::kPhoto, Target(400));
   ASSERT_FALSE(head);
-  EXPECT_EQ(head.error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(head.error().code(), ErrorCode::kContentFault);
 }
 
 TEST(DecodeBadInput, FilesThatAreNotPictures) {
@@ -360,7 +360,7 @@ TEST(DecodeBadInput, FilesThatAreNotPictures) {
     SCOPED_TRACE(std::string(name) + " as " + MediaKindName(kind));
     auto d = Decode(dir.File(name), kind, Target(100));
     ASSERT_FALSE(d);
-    EXPECT_TRUE(d.error().code() == ErrorCode::kCorrupt ||
+    EXPECT_TRUE(d.error().code() == ErrorCode::kContentFault ||
                 d.error().code() == ErrorCode::kUnsupported)
         << d.error().ToString();
     EXPECT_EQ(d.error().path(), dir.File(name));

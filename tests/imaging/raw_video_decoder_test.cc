@@ -211,18 +211,18 @@ TEST(DecodeRaw, CorpusStubsFailCleanly) {
   // 0.20 does not know the Canon R6 or the cut-down CR2 and X3F files.
   const RawCase cases[] = {
       {"exiftool/CanonRaw.cr2", ErrorCode::kUnsupported},
-      {"exiftool/CanonRaw.cr3", ErrorCode::kCorrupt},
-      {"exiftool/CanonRaw.crw", ErrorCode::kCorrupt},
-      {"exiftool/DNG.dng", ErrorCode::kCorrupt},
-      {"exiftool/FujiFilm.raf", ErrorCode::kCorrupt},
-      {"exiftool/Minolta.mrw", ErrorCode::kCorrupt},
-      {"exiftool/Nikon.nef", ErrorCode::kCorrupt},
-      {"exiftool/PhaseOne.iiq", ErrorCode::kCorrupt},
-      {"exiftool/KyoceraRaw.raw", ErrorCode::kCorrupt},
+      {"exiftool/CanonRaw.cr3", ErrorCode::kContentFault},
+      {"exiftool/CanonRaw.crw", ErrorCode::kContentFault},
+      {"exiftool/DNG.dng", ErrorCode::kContentFault},
+      {"exiftool/FujiFilm.raf", ErrorCode::kContentFault},
+      {"exiftool/Minolta.mrw", ErrorCode::kContentFault},
+      {"exiftool/Nikon.nef", ErrorCode::kContentFault},
+      {"exiftool/PhaseOne.iiq", ErrorCode::kContentFault},
+      {"exiftool/KyoceraRaw.raw", ErrorCode::kContentFault},
       {"exiftool/Sigma.x3f", ErrorCode::kUnsupported},
       {"exiv2/Canon-R6-pruned.CR3", ErrorCode::kUnsupported},
-      {"exiv2/IMG_1361.dng", ErrorCode::kCorrupt},
-      {"exiv2/exiv2-canon-powershot-s40.crw", ErrorCode::kCorrupt},
+      {"exiv2/IMG_1361.dng", ErrorCode::kContentFault},
+      {"exiv2/exiv2-canon-powershot-s40.crw", ErrorCode::kContentFault},
   };
   for (const RawCase& c : cases) {
     SCOPED_TRACE(c.file);
@@ -298,7 +298,7 @@ TEST(DecodeVideo, StubsFailCleanlyOrDecode) {
     if (d) {
       ExpectWellFormed(*d);
     } else {
-      EXPECT_TRUE(d.error().code() == ErrorCode::kCorrupt ||
+      EXPECT_TRUE(d.error().code() == ErrorCode::kContentFault ||
                   d.error().code() == ErrorCode::kUnsupported)
           << d.error().ToString();
     }

@@ -599,7 +599,7 @@ TEST(ImageMetadataCorpus, OnlyTheKnownUnreadableFilesFail) {
   for (const auto& f : corpus.files) {
     if (UnreadableFiles().count(f.name)) {
       ASSERT_FALSE(f.phodex.has_value()) << f.name;
-      EXPECT_EQ(f.phodex.error().code(), ErrorCode::kCorrupt) << f.name;
+      EXPECT_EQ(f.phodex.error().code(), ErrorCode::kContentFault) << f.name;
       EXPECT_NE(f.phodex.error().message(), "") << f.name;
     } else {
       EXPECT_TRUE(f.phodex.has_value())
@@ -1214,7 +1214,7 @@ TEST_F(HeifHostile, TruncatedFilesGiveAResultOrAnError) {
     if (m.has_value()) {
       ++read;
     } else {
-      EXPECT_EQ(m.error().code(), ErrorCode::kCorrupt) << n;
+      EXPECT_EQ(m.error().code(), ErrorCode::kContentFault) << n;
       EXPECT_NE(m.error().message(), "") << n;
     }
   }
@@ -1277,7 +1277,7 @@ TEST(Exiv2Errors, NotAnImageIsCorruptWithAReason) {
             "Failed to read image data"}}) {
     auto m = ExtractImageMetadata(dir.Write(name, content).string());
     ASSERT_FALSE(m.has_value()) << name;
-    EXPECT_EQ(m.error().code(), ErrorCode::kCorrupt) << name;
+    EXPECT_EQ(m.error().code(), ErrorCode::kContentFault) << name;
     EXPECT_EQ(m.error().message(), "not a readable image: " + reason) << name;
   }
 }

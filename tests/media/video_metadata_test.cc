@@ -204,7 +204,7 @@ struct Difference {
 };
 
 constexpr Difference kDifferences[] = {
-    {"files/exiftool/Matroska.mkv", "*", "corrupt",
+    {"files/exiftool/Matroska.mkv", "*", "content_fault",
      "507-byte metadata fixture without a single Cluster; FFmpeg's Matroska "
      "demuxer needs one to finish reading the header (End of file). With an "
      "empty Cluster appended every field agrees (VideoMatroska)"},
@@ -635,7 +635,7 @@ TEST_F(VideoErrors, NonVideoAndTruncatedFilesAreCorrupt) {
     WriteAll(dir / name, data);
     const auto r = ExtractVideoMetadata((dir / name).string());
     ASSERT_FALSE(r) << name << " was read as " << r->mime;
-    EXPECT_EQ(r.error().code(), ErrorCode::kCorrupt)
+    EXPECT_EQ(r.error().code(), ErrorCode::kContentFault)
         << name << ": " << r.error().ToString();
     EXPECT_FALSE(r.error().message().empty()) << name;
   }
@@ -648,7 +648,7 @@ TEST_F(VideoErrors, NonVideoAndTruncatedFilesAreCorrupt) {
   for (const char* name : {"readme.txt", "photo.mov"}) {
     const auto r = ExtractVideoMetadata((dir / name).string());
     ASSERT_FALSE(r) << name;
-    EXPECT_EQ(r.error().code(), ErrorCode::kCorrupt);
+    EXPECT_EQ(r.error().code(), ErrorCode::kContentFault);
     EXPECT_NE(r.error().message().find("not a video container"),
               std::string::npos)
         << r.error().ToString();
@@ -668,7 +668,7 @@ TEST_F(VideoErrors, HostileCorpusGivesErrorsNotCrashes) {
     ++files;
     if (!r) {
       ++errors;
-      EXPECT_EQ(r.error().code(), ErrorCode::kCorrupt) << r.error().ToString();
+      EXPECT_EQ(r.error().code(), ErrorCode::kContentFault) << r.error().ToString();
     }
   }
   EXPECT_GT(files, 100);

@@ -99,8 +99,9 @@ TEST_F(MetadataStageTest, StoresWhatTheReaderSaysAndReadsEachFileOnce) {
 
 TEST_F(MetadataStageTest, AFileNoParserReadsIsRecordedOnceAndNotRetried) {
   fs_.AddFile("/lib/bad.jpg", kJpeg + "bad");
+  // The worker pool's word for a worker that crashed on it twice.
   reader_.Set("/lib/bad.jpg",
-              MakeError(ErrorCode::kInternal,
+              MakeError(ErrorCode::kContentFault,
                         "metadata parser crashed (killed by signal 11)",
                         "read metadata", "/lib/bad.jpg"));
   const ScanReport r = Scan(&reader_);
@@ -129,6 +130,29 @@ TEST_F(MetadataStageTest, ATransientErrorIsRetriedByTheNextScan) {
   ASSERT_TRUE(Row("a.jpg").metadata);
   EXPECT_EQ(Row("a.jpg").metadata->make, "Nikon");
   EXPECT_TRUE(Row("a.jpg").last_error.empty());
+}
+
+// Passing failures (a worker that would not start, a busy machine's
+// timeout, out of memory) are shown, but the file is read again by the
+// next scan even though it did not change (scan/retry_policy.h).
+TEST_F(MetadataStageTest, APassingFailureIsShownAndRetriedByTheNextScan) {
+  for (ErrorCode code : {ErrorCode::kInternal, ErrorCode::kTimedOut}) {
+    SCOPED_TRACE(ErrorCodeName(code));
+    const std::string name = std::string("/lib/") + ErrorCodeName(code) + ".jpg";
+    fs_.AddFile(name, kJpeg + name);
+    reader_.Set(name, MakeError(code, "metadata parser worker does not start",
+                                "read metadata", name));
+    Scan(&reader_);
+    EXPECT_NE(Row(name.substr(5)).last_error.find("does not start"),
+              std::string::npos);
+    reader_.Set(name, Camera("Nikon", std::nullopt));
+    Scan(&reader_);
+    EXPECT_EQ(reader_.Calls(name), 2);
+    ASSERT_TRUE(Row(name.substr(5)).metadata);
+    EXPECT_TRUE(Row(name.substr(5)).last_error.empty());
+    Scan(&reader_);
+    EXPECT_EQ(reader_.Calls(name), 2);  // done now: not read a third time
+  }
 }
 
 TEST_F(MetadataStageTest, TheSidecarWinsForRatingAndTextButNotCamera) {

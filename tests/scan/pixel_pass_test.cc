@@ -165,8 +165,8 @@ TEST_F(PixelPassTest, ContentErrorsAreRecordedAndNotRetriedOthersAre) {
   fs_.AddFile("/lib/locked.jpg", kJpeg + "locked", 1);
   fs_.AddFile("/lib/good.jpg", kJpeg + "good", 1);
   Scan();
-  renderer_.Fail("/lib/bad.jpg", Error(ErrorCode::kCorrupt, "not a JPEG", "decode",
-                                       "/lib/bad.jpg"));
+  renderer_.Fail("/lib/bad.jpg", Error(ErrorCode::kContentFault, "not a JPEG",
+                                       "decode", "/lib/bad.jpg"));
   renderer_.Fail("/lib/locked.jpg", Error(ErrorCode::kPermissionDenied,
                                           "denied", "open", "/lib/locked.jpg"));
   PixelPassReport r = Pass();
@@ -182,6 +182,28 @@ TEST_F(PixelPassTest, ContentErrorsAreRecordedAndNotRetriedOthersAre) {
   EXPECT_EQ(renderer_.Calls("/lib/bad.jpg"), 1);     // a fact of its content
   EXPECT_EQ(renderer_.Calls("/lib/locked.jpg"), 2);  // tried again
   EXPECT_EQ(again.errors, 1);
+}
+
+// A decoder that timed out on a busy machine, or crashed once, or ran out
+// of memory: nothing is recorded, and the next pass decodes the file.
+TEST_F(PixelPassTest, PassingFailuresAreRetriedByTheNextPass) {
+  fs_.AddFile("/lib/slow.jpg", kJpeg + "slow", 1);
+  fs_.AddFile("/lib/oom.jpg", kJpeg + "oom", 1);
+  Scan();
+  renderer_.Fail("/lib/slow.jpg",
+                 Error(ErrorCode::kTimedOut, "decoder gave no answer",
+                       "decode", "/lib/slow.jpg"));
+  renderer_.Fail("/lib/oom.jpg", Error(ErrorCode::kInternal,
+                                       "decoder ran out of memory", "decode",
+                                       "/lib/oom.jpg"));
+  PixelPassReport r = Pass();
+  EXPECT_EQ(r.errors, 2);
+  auto rows = Rows();
+  EXPECT_FALSE(rows.at("slow.jpg").pixels);  // not done
+  EXPECT_FALSE(rows.at("oom.jpg").pixels);
+  PixelPassReport again = Pass();
+  EXPECT_EQ(renderer_.Calls("/lib/slow.jpg"), 2);
+  EXPECT_EQ(renderer_.Calls("/lib/oom.jpg"), 2);
 }
 
 TEST_F(PixelPassTest, FilesChangedSinceTheScanAreLeftToTheNextScan) {

@@ -9,11 +9,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "os/clock.h"
 #include "scan/pipeline.h"
 #include "tests/fakes/temp_dir.h"
+#include "util/mutex.h"
 
 namespace phodex::scan {
 namespace {
@@ -27,6 +30,31 @@ class NoMetadata final : public media::MetadataReader {
   Result<MediaMetadata> Read(const std::string&, MediaKind) override {
     return MediaMetadata{};
   }
+};
+
+// Fails every read with `error` while one is set; counts reads by path.
+// Thread-safe (a scan reads from several threads).
+class FailingReader final : public media::MetadataReader {
+ public:
+  Result<MediaMetadata> Read(const std::string& path, MediaKind) override {
+    util::MutexLock lock(mu_);
+    ++calls_[path];
+    if (error_) return std::unexpected(*error_);
+    return MediaMetadata{};
+  }
+  void Fail(std::optional<Error> e) {
+    util::MutexLock lock(mu_);
+    error_ = std::move(e);
+  }
+  int Calls(const std::string& path) {
+    util::MutexLock lock(mu_);
+    return calls_[path];
+  }
+
+ private:
+  util::Mutex mu_;
+  std::optional<Error> error_ GUARDED_BY(mu_);
+  std::map<std::string, int> calls_ GUARDED_BY(mu_);
 };
 
 class RatingUpdateTest : public ::testing::Test {
@@ -60,7 +88,8 @@ class RatingUpdateTest : public ::testing::Test {
   }
 
   Result<RatingResult> Rate(const catalog::FileRow& row,
-                            RatingRequest::Target target) {
+                            RatingRequest::Target target,
+                            media::MetadataReader* reader = nullptr) {
     RatingRequest request;
     request.rating = 3;
     request.target = target;
@@ -68,8 +97,29 @@ class RatingUpdateTest : public ::testing::Test {
     op.type = "rate";
     auto id = cat_->BeginOperation(op);
     EXPECT_TRUE(id);
-    return RateFile(*cat_, *fs_, reader_, root_, row, request, *id,
-                    os::SystemClock().NowUnixNs());
+    return RateFile(*cat_, *fs_, reader ? *reader : reader_, root_, row,
+                    request, *id, os::SystemClock().NowUnixNs());
+  }
+
+  // Rates c.jpg into a new sidecar while its metadata read fails with
+  // `code`, then scans with a working reader: how often that scan reads
+  // the sidecar.
+  int ReadsOfTheSidecarByTheNextScan(ErrorCode code) {
+    FailingReader reader;
+    reader.Fail(Error(code, "metadata parser worker does not start",
+                      "read metadata"));
+    auto r = Rate(Row("sub/c.jpg"), RatingRequest::Target::kSidecar, &reader);
+    EXPECT_TRUE(r) << r.error().ToString();
+    if (!r) return -1;
+    EXPECT_THAT(Row("sub/c.jpg.xmp").last_error, HasSubstr("does not start"));
+    const int before = reader.Calls(r->written_path);
+    reader.Fail(std::nullopt);
+    ScanOptions options;
+    options.metadata = &reader;
+    ScanProgress progress;
+    EXPECT_TRUE(ScanRoot(*cat_, *fs_, os::SystemClock(), root_, "", options,
+                         progress, jobs::CancelToken()));
+    return reader.Calls(r->written_path) - before;
   }
 
   testing::TempDir dir_;
@@ -111,6 +161,17 @@ TEST_F(RatingUpdateTest, AFileInItsOwnFolderIsRated) {
   EXPECT_EQ(r->written_path, root_.path + "/sub/c.jpg.xmp");
   EXPECT_TRUE(r->created);
   EXPECT_TRUE(fs::is_regular_file(dir_ / "lib/sub/c.jpg.xmp"));
+}
+
+// Rating reads the written sidecar with the scan's stages: a passing
+// failure there (a parser that would not start) leaves it due for the next
+// scan; a content fault is recorded as done (scan/retry_policy.h).
+TEST_F(RatingUpdateTest, APassingFailureAfterRatingIsRetriedByTheNextScan) {
+  EXPECT_EQ(ReadsOfTheSidecarByTheNextScan(ErrorCode::kInternal), 1);
+}
+
+TEST_F(RatingUpdateTest, AContentFaultAfterRatingIsNotReadAgain) {
+  EXPECT_EQ(ReadsOfTheSidecarByTheNextScan(ErrorCode::kContentFault), 0);
 }
 
 }  // namespace
