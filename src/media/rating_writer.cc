@@ -69,7 +69,7 @@ auto WithExiv2(const char* op, const std::string& path, F&& f)
   try {
     return f();
   } catch (const Exiv2::AnyError& e) {
-    return MakeError(ErrorCode::kCorrupt, e.what(), op, path);
+    return MakeError(ErrorCode::kContentFault, e.what(), op, path);
   } catch (const std::exception& e) {
     return MakeError(ErrorCode::kInternal, e.what(), op, path);
   }
@@ -89,7 +89,7 @@ Result<std::string> ReadExact(File& f, uint64_t offset, size_t n,
   std::string out(n, '\0');
   PHODEX_ASSIGN_OR_RETURN(const size_t got, f.ReadAt(offset, out.data(), n));
   if (got != n) {
-    return MakeError(ErrorCode::kCorrupt, "truncated file", "read", path);
+    return MakeError(ErrorCode::kContentFault, "truncated file", "read", path);
   }
   return out;
 }
@@ -116,13 +116,13 @@ Status DecodeXmp(std::string_view packet, Exiv2::XmpData& xmp,
     return {};
   }
   if (Exiv2::XmpParser::decode(xmp, std::string(packet)) != 0) {
-    return MakeError(ErrorCode::kCorrupt,
+    return MakeError(ErrorCode::kContentFault,
                      "XMP that Exiv2 cannot parse; left unchanged", "read XMP",
                      path);
   }
   // Valid XML that is not XMP decodes to nothing; writing would lose it.
   if (xmp.empty() && packet.find(kRdfNamespace) == std::string_view::npos) {
-    return MakeError(ErrorCode::kCorrupt, "not XMP; left unchanged", "read XMP",
+    return MakeError(ErrorCode::kContentFault, "not XMP; left unchanged", "read XMP",
                      path);
   }
   return {};
@@ -233,7 +233,7 @@ class Ifd0Editor {
   static Result<Ifd0Editor> Open(const ReadFn& read, uint64_t size,
                                  const std::string& path) {
     auto corrupt = [&](const char* why) {
-      return MakeError(ErrorCode::kCorrupt, why, "read TIFF structure", path);
+      return MakeError(ErrorCode::kContentFault, why, "read TIFF structure", path);
     };
     if (size < 8) return corrupt("too short for a TIFF header");
     PHODEX_ASSIGN_OR_RETURN(const std::string header, read(0, 8));
@@ -371,7 +371,7 @@ Status EditTiff(os::TempFile& temp, const std::string& path, int rating) {
   uint16_t type = kTypeByte;
   if (auto xmp = ifd.Find(kXmpTag)) {
     if (xmp->type != kTypeByte && xmp->type != kTypeUndefined) {
-      return MakeError(ErrorCode::kCorrupt, "XMP tag of an unexpected type",
+      return MakeError(ErrorCode::kContentFault, "XMP tag of an unexpected type",
                        "read XMP", path);
     }
     if (xmp->count > kMaxTiffXmpBytes) {
@@ -409,7 +409,7 @@ struct Segment {
 Result<std::vector<Segment>> ParseJpegHead(os::TempFile& f, uint64_t size,
                                            const std::string& path) {
   auto corrupt = [&](const char* why) {
-    return MakeError(ErrorCode::kCorrupt, why, "read JPEG", path);
+    return MakeError(ErrorCode::kContentFault, why, "read JPEG", path);
   };
   std::vector<Segment> segments;
   PHODEX_ASSIGN_OR_RETURN(std::string b, ReadExact(f, 0, 2, path));
@@ -475,7 +475,7 @@ Result<std::string> RatedExifSegment(os::TempFile& f, const Segment* exif,
         ReadExact(f, start, exif->size - 4 - kExifSignature.size(), path));
     const ReadFn read = [&](uint64_t offset, size_t n) -> Result<std::string> {
       if (offset + n > tiff.size()) {
-        return MakeError(ErrorCode::kCorrupt, "Exif offset out of range",
+        return MakeError(ErrorCode::kContentFault, "Exif offset out of range",
                          "read Exif", path);
       }
       return tiff.substr(offset, n);

@@ -366,7 +366,7 @@ TEST(WriteSidecarRating, UnparsableSidecarIsLeftUntouched) {
     f.AddFile("/p/a.xmp", content);
     auto s = WriteSidecarRating(f, "/p/a.xmp", 3);
     ASSERT_FALSE(s);
-    EXPECT_EQ(s.error().code(), ErrorCode::kCorrupt) << s.error().ToString();
+    EXPECT_EQ(s.error().code(), ErrorCode::kContentFault) << s.error().ToString();
     EXPECT_EQ(FakeContent(f, "/p/a.xmp"), content);
   }
 }
