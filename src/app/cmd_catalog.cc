@@ -6,8 +6,8 @@
 #include "app/commands.h"
 #include "app/metadata_workers.h"
 #include "app/progress_printer.h"
-#include "app/roots.h"
 #include "library/catalog_admin.h"
+#include "library/file_locks.h"
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "os/clock.h"
 #include "os/process.h"
@@ -100,17 +100,19 @@ void PrintSalvage(const catalog::SalvageReport& salvage) {
 }
 
 struct RebuildRun {
-  std::vector<std::unique_ptr<os::FileLock>> locks;
+  explicit RebuildRun(const library::DataFolder& data) : lock_files(data) {}
+  // The data folder's locks, as every other command takes them (the
+  // rebuild works without a Library: its catalog is what it replaces).
+  library::FileLocks lock_files;
+  std::vector<std::unique_ptr<catalog::Lock>> locks;
   std::unique_ptr<ProgressPrinter> printer;
 };
 
-scan::RebuildOptions RebuildHooks(Context& ctx, RebuildRun& run) {
+scan::RebuildOptions RebuildHooks(RebuildRun& run) {
   scan::RebuildOptions o;
-  o.lock_roots = [&ctx,
-                  &run](const std::vector<catalog::Root>& roots) -> Status {
+  o.lock_roots = [&run](const std::vector<catalog::Root>& roots) -> Status {
     for (const catalog::Root& r : roots) {
-      auto lock = os::FileLock::Acquire(RootLockPath(ctx, r.id),
-                                        os::FileLock::Wait::kNo);
+      auto lock = run.lock_files.LockRoot(r.id, catalog::Locks::Wait::kNo);
       if (!lock) {
         return MakeError(ErrorCode::kBusy,
                          "root '" + r.name +
@@ -166,7 +168,7 @@ int BuildBeside(Context& ctx, const std::string& rebuilt, RebuildRun& run) {
   }
   auto fresh = catalog::OpenSqliteCatalog(rebuilt, {});
   if (!fresh) return PrintError(fresh.error().ToString()), kExitError;
-  scan::RebuildOptions options = RebuildHooks(ctx, run);
+  scan::RebuildOptions options = RebuildHooks(run);
   options.scan = RescanOptions(ctx, *config);
   std::unique_ptr<media::MetadataReader> metadata_workers;
   if (config->metadata) {
@@ -204,8 +206,8 @@ int RunRebuild(Context& ctx) {
   }
   // No `dupes --apply` may run meanwhile (it also takes every root's lock,
   // which the rebuild takes once it knows the roots).
-  auto dupes_lock =
-      os::FileLock::Acquire(path + ".dupes.lock", os::FileLock::Wait::kNo);
+  library::FileLocks lock_files(ctx.data());
+  auto dupes_lock = lock_files.LockDupes(catalog::Locks::Wait::kNo);
   if (!dupes_lock) {
     PrintError(
         "duplicate actions are being applied by another phodex "
@@ -220,7 +222,7 @@ int RunRebuild(Context& ctx) {
     PrintError("'" + util::EscapeBytes(rebuilt) + "' exists");
     return kExitError;
   }
-  RebuildRun run;
+  RebuildRun run(ctx.data());
   int rc = BuildBeside(ctx, rebuilt, run);
   if (rc != kExitOk) {
     library::RemoveCatalogFiles(ctx.fs(), rebuilt);

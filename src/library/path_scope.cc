@@ -1,15 +1,8 @@
 #include "library/path_scope.h"
 
+#include "library/roots.h"
+
 namespace phodex::library {
-namespace {
-
-bool IsUnder(const std::string& path, const std::string& dir) {
-  if (dir == "/") return path.starts_with("/");
-  return path.size() > dir.size() && path.starts_with(dir) &&
-         path[dir.size()] == '/';
-}
-
-}  // namespace
 
 Result<catalog::FileQuery> ScopeOfPath(os::FileSystem& fs,
                                        const std::vector<catalog::Root>& roots,
@@ -22,17 +15,15 @@ Result<catalog::FileQuery> ScopeOfPath(os::FileSystem& fs,
     if (auto cwd = fs.RealPath(".")) abs = os::JoinPath(*cwd, abs);
   }
   while (abs.size() > 1 && abs.back() == '/') abs.pop_back();
-  for (const catalog::Root& r : roots) {
-    catalog::FileQuery q;
-    q.root = r.id;
-    if (abs == r.path) return q;
-    if (IsUnder(abs, r.path)) {
-      q.rel_prefix = abs.substr(r.path == "/" ? 1 : r.path.size() + 1);
-      return q;
-    }
+  auto rs = FindRootFor(roots, abs);
+  if (!rs) {
+    return MakeError(ErrorCode::kNotFound,
+                     "not inside any root (phodex root list)", "", path);
   }
-  return MakeError(ErrorCode::kNotFound,
-                   "not inside any root (phodex root list)", "", path);
+  catalog::FileQuery q;
+  q.root = rs->root.id;
+  q.rel_prefix = std::move(rs->scope);
+  return q;
 }
 
 Result<std::vector<catalog::FileQuery>> ScopesOfPaths(
