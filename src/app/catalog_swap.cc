@@ -30,7 +30,10 @@ Status SwapInRebuiltCatalog(os::FileSystem& fs, const std::string& path,
     PHODEX_TRY(fs.Rename(path, keep, os::Replace::kNo));
     renamed_away = true;
   }
-  // Puts the old file back as it was.
+  // Puts the old file back as it was. Its own failures are dropped on
+  // purpose: the swap's error is the one to report, and the old catalog
+  // is whole either way, at `path` or at `keep` (both names are the
+  // caller's to show).
   auto undo = [&](bool wal_moved) {
     if (wal_moved)
       (void)fs.Rename(keep + "-wal", path + "-wal", os::Replace::kNo);
@@ -41,7 +44,8 @@ Status SwapInRebuiltCatalog(os::FileSystem& fs, const std::string& path,
     }
   };
   // An empty -wal (what a reader or a damaged connection leaves) holds
-  // nothing; another goes with the old file.
+  // nothing (removing it is best effort: a stale empty -wal is harmless);
+  // another goes with the old file.
   auto wal = fs.Stat(path + "-wal", os::Follow::kNo);
   if (wal && wal->size == 0) (void)fs.RemoveFile(path + "-wal");
   const bool has_wal = wal && wal->size > 0;

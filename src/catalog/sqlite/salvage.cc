@@ -389,7 +389,9 @@ Result<SalvageReport> SalvageRows(sqlite3* from, sqlite3* to) {
   // id), and some are lost: references are checked once, at the end.
   PHODEX_TRY(Exec(to, "PRAGMA foreign_keys=OFF; BEGIN"));
   // One read transaction: one consistent state of `from`. (Damage may end
-  // it early; reads then go on outside a transaction.)
+  // it early; reads then go on outside a transaction, so neither BEGIN's
+  // nor ROLLBACK's result changes what is copied; `to`'s ROLLBACK after a
+  // failure leaves an empty catalog, which the caller discards.)
   (void)Exec(from, "BEGIN");
   SalvageReport report;
   Status st = CopyTables(from, to, report);
