@@ -8,6 +8,7 @@
 #include <map>
 
 #include "app/commands.h"
+#include "app/exit_status.h"
 #include "library/dupes.h"
 #include "library/group_output.h"
 #include "os/process.h"
@@ -235,11 +236,13 @@ int RunDupes(Context& ctx, DupesArgs a) {
   DupesPrinter printer;
   auto planned = library::DupesPlan(**lib, *request, printer, {});
   if (!planned) {
-    const ErrorCode code = planned.error().code();
-    return Fail(Failure{code == ErrorCode::kInvalidArgument ? kExitUsage
-                        : code == ErrorCode::kBusy          ? kExitBusy
-                                                            : kExitError,
-                        planned.error().ToString()});
+    // A request the library refuses (a keep rule naming no root, a
+    // move-to folder inside the roots) is a usage error of this command.
+    const Error& e = planned.error();
+    return Fail(Failure{e.code() == ErrorCode::kInvalidArgument
+                            ? kExitUsage
+                            : ExitStatusFor(e),
+                        e.ToString()});
   }
   const ActionKind kind = request->action.kind;
   if (kind == ActionKind::kReport) {
@@ -253,7 +256,7 @@ int RunDupes(Context& ctx, DupesArgs a) {
   }
   auto r = library::DupesApply(
       **lib, *planned, jobs::CancelToken(os::InstallInterruptHandler()));
-  if (!r) return Fail(Failure{kExitError, r.error().ToString()});
+  if (!r) return Fail(Failure{ExitStatusFor(r.error()), r.error().ToString()});
   PrintPlan(planned->plan, &*r, a.json);
   PrintApplySummary(*r, a.json ? stderr : stdout);
   if (r->interrupted) return kExitInterrupted;

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "app/commands.h"
+#include "app/exit_status.h"
 #include "library/rate.h"
 #include "os/process.h"
 #include "util/text.h"
@@ -62,7 +63,7 @@ int RunRate(Context& ctx, const RateArgs& a, library::RateRequest request) {
                          jobs::CancelToken(os::InstallInterruptHandler()));
   if (!r) {
     PrintError(r.error().ToString());
-    return r.error().code() == ErrorCode::kBusy ? kExitBusy : kExitError;
+    return ExitStatusFor(r.error());
   }
   if (r->interrupted) return kExitInterrupted;
   return r->errors > 0 ? kExitError : kExitOk;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/exit_status.h"
 #include "library/file_output.h"
 #include "library/group_output.h"
 #include "library/similar.h"
@@ -29,7 +30,7 @@ int RunSimilar(Context& ctx, const SimilarArgs& a) {
   request.include_pairs = a.include_pairs;
   // A query: a signal ends it at once (main), nothing to cancel.
   auto r = library::FindSimilar(**lib, request, jobs::CancelToken());
-  if (!r) return PrintError(r.error().ToString()), kExitError;
+  if (!r) return PrintError(r.error().ToString()), ExitStatusFor(r.error());
   for (const library::SimilarPhotoGroup& g : r->groups) {
     if (a.json) {
       std::printf("%s\n",

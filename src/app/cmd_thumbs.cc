@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/exit_status.h"
 #include "app/pixel_workers.h"
 #include "library/thumbs.h"
 #include "os/process.h"
@@ -36,7 +37,7 @@ int RunThumbs(Context& ctx, const ThumbsArgs& a) {
   PixelStagePrinter printer;
   auto r = library::Thumbs(**lib, {a.paths}, printer,
                            jobs::CancelToken(os::InstallInterruptHandler()));
-  if (!r) return PrintError(r.error().ToString()), kExitError;
+  if (!r) return PrintError(r.error().ToString()), ExitStatusFor(r.error());
   if (r->interrupted) return kExitInterrupted;
   return r->stages_failed > 0 ? kExitError : kExitOk;
 }

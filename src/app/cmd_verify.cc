@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/exit_status.h"
 #include "library/verify.h"
 #include "os/process.h"
 #include "util/text.h"
@@ -49,7 +50,7 @@ int RunVerify(Context& ctx, const VerifyArgs& a) {
   if (!lib) return PrintError(lib.error().ToString()), kExitError;
   auto r = library::VerifyFiles(**lib, {a.paths, a.sha256, a.threads},
                                 jobs::CancelToken(os::InstallInterruptHandler()));
-  if (!r) return PrintError(r.error().ToString()), kExitError;
+  if (!r) return PrintError(r.error().ToString()), ExitStatusFor(r.error());
   const scan::VerifyReport& total = r->report;
   for (const scan::VerifyFinding& f : total.findings) PrintFinding(f, a.json);
   std::fprintf(a.json ? stderr : stdout,
