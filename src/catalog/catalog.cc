@@ -15,6 +15,28 @@ const char* OperationStatusName(OperationStatus s) {
   return "running";
 }
 
+namespace {
+constexpr std::pair<JobState, std::string_view> kJobStateNames[] = {
+    {JobState::kAvailable, "available"}, {JobState::kRunning, "running"},
+    {JobState::kRetryable, "retryable"}, {JobState::kCompleted, "completed"},
+    {JobState::kFailed, "failed"},       {JobState::kCancelled, "cancelled"},
+};
+}  // namespace
+
+std::string_view JobStateName(JobState state) {
+  for (const auto& [s, name] : kJobStateNames) {
+    if (s == state) return name;
+  }
+  return "available";
+}
+
+std::optional<JobState> ParseJobState(std::string_view name) {
+  for (const auto& [s, n] : kJobStateNames) {
+    if (n == name) return s;
+  }
+  return std::nullopt;
+}
+
 // The helpers below read a page, which ends its read, and only then call
 // `fn` for its rows.
 

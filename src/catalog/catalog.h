@@ -13,6 +13,7 @@
 //   dedup_writes.h   DedupWrites    what `dupes --apply` records
 //   rating_writes.h  RatingWrites   what `rate` records
 //   admin.h          CatalogAdmin   schema, integrity, backup, salvage
+//   job_queue.h      JobQueue       the persistent job queue
 //
 // Code that needs one concern takes the narrow interface; code that needs
 // several takes Catalog&. Every backend implements all of them in one
@@ -29,6 +30,7 @@
 #include "catalog/admin.h"
 #include "catalog/dedup_writes.h"
 #include "catalog/file_queries.h"
+#include "catalog/job_queue.h"
 #include "catalog/move_index.h"
 #include "catalog/operation_log.h"
 #include "catalog/pixel_store.h"
@@ -47,7 +49,8 @@ class Catalog : public RootStore,
                 public OperationLog,
                 public DedupWrites,
                 public RatingWrites,
-                public CatalogAdmin {
+                public CatalogAdmin,
+                public JobQueue {
  public:
   ~Catalog() override = default;
 };

@@ -67,6 +67,10 @@ struct FileStat {
   uint64_t ino = 0;
   int64_t size = 0;
   FileTime mtime;
+  // When the inode last changed (data or attributes): with size, mtime and
+  // inode what tells a file that is still being written from a settled
+  // one (watch/settle_tracker.h). Not stored in the catalog.
+  FileTime ctime;
   FileType type = FileType::kOther;
 };
 

@@ -41,6 +41,8 @@ FileStat ToFileStat(const struct stat& st) {
   s.size = static_cast<int64_t>(st.st_size);
   s.mtime = FileTime::FromParts(static_cast<int64_t>(st.st_mtim.tv_sec),
                                 st.st_mtim.tv_nsec);
+  s.ctime = FileTime::FromParts(static_cast<int64_t>(st.st_ctim.tv_sec),
+                                st.st_ctim.tv_nsec);
   s.type = TypeOf(st.st_mode);
   return s;
 }

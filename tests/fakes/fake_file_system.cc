@@ -182,6 +182,7 @@ Result<FileStat> FakeFileSystem::StatLocked(const std::string& path,
   }
   st.size = static_cast<int64_t>(n.content.size());
   st.mtime = n.mtime;
+  st.ctime = n.mtime;  // the fake keeps one time per file
   st.type = n.type;
   return st;
 }

@@ -13,6 +13,7 @@
 //   pixels.cc          PixelStore
 //   operations.cc      OperationLog
 //   admin.cc           CatalogAdmin
+//   jobs.cc            JobQueue
 //
 // Thread-compatible, like Catalog.
 
@@ -131,6 +132,25 @@ class SqliteCatalog final : public Catalog {
   Result<PixelTotals> GetPixelTotals(const std::string& thumbs_key) override;
   Result<std::vector<ContentHash>> ListPresentHashes(
       const std::optional<ContentHash>& after, size_t limit) override;
+
+  // --- JobQueue (jobs.cc) -----------------------------------------------
+  Result<EnqueueResult> EnqueueJobs(const std::vector<JobSpec>& specs,
+                                    int64_t now_ns) override;
+  Result<std::vector<Job>> ClaimJobs(const ClaimRequest& req) override;
+  Result<int64_t> RenewLeases(const std::vector<JobLease>& leases,
+                              int64_t expires_ns) override;
+  Result<int64_t> FinishJobs(const std::vector<JobOutcome>& outcomes,
+                             int64_t now_ns) override;
+  Result<int64_t> ReclaimExpiredLeases(int64_t now_ns,
+                                       int64_t retry_at_ns) override;
+  Result<int64_t> AgeJobs(const AgeRequest& req) override;
+  Result<std::vector<JobCount>> CountJobs() override;
+  Result<std::vector<Job>> ListJobs(const JobFilter& filter) override;
+  Result<int64_t> RetryJobs(const JobFilter& filter, int64_t now_ns) override;
+  Result<int64_t> CancelJobs(const JobFilter& filter, int64_t now_ns) override;
+  Status SetKindPaused(std::string_view kind, Pause pause) override;
+  Result<std::vector<std::string>> PausedKinds() override;
+  Result<int64_t> PruneJobs(int64_t before_ns) override;
 
   // --- OperationLog (operations.cc) --------------------------------------
   Result<OperationId> BeginOperation(const Operation& op) override;
