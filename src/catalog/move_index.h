@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "catalog/types.h"
@@ -48,6 +49,15 @@ class MoveIndex {
   // transaction; kNotFound when either row is not as described.
   virtual Status ApplyMove(FileId removed_id, FileId new_id,
                            std::optional<ContentHash> confirmed_hash) = 0;
+  // Folder `from` of `root` was renamed to `to` (the watcher saw both
+  // sides): every row at or below `from`, present or removed, moves under
+  // `to` keeping its id and everything attached to it (sidecar links
+  // follow). One transaction; returns how many rows moved. Nothing changes
+  // and kAlreadyExists is returned when a present file already lies at or
+  // below `to`. REQUIRES: `from` and `to` non-empty, neither inside the
+  // other.
+  virtual Result<int64_t> RenameFolder(RootId root, std::string_view from,
+                                       std::string_view to) = 0;
 };
 
 }  // namespace phodex::catalog

@@ -274,4 +274,10 @@ Result<std::vector<MoveCandidate>> SqliteCatalog::FindMoveCandidatesAmong(
 }
 
 
+// SKELETON: the folder rename lands with its contract tests.
+Result<int64_t> SqliteCatalog::RenameFolder(RootId, std::string_view,
+                                            std::string_view) {
+  return MakeError(ErrorCode::kUnsupported, "folder rename is not built yet");
+}
+
 }  // namespace phodex::catalog::sqlite

@@ -114,6 +114,8 @@ class SqliteCatalog final : public Catalog {
                                    int64_t last_seen_ns) override;
   Status ApplyMove(FileId removed_id, FileId new_id,
                    std::optional<ContentHash> confirmed_hash) override;
+  Result<int64_t> RenameFolder(RootId root, std::string_view from,
+                               std::string_view to) override;
 
   // --- FileQueries (file_queries.cc) -------------------------------------
   Result<std::optional<FileRow>> GetFile(FileId id) override;
