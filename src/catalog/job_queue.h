@@ -178,6 +178,12 @@ class JobQueue {
   virtual Result<int64_t> FinishJobs(const std::vector<JobOutcome>& outcomes,
                                      int64_t now_ns) = 0;
 
+  // Gives back jobs claimed but not started (a pool stopping): those still
+  // held become available again at once, this claim's attempt uncounted.
+  // Returns how many.
+  virtual Result<int64_t> ReleaseJobs(const std::vector<JobLease>& leases,
+                                      int64_t now_ns) = 0;
+
   // Takes back running jobs whose lease expired before `now_ns` (their
   // worker died or hung): retryable at `retry_at_ns` with last_error
   // saying so, or failed when their attempts are spent. Returns how many.

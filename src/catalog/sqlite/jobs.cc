@@ -25,6 +25,10 @@ Result<int64_t> SqliteCatalog::FinishJobs(const std::vector<JobOutcome>&,
                                               int64_t) {
   return NotYet();
 }
+Result<int64_t> SqliteCatalog::ReleaseJobs(const std::vector<JobLease>&,
+                                           int64_t) {
+  return NotYet();
+}
 Result<int64_t> SqliteCatalog::ReclaimExpiredLeases(int64_t, int64_t) {
   return NotYet();
 }

@@ -143,6 +143,8 @@ class SqliteCatalog final : public Catalog {
                               int64_t expires_ns) override;
   Result<int64_t> FinishJobs(const std::vector<JobOutcome>& outcomes,
                              int64_t now_ns) override;
+  Result<int64_t> ReleaseJobs(const std::vector<JobLease>& leases,
+                              int64_t now_ns) override;
   Result<int64_t> ReclaimExpiredLeases(int64_t now_ns,
                                        int64_t retry_at_ns) override;
   Result<int64_t> AgeJobs(const AgeRequest& req) override;
