@@ -17,7 +17,7 @@
 //
 // The loop is stepped by RunOnce (tests drive it on a FakeClock and a fake
 // watcher, STYLE rule 13); Run loops until cancelled. The HTTP server of
-// the next issue runs in the same process beside it and reads Status().
+// the next issue runs in the same process beside it and reads Snapshot().
 //
 // Thread-safety: RunOnce, Run and Start run on one thread (the
 // service thread); Snapshot, Reload and RequestReconcile are thread-safe
