@@ -34,18 +34,6 @@ constexpr int64_t kRecommendedWatches = 131072;
 constexpr int kMovePairWaitMs = 5;
 constexpr size_t kReadBufferBytes = 64 * 1024;
 
-std::string JoinRel(const std::string& dir, std::string_view name) {
-  if (dir.empty()) return std::string(name);
-  std::string rel = dir;
-  rel += '/';
-  rel += name;
-  return rel;
-}
-
-std::string AbsPath(const std::string& root_path, const std::string& rel) {
-  return rel.empty() ? root_path : os::JoinPath(root_path, rel);
-}
-
 // The sub-folders of `abs` (not following links); empty when it cannot be
 // listed (it vanished: its parent's event tells).
 std::vector<std::string> SubFolders(const std::string& abs) {
@@ -554,7 +542,14 @@ void InotifyWatcher::HandleEntry(const struct inotify_event& ev,
   } else {
     return;
   }
-  if (!excluded) queue_->Push(std::move(e));
+  if (!excluded) {
+    // Under the lock: a RemoveRoot after this forgets it, none before
+    // lets it through.
+    util::MutexLock lock(mu_);
+    const auto it = roots_.find(dir.root);
+    if (it == roots_.end() || it->second.generation != generation) return;
+    queue_->Push(std::move(e));
+  }
   if (add_tree) {
     const Status added = AddTree(dir.root, generation, rel);
     if (!added) OnTreeError(dir.root, rel, added.error());

@@ -31,6 +31,18 @@ bool IsBuiltinExcludedFolder(std::string_view name) {
 
 }  // namespace
 
+std::string JoinRel(const std::string& dir, std::string_view name) {
+  if (dir.empty()) return std::string(name);
+  std::string rel = dir;
+  rel += '/';
+  rel += name;
+  return rel;
+}
+
+std::string AbsPath(const std::string& root_path, const std::string& rel) {
+  return rel.empty() ? root_path : os::JoinPath(root_path, rel);
+}
+
 WatchFilter::WatchFilter(const WatchOptions& options)
     : include_hidden_(options.include_hidden) {
   for (const std::string& g : options.exclude) {

@@ -21,6 +21,13 @@
 
 namespace phodex::watch {
 
+// Paths relative to a root, as the watchers build them: "" is the root's
+// top folder, "a/b" a folder below it.
+// `name` in folder `dir` ("" + "a" -> "a", "a" + "b" -> "a/b").
+std::string JoinRel(const std::string& dir, std::string_view name);
+// The absolute path of `rel` below `root_path`.
+std::string AbsPath(const std::string& root_path, const std::string& rel);
+
 class WatchFilter {
  public:
   explicit WatchFilter(const WatchOptions& options);
