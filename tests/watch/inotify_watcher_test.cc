@@ -179,6 +179,45 @@ TEST(InotifyWatcher, RenamedFolderKeepsItsWatches) {
   EXPECT_TRUE(Saw(*w, Kind::kCreated, "b/sub", "x.jpg"));
 }
 
+TEST(InotifyWatcher, ATreeCopiedInIsWatchedThroughout) {
+  TempDir dir;
+  auto w = NewWatcher();
+  Add(*w, dir.path());
+  for (int i = 0; i < 10; ++i) {
+    const std::string top = dir / ("day" + std::to_string(i));
+    fs::create_directories(top + "/raw/edits");
+    fs::create_directories(top + "/jpeg");
+    WriteFile(top + "/raw/a.cr2", "x");
+  }
+  EXPECT_TRUE(WaitForFolders(*w, 1 + 10 * 4));
+  WriteFile(dir / "day9/raw/edits/b.jpg", "x");
+  EXPECT_TRUE(Saw(*w, Kind::kCreated, "day9/raw/edits", "b.jpg"));
+}
+
+TEST(InotifyWatcher, FolderMovedToAnotherRootIsWatchedThere) {
+  TempDir dir;
+  fs::create_directories(dir / "r1/a/sub");
+  fs::create_directories(dir / "r2");
+  auto w = NewWatcher();
+  ASSERT_EQ(w->AddRoot(RootId{1}, dir / "r1", {})->folders, 3);
+  ASSERT_EQ(w->AddRoot(RootId{2}, dir / "r2", {})->folders, 1);
+  fs::rename(dir / "r1/a", dir / "r2/a");
+  const auto events = PollUntil(*w, Seen(Kind::kMovedTo, "", "a"));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, Kind::kMovedFrom);
+  EXPECT_EQ(events[0].root, RootId{1});
+  EXPECT_EQ(events[1].root, RootId{2});
+  EXPECT_EQ(events[0].cookie, events[1].cookie);
+  const std::vector<RootWatchState> states = w->States();
+  ASSERT_EQ(states.size(), 2u);
+  EXPECT_EQ(states[0].folders, 1);
+  EXPECT_EQ(states[1].folders, 3);
+  WriteFile(dir / "r2/a/sub/x.jpg", "x");
+  const auto later = PollUntil(*w, Seen(Kind::kCreated, "a/sub", "x.jpg"));
+  ASSERT_TRUE(Has(later, Kind::kCreated, "a/sub", "x.jpg"));
+  EXPECT_EQ(later.back().root, RootId{2});
+}
+
 TEST(InotifyWatcher, FolderMovedOutOfTheRootLosesItsWatches) {
   TempDir dir;
   fs::create_directories(dir / "root/a/sub");
