@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <ostream>
+#include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace phodex::watch {
@@ -481,6 +484,79 @@ TEST(ChangeAggregator, EventsDuringAPendingReconcilePushItBack) {
                      Event(Kind::kMovedTo, "", "b", Entry::kFolder, 3)}}}),
             (std::vector<Out>{
                 {4500, W(Work::kReconcile, "", SyncReason::kOverflow)}}));
+}
+
+// Whether `work` lists or walks folder `dir` of `root`.
+bool Covers(const SyncWork& work, RootId root, const std::string& dir) {
+  if (work.root != root) return false;
+  switch (work.kind) {
+    case Work::kReconcile:
+      return true;
+    case Work::kFolder:
+      return work.rel == dir;
+    case Work::kTree:
+    case Work::kRename:
+      return work.rel.empty() || dir == work.rel ||
+             dir.starts_with(work.rel + "/");
+  }
+  return false;
+}
+
+// Random events (no folder moves, whose paths change) in a few nested
+// folders of two roots: whatever the mix, every event's folder is listed
+// or walked after it, nothing stays pending, and NextDueNs never points at
+// a time with nothing due.
+TEST(ChangeAggregator, EveryEventIsFollowedByWorkCoveringIt) {
+  const std::vector<std::string> dirs = {"", "a", "a/b", "a/b/c", "d"};
+  const std::vector<Kind> kinds = {Kind::kCreated, Kind::kModified,
+                                   Kind::kRemoved, Kind::kMovedFrom,
+                                   Kind::kMovedTo, Kind::kOverflow};
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937 rng(seed);
+    ChangeAggregator aggregator(
+        AggregatorOptions{.folder_storm = 8, .root_storm = 30});
+    std::vector<SyncWork> out;
+    // For each event: its root and folder, and how much work was out
+    // before it.
+    std::vector<std::tuple<RootId, std::string, size_t>> seen;
+    int64_t now = 0;
+    auto take_until = [&](int64_t limit_ms) {
+      while (std::optional<int64_t> next = aggregator.NextDueNs()) {
+        if (*next > At(limit_ms)) break;
+        std::vector<SyncWork> works = aggregator.TakeDue(*next);
+        ASSERT_FALSE(works.empty()) << "seed " << seed;
+        out.insert(out.end(), works.begin(), works.end());
+      }
+    };
+    for (int i = 0; i < 400; ++i) {
+      now += static_cast<int64_t>(rng() % 700);
+      take_until(now);
+      const RootId root = rng() % 4 == 0 ? kOtherRoot : kRoot;
+      const std::string& dir = dirs[rng() % dirs.size()];
+      const Kind kind = kinds[rng() % (rng() % 50 == 0 ? 6 : 5)];
+      const Entry entry =
+          rng() % 10 == 0 && kind != Kind::kMovedFrom && kind != Kind::kMovedTo
+              ? Entry::kFolder
+              : Entry::kFile;
+      WatchEvent event = Event(
+          kind, dir, "n" + std::to_string(rng() % 12), entry,
+          kind == Kind::kMovedFrom || kind == Kind::kMovedTo ? 1 + rng() % 5
+                                                             : 0,
+          root);
+      if (kind == Kind::kOverflow) event.name.clear();
+      seen.emplace_back(root, dir, out.size());
+      aggregator.Add({event}, At(now));
+    }
+    take_until(now + 100000);
+    EXPECT_EQ(aggregator.pending_folders(), 0);
+    EXPECT_EQ(aggregator.NextDueNs(), std::nullopt);
+    for (const auto& [root, dir, before] : seen) {
+      EXPECT_TRUE(std::any_of(
+          out.begin() + static_cast<ptrdiff_t>(before), out.end(),
+          [&](const SyncWork& work) { return Covers(work, root, dir); }))
+          << "seed " << seed << ": '" << dir << "' of root " << root.value;
+    }
+  }
 }
 
 }  // namespace
