@@ -64,8 +64,10 @@ void ReconcileSchedule::Schedule(State& state) {
   const int64_t interval = state.shown.method == WatchMethod::kPolling
                                ? options_.polled_interval.count()
                                : options_.local_interval.count();
-  const auto max_jitter = static_cast<uint64_t>(
-      std::max(0.0, static_cast<double>(interval) * options_.jitter));
+  // At most the interval itself (a fraction over 1 would not fit int64).
+  const auto max_jitter = static_cast<uint64_t>(std::max(
+      0.0,
+      static_cast<double>(interval) * std::clamp(options_.jitter, 0.0, 1.0)));
   const int64_t jitter =
       max_jitter > 0 ? static_cast<int64_t>(rng_() % (max_jitter + 1)) : 0;
   state.scheduled_ns = *state.shown.last_end_ns + interval + jitter;

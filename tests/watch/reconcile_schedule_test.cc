@@ -123,6 +123,19 @@ TEST(ReconcileSchedule, NoJitterIsTheInterval) {
   EXPECT_EQ(schedule.NextDueNs(), At(seconds(1) + minutes(5)));
 }
 
+TEST(ReconcileSchedule, JitterIsAtMostTheInterval) {
+  for (double jitter : {-1.0, 5.0, 1e30}) {
+    ScheduleOptions options = Seeded();
+    options.jitter = jitter;
+    ReconcileSchedule schedule(options);
+    StartUp(schedule, WatchMethod::kInotify, seconds(1));
+    const std::optional<int64_t> next = schedule.NextDueNs();
+    ASSERT_TRUE(next.has_value());
+    EXPECT_GE(*next, At(seconds(1) + hours(1))) << jitter;
+    EXPECT_LE(*next, At(seconds(1) + hours(2))) << jitter;
+  }
+}
+
 TEST(ReconcileSchedule, MethodChangeTakesTheOtherInterval) {
   ScheduleOptions options = Seeded();
   options.jitter = 0;
