@@ -7,9 +7,9 @@
 //   - A folder's events wait until `delay` has passed since its last one
 //     (default 2 s), then become one kFolder work; never longer than
 //     `max_wait` after its first (default 60 s).
-//   - More than `folder_storm` (~128) pending events in one folder make it
+//   - More than `folder_storm` (~128) pending names in one folder make it
 //     a kTree work of that folder (a rescan of it and below); more than
-//     `root_storm` (~512) pending in one root make one kReconcile of the
+//     `root_storm` (~512) pending names in one root make one kReconcile of the
 //     root instead of any folder work.
 //   - A folder whose only news is that entries left it (kRemoved,
 //     kMovedFrom without its kMovedTo) waits `delete_hold` (default 10 s)
@@ -37,8 +37,10 @@
 //     below it (a kTree absorbs the kFolder work under it); a pending
 //     kReconcile of a root absorbs everything of that root (pending work
 //     is dropped, later events only push it back by `delay`).
-//   - A kRename is due at once and comes out ahead of any work of its
-//     root; work pending under its old name moves under the new one.
+//   - A kRename is due at once and comes out ahead of the folder work of
+//     its root; work pending under its old name moves under the new one,
+//     and work under either side waits for it. Work pending under a folder
+//     that moved away waits until the move pairs or the hold ends.
 //   - Bounded memory: one entry per pending folder, at most
 //     folder_storm + 1 names remembered per entry, at most root_storm + 1
 //     unpaired folder moves per root (more is a kReconcile).
