@@ -832,6 +832,200 @@ TYPED_TEST(CatalogContractTest, MoveCandidatesAndApplyMoveKeepTheId) {
   EXPECT_FALSE(c->ApplyMove(old_id, mc.new_id, std::nullopt));
 }
 
+// --- Folder renames ---------------------------------------------------------
+
+// Every row of `root` (present and removed) by rel.
+std::map<std::string, FileRow> RowsOf(Catalog& c, RootId root) {
+  FileQuery q;
+  q.root = root;
+  q.presence = FileQuery::Presence::kAll;
+  std::map<std::string, FileRow> out;
+  EXPECT_TRUE(c.ForEachFile(q, [&](const FileRow& r) { out[r.rel] = r; }));
+  return out;
+}
+
+// Present or removed, as FindFile sees it: the (root, rel) lookup.
+std::optional<FileId> IdAt(Catalog& c, RootId root, const std::string& rel) {
+  auto row = c.FindFile(root, rel);
+  EXPECT_TRUE(row);
+  if (!row || !*row) return std::nullopt;
+  return (*row)->id;
+}
+
+TYPED_TEST(CatalogContractTest, RenameFolderKeepsIdsAndEverythingAttached) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  RootId other = c->AddRoot("/o", "o", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  FileUpsert photo = Upsert("a/b/x.jpg", 10);
+  photo.quick_hash = ContentHash{1, 1};
+  photo.hash = ContentHash{2, 2};
+  photo.sha256 = std::string(32, 's');
+  MediaMetadata m;
+  m.width = 640;
+  photo.metadata = m;
+  FileUpsert xmp = Upsert("a/b/x.xmp", 1, MediaKind::kSidecar);
+  MediaMetadata rated;
+  rated.rating = 4;
+  xmp.metadata = rated;
+  b.upserts = {photo,
+               xmp,
+               Upsert("a/b/sub/deep/y.jpg"),
+               Upsert("a/b/gone.jpg"),
+               Upsert("a/bc/z.jpg"),
+               Upsert("a/b.jpg"),
+               Upsert("b/x.jpg")};
+  b.links = {{"a/b/x.xmp", "a/b/x.jpg"}};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  ScanBatch gone;
+  gone.root = root;
+  gone.now_ns = 50;
+  gone.removals = {*IdAt(*c, root, "a/b/gone.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(gone));
+  ScanBatch elsewhere;
+  elsewhere.root = other;
+  elsewhere.upserts = {Upsert("a/b/x.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(elsewhere));
+  const std::map<std::string, FileRow> before = RowsOf(*c, root);
+
+  auto moved = c->RenameFolder(root, "a/b", "c/d");
+  ASSERT_TRUE(moved) << moved.error().ToString();
+  EXPECT_EQ(*moved, 4);
+  std::map<std::string, FileRow> after = RowsOf(*c, root);
+  const std::map<std::string, std::string> renamed = {
+      {"a/b/x.jpg", "c/d/x.jpg"},
+      {"a/b/x.xmp", "c/d/x.xmp"},
+      {"a/b/sub/deep/y.jpg", "c/d/sub/deep/y.jpg"},
+      {"a/b/gone.jpg", "c/d/gone.jpg"},
+      {"a/bc/z.jpg", "a/bc/z.jpg"},  // a sibling sharing the prefix's bytes
+      {"a/b.jpg", "a/b.jpg"},
+      {"b/x.jpg", "b/x.jpg"}};
+  ASSERT_EQ(after.size(), renamed.size());
+  for (const auto& [old_rel, new_rel] : renamed) {
+    SCOPED_TRACE(old_rel);
+    const FileRow& was = before.at(old_rel);
+    ASSERT_TRUE(after.contains(new_rel));
+    const FileRow& now = after.at(new_rel);
+    EXPECT_EQ(now.id, was.id);
+    EXPECT_EQ(now.present, was.present);
+    EXPECT_EQ(now.removed_ns, was.removed_ns);
+    EXPECT_EQ(now.first_seen_ns, was.first_seen_ns);
+    EXPECT_EQ(now.size, was.size);
+    EXPECT_EQ(now.hash, was.hash);
+    EXPECT_EQ(IdAt(*c, root, new_rel), was.id);
+    if (old_rel != new_rel) {
+      EXPECT_FALSE(IdAt(*c, root, old_rel));
+    }
+  }
+  const FileRow& x = after.at("c/d/x.jpg");
+  EXPECT_EQ(x.quick_hash, (ContentHash{1, 1}));
+  EXPECT_EQ(x.sha256, std::string(32, 's'));
+  ASSERT_TRUE(x.metadata);
+  EXPECT_EQ(x.metadata->width, 640);
+  EXPECT_EQ(x.metadata->rating, 4);  // the sidecar's, still merged in
+  EXPECT_EQ(x.sidecar_rel, "c/d/x.xmp");
+  EXPECT_EQ(after.at("c/d/x.xmp").sidecar_of, x.id);
+  std::map<std::string, std::string> targets;
+  ASSERT_TRUE(c->ForEachKnownFile(
+      root, "c/d", [&](KnownFile&& k) { targets[k.rel] = k.sidecar_target; }));
+  EXPECT_EQ(targets.size(), 3u);  // present ones only, found by prefix
+  EXPECT_EQ(targets["c/d/x.xmp"], "c/d/x.jpg");
+  // The other root's row at the same rel is not this root's.
+  EXPECT_TRUE(IdAt(*c, other, "a/b/x.jpg"));
+  EXPECT_FALSE(IdAt(*c, other, "c/d/x.jpg"));
+  // Renamed again, nested under a sibling: the rows follow once more.
+  EXPECT_EQ(*c->RenameFolder(root, "c/d/sub", "a/bc/sub"), 1);
+  EXPECT_EQ(IdAt(*c, root, "a/bc/sub/deep/y.jpg"),
+            before.at("a/b/sub/deep/y.jpg").id);
+  // Nothing at `from`: nothing moves.
+  EXPECT_EQ(*c->RenameFolder(root, "nowhere", "elsewhere"), 0);
+}
+
+TYPED_TEST(CatalogContractTest, RenameFolderRefusesATakenOrNestedTarget) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  b.upserts = {Upsert("a/x.jpg"), Upsert("t/sub/y.jpg"), Upsert("u")};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  auto ids = [&] {
+    std::map<std::string, FileId> out;
+    for (const auto& [rel, row] : RowsOf(*c, root)) out[rel] = row.id;
+    return out;
+  };
+  const std::map<std::string, FileId> want = ids();
+  // A present file below `to`, or at it.
+  for (const char* to : {"t", "u"}) {
+    auto r = c->RenameFolder(root, "a", to);
+    ASSERT_FALSE(r) << to;
+    EXPECT_EQ(r.error().code(), ErrorCode::kAlreadyExists) << to;
+    EXPECT_EQ(ids(), want) << to;
+  }
+  // Empty, equal or nested folders are not a rename.
+  const std::pair<const char*, const char*> bad[] = {
+      {"", "b"}, {"a", ""}, {"a", "a"}, {"a", "a/b"}, {"a/b", "a"}};
+  for (const auto& [from, to] : bad) {
+    auto r = c->RenameFolder(root, from, to);
+    ASSERT_FALSE(r) << from << " -> " << to;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+  }
+  EXPECT_EQ(ids(), want);
+}
+
+// A removed row at a rel a moved row takes is dropped: the place belongs
+// to the file there now. Removed rows elsewhere under `to` stay.
+TYPED_TEST(CatalogContractTest, RenameFolderSupersedesRemovedRowsInItsWay) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  ScanBatch b;
+  b.root = root;
+  FileUpsert old = Upsert("to/x.jpg");
+  MediaMetadata m;
+  m.width = 1;
+  old.metadata = m;
+  b.upserts = {old, Upsert("to/other.jpg"), Upsert("from/x.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  const FileId superseded = *IdAt(*c, root, "to/x.jpg");
+  const FileId kept = *IdAt(*c, root, "to/other.jpg");
+  const FileId mover = *IdAt(*c, root, "from/x.jpg");
+  ScanBatch gone;
+  gone.root = root;
+  gone.removals = {superseded, kept};
+  ASSERT_TRUE(c->ApplyBatch(gone));
+  EXPECT_EQ(*c->RenameFolder(root, "from", "to"), 1);
+  EXPECT_EQ(IdAt(*c, root, "to/x.jpg"), mover);
+  EXPECT_TRUE(c->FindFile(root, "to/x.jpg")->value().present);
+  EXPECT_EQ(IdAt(*c, root, "to/other.jpg"), kept);
+  EXPECT_FALSE(c->GetFile(superseded)->has_value());
+  EXPECT_EQ(RowsOf(*c, root).size(), 2u);
+}
+
+TYPED_TEST(CatalogContractTest, RenameFolderIsByteExact) {
+  Catalog* c = this->catalog();
+  RootId root = c->AddRoot("/r", "r", 1)->id;
+  const std::string from("\xFF\xFE", 2);
+  const std::string to("caf\xE9/\x80 \\%_", 10);
+  ScanBatch b;
+  b.root = root;
+  b.upserts = {Upsert(from + "/na\xEFve.jpg"), Upsert(from + "\xFF/y.jpg"),
+               Upsert("%/z.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  const FileId id = *IdAt(*c, root, from + "/na\xEFve.jpg");
+  EXPECT_EQ(*c->RenameFolder(root, from, to), 1);
+  EXPECT_EQ(IdAt(*c, root, to + "/na\xEFve.jpg"), id);
+  FileQuery q;
+  q.root = root;
+  q.rel_prefix = to;
+  EXPECT_THAT(Rels(*c, q), ElementsAre(to + "/na\xEFve.jpg"));
+  EXPECT_TRUE(IdAt(*c, root, from + "\xFF/y.jpg"));
+  // LIKE's wildcards are plain bytes: "%" is not "everything".
+  EXPECT_EQ(*c->RenameFolder(root, "%", "pct"), 1);
+  // In byte order: 'c' < 'p' < 0xFF.
+  EXPECT_THAT(Rels(*c), ElementsAre(to + "/na\xEFve.jpg", "pct/z.jpg",
+                                    from + "\xFF/y.jpg"));
+}
+
 // --- Operations -------------------------------------------------------------
 
 TYPED_TEST(CatalogContractTest, OperationsAreListedNewestFirstWithLimits) {
