@@ -50,12 +50,15 @@ class MoveIndex {
   virtual Status ApplyMove(FileId removed_id, FileId new_id,
                            std::optional<ContentHash> confirmed_hash) = 0;
   // Folder `from` of `root` was renamed to `to` (the watcher saw both
-  // sides): every row at or below `from`, present or removed, moves under
-  // `to` keeping its id and everything attached to it (sidecar links
-  // follow). One transaction; returns how many rows moved. Nothing changes
-  // and kAlreadyExists is returned when a present file already lies at or
-  // below `to`. REQUIRES: `from` and `to` non-empty, neither inside the
-  // other.
+  // sides): every row at or below `from` (whole components, byte-exact),
+  // present or removed, moves under `to` keeping its id and everything
+  // attached to it (hashes, metadata, sidecar links). One transaction;
+  // returns how many rows moved. Nothing changes and kAlreadyExists is
+  // returned when a present file already lies at or below `to`. A removed
+  // row at a rel that a moved row takes is dropped (its history is
+  // superseded by the file there now); other removed rows under `to` stay
+  // (docs/catalog.md, "Folder renames"). REQUIRES: `from` and `to`
+  // non-empty, neither inside the other (else kInvalidArgument).
   virtual Result<int64_t> RenameFolder(RootId root, std::string_view from,
                                        std::string_view to) = 0;
 };

@@ -4,21 +4,6 @@
 #include "library/path_scope.h"
 
 namespace phodex::library {
-namespace {
-
-void Add(scan::VerifyReport& total, scan::VerifyReport& r) {
-  total.checked += r.checked;
-  total.baselined += r.baselined;
-  total.damaged += r.damaged;
-  total.missing += r.missing;
-  total.changed += r.changed;
-  total.errors += r.errors;
-  total.bytes += r.bytes;
-  total.interrupted |= r.interrupted;
-  for (auto& f : r.findings) total.findings.push_back(std::move(f));
-}
-
-}  // namespace
 
 Result<VerifyResult> VerifyFiles(Library& lib, const VerifyRequest& request,
                                  const jobs::CancelToken& cancel) {
@@ -39,7 +24,7 @@ Result<VerifyResult> VerifyFiles(Library& lib, const VerifyRequest& request,
   for (const catalog::FileQuery& q : queries) {
     auto r = scan::Verify(lib.catalog(), lib.fs(), q, options, cancel.flag());
     if (!r) return std::unexpected(scope.Fail(r.error()));
-    Add(total, *r);
+    total += std::move(*r);
   }
   result.seconds = static_cast<double>(clock.MonotonicNs() - start) / 1e9;
   catalog::OperationCounts counts;

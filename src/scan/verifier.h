@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -39,6 +40,21 @@ struct VerifyReport {
   int64_t bytes = 0;
   bool interrupted = false;
   std::vector<VerifyFinding> findings;  // every non-OK file
+
+  // Adds the counts of `r` (another scope of the same run) to these and
+  // takes its findings.
+  VerifyReport& operator+=(VerifyReport&& r) {
+    checked += r.checked;
+    baselined += r.baselined;
+    damaged += r.damaged;
+    missing += r.missing;
+    changed += r.changed;
+    errors += r.errors;
+    bytes += r.bytes;
+    interrupted |= r.interrupted;
+    for (VerifyFinding& f : r.findings) findings.push_back(std::move(f));
+    return *this;
+  }
 };
 
 Result<VerifyReport> Verify(catalog::Catalog& catalog, os::FileSystem& fs,

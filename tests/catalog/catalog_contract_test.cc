@@ -1,7 +1,8 @@
 // The catalog contract: what every backend promises through the catalog
 // interfaces (catalog/catalog.h and the narrow headers it is made of). One
 // typed suite, run once per backend: a new backend (PostgreSQL) adds its
-// fixture type to `Backends` below and must pass every test unchanged.
+// fixture type to ContractBackends (contract_backends.h) and must pass
+// every test unchanged.
 // Backend-specific behaviour (file damage, read-only files, migrations of
 // old files) stays in that backend's own tests (sqlite_catalog_test.cc,
 // catalog_damage_test.cc).
@@ -18,7 +19,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
-#include "catalog/sqlite/sqlite_catalog.h"
+#include "tests/catalog/contract_backends.h"
 #include "tests/catalog/upsert_for_test.h"
 #include "tests/fakes/temp_dir.h"
 
@@ -29,19 +30,54 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-// A backend under test: Open() makes a new, empty catalog in `dir` (a
-// second call with another `name` makes another one).
-struct SqliteBackend {
-  static Result<std::unique_ptr<Catalog>> Open(testing::TempDir& dir,
-                                               const std::string& name) {
-    return OpenSqliteCatalog(dir / (name + ".db"), {});
-  }
-};
-
 std::vector<std::string> Rels(Catalog& c, FileQuery q = {}) {
   std::vector<std::string> out;
   EXPECT_TRUE(c.ForEachFile(q, [&](const FileRow& r) { out.push_back(r.rel); }));
   return out;
+}
+
+// A new root at `path`, named after it ("/r": "r").
+RootId NewRoot(Catalog& c, const std::string& path) {
+  auto root = c.AddRoot(path, path.substr(1), 1);
+  EXPECT_TRUE(root) << root.error().ToString();
+  return root ? root->id : RootId{};
+}
+
+// A scan batch of `root` (generation `gen`) writing `upserts` at `now_ns`.
+ScanBatch Batch(RootId root, std::vector<FileUpsert> upserts = {},
+                int64_t now_ns = 0, int64_t gen = 0) {
+  ScanBatch b;
+  b.root = root;
+  b.scan_gen = gen;
+  b.now_ns = now_ns;
+  b.upserts = std::move(upserts);
+  return b;
+}
+
+// A scan batch of `root` marking `ids` removed at `now_ns`.
+ScanBatch Removal(RootId root, std::vector<FileId> ids, int64_t now_ns = 0) {
+  ScanBatch b = Batch(root, {}, now_ns);
+  b.removals = std::move(ids);
+  return b;
+}
+
+// Metadata read from a file: only its width (or rating) is set.
+MediaMetadata Width(int width) {
+  MediaMetadata m;
+  m.width = width;
+  return m;
+}
+MediaMetadata Rating(int rating) {
+  MediaMetadata m;
+  m.rating = rating;
+  return m;
+}
+
+// What a paged listing gave, in order: each key once, in increasing order.
+template <typename T>
+void ExpectSortedAndDistinct(const std::vector<T>& seen) {
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::set<T>(seen.begin(), seen.end()).size(), seen.size());
 }
 
 template <typename Backend>
@@ -60,18 +96,15 @@ class CatalogContractTest : public ::testing::Test {
   }
   // A root with `n` present photos "f0000.jpg".. of sizes 1.., one batch.
   RootId RootWithFiles(const std::string& path, int n) {
-    auto root = catalog_->AddRoot(path, path.substr(1), 1);
-    EXPECT_TRUE(root);
-    ScanBatch b;
-    b.root = root->id;
-    b.now_ns = 10;
+    const RootId root = NewRoot(*catalog_, path);
+    ScanBatch b = Batch(root, {}, 10);
     for (int i = 0; i < n; ++i) {
       char name[32];
       std::snprintf(name, sizeof name, "f%04d.jpg", i);
       b.upserts.push_back(Upsert(name, i + 1));
     }
     EXPECT_TRUE(catalog_->ApplyBatch(b));
-    return root->id;
+    return root;
   }
   FileRow Row(const std::string& rel) {
     FileQuery all;
@@ -87,8 +120,7 @@ class CatalogContractTest : public ::testing::Test {
   std::unique_ptr<Catalog> catalog_;
 };
 
-using Backends = ::testing::Types<SqliteBackend>;
-TYPED_TEST_SUITE(CatalogContractTest, Backends);
+TYPED_TEST_SUITE(CatalogContractTest, ContractBackends);
 
 // A catalog's stat times: far beyond int64 nanoseconds and before 1970.
 const FileTime kExtremeTimes[] = {
@@ -110,11 +142,8 @@ bool HasHash(Catalog& c, const std::string& rel) {
 
 TYPED_TEST(CatalogContractTest, UpsertKeepsIdsAndFirstSeen) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/p", "p", 1)->id;
-  ScanBatch b;
-  b.root = root;
-  b.now_ns = 100;
-  b.upserts = {Upsert("x.jpg", 1)};
+  RootId root = NewRoot(*c, "/p");
+  ScanBatch b = Batch(root, {Upsert("x.jpg", 1)}, 100);
   ASSERT_TRUE(c->ApplyBatch(b));
   FileRow first;
   ASSERT_TRUE(c->ForEachFile({}, [&](const FileRow& r) { first = r; }));
@@ -131,18 +160,12 @@ TYPED_TEST(CatalogContractTest, UpsertKeepsIdsAndFirstSeen) {
 
 TYPED_TEST(CatalogContractTest, RemovedFilesKeepTheirRecordAndComeBack) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/p", "p", 1)->id;
-  ScanBatch b;
-  b.root = root;
-  b.upserts = {Upsert("x.jpg")};
+  RootId root = NewRoot(*c, "/p");
+  ScanBatch b = Batch(root, {Upsert("x.jpg")});
   ASSERT_TRUE(c->ApplyBatch(b));
   FileId id;
   ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&& k) { id = k.id; }));
-  ScanBatch r;
-  r.root = root;
-  r.now_ns = 50;
-  r.removals = {id};
-  ASSERT_TRUE(c->ApplyBatch(r));
+  ASSERT_TRUE(c->ApplyBatch(Removal(root, {id}, 50)));
   EXPECT_TRUE(Rels(*c).empty());
   FileQuery removed;
   removed.presence = FileQuery::Presence::kRemoved;
@@ -161,13 +184,11 @@ TYPED_TEST(CatalogContractTest, RemovedFilesKeepTheirRecordAndComeBack) {
 
 TYPED_TEST(CatalogContractTest, PrefixQueriesMatchWholeComponents) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/p", "p", 1)->id;
-  ScanBatch b;
-  b.root = root;
-  b.upserts = {Upsert("2020/a.jpg"), Upsert("2020/sub/b.jpg"),
-               Upsert("2020-extra/c.jpg"), Upsert("2020.jpg"),
-               Upsert("2021/d.jpg")};
-  ASSERT_TRUE(c->ApplyBatch(b));
+  RootId root = NewRoot(*c, "/p");
+  ASSERT_TRUE(
+      c->ApplyBatch(Batch(root, {Upsert("2020/a.jpg"), Upsert("2020/sub/b.jpg"),
+                                 Upsert("2020-extra/c.jpg"), Upsert("2020.jpg"),
+                                 Upsert("2021/d.jpg")})));
   FileQuery q;
   q.root = root;
   q.rel_prefix = "2020";
@@ -188,8 +209,7 @@ TYPED_TEST(CatalogContractTest, NonUtf8NamesRoundTripByteExact) {
   Catalog* c = this->catalog();
   const std::string root_path = "/p/caf\xE9";
   RootId root = c->AddRoot(root_path, "cafe", 1)->id;
-  ScanBatch b;
-  b.root = root;
+  ScanBatch b = Batch(root);
   const std::string rel = std::string("\xFF\xFE/na\xEFve.jpg", 13);
   b.upserts = {Upsert(rel)};
   ASSERT_TRUE(c->ApplyBatch(b));
@@ -223,15 +243,14 @@ TYPED_TEST(CatalogContractTest, RootsAreUniqueAndRemovalKeepsOrPurgesRecords) {
 
 TYPED_TEST(CatalogContractTest, StaleRunningOperationsBecomeInterrupted) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/a", "a", 1)->id;
+  RootId root = NewRoot(*c, "/a");
   Operation op;
   op.type = "scan";
   op.root = root;
   op.started_ns = 10;
   auto id = c->BeginOperation(op);
   ASSERT_TRUE(id);
-  ScanBatch b;
-  b.root = root;
+  ScanBatch b = Batch(root);
   b.op = *id;
   b.counts.scanned = 7;
   b.checkpoint = R"({"files_committed":7})";
@@ -249,9 +268,8 @@ TYPED_TEST(CatalogContractTest, StaleRunningOperationsBecomeInterrupted) {
 
 TYPED_TEST(CatalogContractTest, ExtremeFileTimesRoundTripEverywhere) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/p", "p", 1)->id;
-  ScanBatch b;
-  b.root = root;
+  RootId root = NewRoot(*c, "/p");
+  ScanBatch b = Batch(root);
   std::map<std::string, FileTime> want;
   for (size_t i = 0; i < std::size(kExtremeTimes); ++i) {
     FileUpsert u = Upsert("f" + std::to_string(i) + ".jpg", /*size=*/7);
@@ -281,9 +299,8 @@ TYPED_TEST(CatalogContractTest, ExtremeFileTimesRoundTripEverywhere) {
 
 TYPED_TEST(CatalogContractTest, ANanosecondOfMtimeIsAChangeOfStat) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/p", "p", 1)->id;
-  ScanBatch b;
-  b.root = root;
+  RootId root = NewRoot(*c, "/p");
+  ScanBatch b = Batch(root);
   FileUpsert u = Upsert("x.jpg");
   u.stat.mtime = {15'031'569'600, 5};
   u.hash = ContentHash::FromBytes(std::string(16, 'h'));
@@ -360,21 +377,18 @@ TYPED_TEST(CatalogContractTest, FileErrorsOfAnOperationWithoutABatch) {
 
 TYPED_TEST(CatalogContractTest, CountLikelyMovesFollowsTheMoveRule) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/a", "a", 1)->id;
+  RootId root = NewRoot(*c, "/a");
   const ContentHash h{1, 2};
-  ScanBatch first;
-  first.root = root;
-  first.now_ns = 10;
-  first.upserts = {Upsert("old.jpg", 100), Upsert("empty.jpg", 0),
-                   Upsert("other.jpg", 100)};
+  ScanBatch first = Batch(root,
+                          {Upsert("old.jpg", 100), Upsert("empty.jpg", 0),
+                           Upsert("other.jpg", 100)},
+                          10);
   first.upserts[0].quick_hash = h;
   first.upserts[1].quick_hash = ContentHash{3, 3};
   first.upserts[2].quick_hash = ContentHash{4, 4};
   ASSERT_TRUE(c->ApplyBatch(first));
-  ScanBatch later;
-  later.root = root;
-  later.now_ns = 30;
-  later.upserts = {Upsert("new.jpg", 100), Upsert("empty2.jpg", 0)};
+  ScanBatch later =
+      Batch(root, {Upsert("new.jpg", 100), Upsert("empty2.jpg", 0)}, 30);
   later.upserts[0].quick_hash = h;
   later.upserts[1].quick_hash = ContentHash{3, 3};
   ASSERT_TRUE(c->ApplyBatch(later));
@@ -394,7 +408,7 @@ TYPED_TEST(CatalogContractTest, CountLikelyMovesFollowsTheMoveRule) {
 
 TYPED_TEST(CatalogContractTest, RootIdentityIsRecordedAndReplaced) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/r", "r", 1)->id;
+  RootId root = NewRoot(*c, "/r");
   EXPECT_FALSE(c->ListRoots()->at(0).identity);
   RootIdentity id;
   id.uuid = "0123456789abcdef0123456789abcdef";
@@ -412,7 +426,7 @@ TYPED_TEST(CatalogContractTest, RootIdentityIsRecordedAndReplaced) {
 
 TYPED_TEST(CatalogContractTest, ScanGenerationsGrowAndScansAreRecorded) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/r", "r", 1)->id;
+  RootId root = NewRoot(*c, "/r");
   EXPECT_EQ(*c->NextScanGeneration(root), 1);
   EXPECT_EQ(*c->NextScanGeneration(root), 2);
   EXPECT_EQ(c->ListRoots()->at(0).scan_gen, 2);
@@ -427,9 +441,8 @@ TYPED_TEST(CatalogContractTest, ScanGenerationsGrowAndScansAreRecorded) {
 // mtime and inode are unchanged.
 TYPED_TEST(CatalogContractTest, NullHashKeepsStoredHashOnlyWhileStatIsSame) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/r", "r", 1)->id;
-  ScanBatch b;
-  b.root = root;
+  RootId root = NewRoot(*c, "/r");
+  ScanBatch b = Batch(root);
   FileUpsert u = Upsert("x.jpg", 10);
   u.quick_hash = ContentHash{1, 1};
   u.hash = ContentHash{2, 2};
@@ -471,9 +484,8 @@ TYPED_TEST(CatalogContractTest, NullHashKeepsStoredHashOnlyWhileStatIsSame) {
 // Rule 2 (scan_store.h): metadata goes with the stat it was read from.
 TYPED_TEST(CatalogContractTest, MetadataIsDroppedWhenTheStatChanges) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/r", "r", 1)->id;
-  ScanBatch b;
-  b.root = root;
+  RootId root = NewRoot(*c, "/r");
+  ScanBatch b = Batch(root);
   FileUpsert u = Upsert("x.jpg", 10);
   MediaMetadata m;
   m.mime = "image/jpeg";
@@ -509,13 +521,10 @@ TYPED_TEST(CatalogContractTest, MetadataIsDroppedWhenTheStatChanges) {
 
 TYPED_TEST(CatalogContractTest, SidecarsAreLinkedAndUnlinked) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/r", "r", 1)->id;
-  ScanBatch b;
-  b.root = root;
+  RootId root = NewRoot(*c, "/r");
+  ScanBatch b = Batch(root);
   FileUpsert xmp = Upsert("a.xmp", 1, MediaKind::kSidecar);
-  MediaMetadata m;
-  m.rating = 4;
-  xmp.metadata = m;
+  xmp.metadata = Rating(4);
   b.upserts = {Upsert("a.jpg"), xmp};
   b.links = {{"a.xmp", "a.jpg"}};
   ASSERT_TRUE(c->ApplyBatch(b));
@@ -529,8 +538,7 @@ TYPED_TEST(CatalogContractTest, SidecarsAreLinkedAndUnlinked) {
     targets[k.rel] = k.sidecar_target;
   }));
   EXPECT_EQ(targets["a.xmp"], "a.jpg");
-  ScanBatch unlink;
-  unlink.root = root;
+  ScanBatch unlink = Batch(root);
   unlink.links = {{"a.xmp", std::nullopt}};
   ASSERT_TRUE(c->ApplyBatch(unlink));
   EXPECT_FALSE(this->Row("a.xmp").sidecar_of);
@@ -573,8 +581,7 @@ TYPED_TEST(CatalogContractTest, FilePagesContinueExactlyAcrossRoots) {
     }
     // In (root, rel) order, each row once.
     ASSERT_EQ(seen.size(), all.size()) << limit;
-    EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
-    EXPECT_EQ(std::set(seen.begin(), seen.end()).size(), seen.size());
+    ExpectSortedAndDistinct(seen);
   }
 }
 
@@ -582,11 +589,9 @@ TYPED_TEST(CatalogContractTest, FilePagesFollowTheQuery) {
   Catalog* c = this->catalog();
   RootId a = this->RootWithFiles("/a", 9);
   this->RootWithFiles("/b", 4);
-  ScanBatch b;
-  b.root = a;
-  b.upserts = {Upsert("sub/x.jpg"), Upsert("sub/y.mov", 1, MediaKind::kVideo),
-               Upsert("sub/z.jpg"), Upsert("subway.jpg")};
-  ASSERT_TRUE(c->ApplyBatch(b));
+  ASSERT_TRUE(c->ApplyBatch(
+      Batch(a, {Upsert("sub/x.jpg"), Upsert("sub/y.mov", 1, MediaKind::kVideo),
+                Upsert("sub/z.jpg"), Upsert("subway.jpg")})));
   FileQuery q;
   q.root = a;
   q.rel_prefix = "sub";
@@ -625,8 +630,7 @@ TYPED_TEST(CatalogContractTest, KnownFilePagesContinueExactly) {
     after = page->back().rel;
   }
   ASSERT_EQ(seen.size(), 30u);
-  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
-  EXPECT_EQ(std::set(seen.begin(), seen.end()).size(), 30u);
+  ExpectSortedAndDistinct(seen);
   auto prefix = c->ListKnownFiles(root, "f0001.jpg", std::nullopt, 7);
   ASSERT_TRUE(prefix);
   ASSERT_EQ(prefix->size(), 1u);
@@ -635,9 +639,8 @@ TYPED_TEST(CatalogContractTest, KnownFilePagesContinueExactly) {
 
 TYPED_TEST(CatalogContractTest, SizeTwinPagesHoldWholeGroupsInSizeOrder) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/r", "r", 1)->id;
-  ScanBatch b;
-  b.root = root;
+  RootId root = NewRoot(*c, "/r");
+  ScanBatch b = Batch(root);
   // Sizes 1..6 three times each, 7 once (no twin), 0 twice (empty: none).
   for (int copy = 0; copy < 3; ++copy) {
     for (int size = 1; size <= 6; ++size) {
@@ -674,9 +677,8 @@ TYPED_TEST(CatalogContractTest, SizeTwinPagesHoldWholeGroupsInSizeOrder) {
 
 TYPED_TEST(CatalogContractTest, PresentHashPagesAreDistinctAndComplete) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/r", "r", 1)->id;
-  ScanBatch b;
-  b.root = root;
+  RootId root = NewRoot(*c, "/r");
+  ScanBatch b = Batch(root);
   std::set<ContentHash> want;
   for (int i = 0; i < 20; ++i) {
     FileUpsert u = Upsert("f" + std::to_string(i), 5);
@@ -689,10 +691,7 @@ TYPED_TEST(CatalogContractTest, PresentHashPagesAreDistinctAndComplete) {
   gone.hash = ContentHash{99, 99};
   b.upserts.push_back(gone);
   ASSERT_TRUE(c->ApplyBatch(b));
-  ScanBatch r;
-  r.root = root;
-  r.removals = {this->Row("gone").id};
-  ASSERT_TRUE(c->ApplyBatch(r));
+  ASSERT_TRUE(c->ApplyBatch(Removal(root, {this->Row("gone").id})));
   std::vector<ContentHash> seen;
   std::optional<ContentHash> after;
   for (;;) {
@@ -715,10 +714,8 @@ TYPED_TEST(CatalogContractTest, PixelCandidatePagesGoByIdWithinScope) {
   Catalog* c = this->catalog();
   RootId a = this->RootWithFiles("/a", 10);
   this->RootWithFiles("/b", 3);
-  ScanBatch b;
-  b.root = a;
-  b.upserts = {Upsert("notes.txt", 1, MediaKind::kOther)};
-  ASSERT_TRUE(c->ApplyBatch(b));
+  ASSERT_TRUE(
+      c->ApplyBatch(Batch(a, {Upsert("notes.txt", 1, MediaKind::kOther)})));
   FileQuery scope;
   scope.root = a;
   std::vector<int64_t> ids;
@@ -732,8 +729,7 @@ TYPED_TEST(CatalogContractTest, PixelCandidatePagesGoByIdWithinScope) {
     after = page->back().id;
   }
   EXPECT_EQ(ids.size(), 10u);
-  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
-  EXPECT_EQ(std::set(ids.begin(), ids.end()).size(), ids.size());
+  ExpectSortedAndDistinct(ids);
 }
 
 // --- Lookups ----------------------------------------------------------------
@@ -743,11 +739,7 @@ TYPED_TEST(CatalogContractTest, GetFileAndFindFileSeePresentAndRemovedRows) {
   RootId root = this->RootWithFiles("/r", 2);
   const FileId a = this->Row("f0000.jpg").id;
   const FileId b = this->Row("f0001.jpg").id;
-  ScanBatch r;
-  r.root = root;
-  r.now_ns = 50;
-  r.removals = {b};
-  ASSERT_TRUE(c->ApplyBatch(r));
+  ASSERT_TRUE(c->ApplyBatch(Removal(root, {b}, 50)));
   auto got = c->GetFile(a);
   ASSERT_TRUE(got);
   ASSERT_TRUE(*got);
@@ -776,32 +768,20 @@ TYPED_TEST(CatalogContractTest, GetFileAndFindFileSeePresentAndRemovedRows) {
 
 TYPED_TEST(CatalogContractTest, MoveCandidatesAndApplyMoveKeepTheId) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/r", "r", 1)->id;
+  RootId root = NewRoot(*c, "/r");
   const int64_t gen1 = *c->NextScanGeneration(root);
-  ScanBatch first;
-  first.root = root;
-  first.scan_gen = gen1;
-  first.now_ns = 10;
   FileUpsert old = Upsert("old/a.jpg", 100);
   old.quick_hash = ContentHash{7, 7};
   old.hash = ContentHash{8, 8};
-  MediaMetadata m;
-  m.width = 10;
-  old.metadata = m;
-  first.upserts = {old};
-  ASSERT_TRUE(c->ApplyBatch(first));
+  old.metadata = Width(10);
+  ASSERT_TRUE(c->ApplyBatch(Batch(root, {old}, 10, gen1)));
   const FileId old_id = this->Row("old/a.jpg").id;
   const int64_t gen2 = *c->NextScanGeneration(root);
-  ScanBatch second;
-  second.root = root;
-  second.scan_gen = gen2;
-  second.now_ns = 30;
   FileUpsert moved = Upsert("new/a.jpg", 100);
   moved.stat.ino = 55;
   moved.quick_hash = ContentHash{7, 7};
-  m.width = 20;
-  moved.metadata = m;
-  second.upserts = {moved};
+  moved.metadata = Width(20);
+  ScanBatch second = Batch(root, {moved}, 30, gen2);
   second.removals = {old_id};
   second.removals_last_seen_ns = 20;
   ASSERT_TRUE(c->ApplyBatch(second));
@@ -830,6 +810,181 @@ TYPED_TEST(CatalogContractTest, MoveCandidatesAndApplyMoveKeepTheId) {
   EXPECT_TRUE(c->FindMoveCandidates(root, gen2)->empty());
   // Applying it again finds neither row as described.
   EXPECT_FALSE(c->ApplyMove(old_id, mc.new_id, std::nullopt));
+}
+
+// --- Folder renames ---------------------------------------------------------
+
+// Every row of `root` (present and removed) by rel.
+std::map<std::string, FileRow> RowsOf(Catalog& c, RootId root) {
+  FileQuery q;
+  q.root = root;
+  q.presence = FileQuery::Presence::kAll;
+  std::map<std::string, FileRow> out;
+  EXPECT_TRUE(c.ForEachFile(q, [&](const FileRow& r) { out[r.rel] = r; }));
+  return out;
+}
+
+// Present or removed, as FindFile sees it: the (root, rel) lookup.
+std::optional<FileId> IdAt(Catalog& c, RootId root, const std::string& rel) {
+  auto row = c.FindFile(root, rel);
+  EXPECT_TRUE(row);
+  if (!row || !*row) return std::nullopt;
+  return (*row)->id;
+}
+
+TYPED_TEST(CatalogContractTest, RenameFolderKeepsIdsAndEverythingAttached) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/r");
+  RootId other = NewRoot(*c, "/o");
+  ScanBatch b = Batch(root);
+  FileUpsert photo = Upsert("a/b/x.jpg", 10);
+  photo.quick_hash = ContentHash{1, 1};
+  photo.hash = ContentHash{2, 2};
+  photo.sha256 = std::string(32, 's');
+  photo.metadata = Width(640);
+  FileUpsert xmp = Upsert("a/b/x.xmp", 1, MediaKind::kSidecar);
+  xmp.metadata = Rating(4);
+  b.upserts = {photo,
+               xmp,
+               Upsert("a/b/sub/deep/y.jpg"),
+               Upsert("a/b/gone.jpg"),
+               Upsert("a/bc/z.jpg"),
+               Upsert("a/b.jpg"),
+               Upsert("b/x.jpg")};
+  b.links = {{"a/b/x.xmp", "a/b/x.jpg"}};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  ASSERT_TRUE(
+      c->ApplyBatch(Removal(root, {*IdAt(*c, root, "a/b/gone.jpg")}, 50)));
+  ScanBatch elsewhere = Batch(other, {Upsert("a/b/x.jpg")});
+  ASSERT_TRUE(c->ApplyBatch(elsewhere));
+  const std::map<std::string, FileRow> before = RowsOf(*c, root);
+
+  auto moved = c->RenameFolder(root, "a/b", "c/d");
+  ASSERT_TRUE(moved) << moved.error().ToString();
+  EXPECT_EQ(*moved, 4);
+  std::map<std::string, FileRow> after = RowsOf(*c, root);
+  const std::map<std::string, std::string> renamed = {
+      {"a/b/x.jpg", "c/d/x.jpg"},
+      {"a/b/x.xmp", "c/d/x.xmp"},
+      {"a/b/sub/deep/y.jpg", "c/d/sub/deep/y.jpg"},
+      {"a/b/gone.jpg", "c/d/gone.jpg"},
+      {"a/bc/z.jpg", "a/bc/z.jpg"},  // a sibling sharing the prefix's bytes
+      {"a/b.jpg", "a/b.jpg"},
+      {"b/x.jpg", "b/x.jpg"}};
+  ASSERT_EQ(after.size(), renamed.size());
+  for (const auto& [old_rel, new_rel] : renamed) {
+    SCOPED_TRACE(old_rel);
+    const FileRow& was = before.at(old_rel);
+    ASSERT_TRUE(after.contains(new_rel));
+    const FileRow& now = after.at(new_rel);
+    EXPECT_EQ(now.id, was.id);
+    EXPECT_EQ(now.present, was.present);
+    EXPECT_EQ(now.removed_ns, was.removed_ns);
+    EXPECT_EQ(now.first_seen_ns, was.first_seen_ns);
+    EXPECT_EQ(now.size, was.size);
+    EXPECT_EQ(now.hash, was.hash);
+    EXPECT_EQ(IdAt(*c, root, new_rel), was.id);
+    if (old_rel != new_rel) {
+      EXPECT_FALSE(IdAt(*c, root, old_rel));
+    }
+  }
+  const FileRow& x = after.at("c/d/x.jpg");
+  EXPECT_EQ(x.quick_hash, (ContentHash{1, 1}));
+  EXPECT_EQ(x.sha256, std::string(32, 's'));
+  ASSERT_TRUE(x.metadata);
+  EXPECT_EQ(x.metadata->width, 640);
+  EXPECT_EQ(x.metadata->rating, 4);  // the sidecar's, still merged in
+  EXPECT_EQ(x.sidecar_rel, "c/d/x.xmp");
+  EXPECT_EQ(after.at("c/d/x.xmp").sidecar_of, x.id);
+  std::map<std::string, std::string> targets;
+  ASSERT_TRUE(c->ForEachKnownFile(
+      root, "c/d", [&](KnownFile&& k) { targets[k.rel] = k.sidecar_target; }));
+  EXPECT_EQ(targets.size(), 3u);  // present ones only, found by prefix
+  EXPECT_EQ(targets["c/d/x.xmp"], "c/d/x.jpg");
+  // The other root's row at the same rel is not this root's.
+  EXPECT_TRUE(IdAt(*c, other, "a/b/x.jpg"));
+  EXPECT_FALSE(IdAt(*c, other, "c/d/x.jpg"));
+  // Renamed again, nested under a sibling: the rows follow once more.
+  EXPECT_EQ(*c->RenameFolder(root, "c/d/sub", "a/bc/sub"), 1);
+  EXPECT_EQ(IdAt(*c, root, "a/bc/sub/deep/y.jpg"),
+            before.at("a/b/sub/deep/y.jpg").id);
+  // Nothing at `from`: nothing moves.
+  EXPECT_EQ(*c->RenameFolder(root, "nowhere", "elsewhere"), 0);
+}
+
+TYPED_TEST(CatalogContractTest, RenameFolderRefusesATakenOrNestedTarget) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/r");
+  ScanBatch b =
+      Batch(root, {Upsert("a/x.jpg"), Upsert("t/sub/y.jpg"), Upsert("u")});
+  ASSERT_TRUE(c->ApplyBatch(b));
+  auto ids = [&] {
+    std::map<std::string, FileId> out;
+    for (const auto& [rel, row] : RowsOf(*c, root)) out[rel] = row.id;
+    return out;
+  };
+  const std::map<std::string, FileId> want = ids();
+  // A present file below `to`, or at it.
+  for (const char* to : {"t", "u"}) {
+    auto r = c->RenameFolder(root, "a", to);
+    ASSERT_FALSE(r) << to;
+    EXPECT_EQ(r.error().code(), ErrorCode::kAlreadyExists) << to;
+    EXPECT_EQ(ids(), want) << to;
+  }
+  // Empty, equal or nested folders are not a rename.
+  const std::pair<const char*, const char*> bad[] = {
+      {"", "b"}, {"a", ""}, {"a", "a"}, {"a", "a/b"}, {"a/b", "a"}};
+  for (const auto& [from, to] : bad) {
+    auto r = c->RenameFolder(root, from, to);
+    ASSERT_FALSE(r) << from << " -> " << to;
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+  }
+  EXPECT_EQ(ids(), want);
+}
+
+// A removed row at a rel a moved row takes is dropped: the place belongs
+// to the file there now. Removed rows elsewhere under `to` stay.
+TYPED_TEST(CatalogContractTest, RenameFolderSupersedesRemovedRowsInItsWay) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/r");
+  ScanBatch b = Batch(root);
+  FileUpsert old = Upsert("to/x.jpg");
+  old.metadata = Width(1);
+  b.upserts = {old, Upsert("to/other.jpg"), Upsert("from/x.jpg")};
+  ASSERT_TRUE(c->ApplyBatch(b));
+  const FileId superseded = *IdAt(*c, root, "to/x.jpg");
+  const FileId kept = *IdAt(*c, root, "to/other.jpg");
+  const FileId mover = *IdAt(*c, root, "from/x.jpg");
+  ASSERT_TRUE(c->ApplyBatch(Removal(root, {superseded, kept})));
+  EXPECT_EQ(*c->RenameFolder(root, "from", "to"), 1);
+  EXPECT_EQ(IdAt(*c, root, "to/x.jpg"), mover);
+  EXPECT_TRUE(c->FindFile(root, "to/x.jpg")->value().present);
+  EXPECT_EQ(IdAt(*c, root, "to/other.jpg"), kept);
+  EXPECT_FALSE(c->GetFile(superseded)->has_value());
+  EXPECT_EQ(RowsOf(*c, root).size(), 2u);
+}
+
+TYPED_TEST(CatalogContractTest, RenameFolderIsByteExact) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/r");
+  const std::string from("\xFF\xFE", 2);
+  const std::string to("caf\xE9/\x80 \\%_", 10);
+  ASSERT_TRUE(c->ApplyBatch(
+      Batch(root, {Upsert(from + "/na\xEFve.jpg"), Upsert(from + "\xFF/y.jpg"),
+                   Upsert("%/z.jpg")})));
+  const FileId id = *IdAt(*c, root, from + "/na\xEFve.jpg");
+  EXPECT_EQ(*c->RenameFolder(root, from, to), 1);
+  EXPECT_EQ(IdAt(*c, root, to + "/na\xEFve.jpg"), id);
+  FileQuery q;
+  q.root = root;
+  q.rel_prefix = to;
+  EXPECT_THAT(Rels(*c, q), ElementsAre(to + "/na\xEFve.jpg"));
+  EXPECT_TRUE(IdAt(*c, root, from + "\xFF/y.jpg"));
+  // LIKE's wildcards are plain bytes: "%" is not "everything".
+  EXPECT_EQ(*c->RenameFolder(root, "%", "pct"), 1);
+  // In byte order: 'c' < 'p' < 0xFF.
+  EXPECT_THAT(Rels(*c), ElementsAre(to + "/na\xEFve.jpg", "pct/z.jpg",
+                                    from + "\xFF/y.jpg"));
 }
 
 // --- Operations -------------------------------------------------------------
@@ -870,13 +1025,12 @@ TYPED_TEST(CatalogContractTest, OperationsAreListedNewestFirstWithLimits) {
 
 TYPED_TEST(CatalogContractTest, FileErrorsAreListedByOperationWithLimits) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/r", "r", 1)->id;
+  RootId root = NewRoot(*c, "/r");
   Operation op;
   op.type = "scan";
   const OperationId first = *c->BeginOperation(op);
   const OperationId second = *c->BeginOperation(op);
-  ScanBatch b;
-  b.root = root;
+  ScanBatch b = Batch(root);
   b.op = first;
   b.now_ns = 5;
   b.errors = {{"/r/a", "stat", "gone"}, {"/r/b", "open", "denied"}};
@@ -899,9 +1053,8 @@ TYPED_TEST(CatalogContractTest, FileErrorsAreListedByOperationWithLimits) {
 
 TYPED_TEST(CatalogContractTest, PixelFactsAreReplacedAndTotalled) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/r", "r", 1)->id;
-  ScanBatch b;
-  b.root = root;
+  RootId root = NewRoot(*c, "/r");
+  ScanBatch b = Batch(root);
   FileUpsert x = Upsert("x.jpg", 5);
   x.hash = ContentHash{1, 1};
   FileUpsert y = Upsert("y.jpg", 6);
@@ -947,20 +1100,14 @@ TYPED_TEST(CatalogContractTest, PixelFactsAreReplacedAndTotalled) {
 
 TYPED_TEST(CatalogContractTest, DedupWritesRemoveRelinkAndCount) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/r", "r", 1)->id;
+  RootId root = NewRoot(*c, "/r");
   const int64_t gen = *c->NextScanGeneration(root);
-  ScanBatch b;
-  b.root = root;
-  b.scan_gen = gen;
-  b.now_ns = 10;
   FileUpsert keep = Upsert("keep.jpg", 5);
   keep.hash = ContentHash{1, 1};
   keep.content_version = 3;
-  MediaMetadata m;
-  m.width = 9;
-  keep.metadata = m;
-  b.upserts = {keep, Upsert("victim.jpg", 5)};
-  ASSERT_TRUE(c->ApplyBatch(b));
+  keep.metadata = Width(9);
+  ASSERT_TRUE(
+      c->ApplyBatch(Batch(root, {keep, Upsert("victim.jpg", 5)}, 10, gen)));
   Operation op;
   op.type = "dupes";
   const OperationId id = *c->BeginOperation(op);
@@ -1011,11 +1158,8 @@ TYPED_TEST(CatalogContractTest, DedupWritesRemoveRelinkAndCount) {
 
 TYPED_TEST(CatalogContractTest, RatingWriteUpsertsTheFileAndLinksItsSidecar) {
   Catalog* c = this->catalog();
-  RootId root = c->AddRoot("/r", "r", 1)->id;
-  ScanBatch b;
-  b.root = root;
-  b.upserts = {Upsert("a.jpg")};
-  ASSERT_TRUE(c->ApplyBatch(b));
+  RootId root = NewRoot(*c, "/r");
+  ASSERT_TRUE(c->ApplyBatch(Batch(root, {Upsert("a.jpg")})));
   Operation op;
   op.type = "rate";
   const OperationId id = *c->BeginOperation(op);
@@ -1026,9 +1170,7 @@ TYPED_TEST(CatalogContractTest, RatingWriteUpsertsTheFileAndLinksItsSidecar) {
   w.scan_gen = 4;
   w.now_ns = 300;
   w.file = Upsert("a.xmp", 1, MediaKind::kSidecar);
-  MediaMetadata m;
-  m.rating = 5;
-  w.file.metadata = m;
+  w.file.metadata = Rating(5);
   w.sidecar_of = "a.jpg";
   ASSERT_TRUE(c->ApplyRatingWrite(w));
   FileRow photo = this->Row("a.jpg");

@@ -1,6 +1,7 @@
 // End-to-end: the real binary on generated trees.
 
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <gmock/gmock.h>
@@ -193,6 +194,45 @@ TEST_F(ScanE2eTest, MovesKeepTheirIdentity) {
   after = ids();
   EXPECT_EQ(after[lib_ + "/d-back.jpg"], before[lib_ + "/2021/d.jpg"]);
   EXPECT_TRUE(ListedPaths("--removed").empty());
+}
+
+// Exit statuses (docs/cli.md): a PATH in no root is an error (1) for the
+// commands that take paths; a missing file is verify's finding, not its
+// failure (0); while another process holds a root's lock (as a scan does),
+// the commands that would write to its files refuse (3), changing nothing.
+TEST_F(ScanE2eTest, ExitStatusesOfPathsOutsideRootsAndOfBusyRoots) {
+  WriteFile(lib_ + "/a.jpg");
+  WriteFile(lib_ + "/b.jpg");
+  ASSERT_EQ(Run({"scan", lib_}).exit_code, 0);
+  const std::string outside = dir_ / "elsewhere";
+  fs::create_directories(outside);
+  for (const char* cmd : {"verify", "thumbs", "similar", "dupes"}) {
+    RunResult r = Run({cmd, outside});
+    EXPECT_EQ(r.exit_code, 1) << cmd << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("not inside any root")) << cmd;
+  }
+  EXPECT_EQ(Run({"rate", "--stars", "3", outside + "/x.jpg"}).exit_code, 1);
+  fs::remove(lib_ + "/b.jpg");
+  RunResult v = Run({"verify"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_THAT(v.out, HasSubstr("1 missing"));
+
+  const std::string lock = catalog_ + ".root-1.lock";
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  const std::vector<std::vector<std::string>> busy = {
+      {"rate", "--stars", "3", lib_ + "/a.jpg"},
+      {"fav", lib_ + "/a.jpg"},
+      {"root", "remove", lib_},
+      {"dupes", "--action", "delete", "--apply"}};
+  for (const std::vector<std::string>& args : busy) {
+    RunResult r = Run(args);
+    EXPECT_EQ(r.exit_code, 3) << args[0] << ": " << r.out << r.err;
+  }
+  ::close(fd);
+  EXPECT_FALSE(fs::exists(lib_ + "/a.jpg.xmp"));
+  EXPECT_EQ(ListedPaths().size(), 2u);  // the root is still there
 }
 
 // verify: a fixity check that finds content changed behind an unchanged

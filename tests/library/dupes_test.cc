@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/library/library_world.h"
+#include "tests/library/library_fixture.h"
 
 namespace phodex::library {
 namespace {
@@ -18,9 +18,10 @@ class RecordingSink final : public DupesSink {
   std::vector<std::string> unreadable;
 };
 
-class DupesTest : public LibraryWorld {
+class DupesTest : public LibraryTest {
  protected:
   void SetUp() override {
+    LibraryTest::SetUp();
     WriteJpeg("a.jpg", "same bytes");
     WriteJpeg("sub/b.jpg", "same bytes");
     WriteJpeg("sub/c.jpg", "same bytes");

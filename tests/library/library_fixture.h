@@ -1,7 +1,15 @@
 #pragma once
-// A Library over a real SQLite catalog in a temporary folder, the real
-// file system, file locks in the data folder and a FakeClock: the world
-// the library's use-case tests run in. Single-threaded.
+// The world the library's use-case tests run in: a temporary folder
+// holding a real SQLite catalog (<dir>/data/catalog.db, its data folder
+// beside it: thumbnails, lock files, journals), the real file system, file
+// locks, a FakeClock and a library::Library over them. Metadata is not
+// what these tests are about: the config reads none, and the metadata
+// "pool" reads nothing (no worker processes in unit tests).
+//
+// Two ways to use it: tests of roots, scans and queries start from an empty
+// catalog and Write() files anywhere under dir_; the tests of the use cases
+// that act on cataloged files (dupes, rate, verify, thumbs) WriteJpeg()
+// under the root <dir>/lib and OpenAndScan() it. Single-threaded.
 
 #include <gtest/gtest.h>
 
@@ -9,20 +17,33 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "library/data_folder.h"
 #include "library/file_locks.h"
 #include "library/library.h"
 #include "os/file_system.h"
+#include "scan/pipeline.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace phodex::library {
 
+class NoMetadata final : public media::MetadataReader {
+ public:
+  Result<MediaMetadata> Read(const std::string&, MediaKind) override {
+    return MediaMetadata{};
+  }
+};
+
 class LibraryTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Open(); }
+
+  // Opens the catalog and builds the library; once (SetUp does).
+  void Open() {
+    if (lib_) return;
     std::filesystem::create_directories(dir_ / "data");
     auto cat = catalog::OpenSqliteCatalog(CatalogPath(), {});
     ASSERT_TRUE(cat) << cat.error().ToString();
@@ -33,7 +54,11 @@ class LibraryTest : public ::testing::Test {
     parts.clock = &clock_;
     parts.locks = &locks_;
     parts.data = data_;
-    parts.config.metadata = false;  // no worker processes in unit tests
+    parts.config.metadata = false;
+    parts.workers.metadata = [](const Config&) {
+      return Result<std::unique_ptr<media::MetadataReader>>(
+          std::make_unique<NoMetadata>());
+    };
     lib_ = std::make_unique<Library>(std::move(parts));
   }
 
@@ -45,12 +70,42 @@ class LibraryTest : public ::testing::Test {
     std::ofstream(p, std::ios::binary) << bytes;
   }
 
+  // --- The root <dir>/lib, named "lib" -------------------------------------
+  std::string RootPath() const { return dir_ / "lib"; }
+  // A JPEG signature and `body` at <root>/<rel>.
+  void WriteJpeg(const std::string& rel, const std::string& body) {
+    Write("lib/" + rel, std::string("\xFF\xD8\xFF\xE0", 4) + body);
+  }
+  // Opens the catalog if SetUp did not, adds the root and scans it.
+  void OpenAndScan() {
+    Open();
+    std::filesystem::create_directories(RootPath());
+    auto root = catalog_->AddRoot(fs_->RealPath(RootPath()).value(), "lib", 1);
+    ASSERT_TRUE(root) << root.error().ToString();
+    root_ = *root;
+    Rescan();
+  }
+  void Rescan() {
+    scan::ScanProgress progress;
+    auto r = scan::ScanRoot(*catalog_, *fs_, clock_, root_, "", {}, progress,
+                            jobs::CancelToken());
+    ASSERT_TRUE(r) << r.error().ToString();
+  }
+
+  // The catalog's operations, newest first.
+  std::vector<catalog::Operation> Operations() {
+    auto ops = catalog_->ListOperations(100);
+    EXPECT_TRUE(ops) << ops.error().ToString();
+    return ops ? *ops : std::vector<catalog::Operation>{};
+  }
+
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::unique_ptr<os::FileSystem> fs_ = os::NewPosixFileSystem();
   DataFolder data_ = DataFolderBeside(dir_ / "data/catalog.db");
   FileLocks locks_{data_};
   std::unique_ptr<catalog::Catalog> catalog_;
+  catalog::Root root_;
   std::unique_ptr<Library> lib_;
 };
 

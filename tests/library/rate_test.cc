@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-#include "tests/library/library_world.h"
+#include "tests/library/library_fixture.h"
 
 namespace phodex::library {
 namespace {
@@ -21,9 +21,10 @@ class RecordingSink final : public RateSink {
   std::vector<std::string> failed;
 };
 
-class RateTest : public LibraryWorld {
+class RateTest : public LibraryTest {
  protected:
   void SetUp() override {
+    LibraryTest::SetUp();
     WriteJpeg("a.jpg", "a");
     OpenAndScan();
   }

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/library/library_world.h"
+#include "tests/library/library_fixture.h"
 
 namespace phodex::library {
 namespace {
@@ -48,9 +48,10 @@ class RecordingSink final : public ThumbsSink {
   std::vector<std::string> failed;
 };
 
-class ThumbsTest : public LibraryWorld {
+class ThumbsTest : public LibraryTest {
  protected:
   void SetUp() override {
+    LibraryTest::SetUp();
     WriteJpeg("a.jpg", "a");
     WriteJpeg("b.jpg", "b");
     OpenAndScan();
@@ -118,7 +119,7 @@ TEST_F(ThumbsTest, TheCacheIsInTheDataFolderWithTheSettings) {
   auto cache = OpenThumbnailCache(*lib_);
   EXPECT_EQ(cache->settings_key(),
             OpenThumbnailCache(*fs_, lib_->data(), Config{})->settings_key());
-  EXPECT_EQ(lib_->data().ThumbsDir(), dir_ / "thumbs");
+  EXPECT_EQ(lib_->data().ThumbsDir(), dir_ / "data/thumbs");
 }
 
 // The pixel stage gives the perceptual hashes FindSimilar groups by.

@@ -5,16 +5,17 @@
 #include <chrono>
 #include <fstream>
 
-#include "tests/library/library_world.h"
+#include "tests/library/library_fixture.h"
 
 namespace phodex::library {
 namespace {
 
 using namespace std::chrono_literals;
 
-class VerifyTest : public LibraryWorld {
+class VerifyTest : public LibraryTest {
  protected:
   void SetUp() override {
+    LibraryTest::SetUp();
     WriteJpeg("a.jpg", "a");
     WriteJpeg("b.jpg", "b");
     OpenAndScan();

@@ -29,10 +29,7 @@ class PipelineTest : public ScanWorldTest {
                   jobs::CancelToken cancel = {}) {
     progress_ = std::make_unique<ScanProgress>();
     opts.threads = 3;
-    auto roots = cat_->ListRoots();  // the root as the catalog holds it now
-    for (const catalog::Root& r : *roots) {
-      if (r.id == root_.id) root_ = r;
-    }
+    root_ = Fresh(root_.id);
     auto r = ScanRoot(*cat_, fs_, os::SystemClock(), root_, scope, opts,
                       *progress_, cancel);
     EXPECT_TRUE(r) << r.error().ToString();

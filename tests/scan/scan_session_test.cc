@@ -24,17 +24,6 @@ using namespace std::chrono_literals;
 
 class ScanSessionTest : public ScanWorldTest {
  protected:
-  // The root as the catalog holds it now (last_scanned_ns, generation).
-  catalog::Root Fresh(RootId id) {
-    const auto roots = cat_->ListRoots();
-    EXPECT_TRUE(roots);
-    if (!roots) return {};
-    for (const catalog::Root& r : *roots) {
-      if (r.id == id) return r;
-    }
-    return {};
-  }
-
   // A whole-root scan, on the fake clock, then a second passes.
   void ScanAll(RootId id = RootId{}) {
     const catalog::Root root = Fresh(id.value == 0 ? root_.id : id);

@@ -30,6 +30,18 @@ class ScanWorldTest : public ::testing::Test {
     root_ = *cat_->AddRoot("/lib", "lib", 1);
   }
 
+  // The root `id` as the catalog holds it now (last scanned, generation);
+  // a default root if none.
+  catalog::Root Fresh(RootId id) {
+    const auto roots = cat_->ListRoots();
+    EXPECT_TRUE(roots);
+    if (!roots) return {};
+    for (const catalog::Root& r : *roots) {
+      if (r.id == id) return r;
+    }
+    return {};
+  }
+
   // A JPEG whose content is unique to its path (files with equal content
   // are moves or duplicates, which tests plant on purpose).
   void AddJpeg(const std::string& path) { fs_.AddFile(path, kJpeg + path); }

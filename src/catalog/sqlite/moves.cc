@@ -273,11 +273,74 @@ Result<std::vector<MoveCandidate>> SqliteCatalog::FindMoveCandidatesAmong(
   return out;
 }
 
+namespace {
 
-// SKELETON: the folder rename lands with its contract tests.
-Result<int64_t> SqliteCatalog::RenameFolder(RootId, std::string_view,
-                                            std::string_view) {
-  return MakeError(ErrorCode::kUnsupported, "folder rename is not built yet");
+// Whether `inner` is `outer` or lies below it (whole components).
+bool AtOrBelow(std::string_view inner, std::string_view outer) {
+  return inner.starts_with(outer) &&
+         (inner.size() == outer.size() || inner[outer.size()] == '/');
+}
+
+// Every row of `root` whose rel is at or below ?2 (kPrefixClause), and the
+// rel it takes under ?5: ?5 followed by what comes after ?2. `||` makes
+// TEXT of its BLOBs without changing a byte; the CAST makes it a BLOB
+// again, as every rel is stored (a TEXT rel would sort apart from them).
+constexpr char kRenamedRel[] =
+    "CAST(?5 || substr(f.rel, length(?2) + 1) AS BLOB)";
+
+}  // namespace
+
+Result<int64_t> SqliteCatalog::RenameFolder(RootId root, std::string_view from,
+                                            std::string_view to) {
+  if (from.empty() || to.empty() || AtOrBelow(from, to) ||
+      AtOrBelow(to, from)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "folders must be non-empty and apart: '" +
+                         std::string(from) + "' -> '" + std::string(to) + "'",
+                     "catalog: rename folder");
+  }
+  PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
+  // A present file at or below `to`: the disk holds something there, so
+  // the rename the caller saw is not the whole story.
+  PHODEX_ASSIGN_OR_RETURN(
+      Stmt taken,
+      Stmt::Prepare(db_, std::string("SELECT EXISTS (SELECT 1 FROM files f "
+                                     "WHERE f.root_id = ?1 AND f.present = 1 "
+                                     "AND ") +
+                             kPrefixClause + ")"));
+  taken.Bind(1, root.value);
+  BindPrefix(taken, to);
+  PHODEX_ASSIGN_OR_RETURN(bool row, taken.Step());
+  if (row && taken.Int(0) != 0) {
+    return MakeError(
+        ErrorCode::kAlreadyExists,
+        "a file is cataloged at or below '" + std::string(to) + "'",
+        "catalog: rename folder");
+  }
+  // Removed rows at the rels the moved rows take are dropped (their
+  // metadata with them; sidecar links to them are cut): the (root_id,
+  // rel) slot goes to the file that is there now.
+  PHODEX_ASSIGN_OR_RETURN(
+      Stmt drop,
+      Stmt::Prepare(db_, std::string("DELETE FROM files WHERE root_id = ?1 "
+                                     "AND present = 0 AND rel IN (SELECT ") +
+                             kRenamedRel +
+                             " FROM files f WHERE f.root_id = ?1 AND " +
+                             kPrefixClause + ")"));
+  drop.Bind(1, root.value).BindBlob(5, to);
+  BindPrefix(drop, from);
+  PHODEX_TRY(drop.Run());
+  PHODEX_ASSIGN_OR_RETURN(
+      Stmt move,
+      Stmt::Prepare(db_, std::string("UPDATE files AS f SET rel = ") +
+                             kRenamedRel + " WHERE f.root_id = ?1 AND " +
+                             kPrefixClause));
+  move.Bind(1, root.value).BindBlob(5, to);
+  BindPrefix(move, from);
+  PHODEX_TRY(move.Run());
+  const int64_t moved = sqlite3_changes64(db_);
+  PHODEX_TRY(txn.Commit());
+  return moved;
 }
 
 }  // namespace phodex::catalog::sqlite
