@@ -1,6 +1,6 @@
 // The job queue's contract (catalog/job_queue.h): what every backend
 // promises. One typed suite, run once per backend: a new backend
-// (PostgreSQL) adds its type to `JobQueueBackends` and must pass every test
+// (PostgreSQL) adds its type to `ContractBackends` and must pass every test
 // unchanged. Time is whatever the test passes as now_ns: no clock, no
 // sleeps. Concurrency (threads, processes) is job_queue_concurrency_test.cc;
 // SQLite's own side (the claim's plan, the v9 migration) is
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
-#include "catalog/sqlite/sqlite_catalog.h"
+#include "tests/catalog/contract_backends.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace phodex::catalog {
@@ -25,13 +25,6 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-// A backend under test: Open() makes a new, empty catalog in `dir`.
-struct SqliteQueueBackend {
-  static Result<std::unique_ptr<Catalog>> Open(testing::TempDir& dir) {
-    return OpenSqliteCatalog(dir / "queue.db", {});
-  }
-};
 
 constexpr int64_t kLease = 1'000;
 
@@ -71,7 +64,7 @@ class JobQueueContractTest : public ::testing::Test {
   void Fresh() {
     q_.reset();
     dir_ = std::make_unique<testing::TempDir>();
-    auto c = Backend::Open(*dir_);
+    auto c = Backend::Open(*dir_, "queue");
     ASSERT_TRUE(c) << c.error().ToString();
     q_ = std::move(*c);
   }
@@ -143,8 +136,7 @@ class JobQueueContractTest : public ::testing::Test {
   std::unique_ptr<Catalog> q_;
 };
 
-using JobQueueBackends = ::testing::Types<SqliteQueueBackend>;
-TYPED_TEST_SUITE(JobQueueContractTest, JobQueueBackends);
+TYPED_TEST_SUITE(JobQueueContractTest, ContractBackends);
 
 TYPED_TEST(JobQueueContractTest, EnqueuedJobIsAvailableWithItsFields) {
   JobSpec s = Spec("metadata", 7, JobPriority::kWatch, 5);
