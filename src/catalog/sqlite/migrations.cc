@@ -177,6 +177,41 @@ UPDATE files SET
   mtime_s = mtime_s / 1000000000 - (mtime_s % 1000000000 < 0),
   mtime_nsec = (mtime_s % 1000000000 + 1000000000) % 1000000000;
 )sql"},
+    // The persistent job queue (catalog/job_queue.h, docs/catalog.md v9).
+    // States are stored as their names (JobStateName): the partial indexes
+    // and every statement name them as literals, which reads the same in
+    // SQLite, in PostgreSQL and in `sqlite3` by hand. file_id is not a
+    // foreign key: deleting files would then look up jobs by file, which
+    // needs one more index on a hot table; a handler finds a gone file
+    // gone. The claim index is in the claim's order exactly (jobs.cc).
+    Migration{9, "job queue: jobs, paused job kinds", R"sql(
+CREATE TABLE jobs (
+  id            INTEGER PRIMARY KEY,
+  kind          TEXT    NOT NULL,
+  priority      INTEGER NOT NULL,
+  state         TEXT    NOT NULL CHECK (state IN ('available', 'running',
+                  'retryable', 'completed', 'failed', 'cancelled')),
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  max_attempts  INTEGER NOT NULL,
+  run_at        INTEGER NOT NULL,
+  file_id       INTEGER,
+  version       INTEGER NOT NULL DEFAULT 0,
+  payload       TEXT    NOT NULL DEFAULT '',
+  last_error    TEXT,
+  created       INTEGER NOT NULL,
+  updated       INTEGER NOT NULL,
+  lease_owner   TEXT,
+  lease_token   INTEGER,
+  lease_expires INTEGER
+);
+CREATE UNIQUE INDEX jobs_key ON jobs(kind, file_id, version);
+CREATE INDEX jobs_claim ON jobs(kind, priority, run_at, id)
+  WHERE state IN ('available', 'retryable');
+CREATE INDEX jobs_lease ON jobs(lease_expires) WHERE state = 'running';
+CREATE TABLE paused_job_kinds (
+  kind TEXT PRIMARY KEY
+);
+)sql"},
 };
 
 }  // namespace

@@ -68,6 +68,10 @@ void BindHash(Stmt& s, int i, const std::optional<ContentHash>& h);
 // Binds a limit: null (no limit) as SQLite's -1.
 void BindLimit(Stmt& s, int i, std::optional<int64_t> limit);
 
+// The claim statement of SqliteCatalog::ClaimJobs (jobs.cc), for a test
+// that asks SQLite's planner how it runs (EXPLAIN QUERY PLAN).
+std::string_view ClaimJobsSqlForTesting();
+
 class SqliteCatalog final : public Catalog {
  public:
   SqliteCatalog(sqlite3* db, std::string path)
