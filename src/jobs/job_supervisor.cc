@@ -44,6 +44,10 @@ struct JobSupervisor::Finished {
   std::shared_ptr<Task> task;
   Status result;
   StopRequested stop = StopRequested::kNo;
+  // When the handler returned: the outcome's age for the flush and the
+  // start of a retry's backoff.
+  int64_t at_mono = 0;
+  int64_t at_unix_ns = 0;
 };
 
 Result<std::unique_ptr<JobSupervisor>> JobSupervisor::Create(
@@ -190,12 +194,13 @@ void JobSupervisor::Collect() {
     util::MutexLock lock(mu_);
     finished.swap(finished_);
   }
-  for (const Finished& f : finished) Record(*f.task, f.result, f.stop);
+  for (const Finished& f : finished) Record(f);
 }
 
-void JobSupervisor::Record(const Task& task, const Status& result,
-                           StopRequested stop) {
-  const AttemptEnd end = ClassifyAttempt(result, stop);
+void JobSupervisor::Record(const Finished& f) {
+  const Task& task = *f.task;
+  const Status& result = f.result;
+  const AttemptEnd end = ClassifyAttempt(result, f.stop);
   if (end == AttemptEnd::kRelease) {
     releases_.push_back(task.lease());
     Count(&SupervisorStats::released, 1);
@@ -218,14 +223,16 @@ void JobSupervisor::Record(const Task& task, const Status& result,
       outcome.error = result.error().ToString();
       const double u = std::uniform_real_distribution<double>(0, 1)(rng_);
       outcome.retry_at_ns =
-          clock_.NowUnixNs() +
+          f.at_unix_ns +
           BackoffDelay(options_.backoff, std::max(task.job.attempts, 1), u)
               .count();
       Count(&SupervisorStats::retried, 1);
       break;
     }
   }
-  if (outcomes_.empty()) oldest_outcome_mono_ = clock_.MonotonicNs();
+  oldest_outcome_mono_ = outcomes_.empty()
+                            ? f.at_mono
+                            : std::min(oldest_outcome_mono_, f.at_mono);
   outcomes_.push_back(std::move(outcome));
 }
 
@@ -364,10 +371,12 @@ void JobSupervisor::RunTask(Pool& pool, const std::shared_ptr<Task>& task) {
   }
   const StopRequested stop =
       task->cancel.cancelled() ? StopRequested::kYes : StopRequested::kNo;
+  const int64_t at_mono = clock_.MonotonicNs();
+  const int64_t at_unix_ns = clock_.NowUnixNs();
   bool notify = false;
   {
     util::MutexLock lock(mu_);
-    finished_.push_back({task, std::move(result), stop});
+    finished_.push_back({task, std::move(result), stop, at_mono, at_unix_ns});
     task->state.store(Task::State::kDone);
     // Wake Run when the pool has room to claim again, a flush is full, or
     // Stop waits for this handler.

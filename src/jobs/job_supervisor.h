@@ -182,7 +182,7 @@ class JobSupervisor {
                 SupervisorOptions options);
 
   void Collect();
-  void Record(const Task& task, const Status& result, StopRequested stop);
+  void Record(const Finished& finished);
   Status FlushIfDue(int64_t now_mono);
   Status Flush();
   Status Housekeep(int64_t now_mono);

@@ -31,7 +31,7 @@ std::chrono::nanoseconds BackoffDelay(const BackoffOptions& options,
   const double u = std::clamp(unit_random, 0.0, 1.0);
   ns *= 1.0 + jitter * (2.0 * u - 1.0);
   ns = std::clamp(ns, 0.0, max_ns);
-  return std::chrono::nanoseconds(static_cast<int64_t>(ns));
+  return std::chrono::nanoseconds(std::llround(ns));
 }
 
 }  // namespace phodex::jobs
