@@ -436,6 +436,12 @@ TYPED_TEST(JobQueueContractTest, OutcomesOfOneCallCountTogether) {
   EXPECT_EQ(this->StateOf(jobs[1].id.value), JobState::kRetryable);
   EXPECT_EQ(this->StateOf(jobs[2].id.value), JobState::kFailed);
   EXPECT_EQ(this->StateOf(jobs[3].id.value), JobState::kRunning);
+  // Empty calls change nothing.
+  EXPECT_EQ(this->Finish({}), 0);
+  EXPECT_EQ(*this->q_->RenewLeases({}, 5), 0);
+  EXPECT_EQ(*this->q_->ReleaseJobs({}, 5), 0);
+  EXPECT_EQ(this->Enqueue({}).added, 0);
+  EXPECT_THAT(this->Claim("k", 0), IsEmpty());
 }
 
 TYPED_TEST(JobQueueContractTest, CountsPerKindAndState) {

@@ -189,6 +189,7 @@ Result<int64_t> UpdateFiltered(sqlite3* db, const JobFilter& filter,
 template <typename Item, typename BindFn>
 Result<int64_t> RunEach(sqlite3* db, const std::vector<Item>& items,
                         const BindFn& bind) {
+  if (items.empty()) return 0;  // a flusher's idle tick: no transaction
   PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db));
   int64_t n = 0;
   for (const Item& item : items) {
@@ -206,6 +207,7 @@ std::string_view ClaimJobsSqlForTesting() { return kClaimSql; }
 
 Result<EnqueueResult> SqliteCatalog::EnqueueJobs(
     const std::vector<JobSpec>& specs, int64_t now_ns) {
+  if (specs.empty()) return EnqueueResult{};
   PHODEX_ASSIGN_OR_RETURN(
       Stmt* s,
       Cached("INSERT INTO jobs(kind, priority, state, max_attempts, run_at, "
