@@ -3,11 +3,11 @@
 otherwise reach for on the same files, in the same run, and reports the
 ratio. Nothing here is typed in by hand: every figure is measured.
 
-usage: bench/run.py [--phases all|discovery,hashing,dupes,metadata,thumbs,raw]
+usage: bench/run.py [--phases all|discovery,hashing,dupes,metadata,thumbs,raw,queue]
                     [--sizes 10k,100k,1m] [--jpegs 1k,10k]
                     [--photos tiny,small,medium] [--metadata-on jpegs,photos]
                     [--thumb-jpegs 100] [--big-jpegs 10]
-                    [--raws 10] [--big-raws 3]
+                    [--raws 10] [--big-raws 3] [--queue-jobs 100k]
                     [--runs 3] [--phodex build/release/src/phodex]
                     [--corpus-dir bench/corpus] [--no-save]
 
@@ -958,13 +958,48 @@ def phase_raw(args, size, tree):
             "peak_tree_rss_under_1_5_gb": peak < RSS_LIMIT_MIB}
 
 
+QUEUE_TARGET_PER_S = 10000  # issue #13: no-op jobs per second, 2 cores
+
+
+def phase_queue(args, size, tree):
+    """The job queue's overhead on SQLite (bench/queue_bench.cc): `size`
+    no-op jobs enqueued, then claimed, run and completed by the job
+    supervisor with 2 workers (batched claims and flushes). No peer is
+    installed (River is Go + PostgreSQL): the figure is set against the
+    issue's target. Median of --runs runs."""
+    runs = []
+    for _ in range(args.runs):
+        p = subprocess.run([args.queue_bench, str(size), "2", "64"],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(f"queue_bench failed ({p.returncode}): "
+                               f"{p.stderr[-2000:]}")
+        runs.append(json.loads(p.stdout.strip().splitlines()[-1]))
+    med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    figures = {
+        "enqueue": {"wall_s": med["enqueue_s"], "cpu_s": med["enqueue_cpu_s"],
+                    "rss_mib": med["rss_mib"]},
+        "claim+run+complete": {"wall_s": med["run_s"],
+                               "cpu_s": med["run_cpu_s"],
+                               "rss_mib": med["rss_mib"]},
+    }
+    ratios = {"completed_per_s_vs_target_10000":
+              med["run_per_s"] / QUEUE_TARGET_PER_S}
+    print(f"    enqueued {med['enqueue_per_s']:,.0f}/s, claimed and "
+          f"completed {med['run_per_s']:,.0f}/s (target "
+          f"{QUEUE_TARGET_PER_S:,}/s), {med['claims']:.0f} claims, "
+          f"{med['flushes']:.0f} flushes")
+    return {"figures": figures, "ratios": ratios, "queue": med,
+            "runs": runs}
+
+
 PHASES = {"discovery": phase_discovery, "hashing": phase_hashing,
           "dupes": phase_dupes, "metadata": phase_metadata,
-          "thumbs": phase_thumbs, "raw": phase_raw}
+          "thumbs": phase_thumbs, "raw": phase_raw, "queue": phase_queue}
 # Phases that run on the photo corpus (bench/make_corpus.py) rather than
 # on the small-file trees.
 PHOTO_PHASES = {"hashing", "dupes"}
-ALL_PHASES = "discovery,hashing,dupes,metadata,thumbs,raw"
+ALL_PHASES = "discovery,hashing,dupes,metadata,thumbs,raw,queue"
 
 
 def machine():
@@ -1018,12 +1053,22 @@ def main():
                          "0: none)")
     ap.add_argument("--raw-dims", default="6000x4000",
                     help="size of the --raws DNGs (WIDTHxHEIGHT)")
+    ap.add_argument("--queue-jobs", default="100k",
+                    help="no-op jobs per run of the queue phase (comma-"
+                         "separated sizes)")
+    ap.add_argument("--queue-bench", default=None,
+                    help="the queue_bench binary (default: beside --phodex's "
+                         "build, tests/queue_bench)")
     ap.add_argument("--shared-corpus",
                     default=os.path.join(os.path.dirname(REPO), "shared",
                                          "corpus"),
                     help="the shared test corpus (JPEGs for the metadata "
                          "phase)")
     args = ap.parse_args()
+    if args.queue_bench is None:
+        args.queue_bench = os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(args.phodex))),
+            "tests", "queue_bench")
     commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short=12",
                              "HEAD"], capture_output=True,
                             text=True).stdout.strip() or "unknown"
@@ -1065,6 +1110,8 @@ def main():
             if "photos" in on:
                 sizes += [(f"photos-{p}", make_photo_corpus(args, p))
                           for p in args.photos.split(",")]
+        elif phase == "queue":
+            sizes = [(parse_size(q), None) for q in args.queue_jobs.split(",")]
         elif phase in PHOTO_PHASES:
             sizes = [(f"photos-{p}", make_photo_corpus(args, p))
                      for p in args.photos.split(",")]

@@ -46,6 +46,7 @@ RunFn SetupScan(CLI::App& sub);     // cmd_scan.cc
 RunFn SetupStatus(CLI::App& sub);   // cmd_status.cc
 RunFn SetupLs(CLI::App& sub);       // cmd_ls.cc
 RunFn SetupOps(CLI::App& sub);      // cmd_ops.cc
+RunFn SetupJobs(CLI::App& sub);     // cmd_jobs.cc
 RunFn SetupMigrate(CLI::App& sub);  // cmd_migrate.cc
 RunFn SetupVerify(CLI::App& sub);   // cmd_verify.cc
 RunFn SetupDupes(CLI::App& sub);    // cmd_dupes.cc

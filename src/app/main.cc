@@ -37,6 +37,8 @@ constexpr std::array kCommands = {
     Command{"fav", "Mark or unmark favorites (a favorite is 5 stars)",
             phodex::app::SetupFav},
     Command{"ops", "Operation history", phodex::app::SetupOps},
+    Command{"jobs", "The job queue: counts, failures, retry, cancel, pause",
+            phodex::app::SetupJobs},
     Command{"dupes", "Groups of files with identical content",
             phodex::app::SetupDupes},
     Command{"thumbs", "Make missing thumbnails, previews, perceptual hashes "
