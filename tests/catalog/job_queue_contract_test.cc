@@ -275,7 +275,7 @@ TYPED_TEST(JobQueueContractTest, PausedKindIsNotClaimedUntilResumed) {
 TYPED_TEST(JobQueueContractTest, PauseIsSeenByAnotherConnection) {
   this->EnqueueN("pixels", 1);
   ASSERT_TRUE(this->q_->SetKindPaused("pixels", JobQueue::Pause::kPaused));
-  auto other = TypeParam::Open(*this->dir_);
+  auto other = TypeParam::Open(*this->dir_, "queue");
   ASSERT_TRUE(other);
   EXPECT_THAT(*(*other)->PausedKinds(), ElementsAre("pixels"));
   auto claimed = (*other)->ClaimJobs(
