@@ -29,6 +29,18 @@ nanoseconds Seconds(double s) {
   return duration_cast<nanoseconds>(std::chrono::duration<double>(s));
 }
 
+// `abs` relative to folder `top` ("" = `top` itself); nullopt when it is
+// not at or below it.
+std::optional<std::string> RelUnder(const std::string& top,
+                                    const std::string& abs) {
+  if (abs == top) return std::string();
+  if (abs.size() > top.size() && abs.starts_with(top) &&
+      abs[top.size()] == '/') {
+    return abs.substr(top.size() + 1);
+  }
+  return std::nullopt;
+}
+
 bool SameAggregation(const watch::AggregatorOptions& a,
                      const watch::AggregatorOptions& b) {
   return a.delay == b.delay && a.delete_hold == b.delete_hold &&
@@ -234,7 +246,7 @@ void Service::Impl::ApplyPendingSettings() {
       for (auto& [id, entry] : roots_) {
         if (entry.method == watch::WatchMethod::kOffline) continue;
         auto state =
-            watcher_.AddRoot(id, entry.root.path, WatchOptionsFor());
+            watcher_.AddRoot(id, entry.root.path, WatchOptionsFor(entry.root));
         if (state) entry.method = state->method;
       }
     }
@@ -252,19 +264,26 @@ void Service::Impl::ApplyPendingSettings() {
 
 // --- Impl: roots -------------------------------------------------------------
 
-watch::WatchOptions Service::Impl::WatchOptionsFor() const {
+watch::WatchOptions Service::Impl::WatchOptionsFor(
+    const catalog::Root& root) const {
   watch::WatchOptions o;
   o.exclude = scan_base_.filter.exclude_globs;
-  // phodex's own writes: its data folder and files, atomic writes' temps,
-  // root markers.
+  // phodex's own writes inside this root (its data folder, the thumbnail
+  // cache, the catalog's files), as globs relative to the root, which is
+  // how the watcher matches a glob with '/' (watch/watch_filter.h). Atomic
+  // writes' temps and the root marker the watcher leaves out itself.
   for (const std::string& d : scan_base_.filter.exclude_abs_dirs) {
-    o.exclude.push_back(d);
+    if (auto rel = RelUnder(root.path, d); rel && !rel->empty()) {
+      o.exclude.push_back(*rel);
+    }
   }
   for (const std::string& g : scan_base_.filter.exclude_abs_file_globs) {
-    o.exclude.push_back(g);
+    const size_t slash = g.rfind('/');
+    if (slash == std::string::npos) continue;
+    if (auto rel = RelUnder(root.path, g.substr(0, slash))) {
+      o.exclude.push_back(os::JoinPath(*rel, g.substr(slash + 1)));
+    }
   }
-  o.exclude.push_back("*.phodex-tmp-*");
-  o.exclude.emplace_back(scan::kRootMarkerName);
   o.include_hidden = scan_base_.filter.include_hidden;
   o.poll_interval = options_.poll_interval;
   return o;
@@ -306,7 +325,7 @@ void Service::Impl::Register(const catalog::Root& root) {
     schedule_.SetRoot(root.id, entry.method, now);
     return;
   }
-  auto state = watcher_.AddRoot(root.id, root.path, WatchOptionsFor());
+  auto state = watcher_.AddRoot(root.id, root.path, WatchOptionsFor(root));
   if (!state) {
     entry.method = watch::WatchMethod::kOffline;
     entry.reason = state.error().ToString();
@@ -365,7 +384,7 @@ void Service::Impl::CheckOfflineRoots() {
       entry.reason = check.reason;
       continue;
     }
-    auto state = watcher_.AddRoot(id, entry.root.path, WatchOptionsFor());
+    auto state = watcher_.AddRoot(id, entry.root.path, WatchOptionsFor(entry.root));
     if (!state || state->method == watch::WatchMethod::kOffline) continue;
     entry.method = state->method;
     entry.reason = state->reason;

@@ -71,7 +71,9 @@ class Service::Impl {
   // How long Poll may wait: `max_wait` or less, until the next due work.
   std::chrono::milliseconds WaitFor(std::chrono::milliseconds max_wait);
   void Publish() EXCLUDES(mu_);
-  watch::WatchOptions WatchOptionsFor() const;
+  // What the watcher leaves out of `root`: the scan's exclusions and
+  // phodex's own files there.
+  watch::WatchOptions WatchOptionsFor(const catalog::Root& root) const;
 
   // --- service_work.cc: carrying out work.
   // Everything due now, in priority order.

@@ -8,15 +8,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <deque>
 #include <filesystem>
 #include <fstream>
-#include <map>
 
 #include "library/roots.h"
 #include "scan/root_identity.h"
+#include "tests/fakes/fake_watcher.h"
 #include "tests/library/library_fixture.h"
-#include "util/mutex.h"
 
 namespace phodex::library {
 namespace {
@@ -25,63 +23,6 @@ using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using watch::WatchEvent;
-
-// Events a test pushes; every root is "watched by inotify".
-class TestWatcher final : public watch::Watcher {
- public:
-  Result<watch::RootWatchState> AddRoot(
-      RootId root, const std::string& /*path*/,
-      const watch::WatchOptions& options) override {
-    util::MutexLock lock(mu_);
-    watch::RootWatchState s;
-    s.root = root;
-    s.method = watch::WatchMethod::kInotify;
-    s.folders = 1;
-    states_[root] = s;
-    options_ = options;
-    return s;
-  }
-  void RemoveRoot(RootId root) override {
-    util::MutexLock lock(mu_);
-    states_.erase(root);
-  }
-  std::vector<WatchEvent> Poll(size_t max,
-                               std::chrono::milliseconds /*timeout*/) override {
-    util::MutexLock lock(mu_);
-    std::vector<WatchEvent> out;
-    while (!events_.empty() && out.size() < max) {
-      out.push_back(events_.front());
-      events_.pop_front();
-    }
-    return out;
-  }
-  void Wake() override {}
-  std::vector<watch::RootWatchState> States() override {
-    util::MutexLock lock(mu_);
-    std::vector<watch::RootWatchState> out;
-    for (const auto& [_, s] : states_) out.push_back(s);
-    return out;
-  }
-
-  void Push(WatchEvent e) {
-    util::MutexLock lock(mu_);
-    events_.push_back(std::move(e));
-  }
-  bool Watches(RootId root) {
-    util::MutexLock lock(mu_);
-    return states_.contains(root);
-  }
-  watch::WatchOptions options() {
-    util::MutexLock lock(mu_);
-    return options_;
-  }
-
- private:
-  util::Mutex mu_;
-  std::deque<WatchEvent> events_ GUARDED_BY(mu_);
-  std::map<RootId, watch::RootWatchState> states_ GUARDED_BY(mu_);
-  watch::WatchOptions options_ GUARDED_BY(mu_);
-};
 
 // A metadata "pool" that sets a cancel flag on its first read: a
 // cancellation in the middle of a piece of work.
@@ -149,7 +90,7 @@ class ServiceTest : public LibraryTest {
     e.name = name;
     e.entry = entry;
     e.cookie = cookie;
-    watcher_.Push(std::move(e));
+    watcher_.Push({std::move(e)});
   }
 
   std::vector<std::string> Rels(catalog::FileQuery::Presence p =
@@ -189,8 +130,16 @@ class ServiceTest : public LibraryTest {
     return n;
   }
 
+  // Whether the watcher watches `root` now.
+  bool Watched(RootId root) {
+    for (const watch::RootWatchState& s : watcher_.States()) {
+      if (s.root == root) return true;
+    }
+    return false;
+  }
+
   catalog::Root root_;
-  TestWatcher watcher_;
+  testing::FakeWatcher watcher_;
   ServiceOptions options_;
   std::unique_ptr<Service> service_;
 };
@@ -199,7 +148,7 @@ TEST_F(ServiceTest, StartupReconciliationIsRecordedAsStartup) {
   WriteJpeg("a/1.jpg", "one");
   WriteJpeg("2.jpg", "two");
   StartAndReconcile();
-  EXPECT_TRUE(watcher_.Watches(root_.id));
+  EXPECT_TRUE(Watched(root_.id));
   EXPECT_THAT(Rels(), ElementsAre("2.jpg", "a/1.jpg"));
   const std::vector<catalog::Operation> ops = Ops();
   ASSERT_EQ(ops.size(), 1u);
@@ -221,12 +170,24 @@ TEST_F(ServiceTest, StartupReconciliationIsRecordedAsStartup) {
   EXPECT_THAT(OpTypes(), ElementsAre("startup", "manual"));
 }
 
-TEST_F(ServiceTest, PhodexOwnFilesAreNotWatched) {
+TEST_F(ServiceTest, PhodexOwnFilesAndTheExclusionsAreNotWatched) {
+  // A data folder inside the root.
+  const std::string lib_real = lib_->fs().RealPath(dir_ / "lib").value();
+  std::filesystem::create_directories(lib_real + "/app/data");
+  Parts parts;
+  parts.catalog = catalog_.get();
+  parts.fs = fs_.get();
+  parts.clock = &clock_;
+  parts.locks = &locks_;
+  parts.data = DataFolderBeside(lib_real + "/app/data/catalog.db");
+  parts.config.metadata = false;
+  parts.config.scan_exclude = {"*.psd"};
+  lib_ = std::make_unique<Library>(std::move(parts));
   StartService();
-  const watch::WatchOptions o = watcher_.options();
-  const std::string data_real = lib_->fs().RealPath(dir_ / "data").value();
-  EXPECT_THAT(o.exclude, ::testing::Contains(data_real));
-  EXPECT_THAT(o.exclude, ::testing::Contains("*.phodex-tmp-*"));
+  const watch::WatchOptions o = watcher_.add_root_calls().back().options;
+  EXPECT_THAT(o.exclude, ::testing::Contains("*.psd"));
+  EXPECT_THAT(o.exclude, ::testing::Contains("app/data"));
+  EXPECT_THAT(o.exclude, ::testing::Contains("app/data/catalog.db-wal"));
   EXPECT_FALSE(o.include_hidden);
 }
 
@@ -235,6 +196,7 @@ TEST_F(ServiceTest, NewFileIsCataloguedAfterTheDelayAndNotBefore) {
   WriteJpeg("a/new.jpg", "new");
   Event(WatchEvent::Kind::kCreated, "", "a", WatchEvent::Entry::kFolder);
   Event(WatchEvent::Kind::kCreated, "a", "new.jpg");
+  Step(0s);  // the events are taken in
   Step(1s);
   EXPECT_THAT(Rels(), IsEmpty());
   Step(1s);
@@ -248,11 +210,13 @@ TEST_F(ServiceTest, FileStillBeingWrittenIsCataloguedOnceSettled) {
   StartAndReconcile();
   WriteJpeg("video.jpg", "part one");
   Event(WatchEvent::Kind::kCreated, "", "video.jpg");
+  Step(0s);
   Step(2s);  // the first look: not settled
   EXPECT_THAT(Rels(), IsEmpty());
   EXPECT_EQ(service_->Snapshot().settling_files, 1);
   WriteJpeg("video.jpg", "part one, part two, and the rest of it");
   Event(WatchEvent::Kind::kModified, "", "video.jpg");
+  Step(0s);
   Step(2s);  // changed since
   EXPECT_THAT(Rels(), IsEmpty());
   for (int i = 0; i < 3; ++i) Step(1s);
@@ -274,6 +238,7 @@ TEST_F(ServiceTest, KnownFileBeingRewrittenIsLeftAloneUntilSettled) {
   ASSERT_TRUE(before.id.value != 0);
   WriteJpeg("photo.jpg", "new and longer content");
   Event(WatchEvent::Kind::kModified, "", "photo.jpg");
+  Step(0s);
   Step(2s);
   catalog::FileRow now = Row("photo.jpg");
   EXPECT_EQ(now.size, before.size);
@@ -291,6 +256,7 @@ TEST_F(ServiceTest, DeleteIsMarkedRemovedOnlyAfterTheHold) {
   StartAndReconcile();
   std::filesystem::remove(dir_ / "lib/gone.jpg");
   Event(WatchEvent::Kind::kRemoved, "", "gone.jpg");
+  Step(0s);
   Step(2s);
   Step(5s);
   EXPECT_THAT(Rels(), ElementsAre("gone.jpg", "stays.jpg"));
@@ -346,7 +312,7 @@ TEST_F(ServiceTest, OverflowLeadsToAReconciliationOfTypeOverflow) {
   WatchEvent e;
   e.kind = WatchEvent::Kind::kOverflow;
   e.root = root_.id;
-  watcher_.Push(e);
+  watcher_.Push({e});
   for (int i = 0; i < 3; ++i) Step(1s);
   EXPECT_THAT(Rels(), ElementsAre("missed.jpg"));
   EXPECT_THAT(OpTypes(), ElementsAre("startup", "overflow"));
@@ -366,7 +332,7 @@ TEST_F(ServiceTest, OfflineRootMarksNothingRemovedAndIsReconciledWhenBack) {
   Event(WatchEvent::Kind::kRemoved, "", "a.jpg");
   for (int i = 0; i < 12; ++i) Step(1s);
   EXPECT_THAT(Rels(), ElementsAre("a.jpg", "b.jpg"));
-  EXPECT_FALSE(watcher_.Watches(root_.id));
+  EXPECT_FALSE(Watched(root_.id));
   ServiceStatus s = service_->Snapshot();
   ASSERT_EQ(s.roots.size(), 1u);
   EXPECT_EQ(s.roots[0].method, watch::WatchMethod::kOffline);
@@ -376,7 +342,7 @@ TEST_F(ServiceTest, OfflineRootMarksNothingRemovedAndIsReconciledWhenBack) {
   // Back, without a.jpg: reconciled by itself, and only now is a.jpg gone.
   std::filesystem::rename(aside, marker);
   for (int i = 0; i < 11; ++i) Step(1s);
-  EXPECT_TRUE(watcher_.Watches(root_.id));
+  EXPECT_TRUE(Watched(root_.id));
   EXPECT_THAT(OpTypes(), ElementsAre("startup", "drive-returned"));
   EXPECT_THAT(Rels(), ElementsAre("b.jpg"));
   s = service_->Snapshot();
