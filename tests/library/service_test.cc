@@ -349,6 +349,42 @@ TEST_F(ServiceTest, OfflineRootMarksNothingRemovedAndIsReconciledWhenBack) {
   EXPECT_EQ(s.roots[0].method, watch::WatchMethod::kInotify);
 }
 
+TEST_F(ServiceTest, ABusyRootWaitsForTheOtherScan) {
+  StartAndReconcile();
+  auto held = locks_.LockRoot(root_.id, catalog::Locks::Wait::kNo);
+  ASSERT_TRUE(held);  // a `phodex scan` of the root
+  WriteJpeg("new.jpg", "new");
+  Event(WatchEvent::Kind::kCreated, "", "new.jpg");
+  Step(0s);
+  for (int i = 0; i < 4; ++i) Step(1s);
+  EXPECT_THAT(Rels(), IsEmpty());
+  held->reset();
+  for (int i = 0; i < 6; ++i) Step(1s);
+  EXPECT_THAT(Rels(), ElementsAre("new.jpg"));
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "watch"));
+}
+
+TEST_F(ServiceTest, RootAddedWhileServingIsWatchedOnReload) {
+  StartAndReconcile();
+  std::filesystem::create_directories(dir_ / "more");
+  Write("more/x.jpg", "\xff\xd8\xff\xe0 more");
+  auto added = AddRoot(*lib_, {dir_ / "more", "more"});
+  ASSERT_TRUE(added) << added.error().ToString();
+  options_.aggregation.delay = 1s;
+  service_->Reload(options_);
+  Step(0s);
+  EXPECT_TRUE(Watched(added->root.id));
+  EXPECT_THAT(Rels(), ElementsAre("x.jpg"));
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "startup"));
+  EXPECT_EQ(service_->Snapshot().roots.size(), 2u);
+  // The new delay applies.
+  WriteJpeg("y.jpg", "y");
+  Event(WatchEvent::Kind::kCreated, "", "y.jpg");
+  Step(0s);
+  Step(1s);
+  EXPECT_THAT(Rels(), ::testing::UnorderedElementsAre("x.jpg", "y.jpg"));
+}
+
 TEST_F(ServiceTest, CancellationLeavesTheOperationInterrupted) {
   WriteJpeg("1.jpg", "one");
   WriteJpeg("2.jpg", "two");
