@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "imaging/renderer.h"
 #include "library/roots.h"
 #include "scan/root_identity.h"
 #include "tests/fakes/fake_watcher.h"
@@ -36,6 +37,18 @@ class CancellingMetadata final : public media::MetadataReader {
 
  private:
   jobs::CancelSource& source_;
+};
+
+// Every decode gives a thumbnail.
+class ThumbRenderer final : public imaging::PixelRenderer {
+ public:
+  Result<imaging::Rendered> Render(const imaging::RenderRequest& r) override {
+    imaging::Rendered out;
+    out.source_width = 4;
+    out.source_height = 3;
+    out.outputs.assign(r.outputs.size(), "thumbnail bytes");
+    return out;
+  }
 };
 
 class ServiceTest : public LibraryTest {
@@ -408,6 +421,35 @@ TEST_F(ServiceTest, CancellationLeavesTheOperationInterrupted) {
   ASSERT_EQ(ops.size(), 1u);
   EXPECT_EQ(ops[0].type, "startup");
   EXPECT_EQ(ops[0].status, catalog::OperationStatus::kInterrupted);
+}
+
+TEST_F(ServiceTest, NewAndChangedFilesGetThumbnails) {
+  Parts parts;
+  parts.catalog = catalog_.get();
+  parts.fs = fs_.get();
+  parts.clock = &clock_;
+  parts.locks = &locks_;
+  parts.data = data_;
+  parts.config.metadata = false;
+  parts.workers.pixels = [](const Config&) {
+    return Result<std::unique_ptr<imaging::PixelRenderer>>(
+        std::make_unique<ThumbRenderer>());
+  };
+  lib_ = std::make_unique<Library>(std::move(parts));
+  options_.thumbs = true;
+  WriteJpeg("a.jpg", "a");
+  StartAndReconcile();
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "thumbs"));
+  WriteJpeg("b.jpg", "b");
+  Event(WatchEvent::Kind::kCreated, "", "b.jpg");
+  Step(0s);
+  Step(2s);
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "thumbs", "watch", "thumbs"));
+  // Nothing new: no pixel stage.
+  service_->RequestReconcile(root_.id);
+  Step(0s);
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "thumbs", "watch", "thumbs",
+                                     "manual"));
 }
 
 TEST(ServiceOptionsFor, ReadsTheServeSection) {
