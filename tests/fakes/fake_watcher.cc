@@ -51,15 +51,13 @@ Result<RootWatchState> FakeWatcher::AddRoot(
     const watch::WatchOptions& options) {
   util::MutexLock lock(mu_);
   add_calls_.push_back({root, path, options});
-  Result<RootWatchState> result = [&]() -> Result<RootWatchState> {
-    const auto it = results_.find(root);
-    if (it != results_.end()) return it->second;
-    RootWatchState state;
-    state.root = root;
-    state.method = watch::WatchMethod::kInotify;
-    state.folders = 1;
-    return state;
-  }();
+  RootWatchState watched;
+  watched.root = root;
+  watched.method = watch::WatchMethod::kInotify;
+  watched.folders = 1;
+  const auto it = results_.find(root);
+  Result<RootWatchState> result =
+      it != results_.end() ? it->second : Result<RootWatchState>(watched);
   if (result) {
     states_[root] = *result;
   } else {
