@@ -44,7 +44,8 @@ std::optional<std::string> RelUnder(const std::string& top,
 bool SameAggregation(const watch::AggregatorOptions& a,
                      const watch::AggregatorOptions& b) {
   return a.delay == b.delay && a.delete_hold == b.delete_hold &&
-         a.folder_storm == b.folder_storm && a.root_storm == b.root_storm;
+         a.folder_storm == b.folder_storm && a.root_storm == b.root_storm &&
+         a.max_wait == b.max_wait;
 }
 
 bool SameSchedule(const watch::ScheduleOptions& a,
