@@ -47,6 +47,18 @@ struct Config {
   int similar_threshold = 12;
   // [quality] blurry: `ls --blurry` lists images whose sharpness is below.
   double blurry_sharpness = 30;
+  // [serve] (`phodex serve`, docs/serve.md "Settings"); durations in
+  // seconds, library::ServiceOptionsFor turns them into ServiceOptions.
+  // [serve] delay: how long a folder's events are gathered.
+  double serve_delay_s = 2;
+  double serve_delete_hold_s = 10;          // [serve] delete_hold
+  double serve_settle_s = 2;                // [serve] settle
+  int serve_folder_storm = 128;             // [serve] folder_storm
+  int serve_root_storm = 512;               // [serve] root_storm
+  double serve_reconcile_interval_s = 3600;  // [serve] reconcile_interval
+  double serve_polled_interval_s = 86400;    // [serve] polled_interval
+  double serve_poll_interval_s = 300;        // [serve] poll_interval
+  bool serve_thumbs = true;                 // [serve] thumbs
   // What the file holds that phodex does not know (a misspelt key): one
   // message per key, "config 'FILE': unknown key scan.exlude (ignored)",
   // for the caller to print. Not an error, so that a config written for a

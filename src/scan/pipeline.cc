@@ -97,7 +97,7 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
   PHODEX_ASSIGN_OR_RETURN(
       std::unique_ptr<ScanSession> session,
       ScanSession::Begin({catalog, fs, clock, progress}, root,
-                         {.type = "scan", .scope = scope}, options,
+                         {.type = options.operation_type, .scope = scope}, options,
                          stages.set(), cancel));
 
   // Is this the root's drive? An unmounted one is not a deleted library.

@@ -3,8 +3,10 @@
 // (ScanReport): shared by ScanRoot (scan/pipeline.h) and the scan session
 // (scan/scan_session.h) it runs on. Plain structs.
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -48,6 +50,16 @@ struct ScanOptions {
   // 0 < fraction <= 1; 1 never trips.
   double max_removed_fraction = 0.5;
   bool accept_removals = false;
+  // The operation's type, as `phodex ops` shows it: "scan", or what
+  // `phodex serve` does ("startup", "overflow", ...; watch/sync_work.h).
+  std::string operation_type = "scan";
+  // Files still being written (`phodex serve`'s settle,
+  // watch/settle_tracker.h): asked about each new or changed file (`rel`
+  // from the root, as listed now); true leaves it as the catalog has it
+  // this time: a new one is not added, a known one neither updated nor
+  // marked removed. Called from the walk's threads: thread-safe. Null:
+  // nothing is held.
+  std::function<bool(std::string_view rel, const FileStat& stat)> hold;
 };
 
 struct ScanReport {

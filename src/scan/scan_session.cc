@@ -250,6 +250,7 @@ ApplyReport ScanSession::FinishTree(std::unique_ptr<Tree> tree,
   }
   out.known = tree->detector_.known_count();
   out.seen = tree->detector_.SeenCount();
+  out.held = tree->held_.load();
   std::string stop;
   catalog::OperationStatus status = catalog::OperationStatus::kFailed;
   if (write_error) {
@@ -387,6 +388,7 @@ ScanSession::Tree::~Tree() {
 void ScanSession::Tree::OnDirectory(std::string_view rel_dir,
                                     std::vector<WalkEntry>&& files) {
   DirChanges changes = detector_.Detect(rel_dir, std::move(files));
+  if (session_.options_.hold) HoldBack(changes);
   if (!runner_.empty()) runner_.Run(changes);
   if (!changes.changes.empty()) {
     util::MutexLock lock(written_mu_);
@@ -401,6 +403,27 @@ void ScanSession::Tree::OnDirectory(std::string_view rel_dir,
     }
   }
   Deliver(std::move(changes));
+}
+
+void ScanSession::Tree::HoldBack(DirChanges& changes) {
+  // The detector saw a held known file, so it is not marked removed; it
+  // is neither written, nor is a new one added.
+  std::vector<std::string> held;
+  std::erase_if(changes.changes, [&](const FileChange& c) {
+    if (!session_.options_.hold(c.upsert.rel, c.upsert.stat)) return false;
+    held.push_back(c.upsert.rel);
+    return true;
+  });
+  if (held.empty()) return;
+  held_.fetch_add(static_cast<int64_t>(held.size()));
+  // A link naming a held file waits for it: the detector offers it again
+  // while the catalog's link differs.
+  std::sort(held.begin(), held.end());
+  std::erase_if(changes.links, [&](const catalog::SidecarLink& l) {
+    return std::binary_search(held.begin(), held.end(), l.sidecar_rel) ||
+           (l.target_rel &&
+            std::binary_search(held.begin(), held.end(), *l.target_rel));
+  });
 }
 
 void ScanSession::Tree::OnError(std::string_view rel, const Error& error) {

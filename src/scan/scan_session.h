@@ -11,7 +11,9 @@
 //   Apply   takes what one folder, or a sub-tree, looks like now (the
 //           entries a walker or a watcher listed), detects the changes
 //           against what the catalog holds for exactly that folder or
-//           sub-tree, runs the content stages on new and changed files,
+//           sub-tree, runs the content stages on new and changed files
+//           (less those ScanOptions::hold leaves as they are: still being
+//           written),
 //           commits the batches, and marks the known files it no longer
 //           shows removed (within the removal limit, ScanOptions). Files
 //           elsewhere in the root are not looked at.
@@ -27,6 +29,7 @@
 // and Finish; a Tree's visitor methods are thread-safe (the walk's threads
 // call them). All borrowed parts (Parts, the stages) outlive the session.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -91,6 +94,8 @@ struct ApplyReport {
   // root's present files they were measured against.
   int64_t removals_withheld = 0;
   int64_t root_present = 0;
+  // New or changed files left as they were (ScanOptions::hold).
+  int64_t held = 0;
   // Why this call stopped the session; "" when it did not.
   std::string stopped;
 };
@@ -244,6 +249,9 @@ class ScanSession::Tree final : public WalkVisitor {
   friend class ScanSession;
   Tree(ScanSession& session, std::string scope, FolderChanges::Extent extent);
   void Deliver(DirChanges&& changes);
+  // Drops the changes ScanOptions::hold holds back (and the sidecar links
+  // naming them) from `changes`.
+  void HoldBack(DirChanges& changes);
   // Closes the writing; a failure to commit, or nullopt.
   std::optional<Error> CloseWriting();
 
@@ -261,6 +269,7 @@ class ScanSession::Tree final : public WalkVisitor {
   util::Mutex written_mu_;
   std::vector<std::string> written_ GUARDED_BY(written_mu_);
   bool written_overflow_ GUARDED_BY(written_mu_) = false;
+  std::atomic<int64_t> held_{0};
 };
 
 }  // namespace phodex::scan

@@ -18,12 +18,29 @@
 //   - A new folder (kCreated or kMovedTo of a folder) is a kTree work of
 //     it. A folder kMovedFrom + kMovedTo with the same cookie within one
 //     root is a kRename (from, to); without its partner within
-//     delete_hold it is a kTree of whichever side is in the root.
+//     delete_hold it is a kTree of whichever side is in the root: a folder
+//     that arrived is new (kTree of it, at the normal delay), one that left
+//     (or a folder kRemoved) is a kTree of the folder that is no longer
+//     there, after delete_hold: REQUIRES of the service that a kTree whose
+//     folder is missing while its parent is there marks everything known
+//     below it gone. Its parent also gets its kFolder.
+//   - A file kMovedFrom + kMovedTo pair is ordinary change in both
+//     folders (normal delay; the scan's move detection keeps the id).
+//   - Storms count DISTINCT names: the entries of a folder that have
+//     pending events (and, below a pending kTree, the paths under it).
+//     A kTree (or storm) of the top folder "" is a kReconcile.
 //   - kOverflow and kWatchLost: a kTree of `dir` ("" = kReconcile of the
 //     root), reason kOverflow. kRootGone: a kReconcile of the root, reason
 //     kOverflow (the service checks first whether the root went offline).
 //   - Work for a folder covers its pending events and any already pending
-//     below it (a kTree absorbs the kFolder work under it).
+//     below it (a kTree absorbs the kFolder work under it); a pending
+//     kReconcile of a root absorbs everything of that root (pending work
+//     is dropped, later events only push it back by `delay`).
+//   - A kRename is due at once and comes out ahead of any work of its
+//     root; work pending under its old name moves under the new one.
+//   - Bounded memory: one entry per pending folder, at most
+//     folder_storm + 1 names remembered per entry, at most root_storm + 1
+//     unpaired folder moves per root (more is a kReconcile).
 //
 // Pure logic on a clock: tests push events and step `now` by hand, no
 // threads, no sleeps. Single-threaded.
@@ -32,6 +49,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,11 +94,78 @@ class ChangeAggregator {
   int64_t pending_folders() const;
 
  private:
-  struct Pending;
+  // What is pending for one folder (or, `tree`, for it and below).
+  struct Pending {
+    bool has_event = false;     // false: only Defer asked for it
+    int64_t last_event_ns = 0;  // monotonic
+    int64_t not_before_ns = 0;  // Defer
+    bool tree = false;
+    // Any news but entries leaving: the normal delay, not delete_hold.
+    bool other_news = false;
+    SyncReason reason = SyncReason::kWatch;
+    // Distinct names with events (relative to the folder; capped at
+    // folder_storm + 1).
+    std::set<std::string> names;
+    int64_t seq = 0;  // order of creation, for ties
+  };
+  // A kMovedFrom waiting for its kMovedTo (until delete_hold).
+  struct Move {
+    std::string dir;
+    std::string name;
+    WatchEvent::Entry entry = WatchEvent::Entry::kFile;
+    int64_t at_ns = 0;
+  };
+  struct Rename {
+    std::string from;
+    std::string to;
+    int64_t due_ns = 0;
+    SyncReason reason = SyncReason::kWatch;
+  };
+  using FolderMap = std::map<std::string, Pending>;
+  struct RootState {
+    FolderMap folders;                       // by rel of the folder
+    std::optional<Pending> reconcile;        // absorbs everything else
+    std::vector<Rename> renames;             // in the order seen
+    std::map<uint32_t, Move> moves;          // by cookie
+    int64_t names = 0;                       // sum of folders' names
+  };
+
+  // Pending news seen at `at_ns`: of a folder or a tree, and whether of
+  // entries leaving only (delete_hold) or other (the delay).
+  enum class SyncKind { kFolder, kTree };
+  enum class News { kLeaving, kOther };
+  static Pending Seen(int64_t at_ns, SyncKind kind, News news);
+
+  void AddEvent(const WatchEvent& event, int64_t now_ns);
+  void AddEntryEvent(RootState& state, const WatchEvent& event,
+                     int64_t now_ns);
+  // Marks `name` of `dir` pending (in the kTree covering it, if any).
+  void AddName(RootState& state, const std::string& dir,
+               const std::string& name, News news, int64_t now_ns);
+  // Merges `pending` into what is pending at `rel` (or the kTree above
+  // it), absorbing what is below a resulting kTree; storms checked.
+  void Merge(RootState& state, const std::string& rel, Pending pending);
+  void Absorb(RootState& state, const std::string& rel);
+  void CheckStorms(RootState& state, const std::string& rel);
+  void MakeReconcile(RootState& state, Pending pending);
+  void PairMove(RootState& state, const Move& from, const WatchEvent& to,
+                int64_t now_ns);
+  void ExpireMoves(RootState& state, int64_t now_ns);
+  // The pending kTree at or above `rel`; folders.end() when none.
+  static FolderMap::iterator CoveringTree(RootState& state,
+                                          const std::string& rel);
+  // What pending work covers folder `dir`: the kTree above it, else its
+  // own entry; nullptr when none.
+  static Pending* PendingAt(RootState& state, const std::string& dir);
+  int64_t DueNs(const Pending& pending) const;
+  // The earliest pending kRename of `state` whose either side is at or
+  // above `rel` (work under it waits for it); nullptr when none.
+  const Rename* BlockingRename(const RootState& state,
+                               const std::string& rel) const;
+
   AggregatorOptions options_;
-  // Implementation's state: pending folders per root, unmatched moves
-  // by cookie, storm counters.
-  std::map<RootId, std::map<std::string, int>> unused_;
+  std::map<RootId, RootState> roots_;
+  int64_t next_seq_ = 0;
 };
 
 }  // namespace phodex::watch

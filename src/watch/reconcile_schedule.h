@@ -13,6 +13,15 @@
 //     `max_backoff` while overflows keep coming), and when an offline
 //     root's drive returns (kDriveReturned).
 //   - never for an offline root (it comes due again when it returns).
+//   - never twice at once: a running root is not due until Finished; what
+//     was asked meanwhile is due then.
+//
+// Overflow backoff: the first overflow reconciliation runs at once; each
+// next one no sooner than `gap` after the previous one started, the gap
+// starting at `overflow_backoff` and doubling up to `max_backoff`. Once
+// `max_backoff` passes without an overflow the gap resets (the next one
+// runs at once). Requests that meet one pending merge into it (the
+// earliest due wins, with its reason).
 //
 // Pure logic on a clock: the service tells it what happened, asks what is
 // due; tests step `now` by hand. Single-threaded.
@@ -73,10 +82,29 @@ class ReconcileSchedule {
   std::vector<RootSchedule> Roots() const;
 
  private:
-  struct State;
+  struct State {
+    RootSchedule shown;  // next_ns filled in by NextNs
+    // What was asked for (kStartup, kManual, kOverflow, kDriveReturned)
+    // and when it is due.
+    std::optional<SyncReason> request;
+    int64_t request_due_ns = 0;
+    // The periodic one: last end + interval + jitter.
+    std::optional<int64_t> scheduled_ns;
+    // Overflow backoff: the gap before the next overflow reconciliation,
+    // the last overflow asked, the last overflow reconciliation taken.
+    int64_t overflow_gap_ns = 0;
+    std::optional<int64_t> last_overflow_ns;
+    std::optional<int64_t> last_overflow_run_ns;
+  };
+  // When `state` is due; nullopt while offline or running or nothing is
+  // asked or scheduled.
+  static std::optional<int64_t> NextNs(const State& state);
+  void Ask(State& state, SyncReason reason, int64_t due_ns);
+  void Schedule(State& state);
+
   ScheduleOptions options_;
   std::mt19937_64 rng_;
-  std::map<RootId, RootSchedule> roots_;
+  std::map<RootId, State> roots_;
 };
 
 }  // namespace phodex::watch

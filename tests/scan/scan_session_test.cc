@@ -395,6 +395,56 @@ TEST_F(ScanSessionTest, UnreadableEntriesKeepTheirRecords) {
   EXPECT_EQ(report->first_errors[0].path, "/lib/a/2.jpg");
 }
 
+TEST_F(ScanSessionTest, HeldFilesAreNeitherAddedChangedNorRemoved) {
+  AddJpeg("/lib/a/rewritten.jpg");
+  AddJpeg("/lib/a/IMG_1.xmp");
+  ScanAll();
+  const catalog::FileRow before = Row("a/rewritten.jpg");
+  // Still being written: a new file, a known one rewritten (bigger), and
+  // the media file the known sidecar would now link to.
+  fs_.AddFile("/lib/a/rewritten.jpg", kJpeg + "a longer body being written");
+  AddJpeg("/lib/a/copying.jpg");
+  AddJpeg("/lib/a/IMG_1.jpg");
+  AddJpeg("/lib/a/done.jpg");
+  ScanOptions opts;
+  std::vector<std::string> asked;
+  opts.hold = [&](std::string_view rel, const FileStat&) {
+    asked.emplace_back(rel);
+    return rel != "a/done.jpg";
+  };
+  auto session = Begin({}, opts);
+  auto applied = session->Apply(Look("a"));
+  ASSERT_TRUE(applied);
+  EXPECT_EQ(applied->stopped, "");
+  EXPECT_EQ(applied->held, 3);
+  EXPECT_EQ(applied->counts.added, 1);
+  EXPECT_EQ(applied->counts.updated, 0);
+  EXPECT_EQ(applied->counts.removed, 0);
+  ASSERT_TRUE(session->Finish());
+  // Only new and changed files are asked about.
+  EXPECT_THAT(asked, ::testing::UnorderedElementsAre(
+                         "a/IMG_1.jpg", "a/copying.jpg", "a/done.jpg",
+                         "a/rewritten.jpg"));
+  EXPECT_THAT(Rels(), ElementsAre("a/IMG_1.xmp", "a/done.jpg",
+                                  "a/rewritten.jpg"));
+  const catalog::FileRow after = Row("a/rewritten.jpg");
+  EXPECT_EQ(after.id, before.id);
+  EXPECT_EQ(after.size, before.size);
+  EXPECT_FALSE(Row("a/IMG_1.xmp").sidecar_of);
+
+  // Settled: applied once, with the final content, the sidecar linked.
+  auto again = Begin();
+  auto applied2 = again->Apply(Look("a"));
+  ASSERT_TRUE(applied2);
+  EXPECT_EQ(applied2->held, 0);
+  EXPECT_EQ(applied2->counts.added, 2);
+  EXPECT_EQ(applied2->counts.updated, 1);
+  ASSERT_TRUE(again->Finish());
+  EXPECT_EQ(Row("a/rewritten.jpg").id, before.id);
+  EXPECT_GT(Row("a/rewritten.jpg").size, before.size);
+  EXPECT_EQ(Row("a/IMG_1.xmp").sidecar_of, Row("a/IMG_1.jpg").id);
+}
+
 TEST_F(ScanSessionTest, ListingOutsideTheFolderIsRefused) {
   auto session = Begin();
   FolderChanges c = Look("a");

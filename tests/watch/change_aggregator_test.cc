@@ -1,0 +1,460 @@
+#include "watch/change_aggregator.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace phodex::watch {
+
+// How gtest prints work in failures.
+void PrintTo(const SyncWork& work, std::ostream* os) {
+  static constexpr const char* kKinds[] = {"kFolder", "kTree", "kRename",
+                                           "kReconcile"};
+  *os << "{" << kKinds[static_cast<int>(work.kind)] << " root "
+      << work.root.value << " '" << work.rel << "'";
+  if (!work.from.empty()) *os << " from '" << work.from << "'";
+  *os << " " << SyncReasonName(work.reason) << "}";
+}
+
+namespace {
+
+using Kind = WatchEvent::Kind;
+using Entry = WatchEvent::Entry;
+using Work = SyncWork::Kind;
+
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kStartNs = 1'000'000'000'000;  // any monotonic origin
+constexpr RootId kRoot{1};
+constexpr RootId kOtherRoot{2};
+
+int64_t At(int64_t ms) { return kStartNs + ms * kMs; }
+
+WatchEvent Event(Kind kind, std::string dir, std::string name,
+                 Entry entry = Entry::kFile, uint32_t cookie = 0,
+                 RootId root = kRoot) {
+  WatchEvent event;
+  event.kind = kind;
+  event.root = root;
+  event.dir = std::move(dir);
+  event.name = std::move(name);
+  event.entry = entry;
+  event.cookie = cookie;
+  return event;
+}
+
+// `count` distinct new files in `dir`: file0.jpg, file1.jpg, ...
+std::vector<WatchEvent> NewFiles(const std::string& dir, int count) {
+  std::vector<WatchEvent> events;
+  for (int i = 0; i < count; ++i) {
+    events.push_back(Event(Kind::kCreated, dir, "file" + std::to_string(i) +
+                                                    ".jpg"));
+  }
+  return events;
+}
+
+std::vector<WatchEvent> Concat(std::vector<std::vector<WatchEvent>> parts) {
+  std::vector<WatchEvent> all;
+  for (auto& part : parts) all.insert(all.end(), part.begin(), part.end());
+  return all;
+}
+
+SyncWork W(Work kind, std::string rel, SyncReason reason = SyncReason::kWatch,
+           std::string from = "", RootId root = kRoot) {
+  return SyncWork{.kind = kind,
+                  .root = root,
+                  .rel = std::move(rel),
+                  .from = std::move(from),
+                  .reason = reason};
+}
+
+// Work and the time (ms after the start) it came out.
+struct Out {
+  int64_t at_ms = 0;
+  SyncWork work;
+  friend bool operator==(const Out&, const Out&) = default;
+};
+void PrintTo(const Out& out, std::ostream* os) {
+  *os << "@" << out.at_ms << "ms ";
+  PrintTo(out.work, os);
+}
+
+struct Step {
+  int64_t at_ms = 0;
+  std::vector<WatchEvent> events;
+};
+
+// Runs `steps` as the service would: events are added at their time, and
+// work is taken whenever NextDueNs says (which must then give some).
+std::vector<Out> Drive(ChangeAggregator& aggregator,
+                       const std::vector<Step>& steps) {
+  std::vector<Out> out;
+  auto take_until = [&](std::optional<int64_t> limit_ns) {
+    while (std::optional<int64_t> next = aggregator.NextDueNs()) {
+      if (limit_ns && *next > *limit_ns) break;
+      std::vector<SyncWork> works = aggregator.TakeDue(*next);
+      EXPECT_FALSE(works.empty()) << "nothing due at NextDueNs";
+      if (works.empty()) break;
+      for (SyncWork& work : works) {
+        out.push_back(Out{(*next - kStartNs) / kMs, std::move(work)});
+      }
+    }
+  };
+  for (const Step& step : steps) {
+    take_until(At(step.at_ms));
+    aggregator.Add(step.events, At(step.at_ms));
+  }
+  take_until(std::nullopt);
+  return out;
+}
+
+struct Case {
+  std::string name;
+  std::vector<Step> steps;
+  std::vector<Out> expected;
+};
+
+std::vector<Case> Cases() {
+  const SyncReason kOverflow = SyncReason::kOverflow;
+  return {
+      {"BurstIsOneFolderAfterTheLastEvent",
+       {{0, {Event(Kind::kCreated, "album", "a.jpg")}},
+        {500, {Event(Kind::kModified, "album", "a.jpg")}},
+        {1500, {Event(Kind::kCreated, "album", "b.jpg")}}},
+       {{3500, W(Work::kFolder, "album")}}},
+      {"TwoFoldersAreTwoWorks",
+       {{0, {Event(Kind::kCreated, "a", "x.jpg")}},
+        {1000, {Event(Kind::kCreated, "b", "y.jpg")}}},
+       {{2000, W(Work::kFolder, "a")}, {3000, W(Work::kFolder, "b")}}},
+      {"RepeatedNamesAreNoStorm",
+       {{0, std::vector<WatchEvent>(500, Event(Kind::kModified, "a", "x.jpg"))}},
+       {{2000, W(Work::kFolder, "a")}}},
+      {"FolderStormBoundary128IsAFolder",
+       {{0, NewFiles("album", 128)}},
+       {{2000, W(Work::kFolder, "album")}}},
+      {"FolderStorm129IsATree",
+       {{0, NewFiles("album", 129)}},
+       {{2000, W(Work::kTree, "album")}}},
+      {"StormInTheTopFolderIsAReconcile",
+       {{0, NewFiles("", 129)}},
+       {{2000, W(Work::kReconcile, "")}}},
+      {"RootStorm512IsFolders",
+       {{0, Concat({NewFiles("a", 128), NewFiles("b", 128), NewFiles("c", 128),
+                    NewFiles("d", 128)})}},
+       {{2000, W(Work::kFolder, "a")},
+        {2000, W(Work::kFolder, "b")},
+        {2000, W(Work::kFolder, "c")},
+        {2000, W(Work::kFolder, "d")}}},
+      {"RootStorm513IsOneReconcile",
+       {{0, Concat({NewFiles("a", 128), NewFiles("b", 128), NewFiles("c", 128),
+                    NewFiles("d", 128)})},
+        {1000, {Event(Kind::kCreated, "e", "one.jpg")}},
+        {1500, {Event(Kind::kRemoved, "f", "two.jpg")}}},
+       {{3500, W(Work::kReconcile, "")}}},
+      {"DeleteAloneWaitsTheHold",
+       {{0, {Event(Kind::kRemoved, "album", "a.jpg")}}},
+       {{10000, W(Work::kFolder, "album")}}},
+      {"FileMovedOutWaitsTheHold",
+       {{0, {Event(Kind::kMovedFrom, "album", "a.jpg", Entry::kFile, 3)}}},
+       {{10000, W(Work::kFolder, "album")}}},
+      {"DeleteThenOtherNewsIsTheNormalDelay",
+       {{0, {Event(Kind::kRemoved, "album", "a.jpg")}},
+        {1000, {Event(Kind::kCreated, "album", "b.jpg")}}},
+       {{3000, W(Work::kFolder, "album")}}},
+      {"EditorSaveIsOneFolderWithoutHold",
+       {{0, {Event(Kind::kCreated, "album", ".photo.jpg.tmp")}},
+        {100, {Event(Kind::kModified, "album", ".photo.jpg.tmp")}},
+        {200,
+         {Event(Kind::kMovedFrom, "album", ".photo.jpg.tmp", Entry::kFile, 7),
+          Event(Kind::kMovedTo, "album", "photo.jpg", Entry::kFile, 7)}}},
+       {{2200, W(Work::kFolder, "album")}}},
+      {"RenameOverOnlyIsNoDelete",
+       {{0,
+         {Event(Kind::kMovedFrom, "album", "x.tmp", Entry::kFile, 8),
+          Event(Kind::kMovedTo, "album", "x.jpg", Entry::kFile, 8)}}},
+       {{2000, W(Work::kFolder, "album")}}},
+      {"FileMovedBetweenFoldersIsChangeInBoth",
+       {{0, {Event(Kind::kMovedFrom, "a", "x.jpg", Entry::kFile, 4)}},
+        {10, {Event(Kind::kMovedTo, "b", "x.jpg", Entry::kFile, 4)}}},
+       {{2000, W(Work::kFolder, "a")}, {2010, W(Work::kFolder, "b")}}},
+      {"FolderRenameGoesFirstAndCarriesWorkUnderIt",
+       {{0, {Event(Kind::kModified, "old/sub", "x.jpg")}},
+        {500,
+         {Event(Kind::kMovedFrom, "", "old", Entry::kFolder, 11),
+          Event(Kind::kMovedTo, "", "new", Entry::kFolder, 11)}}},
+       {{500, W(Work::kRename, "new", SyncReason::kWatch, "old")},
+        {2000, W(Work::kFolder, "new/sub")},
+        {2500, W(Work::kFolder, "")}}},
+      {"FolderMovedBetweenFoldersIsARename",
+       {{0,
+         {Event(Kind::kMovedFrom, "2024", "trip", Entry::kFolder, 12),
+          Event(Kind::kMovedTo, "2025/summer", "trip", Entry::kFolder, 12)}}},
+       {{0, W(Work::kRename, "2025/summer/trip", SyncReason::kWatch,
+              "2024/trip")},
+        {2000, W(Work::kFolder, "2024")},
+        {2000, W(Work::kFolder, "2025/summer")}}},
+      {"FolderMovedOutIsItsParentAndItsTreeAfterTheHold",
+       {{0, {Event(Kind::kMovedFrom, "photos", "album", Entry::kFolder, 9)}}},
+       {{10000, W(Work::kFolder, "photos")},
+        {10000, W(Work::kTree, "photos/album")}}},
+      {"FolderRemovedIsItsParentAndItsTreeAfterTheHold",
+       {{0,
+         {Event(Kind::kRemoved, "photos/album", "a.jpg"),
+          Event(Kind::kRemoved, "photos", "album", Entry::kFolder)}}},
+       {{10000, W(Work::kTree, "photos/album")},
+        {10000, W(Work::kFolder, "photos")}}},
+      {"NewFolderIsATreeOfIt",
+       {{0, {Event(Kind::kCreated, "photos", "new", Entry::kFolder)}},
+        {1000, {Event(Kind::kCreated, "photos/new", "a.jpg")}},
+        {1500, {Event(Kind::kCreated, "photos/new/deeper", "b.jpg")}}},
+       {{2000, W(Work::kFolder, "photos")},
+        {3500, W(Work::kTree, "photos/new")}}},
+      {"FolderMovedInIsATreeOfIt",
+       {{0, {Event(Kind::kMovedTo, "", "import", Entry::kFolder, 13)}}},
+       {{2000, W(Work::kFolder, "")}, {2000, W(Work::kTree, "import")}}},
+      {"CopyOfABigNewFolderIsOneTree",
+       {{0, {Event(Kind::kCreated, "", "import", Entry::kFolder)}},
+        {100, NewFiles("import", 5000)},
+        {200, NewFiles("import/raw", 5000)}},
+       {{2000, W(Work::kFolder, "")}, {2200, W(Work::kTree, "import")}}},
+      {"OverflowIsATreeOfTheFolder",
+       {{0, {Event(Kind::kOverflow, "photos", "")}}},
+       {{2000, W(Work::kTree, "photos", kOverflow)}}},
+      {"OverflowOfTheRootIsAReconcile",
+       {{0, {Event(Kind::kOverflow, "", "")}}},
+       {{2000, W(Work::kReconcile, "", kOverflow)}}},
+      {"WatchLostIsATree",
+       {{0, {Event(Kind::kWatchLost, "photos/a", "")}}},
+       {{2000, W(Work::kTree, "photos/a", kOverflow)}}},
+      {"RootGoneIsAReconcile",
+       {{0,
+         {Event(Kind::kCreated, "a", "x.jpg"),
+          Event(Kind::kRootGone, "", "")}}},
+       {{2000, W(Work::kReconcile, "", kOverflow)}}},
+      {"TreeAbsorbsFolderWorkBelowIt",
+       {{0,
+         {Event(Kind::kModified, "photos/a", "x.jpg"),
+          Event(Kind::kModified, "photos/b/c", "y.jpg"),
+          Event(Kind::kModified, "photosx", "z.jpg")}},
+        {1000, {Event(Kind::kOverflow, "photos", "")}}},
+       {{2000, W(Work::kFolder, "photosx")},
+        {3000, W(Work::kTree, "photos", kOverflow)}}},
+      {"EventsBelowAPendingTreeJoinIt",
+       {{0, {Event(Kind::kOverflow, "photos", "")}},
+        {1500, {Event(Kind::kModified, "photos/a", "x.jpg")}}},
+       {{3500, W(Work::kTree, "photos", kOverflow)}}},
+      {"RootsAreApart",
+       {{0,
+         {Event(Kind::kCreated, "a", "x.jpg"),
+          Event(Kind::kCreated, "a", "x.jpg", Entry::kFile, 0, kOtherRoot)}}},
+       {{2000, W(Work::kFolder, "a")},
+        {2000, W(Work::kFolder, "a", SyncReason::kWatch, "", kOtherRoot)}}},
+      {"FolderMovedToAnotherRootIsNoRename",
+       {{0,
+         {Event(Kind::kMovedFrom, "", "album", Entry::kFolder, 21, kRoot),
+          Event(Kind::kMovedTo, "", "album", Entry::kFolder, 21,
+                kOtherRoot)}}},
+       {{2000, W(Work::kFolder, "", SyncReason::kWatch, "", kOtherRoot)},
+        {2000, W(Work::kTree, "album", SyncReason::kWatch, "", kOtherRoot)},
+        {10000, W(Work::kFolder, "")},
+        {10000, W(Work::kTree, "album")}}},
+  };
+}
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+class AggregatorCase : public ::testing::TestWithParam<Case> {};
+
+TEST_P(AggregatorCase, EventsInWorkOut) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  EXPECT_EQ(Drive(aggregator, GetParam().steps), GetParam().expected);
+  EXPECT_EQ(aggregator.NextDueNs(), std::nullopt);
+  EXPECT_EQ(aggregator.pending_folders(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ChangeAggregator, AggregatorCase, ::testing::ValuesIn(Cases()),
+    [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+TEST(ChangeAggregator, NothingPendingNothingDue) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  EXPECT_EQ(aggregator.NextDueNs(), std::nullopt);
+  EXPECT_TRUE(aggregator.TakeDue(At(100000)).empty());
+  EXPECT_EQ(aggregator.pending_folders(), 0);
+}
+
+TEST(ChangeAggregator, NotDueBeforeTheDelay) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  aggregator.Add({Event(Kind::kCreated, "a", "x.jpg")}, At(0));
+  EXPECT_EQ(aggregator.pending_folders(), 1);
+  EXPECT_EQ(aggregator.NextDueNs(), At(2000));
+  EXPECT_TRUE(aggregator.TakeDue(At(1999)).empty());
+  EXPECT_EQ(aggregator.TakeDue(At(2000)),
+            std::vector<SyncWork>{W(Work::kFolder, "a")});
+  EXPECT_TRUE(aggregator.TakeDue(At(5000)).empty());
+}
+
+TEST(ChangeAggregator, OptionsSetTheDelayAndHold) {
+  ChangeAggregator aggregator(AggregatorOptions{
+      .delay = std::chrono::milliseconds(300),
+      .delete_hold = std::chrono::seconds(1)});
+  aggregator.Add({Event(Kind::kCreated, "a", "x.jpg"),
+                  Event(Kind::kRemoved, "b", "y.jpg")},
+                 At(0));
+  EXPECT_EQ(Drive(aggregator, {}),
+            (std::vector<Out>{{300, W(Work::kFolder, "a")},
+                              {1000, W(Work::kFolder, "b")}}));
+}
+
+TEST(ChangeAggregator, DeferredWorkIsNotDueBeforeItsTime) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  aggregator.Add({Event(Kind::kCreated, "a", "x.mov")}, At(0));
+  ASSERT_EQ(aggregator.TakeDue(At(2000)),
+            std::vector<SyncWork>{W(Work::kFolder, "a")});
+  // x.mov is still being written: look again at 5 s.
+  aggregator.Defer(W(Work::kFolder, "a"), At(5000));
+  EXPECT_EQ(aggregator.pending_folders(), 1);
+  EXPECT_EQ(aggregator.NextDueNs(), At(5000));
+  EXPECT_TRUE(aggregator.TakeDue(At(4999)).empty());
+  EXPECT_EQ(aggregator.TakeDue(At(5000)),
+            std::vector<SyncWork>{W(Work::kFolder, "a")});
+}
+
+TEST(ChangeAggregator, DeferMergesWithNewEvents) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  aggregator.Defer(W(Work::kFolder, "a"), At(5000));
+  aggregator.Add({Event(Kind::kCreated, "a", "y.jpg")}, At(4000));
+  // Both wants: not before 5 s, and 2 s after the last event.
+  EXPECT_EQ(aggregator.NextDueNs(), At(6000));
+  EXPECT_TRUE(aggregator.TakeDue(At(5500)).empty());
+  EXPECT_EQ(aggregator.TakeDue(At(6000)),
+            std::vector<SyncWork>{W(Work::kFolder, "a")});
+  // An earlier event does not make deferred work due before its time.
+  aggregator.Defer(W(Work::kTree, "b"), At(9000));
+  aggregator.Add({Event(Kind::kCreated, "b/c", "z.jpg")}, At(6000));
+  EXPECT_EQ(aggregator.NextDueNs(), At(9000));
+  EXPECT_EQ(aggregator.TakeDue(At(9000)),
+            std::vector<SyncWork>{W(Work::kTree, "b")});
+}
+
+TEST(ChangeAggregator, DeferKeepsTheReason) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  aggregator.Defer(W(Work::kTree, "a", SyncReason::kOverflow), At(100));
+  aggregator.Defer(W(Work::kReconcile, "", SyncReason::kManual, "",
+                     kOtherRoot),
+                   At(200));
+  EXPECT_EQ(Drive(aggregator, {}),
+            (std::vector<Out>{
+                {100, W(Work::kTree, "a", SyncReason::kOverflow)},
+                {200, W(Work::kReconcile, "", SyncReason::kManual, "",
+                        kOtherRoot)}}));
+}
+
+TEST(ChangeAggregator, DeferredRenameHoldsWorkUnderIt) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  aggregator.Defer(W(Work::kRename, "new", SyncReason::kWatch, "old"),
+                   At(5000));
+  aggregator.Add({Event(Kind::kCreated, "new", "a.jpg"),
+                  Event(Kind::kCreated, "other", "b.jpg")},
+                 At(0));
+  EXPECT_EQ(Drive(aggregator, {}),
+            (std::vector<Out>{
+                {2000, W(Work::kFolder, "other")},
+                {5000, W(Work::kRename, "new", SyncReason::kWatch, "old")},
+                {5000, W(Work::kFolder, "new")}}));
+}
+
+TEST(ChangeAggregator, ForgetDropsOneRoot) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  aggregator.Add({Event(Kind::kCreated, "a", "x.jpg"),
+                  Event(Kind::kMovedFrom, "", "gone", Entry::kFolder, 5),
+                  Event(Kind::kCreated, "a", "x.jpg", Entry::kFile, 0,
+                        kOtherRoot)},
+                 At(0));
+  aggregator.Forget(kRoot);
+  EXPECT_EQ(aggregator.pending_folders(), 1);
+  EXPECT_EQ(Drive(aggregator, {}),
+            (std::vector<Out>{{2000, W(Work::kFolder, "a", SyncReason::kWatch,
+                                       "", kOtherRoot)}}));
+  // The forgotten move does not pair later either.
+  aggregator.Add({Event(Kind::kMovedTo, "", "back", Entry::kFolder, 5)},
+                 At(3000));
+  EXPECT_EQ(Drive(aggregator, {}),
+            (std::vector<Out>{{5000, W(Work::kFolder, "")},
+                              {5000, W(Work::kTree, "back")}}));
+}
+
+TEST(ChangeAggregator, RenameMovesPendingTreeAndKeepsOrder) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  // A new folder, then renamed before its walk: one rename, one tree of
+  // the new name.
+  EXPECT_EQ(
+      Drive(aggregator,
+          {{0, {Event(Kind::kCreated, "", "untitled", Entry::kFolder)}},
+           {100, {Event(Kind::kCreated, "untitled", "a.jpg")}},
+           {500,
+            {Event(Kind::kMovedFrom, "", "untitled", Entry::kFolder, 31),
+             Event(Kind::kMovedTo, "", "trip", Entry::kFolder, 31)}}}),
+      (std::vector<Out>{
+          {500, W(Work::kRename, "trip", SyncReason::kWatch, "untitled")},
+          {2100, W(Work::kTree, "trip")},
+          {2500, W(Work::kFolder, "")}}));
+}
+
+TEST(ChangeAggregator, MovePairsAcrossAddCalls) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  aggregator.Add({Event(Kind::kMovedFrom, "", "a", Entry::kFolder, 41)},
+                 At(0));
+  EXPECT_EQ(aggregator.NextDueNs(), At(10000));
+  aggregator.Add({Event(Kind::kMovedTo, "", "b", Entry::kFolder, 41)},
+                 At(9000));
+  EXPECT_EQ(aggregator.TakeDue(At(9000)),
+            std::vector<SyncWork>{
+                W(Work::kRename, "b", SyncReason::kWatch, "a")});
+  EXPECT_EQ(aggregator.TakeDue(At(11000)),
+            std::vector<SyncWork>{W(Work::kFolder, "")});
+}
+
+TEST(ChangeAggregator, StormMemoryIsBounded) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  for (int batch = 0; batch < 20; ++batch) {
+    aggregator.Add(NewFiles("big", 1000), At(batch));
+    aggregator.Add({Event(Kind::kMovedFrom, "big",
+                          "f" + std::to_string(batch) + ".jpg",
+                          Entry::kFile, static_cast<uint32_t>(batch + 1))},
+                   At(batch));
+  }
+  EXPECT_EQ(aggregator.pending_folders(), 1);
+  EXPECT_EQ(Drive(aggregator, {}),
+            (std::vector<Out>{{2019, W(Work::kTree, "big")}}));
+}
+
+TEST(ChangeAggregator, ManyFolderMovesOutAreAReconcile) {
+  ChangeAggregator aggregator(AggregatorOptions{.root_storm = 8});
+  std::vector<WatchEvent> events;
+  for (uint32_t i = 1; i <= 9; ++i) {
+    events.push_back(Event(Kind::kMovedFrom, "d" + std::to_string(i), "sub",
+                           Entry::kFolder, i));
+  }
+  aggregator.Add(events, At(0));
+  EXPECT_EQ(Drive(aggregator, {}),
+            (std::vector<Out>{{2000, W(Work::kReconcile, "")}}));
+}
+
+TEST(ChangeAggregator, EventsDuringAPendingReconcilePushItBack) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  EXPECT_EQ(Drive(aggregator,
+                {{0, {Event(Kind::kOverflow, "", "")}},
+                 {1000, {Event(Kind::kRemoved, "a", "x.jpg")}},
+                 {2500,
+                  {Event(Kind::kMovedFrom, "", "a", Entry::kFolder, 3),
+                   Event(Kind::kMovedTo, "", "b", Entry::kFolder, 3)}}}),
+            (std::vector<Out>{
+                {4500, W(Work::kReconcile, "", SyncReason::kOverflow)}}));
+}
+
+}  // namespace
+}  // namespace phodex::watch
