@@ -18,9 +18,7 @@
 #include "os/signals.h"
 #include "util/mutex.h"
 #include "util/text.h"
-#ifdef PHODEX_HAVE_SYSTEM_WATCHER
 #include "watch/system_watcher.h"
-#endif
 
 namespace phodex::app {
 namespace {
@@ -35,60 +33,6 @@ constexpr milliseconds kTurnWait{1000};
 // waits this long, so a full disk is not retried in a tight loop.
 constexpr milliseconds kErrorPause{5000};
 
-#ifndef PHODEX_HAVE_SYSTEM_WATCHER
-// TEMPORARY (#13): until the system watcher lands (watch/system_watcher.h),
-// a watcher that reports nothing: roots are reconciled on schedule only.
-class NoEventsWatcher final : public watch::Watcher {
- public:
-  Result<watch::RootWatchState> AddRoot(RootId root, const std::string&,
-                                        const watch::WatchOptions&) override {
-    util::MutexLock l(mu_);
-    watch::RootWatchState s;
-    s.root = root;
-    s.method = watch::WatchMethod::kPolling;
-    s.reason = "this build has no watcher";
-    states_.push_back(s);
-    return s;
-  }
-  void RemoveRoot(RootId root) override {
-    util::MutexLock l(mu_);
-    std::erase_if(states_, [&](const auto& s) { return s.root == root; });
-  }
-  std::vector<watch::WatchEvent> Poll(size_t, milliseconds timeout) override {
-    util::MutexLock l(mu_);
-    const auto deadline = steady_clock::now() + timeout;
-    while (!woken_ && cv_.WaitUntil(mu_, deadline)) {
-    }
-    woken_ = false;
-    return {};
-  }
-  void Wake() override {
-    util::MutexLock l(mu_);
-    woken_ = true;
-    cv_.NotifyAll();
-  }
-  std::vector<watch::RootWatchState> States() override {
-    util::MutexLock l(mu_);
-    return states_;
-  }
-
- private:
-  util::Mutex mu_;
-  util::CondVar cv_;
-  bool woken_ GUARDED_BY(mu_) = false;
-  std::vector<watch::RootWatchState> states_ GUARDED_BY(mu_);
-};
-#endif
-
-// The watcher `serve` uses: the system's (inotify, or polling where
-// inotify cannot watch a root).
-Result<std::unique_ptr<watch::Watcher>> NewServeWatcher() {
-#ifdef PHODEX_HAVE_SYSTEM_WATCHER
-  return watch::NewSystemWatcher();
-#else
-  return std::unique_ptr<watch::Watcher>(new NoEventsWatcher());
-#endif
-}
 
 class ServeProcess {
  public:
@@ -116,9 +60,7 @@ class ServeProcess {
   std::atomic<bool> reload_{false};
   std::unique_ptr<catalog::Lock> lock_;
   std::unique_ptr<watch::Watcher> watcher_;
-#ifdef PHODEX_HAVE_SERVICE
   std::unique_ptr<library::Service> service_;
-#endif
   std::unique_ptr<os::SignalThread> signals_;
   std::thread status_thread_;
 
@@ -173,19 +115,15 @@ std::optional<int> ServeProcess::Start() {
   if (!config) return PrintError(config.error().ToString()), kExitError;
   auto lib = ctx_.OpenLibrary(CatalogUse::kCreate);
   if (!lib) return PrintError(lib.error().ToString()), ExitStatusFor(lib.error());
-  auto watcher = NewServeWatcher();
-  if (!watcher) return PrintError(watcher.error().ToString()), kExitError;
-  watcher_ = std::move(*watcher);
-#ifdef PHODEX_HAVE_SERVICE
+  // The system's watcher: inotify, or polling where inotify cannot watch
+  // a root (a network share, out of watches).
+  watcher_ = watch::NewSystemWatcher(ctx_.fs(), os::SystemClock());
   const library::ServiceOptions options = library::ServiceOptionsFor(*config);
   auto service = library::Service::Start(**lib, *watcher_, options);
   if (!service) {
     return PrintError(service.error().ToString()), ExitStatusFor(service.error());
   }
   service_ = std::move(*service);
-#else
-  const library::ServiceOptions options;
-#endif
   {
     util::MutexLock l(mu_);
     settings_ = library::SettingsOf(options);
@@ -206,12 +144,8 @@ void ServeProcess::Reload() {
                   config.error().ToString());
     return;
   }
-#ifdef PHODEX_HAVE_SERVICE
   const library::ServiceOptions options = library::ServiceOptionsFor(*config);
   service_->Reload(options);
-#else
-  const library::ServiceOptions options;
-#endif
   {
     util::MutexLock l(mu_);
     settings_ = library::SettingsOf(options);
@@ -224,15 +158,11 @@ void ServeProcess::Loop() {
   while (!cancel_.cancelled()) {
     if (reload_.exchange(false)) Reload();
     milliseconds pause{0};
-#ifdef PHODEX_HAVE_SERVICE
     if (auto turn = service_->RunOnce(kTurnWait, cancel_.token()); !turn) {
       spdlog::error("{}", turn.error().ToString());
       if (ctx_.catalog_damaged()) return;
       pause = kErrorPause;
     }
-#else
-    pause = kTurnWait;
-#endif
     if (pause.count() == 0 || cancel_.cancelled()) continue;
     util::MutexLock l(mu_);
     const auto deadline = steady_clock::now() + pause;
@@ -244,9 +174,7 @@ void ServeProcess::Loop() {
 
 library::ServiceStatusFile ServeProcess::StatusNow() {
   library::ServiceStatusFile f;
-#ifdef PHODEX_HAVE_SERVICE
   f.status = service_->Snapshot();
-#endif
   if (f.status.pid == 0) f.status.pid = os::CurrentPid();
   if (f.status.started_ns == 0) f.status.started_ns = started_ns_;
   f.status.updated_ns = os::SystemClock().NowUnixNs();
@@ -294,9 +222,7 @@ void ServeProcess::Stop() {
     util::MutexLock l(mu_);
     wake_watcher_ = nullptr;
   }
-#ifdef PHODEX_HAVE_SERVICE
   service_.reset();
-#endif
   watcher_.reset();
   if (lock_) {
     // A status file left behind would be ignored (the lock is free), but

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "library/file_locks.h"
+#include "util/text.h"
 #include "util/time_format.h"
 
 namespace phodex::library {
@@ -104,10 +105,11 @@ std::optional<watch::WatchMethod> ParseMethod(const std::string& name) {
 Json RootToJson(const RootServiceState& r) {
   return Json{
       {"id", r.root.value},
-      {"path", r.path},
+      {"path", util::EscapeBytes(r.path)},
       {"method", watch::WatchMethodName(r.method)},
       {"folders", r.folders},
-      {"reason", r.reason.empty() ? Json(nullptr) : Json(r.reason)},
+      {"reason", r.reason.empty() ? Json(nullptr)
+                                  : Json(util::EscapeBytes(r.reason))},
       {"last_reconcile", TimeOrNull(r.last_reconcile_ns)},
       {"next_reconcile", TimeOrNull(r.next_reconcile_ns)},
       {"reconciling", r.reconciling},
