@@ -33,7 +33,6 @@ constexpr milliseconds kTurnWait{1000};
 // waits this long, so a full disk is not retried in a tight loop.
 constexpr milliseconds kErrorPause{5000};
 
-
 class ServeProcess {
  public:
   ServeProcess(Context& ctx, const ServeArgs& args) : ctx_(ctx), args_(args) {}
@@ -105,10 +104,13 @@ std::optional<int> ServeProcess::Start() {
   library::FileLocks locks(data);
   auto lock = locks.LockService();
   if (!lock) {
+    if (lock.error().code() != ErrorCode::kBusy) {
+      return PrintError(lock.error().ToString()), ExitStatusFor(lock.error());
+    }
     PrintError("another `phodex serve` is already running on the catalog '" +
                util::EscapeBytes(ctx_.catalog_path()) + "' (" +
                lock.error().ToString() + ")");
-    return ExitStatusFor(lock.error());
+    return kExitBusy;
   }
   lock_ = std::move(*lock);
   auto config = ctx_.LoadConfig();
@@ -130,8 +132,8 @@ std::optional<int> ServeProcess::Start() {
     wake_watcher_ = watcher_.get();
   }
   spdlog::info(
-      "serving the catalog {} (pid {}); {} will serve HTTP with a later "
-      "version of phodex (not yet)",
+      "serving the catalog {} (pid {}); --listen {}: the HTTP API is not "
+      "served yet (it comes with a later version of phodex)",
       ctx_.catalog_path(), os::CurrentPid(), args_.listen.ToString());
   return std::nullopt;
 }

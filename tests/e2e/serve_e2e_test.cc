@@ -312,6 +312,33 @@ TEST_F(ServeE2eTest, AFolderOfPhotosCopiedInIsCatalogued) {
   EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
 }
 
+// A stop in the middle of an ingest: within the limit, status 0, no
+// operation left running; the next start catalogues the rest.
+TEST_F(ServeE2eTest, AStopDuringAnIngestLosesNothing) {
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  auto serve = StartServe();
+  constexpr int kPhotos = 200;
+  for (int i = 0; i < kPhotos; ++i) {
+    WriteFile(root_ + "/batch/IMG_" + std::to_string(i) + ".jpg",
+              kJpeg + std::to_string(i));
+  }
+  // Stop once some of it is in (or the work is under way): whatever the
+  // moment, the same must hold.
+  PollUntil([&] { return !Files().empty(); }, std::chrono::seconds(10));
+  std::chrono::milliseconds took{};
+  EXPECT_EQ(serve->Stop(SIGTERM, &took), 0) << serve->Log();
+  EXPECT_LE(took, kStopLimit);
+  std::istringstream lines(Run({"ops", "--json", "--limit", "1000"}).out);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_NE(json::parse(line)["status"], "running") << line;
+  }
+  serve = StartServe();
+  const auto files = FilesWhen(
+      [&](const auto& f) { return f.size() == static_cast<size_t>(kPhotos); });
+  EXPECT_EQ(files.size(), static_cast<size_t>(kPhotos)) << serve->Log();
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+}
+
 TEST_F(ServeE2eTest, AFileWrittenSlowlyIsCataloguedOnceComplete) {
   // A settle time well above the pause between writes.
   WriteConfig("[serve]\ndelay = 0.2\nsettle = 1.5\ndelete_hold = 1\n"
