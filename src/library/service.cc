@@ -44,7 +44,8 @@ std::optional<std::string> RelUnder(const std::string& top,
 bool SameAggregation(const watch::AggregatorOptions& a,
                      const watch::AggregatorOptions& b) {
   return a.delay == b.delay && a.delete_hold == b.delete_hold &&
-         a.folder_storm == b.folder_storm && a.root_storm == b.root_storm;
+         a.folder_storm == b.folder_storm && a.root_storm == b.root_storm &&
+         a.max_wait == b.max_wait;
 }
 
 bool SameSchedule(const watch::ScheduleOptions& a,
@@ -376,6 +377,18 @@ void Service::Impl::GoOffline(RootEntry& entry, std::string reason) {
 void Service::Impl::CheckOfflineRoots() {
   const int64_t now = MonoNow();
   next_offline_check_ns_ = now + options_.offline_check.count();
+  // A watched root may have fallen back to polling (out of inotify
+  // watches): it is reconciled on the polled schedule from now.
+  for (const watch::RootWatchState& w : watcher_.States()) {
+    auto it = roots_.find(w.root);
+    if (it == roots_.end() || it->second.method == watch::WatchMethod::kOffline ||
+        w.method == watch::WatchMethod::kOffline ||
+        w.method == it->second.method) {
+      continue;
+    }
+    it->second.method = w.method;
+    schedule_.SetRoot(w.root, w.method, now);
+  }
   for (auto& [id, entry] : roots_) {
     if (entry.method != watch::WatchMethod::kOffline) continue;
     const scan::RootCheck check =

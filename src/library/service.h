@@ -103,6 +103,8 @@ class Service {
   // at all (the caller logs it and goes on, or stops).
   Status RunOnce(std::chrono::milliseconds max_wait, jobs::CancelToken cancel);
   // RunOnce until `cancel` is set (Watcher::Wake makes it return at once).
+  // Returns RunOnce's first error (the work that failed is tried again a
+  // few seconds later): the caller logs it and calls Run again, or stops.
   Status Run(jobs::CancelToken cancel);
 
   // New settings (SIGHUP): they apply from the next turn; the root list is

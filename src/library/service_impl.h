@@ -79,6 +79,9 @@ class Service::Impl {
   // Everything due now, in priority order.
   std::vector<watch::SyncWork> TakeDueWork();
   Status Do(const watch::SyncWork& work, jobs::CancelToken cancel);
+  // `work` once more in a few seconds (its root was busy, or the catalog
+  // failed).
+  void Again(const watch::SyncWork& work);
   Status DoFolder(RootEntry& entry, const watch::SyncWork& work,
                   jobs::CancelToken cancel, HeldFolders& held);
   Status DoTree(RootEntry& entry, const watch::SyncWork& work,

@@ -146,14 +146,15 @@ Status Service::Impl::Do(const SyncWork& work, jobs::CancelToken cancel) {
   auto lock = lib_.locks().LockRoot(work.root, catalog::Locks::Wait::kNo);
   if (!lock) {
     // Another process (a CLI scan) works on the root: its turn first.
-    const int64_t at = MonoNow() + kBusyRetryNs;
-    if (reconcile) {
-      schedule_.Finished(work.root, MonoNow());
-      retries_.push_back({work, at});
-    } else {
-      aggregator_.Defer(work, at);
-    }
+    Again(work);
     return {};
+  }
+  // The root as the catalog holds it now, under its lock (the last scan's
+  // time dates what this work marks removed).
+  PHODEX_ASSIGN_OR_RETURN(std::vector<catalog::Root> roots,
+                          lib_.catalog().ListRoots());
+  for (const catalog::Root& r : roots) {
+    if (r.id == work.root) entry.root = r;
   }
   HeldFolders held;
   Status st;
@@ -172,7 +173,20 @@ Status Service::Impl::Do(const SyncWork& work, jobs::CancelToken cancel) {
       break;
   }
   DeferHeld(work, held);
+  // The catalog failed: tried again later, unless the whole turn fails
+  // (Run stops on the error).
+  if (!st) Again(work);
   return st;
+}
+
+void Service::Impl::Again(const SyncWork& work) {
+  const int64_t at = MonoNow() + kBusyRetryNs;
+  if (work.kind == SyncWork::Kind::kReconcile) {
+    schedule_.Finished(work.root, MonoNow());
+    retries_.push_back({work, at});
+  } else {
+    aggregator_.Defer(work, at);
+  }
 }
 
 scan::ScanOptions Service::Impl::OptionsFor(const RootEntry& entry,

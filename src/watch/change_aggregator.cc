@@ -40,6 +40,23 @@ SyncReason MergeReason(SyncReason kept, SyncReason added) {
   return kept != SyncReason::kWatch ? kept : added;
 }
 
+// Everything of `from` but its names into `into`.
+template <typename P>
+void MergeFields(P& into, const P& from) {
+  if (from.has_event) {
+    into.first_event_ns =
+        into.has_event ? std::min(into.first_event_ns, from.first_event_ns)
+                       : from.first_event_ns;
+    into.last_event_ns = into.has_event
+                             ? std::max(into.last_event_ns, from.last_event_ns)
+                             : from.last_event_ns;
+    into.has_event = true;
+  }
+  into.not_before_ns = std::max(into.not_before_ns, from.not_before_ns);
+  into.other_news = into.other_news || from.other_news;
+  into.reason = MergeReason(into.reason, from.reason);
+}
+
 }  // namespace
 
 ChangeAggregator::ChangeAggregator(AggregatorOptions options)
@@ -70,14 +87,11 @@ void ChangeAggregator::AddEvent(const WatchEvent& event, int64_t now_ns) {
   }
 }
 
-void ChangeAggregator::AddEntryEvent(RootState& state,
-                                     const WatchEvent& event,
+void ChangeAggregator::AddEntryEvent(RootState& state, const WatchEvent& event,
                                      int64_t now_ns) {
   if (state.reconcile) {
     // The reconciliation covers it; it waits for the storm to pass.
-    state.reconcile->has_event = true;
-    state.reconcile->last_event_ns =
-        std::max(state.reconcile->last_event_ns, now_ns);
+    MergeFields(*state.reconcile, Seen(now_ns, SyncKind::kTree, News::kOther));
     return;
   }
   const bool folder = event.entry == WatchEvent::Entry::kFolder;
@@ -143,24 +157,6 @@ void ChangeAggregator::AddName(RootState& state, const std::string& dir,
   pending.names.insert(name);
   Merge(state, dir, std::move(pending));
 }
-
-namespace {
-
-// Everything of `from` but its names into `into`.
-template <typename P>
-void MergeFields(P& into, const P& from) {
-  if (from.has_event) {
-    into.last_event_ns = into.has_event
-                             ? std::max(into.last_event_ns, from.last_event_ns)
-                             : from.last_event_ns;
-    into.has_event = true;
-  }
-  into.not_before_ns = std::max(into.not_before_ns, from.not_before_ns);
-  into.other_news = into.other_news || from.other_news;
-  into.reason = MergeReason(into.reason, from.reason);
-}
-
-}  // namespace
 
 void ChangeAggregator::Merge(RootState& state, const std::string& rel,
                              Pending pending) {
@@ -303,9 +299,10 @@ void ChangeAggregator::ExpireMoves(RootState& state, int64_t now_ns) {
 }
 
 ChangeAggregator::Pending ChangeAggregator::Seen(int64_t at_ns, SyncKind kind,
-                                                News news) {
+                                                 News news) {
   Pending pending;
   pending.has_event = true;
+  pending.first_event_ns = at_ns;
   pending.last_event_ns = at_ns;
   pending.tree = kind == SyncKind::kTree;
   pending.other_news = news == News::kOther;
@@ -321,8 +318,8 @@ ChangeAggregator::FolderMap::iterator ChangeAggregator::CoveringTree(
   }
 }
 
-ChangeAggregator::Pending* ChangeAggregator::PendingAt(
-    RootState& state, const std::string& dir) {
+ChangeAggregator::Pending* ChangeAggregator::PendingAt(RootState& state,
+                                                       const std::string& dir) {
   auto it = CoveringTree(state, dir);
   if (it == state.folders.end()) it = state.folders.find(dir);
   return it == state.folders.end() ? nullptr : &it->second;
@@ -332,17 +329,30 @@ int64_t ChangeAggregator::DueNs(const Pending& pending) const {
   if (!pending.has_event) return pending.not_before_ns;
   const int64_t wait = pending.other_news ? options_.delay.count()
                                           : options_.delete_hold.count();
-  return std::max(pending.last_event_ns + wait, pending.not_before_ns);
+  const int64_t due =
+      std::min(pending.last_event_ns + wait,
+               pending.first_event_ns + options_.max_wait.count());
+  return std::max(due, pending.not_before_ns);
 }
 
-const ChangeAggregator::Rename* ChangeAggregator::BlockingRename(
+std::optional<int64_t> ChangeAggregator::BlockedUntil(
     const RootState& state, const std::string& rel) const {
+  std::optional<int64_t> until;
+  auto block = [&until](int64_t ns) {
+    if (!until || ns > *until) until = ns;
+  };
   for (const Rename& rename : state.renames) {
     if (AtOrBelow(rel, rename.from) || AtOrBelow(rel, rename.to)) {
-      return &rename;
+      block(rename.due_ns);
     }
   }
-  return nullptr;
+  for (const auto& [cookie, move] : state.moves) {
+    if (move.entry == WatchEvent::Entry::kFolder &&
+        AtOrBelow(rel, Join(move.dir, move.name))) {
+      block(move.at_ns + options_.delete_hold.count());
+    }
+  }
+  return until;
 }
 
 std::vector<SyncWork> ChangeAggregator::TakeDue(int64_t now_ns) {
@@ -375,7 +385,7 @@ std::vector<SyncWork> ChangeAggregator::TakeDue(int64_t now_ns) {
     std::vector<std::tuple<int64_t, int64_t, std::string>> ready;
     for (const auto& [rel, pending] : state.folders) {
       const int64_t due = DueNs(pending);
-      if (due <= now_ns && BlockingRename(state, rel) == nullptr) {
+      if (due <= now_ns && !BlockedUntil(state, rel)) {
         ready.emplace_back(due, pending.seq, rel);
       }
     }
@@ -418,7 +428,8 @@ void ChangeAggregator::Defer(const SyncWork& work, int64_t at_ns) {
       if (state.reconcile) {
         MergeFields(*state.reconcile, pending);
       } else {
-        state.renames.push_back(Rename{work.from, work.rel, at_ns, work.reason});
+        state.renames.push_back(
+            Rename{work.from, work.rel, at_ns, work.reason});
       }
       return;
   }
@@ -442,8 +453,8 @@ std::optional<int64_t> ChangeAggregator::NextDueNs() const {
     }
     for (const auto& [rel, pending] : state.folders) {
       int64_t due = DueNs(pending);
-      if (const Rename* rename = BlockingRename(state, rel)) {
-        due = std::max(due, rename->due_ns);
+      if (std::optional<int64_t> until = BlockedUntil(state, rel)) {
+        due = std::max(due, *until);
       }
       consider(due);
     }

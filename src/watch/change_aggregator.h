@@ -5,7 +5,8 @@
 // (docs/serve.md, "Watching").
 //
 //   - A folder's events wait until `delay` has passed since its last one
-//     (default 2 s), then become one kFolder work.
+//     (default 2 s), then become one kFolder work; never longer than
+//     `max_wait` after its first (default 60 s).
 //   - More than `folder_storm` (~128) pending events in one folder make it
 //     a kTree work of that folder (a rescan of it and below); more than
 //     `root_storm` (~512) pending in one root make one kReconcile of the
@@ -64,6 +65,11 @@ struct AggregatorOptions {
   std::chrono::nanoseconds delete_hold = std::chrono::seconds(10);
   int folder_storm = 128;
   int root_storm = 512;
+  // Work is due at the latest this long after its first event even while
+  // events keep coming: a video written for an hour does not hold back the
+  // photos beside it (they are applied, it waits to settle). Added by the
+  // watch logic (not in the skeleton); not a [serve] setting.
+  std::chrono::nanoseconds max_wait = std::chrono::seconds(60);
 };
 
 class ChangeAggregator {
@@ -96,8 +102,9 @@ class ChangeAggregator {
  private:
   // What is pending for one folder (or, `tree`, for it and below).
   struct Pending {
-    bool has_event = false;     // false: only Defer asked for it
-    int64_t last_event_ns = 0;  // monotonic
+    bool has_event = false;      // false: only Defer asked for it
+    int64_t first_event_ns = 0;  // monotonic
+    int64_t last_event_ns = 0;
     int64_t not_before_ns = 0;  // Defer
     bool tree = false;
     // Any news but entries leaving: the normal delay, not delete_hold.
@@ -123,11 +130,11 @@ class ChangeAggregator {
   };
   using FolderMap = std::map<std::string, Pending>;
   struct RootState {
-    FolderMap folders;                       // by rel of the folder
-    std::optional<Pending> reconcile;        // absorbs everything else
-    std::vector<Rename> renames;             // in the order seen
-    std::map<uint32_t, Move> moves;          // by cookie
-    int64_t names = 0;                       // sum of folders' names
+    FolderMap folders;                 // by rel of the folder
+    std::optional<Pending> reconcile;  // absorbs everything else
+    std::vector<Rename> renames;       // in the order seen
+    std::map<uint32_t, Move> moves;    // by cookie
+    int64_t names = 0;                 // sum of folders' names
   };
 
   // Pending news seen at `at_ns`: of a folder or a tree, and whether of
@@ -137,8 +144,7 @@ class ChangeAggregator {
   static Pending Seen(int64_t at_ns, SyncKind kind, News news);
 
   void AddEvent(const WatchEvent& event, int64_t now_ns);
-  void AddEntryEvent(RootState& state, const WatchEvent& event,
-                     int64_t now_ns);
+  void AddEntryEvent(RootState& state, const WatchEvent& event, int64_t now_ns);
   // Marks `name` of `dir` pending (in the kTree covering it, if any).
   void AddName(RootState& state, const std::string& dir,
                const std::string& name, News news, int64_t now_ns);
@@ -158,10 +164,11 @@ class ChangeAggregator {
   // own entry; nullptr when none.
   static Pending* PendingAt(RootState& state, const std::string& dir);
   int64_t DueNs(const Pending& pending) const;
-  // The earliest pending kRename of `state` whose either side is at or
-  // above `rel` (work under it waits for it); nullptr when none.
-  const Rename* BlockingRename(const RootState& state,
-                               const std::string& rel) const;
+  // Until when work at `rel` waits for a kRename not yet taken (either
+  // side at or above it) or for a folder that moved away from above it to
+  // pair or not (the hold); nullopt when nothing holds it back.
+  std::optional<int64_t> BlockedUntil(const RootState& state,
+                                      const std::string& rel) const;
 
   AggregatorOptions options_;
   std::map<RootId, RootState> roots_;

@@ -168,7 +168,7 @@ Result<RootWatchState> InotifyWatcher::AddRoot(RootId root,
     generation = next_generation_++;
     state.method = WatchMethod::kInotify;
     roots_.insert_or_assign(
-        root, Root{path, WatchFilter(options), generation, state});
+        root, Root{path, WatchFilter(options, path), generation, state});
   }
   const Status added = AddTree(root, generation, "");
   util::MutexLock lock(mu_);
@@ -439,12 +439,7 @@ void InotifyWatcher::ResolvePendingMove() {
 void InotifyWatcher::Handle(const struct inotify_event& ev) {
   if ((ev.mask & IN_Q_OVERFLOW) != 0) {
     ResolvePendingMove();
-    std::vector<RootId> roots;
-    {
-      util::MutexLock lock(mu_);
-      for (const auto& [id, root] : roots_) roots.push_back(id);
-    }
-    for (RootId root : roots) queue_->PushOverflow(root);
+    RewatchAfterOverflow();
     return;
   }
   if (pending_move_ && !((ev.mask & IN_MOVED_TO) != 0 &&
@@ -556,20 +551,55 @@ void InotifyWatcher::HandleEntry(const struct inotify_event& ev,
   }
 }
 
+void InotifyWatcher::RewatchAfterOverflow() {
+  std::vector<std::pair<RootId, uint64_t>> roots;
+  {
+    util::MutexLock lock(mu_);
+    for (const auto& [id, root] : roots_) {
+      if (root.state.method != WatchMethod::kInotify) continue;
+      DropTreeLocked(id, "");
+      roots.emplace_back(id, root.generation);
+    }
+  }
+  for (const auto& [root, generation] : roots) {
+    const Status added = AddTree(root, generation, "");
+    if (!added && added.error().code() == ErrorCode::kNotFound) {
+      // The root's folder went while its events were lost.
+      util::MutexLock lock(mu_);
+      const auto it = roots_.find(root);
+      if (it == roots_.end() || it->second.generation != generation) continue;
+      WatchEvent e = MakeEvent(Kind::kRootGone, root, "");
+      e.error = added.error();
+      AbandonRootLocked(root, WatchMethod::kOffline, e.error->ToString());
+      queue_->Push(std::move(e));
+      continue;
+    }
+    if (!added) OnTreeError(root, "", added.error());
+    // Only now: the rescan it asks for starts after every folder is
+    // watched again, so nothing falls between the two.
+    queue_->PushOverflow(root);
+  }
+}
+
+void InotifyWatcher::SimulateOverflowForTesting() { RewatchAfterOverflow(); }
+
 void InotifyWatcher::OnTreeError(RootId root, const std::string& rel,
                                  const Error& error) {
   if (error.code() == ErrorCode::kNotFound) return;  // vanished already
-  if (!IsOutOfWatches(error)) {
+  if (!rel.empty() && !IsOutOfWatches(error)) {
     WatchEvent e = MakeEvent(Kind::kWatchLost, root, rel);
     e.error = error;
     queue_->Push(std::move(e));
     return;
   }
-  // The root cannot be fully watched any more: it is polled instead
+  // The root cannot be fully watched any more (out of watches, or its
+  // top folder no longer watchable): it is polled instead
   // (system_watcher.h), and rescanned.
   {
     util::MutexLock lock(mu_);
-    AbandonRootLocked(root, WatchMethod::kPolling, error.message());
+    AbandonRootLocked(root, WatchMethod::kPolling,
+                      IsOutOfWatches(error) ? error.message()
+                                            : error.ToString());
   }
   WatchEvent e = MakeEvent(Kind::kWatchLost, root, "");
   e.error = error;

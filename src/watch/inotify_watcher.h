@@ -16,7 +16,11 @@
 //     are not lost), removed ones dropped (IN_IGNORED), a renamed folder
 //     keeps its watches, their paths rewritten (a paired IN_MOVED_FROM/TO;
 //     one moved out of every root loses them);
-//   - IN_Q_OVERFLOW: kOverflow (dir "") for every root;
+//   - IN_Q_OVERFLOW: every root's watches are dropped and set up again
+//     (folders created, removed or renamed while events were lost would
+//     otherwise be unwatched or watched under a stale path), then a
+//     kOverflow (dir "") for every root, so that the rescan it asks for
+//     starts after every folder is watched again;
 //   - the root's own folder deleted, moved or unmounted: kRootGone, its
 //     watches dropped, the root kOffline until AddRoot again;
 //   - out of watches (ENOSPC from inotify_add_watch, the user's
@@ -97,6 +101,11 @@ class InotifyWatcher final : public Watcher {
   // kRootGone, with the reason.
   std::vector<RootWatchState> States() override;
 
+  // What IN_Q_OVERFLOW does (see above), on the caller's thread.
+  // REQUIRES: no folder is being renamed meanwhile (the reader's pairing
+  // of IN_MOVED_FROM/TO is not synchronised with it).
+  void SimulateOverflowForTesting();
+
  private:
   // A watched folder.
   struct Dir {
@@ -147,6 +156,7 @@ class InotifyWatcher final : public Watcher {
   void Handle(const struct inotify_event& ev);
   void HandleEntry(const struct inotify_event& ev, const Dir& dir);
   void ResolvePendingMove();
+  void RewatchAfterOverflow();
   // A watch ran out while adding `rel`'s tree at run time.
   void OnTreeError(RootId root, const std::string& rel, const Error& error);
 

@@ -1,5 +1,6 @@
 #include "watch/poll_watcher.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace phodex::watch {
@@ -83,15 +84,16 @@ Result<RootWatchState> PollWatcher::AddRoot(RootId root,
     return MakeError(ErrorCode::kInvalidArgument, "not a folder", "watch",
                      path);
   }
-  const WatchFilter filter(options);
+  const WatchFilter filter(options, path);
   Folders folders;
   Walk(path, filter, "", StampOf(*top), folders);
   state.method = WatchMethod::kPolling;
   state.folders = static_cast<int64_t>(folders.size());
   state.last_poll_ns = clock_.NowUnixNs();
+  // At least a second: an interval of 0 would poll without pause.
   const int64_t interval_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(
-          options.poll_interval)
+          std::max(options.poll_interval, std::chrono::seconds(1)))
           .count();
   util::MutexLock lock(mu_);
   roots_.insert_or_assign(

@@ -42,8 +42,8 @@ void ReconcileSchedule::Request(RootId root, SyncReason reason,
     }
     state.last_overflow_ns = now_ns;
     if (state.overflow_gap_ns > 0 && state.last_overflow_run_ns) {
-      due_ns = std::max(now_ns,
-                        *state.last_overflow_run_ns + state.overflow_gap_ns);
+      due_ns =
+          std::max(now_ns, *state.last_overflow_run_ns + state.overflow_gap_ns);
     }
   }
   Ask(state, reason, due_ns);
@@ -76,10 +76,9 @@ std::vector<SyncWork> ReconcileSchedule::TakeDue(int64_t now_ns) {
   for (auto& [root, state] : roots_) {
     const std::optional<int64_t> next = NextNs(state);
     if (!next || *next > now_ns) continue;
-    const SyncReason reason =
-        state.request && state.request_due_ns <= now_ns
-            ? *state.request
-            : SyncReason::kScheduled;
+    const SyncReason reason = state.request && state.request_due_ns <= now_ns
+                                  ? *state.request
+                                  : SyncReason::kScheduled;
     if (reason == SyncReason::kOverflow) {
       state.last_overflow_run_ns = now_ns;
       state.overflow_gap_ns =
@@ -92,9 +91,8 @@ std::vector<SyncWork> ReconcileSchedule::TakeDue(int64_t now_ns) {
     state.request.reset();
     state.scheduled_ns.reset();
     state.shown.running = true;
-    due.push_back(SyncWork{.kind = SyncWork::Kind::kReconcile,
-                           .root = root,
-                           .reason = reason});
+    due.push_back(SyncWork{
+        .kind = SyncWork::Kind::kReconcile, .root = root, .reason = reason});
   }
   return due;
 }

@@ -37,7 +37,9 @@ struct SettleOptions {
 
 struct SettleVerdict {
   bool settled = false;
-  // When not settled: when to look again (Unix ns).
+  // When not settled: when to look again (Unix ns): when the stat seen
+  // will have been unchanged for `settle` (counted from its first look, or
+  // from its ctime if earlier on local clocks).
   int64_t retry_at_ns = 0;
 };
 

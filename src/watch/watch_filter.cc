@@ -1,5 +1,7 @@
 #include "watch/watch_filter.h"
 
+#include <utility>
+
 #include "os/file_system.h"
 #include "util/text.h"
 
@@ -43,10 +45,16 @@ std::string AbsPath(const std::string& root_path, const std::string& rel) {
   return rel.empty() ? root_path : os::JoinPath(root_path, rel);
 }
 
-WatchFilter::WatchFilter(const WatchOptions& options)
-    : include_hidden_(options.include_hidden) {
+WatchFilter::WatchFilter(const WatchOptions& options, std::string root_path)
+    : include_hidden_(options.include_hidden),
+      root_path_(std::move(root_path)) {
   for (const std::string& g : options.exclude) {
-    (g.find('/') == std::string::npos ? name_globs_ : path_globs_).push_back(g);
+    if (g.starts_with('/')) {
+      abs_globs_.push_back(g);
+    } else {
+      (g.find('/') == std::string::npos ? name_globs_ : path_globs_)
+          .push_back(g);
+    }
   }
 }
 
@@ -59,6 +67,12 @@ bool WatchFilter::ExcludesName(std::string_view name,
   }
   for (const std::string& g : path_globs_) {
     if (util::GlobMatch(g, rel)) return true;
+  }
+  if (!abs_globs_.empty()) {
+    const std::string abs = AbsPath(root_path_, std::string(rel));
+    for (const std::string& g : abs_globs_) {
+      if (util::GlobMatch(g, abs)) return true;
+    }
   }
   return false;
 }

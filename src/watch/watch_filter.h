@@ -5,6 +5,9 @@
 // watch module may not depend on:
 //   - a glob without '/' matches a name at any depth ("*.psd", "data");
 //     one with '/' matches the path relative to the root ("2019/tmp/*");
+//     one that starts with '/' matches the absolute path
+//     ("/photos/catalog.db*": phodex's own files where the catalog sits
+//     inside a root);
 //   - hidden names (a leading '.') unless include_hidden;
 //   - phodex's own names, always: the root marker ".phodex-root" and the
 //     temporary files of its writes (".NAME.phodex-tmp-XXXXXX", ...), so
@@ -30,7 +33,8 @@ std::string AbsPath(const std::string& root_path, const std::string& rel);
 
 class WatchFilter {
  public:
-  explicit WatchFilter(const WatchOptions& options);
+  // For the root at `root_path` (absolute).
+  WatchFilter(const WatchOptions& options, std::string root_path);
 
   // Whether folder `name` (at `rel`, relative to the root) is neither
   // watched nor reported, nor anything below it.
@@ -44,6 +48,8 @@ class WatchFilter {
   bool include_hidden_ = false;
   std::vector<std::string> name_globs_;  // no '/': matched against names
   std::vector<std::string> path_globs_;  // with '/': matched against rel
+  std::vector<std::string> abs_globs_;   // leading '/': the absolute path
+  std::string root_path_;
 };
 
 }  // namespace phodex::watch

@@ -67,6 +67,10 @@ const char* WatchMethodName(WatchMethod method);  // "inotify", ...
 struct WatchOptions {
   // Names and globs never watched or reported (phodex's data folder, its
   // temp files): its own writes do not come back as foreign changes.
+  // fnmatch globs, as the scan's: without '/' matched against a name at
+  // any depth, with '/' against the path relative to the root, and with
+  // a leading '/' against the absolute path (DataFolder::OwnFileGlobs, the
+  // thumbnail folder) (watch/watch_filter.h).
   std::vector<std::string> exclude;
   // Hidden folders (".git", ".thumbnails") are watched only when set, as
   // the scan walks them (ScanOptions::include_hidden).

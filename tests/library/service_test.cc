@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 
+#include "imaging/renderer.h"
 #include "library/roots.h"
 #include "scan/root_identity.h"
 #include "tests/fakes/fake_watcher.h"
@@ -38,6 +40,16 @@ class CancellingMetadata final : public media::MetadataReader {
   jobs::CancelSource& source_;
 };
 
+// Every decode gives a thumbnail (and a 2x1 source).
+class ThumbRenderer final : public imaging::PixelRenderer {
+ public:
+  Result<imaging::Rendered> Render(const imaging::RenderRequest& r) override {
+    imaging::Rendered out{.source_width = 2, .source_height = 1};
+    out.outputs.assign(r.outputs.size(), "thumbnail");
+    return out;
+  }
+};
+
 class ServiceTest : public LibraryTest {
  protected:
   void SetUp() override {
@@ -56,6 +68,19 @@ class ServiceTest : public LibraryTest {
     options_.schedule.seed = 1;
     options_.schedule.jitter = 0;
     options_.thumbs = false;
+  }
+
+  // The library over the same parts, with `adjust` applied.
+  void Rebuild(const std::function<void(Parts&)>& adjust) {
+    Parts parts;
+    parts.catalog = &lib_->catalog();
+    parts.fs = &lib_->fs();
+    parts.clock = &lib_->clock();
+    parts.locks = &lib_->locks();
+    parts.data = lib_->data();
+    parts.config = lib_->config();
+    adjust(parts);
+    lib_ = std::make_unique<Library>(std::move(parts));
   }
 
   void StartService() {
@@ -174,15 +199,10 @@ TEST_F(ServiceTest, PhodexOwnFilesAndTheExclusionsAreNotWatched) {
   // A data folder inside the root.
   const std::string lib_real = lib_->fs().RealPath(dir_ / "lib").value();
   std::filesystem::create_directories(lib_real + "/app/data");
-  Parts parts;
-  parts.catalog = catalog_.get();
-  parts.fs = fs_.get();
-  parts.clock = &clock_;
-  parts.locks = &locks_;
-  parts.data = DataFolderBeside(lib_real + "/app/data/catalog.db");
-  parts.config.metadata = false;
-  parts.config.scan_exclude = {"*.psd"};
-  lib_ = std::make_unique<Library>(std::move(parts));
+  Rebuild([&](Parts& parts) {
+    parts.data = DataFolderBeside(lib_real + "/app/data/catalog.db");
+    parts.config.scan_exclude = {"*.psd"};
+  });
   StartService();
   const watch::WatchOptions o = watcher_.add_root_calls().back().options;
   EXPECT_THAT(o.exclude, ::testing::Contains("*.psd"));
@@ -389,25 +409,43 @@ TEST_F(ServiceTest, CancellationLeavesTheOperationInterrupted) {
   WriteJpeg("1.jpg", "one");
   WriteJpeg("2.jpg", "two");
   jobs::CancelSource cancel;
-  Parts parts;
-  parts.catalog = catalog_.get();
-  parts.fs = fs_.get();
-  parts.clock = &clock_;
-  parts.locks = &locks_;
-  parts.data = data_;
-  parts.config.metadata = true;
-  parts.config.threads = 1;
-  parts.workers.metadata = [&](const Config&) {
-    return Result<std::unique_ptr<media::MetadataReader>>(
-        std::make_unique<CancellingMetadata>(cancel));
-  };
-  lib_ = std::make_unique<Library>(std::move(parts));
+  Rebuild([&](Parts& parts) {
+    parts.config.metadata = true;
+    parts.config.threads = 1;
+    parts.workers.metadata = [&](const Config&) {
+      return Result<std::unique_ptr<media::MetadataReader>>(
+          std::make_unique<CancellingMetadata>(cancel));
+    };
+  });
   StartService();
   Step(0s, cancel.token());
   const std::vector<catalog::Operation> ops = Ops();
   ASSERT_EQ(ops.size(), 1u);
   EXPECT_EQ(ops[0].type, "startup");
   EXPECT_EQ(ops[0].status, catalog::OperationStatus::kInterrupted);
+}
+
+TEST_F(ServiceTest, NewAndChangedFilesGetThumbnails) {
+  Rebuild([](Parts& parts) {
+    parts.workers.pixels = [](const Config&) {
+      return Result<std::unique_ptr<imaging::PixelRenderer>>(
+          std::make_unique<ThumbRenderer>());
+    };
+  });
+  options_.thumbs = true;
+  WriteJpeg("a.jpg", "a");
+  StartAndReconcile();
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "thumbs"));
+  WriteJpeg("b.jpg", "b");
+  Event(WatchEvent::Kind::kCreated, "", "b.jpg");
+  Step(0s);
+  Step(2s);
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "thumbs", "watch", "thumbs"));
+  // Nothing new: no pixel stage.
+  service_->RequestReconcile(root_.id);
+  Step(0s);
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "thumbs", "watch", "thumbs",
+                                     "manual"));
 }
 
 TEST(ServiceOptionsFor, ReadsTheServeSection) {

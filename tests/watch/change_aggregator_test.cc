@@ -50,8 +50,8 @@ WatchEvent Event(Kind kind, std::string dir, std::string name,
 std::vector<WatchEvent> NewFiles(const std::string& dir, int count) {
   std::vector<WatchEvent> events;
   for (int i = 0; i < count; ++i) {
-    events.push_back(Event(Kind::kCreated, dir, "file" + std::to_string(i) +
-                                                    ".jpg"));
+    events.push_back(
+        Event(Kind::kCreated, dir, "file" + std::to_string(i) + ".jpg"));
   }
   return events;
 }
@@ -111,6 +111,16 @@ std::vector<Out> Drive(ChangeAggregator& aggregator,
   return out;
 }
 
+// `event` every `step_ms` from `from_ms` to `to_ms`.
+std::vector<Step> Every(int64_t from_ms, int64_t to_ms, int64_t step_ms,
+                        const WatchEvent& event) {
+  std::vector<Step> steps;
+  for (int64_t ms = from_ms; ms <= to_ms; ms += step_ms) {
+    steps.push_back(Step{ms, {event}});
+  }
+  return steps;
+}
+
 struct Case {
   std::string name;
   std::vector<Step> steps;
@@ -125,12 +135,17 @@ std::vector<Case> Cases() {
         {500, {Event(Kind::kModified, "album", "a.jpg")}},
         {1500, {Event(Kind::kCreated, "album", "b.jpg")}}},
        {{3500, W(Work::kFolder, "album")}}},
+      {"PolledFolderIsAFolder",
+       {{0, {Event(Kind::kModified, "a", "")}},
+        {1000, {Event(Kind::kModified, "a", "")}}},
+       {{3000, W(Work::kFolder, "a")}}},
       {"TwoFoldersAreTwoWorks",
        {{0, {Event(Kind::kCreated, "a", "x.jpg")}},
         {1000, {Event(Kind::kCreated, "b", "y.jpg")}}},
        {{2000, W(Work::kFolder, "a")}, {3000, W(Work::kFolder, "b")}}},
       {"RepeatedNamesAreNoStorm",
-       {{0, std::vector<WatchEvent>(500, Event(Kind::kModified, "a", "x.jpg"))}},
+       {{0,
+         std::vector<WatchEvent>(500, Event(Kind::kModified, "a", "x.jpg"))}},
        {{2000, W(Work::kFolder, "a")}}},
       {"FolderStormBoundary128IsAFolder",
        {{0, NewFiles("album", 128)}},
@@ -192,8 +207,8 @@ std::vector<Case> Cases() {
        {{0,
          {Event(Kind::kMovedFrom, "2024", "trip", Entry::kFolder, 12),
           Event(Kind::kMovedTo, "2025/summer", "trip", Entry::kFolder, 12)}}},
-       {{0, W(Work::kRename, "2025/summer/trip", SyncReason::kWatch,
-              "2024/trip")},
+       {{0,
+         W(Work::kRename, "2025/summer/trip", SyncReason::kWatch, "2024/trip")},
         {2000, W(Work::kFolder, "2024")},
         {2000, W(Work::kFolder, "2025/summer")}}},
       {"FolderMovedOutIsItsParentAndItsTreeAfterTheHold",
@@ -220,6 +235,20 @@ std::vector<Case> Cases() {
         {100, NewFiles("import", 5000)},
         {200, NewFiles("import/raw", 5000)}},
        {{2000, W(Work::kFolder, "")}, {2200, W(Work::kTree, "import")}}},
+      {"ContinuousEventsComeOutAfterMaxWait",
+       Every(0, 99000, 1000, Event(Kind::kModified, "a", "video.mov")),
+       {{60000, W(Work::kFolder, "a")}, {101000, W(Work::kFolder, "a")}}},
+      {"WorkUnderAFolderMovedAwayWaitsForItsPartner",
+       {{0, {Event(Kind::kModified, "album/sub", "x.jpg")}},
+        {500, {Event(Kind::kMovedFrom, "", "album", Entry::kFolder, 5)}}},
+       {{10500, W(Work::kTree, "album")}, {10500, W(Work::kFolder, "")}}},
+      {"WorkUnderAFolderMovedAwayFollowsIt",
+       {{0, {Event(Kind::kModified, "album/sub", "x.jpg")}},
+        {500, {Event(Kind::kMovedFrom, "", "album", Entry::kFolder, 5)}},
+        {3000, {Event(Kind::kMovedTo, "", "new", Entry::kFolder, 5)}}},
+       {{3000, W(Work::kRename, "new", SyncReason::kWatch, "album")},
+        {3000, W(Work::kFolder, "new/sub")},
+        {5000, W(Work::kFolder, "")}}},
       {"OverflowIsATreeOfTheFolder",
        {{0, {Event(Kind::kOverflow, "photos", "")}}},
        {{2000, W(Work::kTree, "photos", kOverflow)}}},
@@ -255,8 +284,7 @@ std::vector<Case> Cases() {
       {"FolderMovedToAnotherRootIsNoRename",
        {{0,
          {Event(Kind::kMovedFrom, "", "album", Entry::kFolder, 21, kRoot),
-          Event(Kind::kMovedTo, "", "album", Entry::kFolder, 21,
-                kOtherRoot)}}},
+          Event(Kind::kMovedTo, "", "album", Entry::kFolder, 21, kOtherRoot)}}},
        {{2000, W(Work::kFolder, "", SyncReason::kWatch, "", kOtherRoot)},
         {2000, W(Work::kTree, "album", SyncReason::kWatch, "", kOtherRoot)},
         {10000, W(Work::kFolder, "")},
@@ -275,9 +303,11 @@ TEST_P(AggregatorCase, EventsInWorkOut) {
   EXPECT_EQ(aggregator.pending_folders(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    ChangeAggregator, AggregatorCase, ::testing::ValuesIn(Cases()),
-    [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(ChangeAggregator, AggregatorCase,
+                         ::testing::ValuesIn(Cases()),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           return info.param.name;
+                         });
 
 TEST(ChangeAggregator, NothingPendingNothingDue) {
   ChangeAggregator aggregator(AggregatorOptions{});
@@ -298,9 +328,9 @@ TEST(ChangeAggregator, NotDueBeforeTheDelay) {
 }
 
 TEST(ChangeAggregator, OptionsSetTheDelayAndHold) {
-  ChangeAggregator aggregator(AggregatorOptions{
-      .delay = std::chrono::milliseconds(300),
-      .delete_hold = std::chrono::seconds(1)});
+  ChangeAggregator aggregator(
+      AggregatorOptions{.delay = std::chrono::milliseconds(300),
+                        .delete_hold = std::chrono::seconds(1)});
   aggregator.Add({Event(Kind::kCreated, "a", "x.jpg"),
                   Event(Kind::kRemoved, "b", "y.jpg")},
                  At(0));
@@ -343,14 +373,12 @@ TEST(ChangeAggregator, DeferMergesWithNewEvents) {
 TEST(ChangeAggregator, DeferKeepsTheReason) {
   ChangeAggregator aggregator(AggregatorOptions{});
   aggregator.Defer(W(Work::kTree, "a", SyncReason::kOverflow), At(100));
-  aggregator.Defer(W(Work::kReconcile, "", SyncReason::kManual, "",
-                     kOtherRoot),
+  aggregator.Defer(W(Work::kReconcile, "", SyncReason::kManual, "", kOtherRoot),
                    At(200));
   EXPECT_EQ(Drive(aggregator, {}),
-            (std::vector<Out>{
-                {100, W(Work::kTree, "a", SyncReason::kOverflow)},
-                {200, W(Work::kReconcile, "", SyncReason::kManual, "",
-                        kOtherRoot)}}));
+            (std::vector<Out>{{100, W(Work::kTree, "a", SyncReason::kOverflow)},
+                              {200, W(Work::kReconcile, "", SyncReason::kManual,
+                                      "", kOtherRoot)}}));
 }
 
 TEST(ChangeAggregator, DeferredRenameHoldsWorkUnderIt) {
@@ -369,11 +397,11 @@ TEST(ChangeAggregator, DeferredRenameHoldsWorkUnderIt) {
 
 TEST(ChangeAggregator, ForgetDropsOneRoot) {
   ChangeAggregator aggregator(AggregatorOptions{});
-  aggregator.Add({Event(Kind::kCreated, "a", "x.jpg"),
-                  Event(Kind::kMovedFrom, "", "gone", Entry::kFolder, 5),
-                  Event(Kind::kCreated, "a", "x.jpg", Entry::kFile, 0,
-                        kOtherRoot)},
-                 At(0));
+  aggregator.Add(
+      {Event(Kind::kCreated, "a", "x.jpg"),
+       Event(Kind::kMovedFrom, "", "gone", Entry::kFolder, 5),
+       Event(Kind::kCreated, "a", "x.jpg", Entry::kFile, 0, kOtherRoot)},
+      At(0));
   aggregator.Forget(kRoot);
   EXPECT_EQ(aggregator.pending_folders(), 1);
   EXPECT_EQ(Drive(aggregator, {}),
@@ -393,11 +421,11 @@ TEST(ChangeAggregator, RenameMovesPendingTreeAndKeepsOrder) {
   // the new name.
   EXPECT_EQ(
       Drive(aggregator,
-          {{0, {Event(Kind::kCreated, "", "untitled", Entry::kFolder)}},
-           {100, {Event(Kind::kCreated, "untitled", "a.jpg")}},
-           {500,
-            {Event(Kind::kMovedFrom, "", "untitled", Entry::kFolder, 31),
-             Event(Kind::kMovedTo, "", "trip", Entry::kFolder, 31)}}}),
+            {{0, {Event(Kind::kCreated, "", "untitled", Entry::kFolder)}},
+             {100, {Event(Kind::kCreated, "untitled", "a.jpg")}},
+             {500,
+              {Event(Kind::kMovedFrom, "", "untitled", Entry::kFolder, 31),
+               Event(Kind::kMovedTo, "", "trip", Entry::kFolder, 31)}}}),
       (std::vector<Out>{
           {500, W(Work::kRename, "trip", SyncReason::kWatch, "untitled")},
           {2100, W(Work::kTree, "trip")},
@@ -406,14 +434,13 @@ TEST(ChangeAggregator, RenameMovesPendingTreeAndKeepsOrder) {
 
 TEST(ChangeAggregator, MovePairsAcrossAddCalls) {
   ChangeAggregator aggregator(AggregatorOptions{});
-  aggregator.Add({Event(Kind::kMovedFrom, "", "a", Entry::kFolder, 41)},
-                 At(0));
+  aggregator.Add({Event(Kind::kMovedFrom, "", "a", Entry::kFolder, 41)}, At(0));
   EXPECT_EQ(aggregator.NextDueNs(), At(10000));
   aggregator.Add({Event(Kind::kMovedTo, "", "b", Entry::kFolder, 41)},
                  At(9000));
-  EXPECT_EQ(aggregator.TakeDue(At(9000)),
-            std::vector<SyncWork>{
-                W(Work::kRename, "b", SyncReason::kWatch, "a")});
+  EXPECT_EQ(
+      aggregator.TakeDue(At(9000)),
+      std::vector<SyncWork>{W(Work::kRename, "b", SyncReason::kWatch, "a")});
   EXPECT_EQ(aggregator.TakeDue(At(11000)),
             std::vector<SyncWork>{W(Work::kFolder, "")});
 }
@@ -422,10 +449,10 @@ TEST(ChangeAggregator, StormMemoryIsBounded) {
   ChangeAggregator aggregator(AggregatorOptions{});
   for (int batch = 0; batch < 20; ++batch) {
     aggregator.Add(NewFiles("big", 1000), At(batch));
-    aggregator.Add({Event(Kind::kMovedFrom, "big",
-                          "f" + std::to_string(batch) + ".jpg",
-                          Entry::kFile, static_cast<uint32_t>(batch + 1))},
-                   At(batch));
+    aggregator.Add(
+        {Event(Kind::kMovedFrom, "big", "f" + std::to_string(batch) + ".jpg",
+               Entry::kFile, static_cast<uint32_t>(batch + 1))},
+        At(batch));
   }
   EXPECT_EQ(aggregator.pending_folders(), 1);
   EXPECT_EQ(Drive(aggregator, {}),
@@ -447,11 +474,11 @@ TEST(ChangeAggregator, ManyFolderMovesOutAreAReconcile) {
 TEST(ChangeAggregator, EventsDuringAPendingReconcilePushItBack) {
   ChangeAggregator aggregator(AggregatorOptions{});
   EXPECT_EQ(Drive(aggregator,
-                {{0, {Event(Kind::kOverflow, "", "")}},
-                 {1000, {Event(Kind::kRemoved, "a", "x.jpg")}},
-                 {2500,
-                  {Event(Kind::kMovedFrom, "", "a", Entry::kFolder, 3),
-                   Event(Kind::kMovedTo, "", "b", Entry::kFolder, 3)}}}),
+                  {{0, {Event(Kind::kOverflow, "", "")}},
+                   {1000, {Event(Kind::kRemoved, "a", "x.jpg")}},
+                   {2500,
+                    {Event(Kind::kMovedFrom, "", "a", Entry::kFolder, 3),
+                     Event(Kind::kMovedTo, "", "b", Entry::kFolder, 3)}}}),
             (std::vector<Out>{
                 {4500, W(Work::kReconcile, "", SyncReason::kOverflow)}}));
 }

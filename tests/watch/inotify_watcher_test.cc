@@ -200,15 +200,18 @@ TEST(InotifyWatcher, ExcludedAndHiddenNamesAreNeverReported) {
   fs::create_directories(dir / "data/cache");
   fs::create_directories(dir / ".git");
   fs::create_directories(dir / "@eaDir");
+  fs::create_directories(dir / "sub/skip");
   auto w = NewWatcher();
   WatchOptions options;
-  options.exclude = {"data", "*.psd"};
-  EXPECT_EQ(Add(*w, dir.path(), options).folders, 1);
+  options.exclude = {"data", "*.psd", dir / "catalog.db*", "sub/skip"};
+  EXPECT_EQ(Add(*w, dir.path(), options).folders, 2);  // the top, sub
   WriteFile(dir / "data/cache/x.jpg", "x");
+  WriteFile(dir / "sub/skip/x.jpg", "x");
   WriteFile(dir / ".git/index", "x");
   WriteFile(dir / ".hidden.jpg", "x");
   WriteFile(dir / "layers.psd", "x");
   WriteFile(dir / ".a.jpg.phodex-tmp-abc123", "x");
+  WriteFile(dir / "catalog.db-wal", "x");
   fs::create_directories(dir / ".cache/inner");
   fs::create_directories(dir / "data2");
   const auto events = PollUntil(*w, Seen(Kind::kCreated, "", "data2"));
@@ -216,7 +219,7 @@ TEST(InotifyWatcher, ExcludedAndHiddenNamesAreNeverReported) {
   for (const WatchEvent& e : events) {
     EXPECT_EQ(e.name, "data2") << e.dir << "/" << e.name;
   }
-  EXPECT_TRUE(WaitForFolders(*w, 2));  // data2 only
+  EXPECT_TRUE(WaitForFolders(*w, 3));  // and data2
 }
 
 TEST(InotifyWatcher, FullQueueGivesOneOverflowForTheRoot) {
@@ -244,6 +247,19 @@ TEST(InotifyWatcher, FullQueueGivesOneOverflowForTheRoot) {
   EXPECT_GE(overflows, 1);
   // Bounded: the events before each overflow, and the overflow itself.
   EXPECT_LE(events.size(), 5u * static_cast<size_t>(overflows));
+}
+
+TEST(InotifyWatcher, KernelOverflowRewatchesThenAsksForARescan) {
+  TempDir dir;
+  fs::create_directories(dir / "a/b");
+  auto w = NewWatcher();
+  Add(*w, dir.path());
+  w->SimulateOverflowForTesting();
+  const auto events = PollUntil(*w, Seen(Kind::kOverflow, "", ""));
+  ASSERT_TRUE(Has(events, Kind::kOverflow, "", ""));
+  EXPECT_EQ(Folders(*w), 3);
+  WriteFile(dir / "a/b/x.jpg", "x");
+  EXPECT_TRUE(Saw(*w, Kind::kCreated, "a/b", "x.jpg"));
 }
 
 TEST(InotifyWatcher, OutOfWatchesAtAddRootAsksForPollingNamingTheSysctl) {

@@ -29,9 +29,8 @@ ScheduleOptions Seeded(uint64_t seed = 42) {
 }
 
 SyncWork Reconcile(SyncReason reason, RootId root = kRoot) {
-  return SyncWork{.kind = SyncWork::Kind::kReconcile,
-                  .root = root,
-                  .reason = reason};
+  return SyncWork{
+      .kind = SyncWork::Kind::kReconcile, .root = root, .reason = reason};
 }
 
 std::vector<SyncWork> One(SyncReason reason, RootId root = kRoot) {
@@ -39,8 +38,7 @@ std::vector<SyncWork> One(SyncReason reason, RootId root = kRoot) {
 }
 
 // Adds kRoot and runs its startup reconciliation from 0 to `end`.
-void StartUp(ReconcileSchedule& schedule, WatchMethod method,
-             nanoseconds end) {
+void StartUp(ReconcileSchedule& schedule, WatchMethod method, nanoseconds end) {
   schedule.SetRoot(kRoot, method, At(seconds(0)));
   ASSERT_EQ(schedule.TakeDue(At(seconds(0))), One(SyncReason::kStartup));
   schedule.Finished(kRoot, At(end));
@@ -52,10 +50,10 @@ TEST(ReconcileSchedule, StartupIsDueAtOnce) {
   schedule.SetRoot(kRoot, WatchMethod::kInotify, At(seconds(0)));
   schedule.SetRoot(kOtherRoot, WatchMethod::kPolling, At(seconds(0)));
   EXPECT_EQ(schedule.NextDueNs(), At(seconds(0)));
-  EXPECT_EQ(schedule.TakeDue(At(seconds(0))),
-            (std::vector<SyncWork>{Reconcile(SyncReason::kStartup),
-                                   Reconcile(SyncReason::kStartup,
-                                             kOtherRoot)}));
+  EXPECT_EQ(
+      schedule.TakeDue(At(seconds(0))),
+      (std::vector<SyncWork>{Reconcile(SyncReason::kStartup),
+                             Reconcile(SyncReason::kStartup, kOtherRoot)}));
 }
 
 TEST(ReconcileSchedule, RunningIsNotDueUntilFinished) {
@@ -218,8 +216,7 @@ TEST(ReconcileSchedule, OnlineRootThatGoesOfflineStopsBeingDue) {
   // The drive returns hours later: at once, as drive-returned.
   schedule.SetRoot(kRoot, WatchMethod::kInotify, At(hours(5)));
   schedule.Request(kRoot, SyncReason::kDriveReturned, At(hours(5)));
-  EXPECT_EQ(schedule.TakeDue(At(hours(5))),
-            One(SyncReason::kDriveReturned));
+  EXPECT_EQ(schedule.TakeDue(At(hours(5))), One(SyncReason::kDriveReturned));
 }
 
 TEST(ReconcileSchedule, FirstSeenOfflineStartsUpWhenItComesOnline) {

@@ -28,8 +28,8 @@ FileStat Stat(int64_t size, int64_t written_ms, uint64_t ino = 7) {
 }
 
 SettleTracker Tracker(SettleOptions::Clocks clocks) {
-  return SettleTracker(SettleOptions{.settle = std::chrono::seconds(2),
-                                     .clocks = clocks});
+  return SettleTracker(
+      SettleOptions{.settle = std::chrono::seconds(2), .clocks = clocks});
 }
 
 constexpr auto kLocal = SettleOptions::Clocks::kLocal;
@@ -139,13 +139,13 @@ TEST(SettleTracker, SettledFileIsForgottenAndStartsOver) {
 TEST(SettleTracker, FilesAreApartByRootAndPath) {
   SettleTracker tracker = Tracker(kRemote);
   EXPECT_FALSE(tracker.Check(kRoot, "a.jpg", Stat(10, 0), At(0)).settled);
-  EXPECT_FALSE(tracker.Check(kOtherRoot, "a.jpg", Stat(99, 0), At(1000))
-                   .settled);
+  EXPECT_FALSE(
+      tracker.Check(kOtherRoot, "a.jpg", Stat(99, 0), At(1000)).settled);
   EXPECT_FALSE(tracker.Check(kRoot, "b.jpg", Stat(10, 0), At(1000)).settled);
   EXPECT_EQ(tracker.waiting(), 3u);
   EXPECT_TRUE(tracker.Check(kRoot, "a.jpg", Stat(10, 0), At(2000)).settled);
-  EXPECT_FALSE(tracker.Check(kOtherRoot, "a.jpg", Stat(99, 0), At(2000))
-                   .settled);
+  EXPECT_FALSE(
+      tracker.Check(kOtherRoot, "a.jpg", Stat(99, 0), At(2000)).settled);
 }
 
 TEST(SettleTracker, SweepForgetsFilesNotSeenAgain) {
@@ -159,10 +159,10 @@ TEST(SettleTracker, SweepForgetsFilesNotSeenAgain) {
   tracker.Check(kRoot, "album/kept.jpg", Stat(1, 0), At(1000));
   tracker.Sweep(kRoot, "album", At(1000));
   EXPECT_EQ(tracker.waiting(), 3u);
-  EXPECT_TRUE(tracker.Check(kRoot, "album/kept.jpg", Stat(1, 0), At(2000))
-                  .settled);
-  EXPECT_TRUE(tracker.Check(kRoot, "album2/other.jpg", Stat(1, 0), At(2000))
-                  .settled);
+  EXPECT_TRUE(
+      tracker.Check(kRoot, "album/kept.jpg", Stat(1, 0), At(2000)).settled);
+  EXPECT_TRUE(
+      tracker.Check(kRoot, "album2/other.jpg", Stat(1, 0), At(2000)).settled);
   // The whole root ("").
   tracker.Check(kRoot, "top.jpg", Stat(1, 0), At(2000));
   tracker.Sweep(kRoot, "", At(3000));
