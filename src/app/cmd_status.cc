@@ -5,13 +5,71 @@
 #include "app/commands.h"
 #include "app/pixel_workers.h"
 #include "library/queries.h"
+#include "library/status_output.h"
 #include "util/text.h"
 #include "util/time_format.h"
 
 namespace phodex::app {
 namespace {
 
-int RunStatus(Context& ctx) {
+// "1,200 folders" style counts of the queue, "metadata 12 available,
+// pixels 2 running"; "empty" when there is nothing.
+std::string QueueLine(const std::vector<catalog::JobCount>& queue) {
+  std::string out;
+  for (const catalog::JobCount& c : queue) {
+    if (c.count == 0) continue;
+    if (!out.empty()) out += ", ";
+    out += c.kind + " " + util::GroupThousands(c.count) + " " +
+           std::string(catalog::JobStateName(c.state));
+  }
+  return out.empty() ? "empty" : out;
+}
+
+std::string TimeOr(const std::optional<int64_t>& ns, const char* none) {
+  return ns ? util::Rfc3339Local(*ns) : none;
+}
+
+// The "service:" section: only when a `phodex serve` runs on the catalog.
+void PrintService(const library::LibraryStatus& status) {
+  const library::RunningService& svc = *status.service;
+  if (!svc.file) {
+    const std::string why =
+        svc.why.empty() ? "" : " (" + util::EscapeControls(svc.why) + ")";
+    std::printf("\nservice: starting%s\n", why.c_str());
+    return;
+  }
+  const library::ServiceStatus& s = svc.file->status;
+  const std::string stale =
+      svc.fresh ? ""
+                : "; its status was last written " +
+                      util::Rfc3339Local(s.updated_ns) +
+                      " (stale: busy, hung, or its disk is full?)";
+  std::printf("\nservice: running (pid %lld), up since %s%s\n",
+              static_cast<long long>(s.pid),
+              util::Rfc3339Local(s.started_ns).c_str(), stale.c_str());
+  for (const library::RootServiceState& r : s.roots) {
+    std::string name = r.path;
+    for (const catalog::RootStats& rs : status.stats.roots) {
+      if (rs.root.id == r.root) name = rs.root.name;
+    }
+    const std::string next =
+        r.reconciling ? "now" : TimeOr(r.next_reconcile_ns, "none");
+    const std::string reason =
+        r.reason.empty() ? "" : "  " + util::EscapeControls(r.reason);
+    std::printf(
+        "  %-20s %-8s %10s folders  last reconciliation %s, next %s%s\n",
+        util::EscapeForTerminal(name).c_str(), watch::WatchMethodName(r.method),
+        util::GroupThousands(r.folders).c_str(),
+        TimeOr(r.last_reconcile_ns, "none").c_str(), next.c_str(),
+        reason.c_str());
+  }
+  std::printf("  pending: %s folders, %s files settling\n",
+              util::GroupThousands(s.pending_folders).c_str(),
+              util::GroupThousands(s.settling_files).c_str());
+  std::printf("  queue: %s\n", QueueLine(s.queue).c_str());
+}
+
+int RunStatus(Context& ctx, bool json) {
   auto lib = ctx.OpenLibrary(CatalogUse::kRead);
   if (!lib) return PrintError(lib.error().ToString()), kExitError;
   // The cache size as the catalog records it (no walk of a million files);
@@ -24,6 +82,16 @@ int RunStatus(Context& ctx) {
   }
   auto status = library::GetStatus(**lib, req);
   if (!status) return PrintError(status.error().ToString()), kExitError;
+  if (json) {
+    const std::optional<std::string> dir =
+        cache ? std::optional<std::string>(cache->dir()) : std::nullopt;
+    std::printf("%s\n",
+                library::StatusToJson(*status, ctx.catalog_path(), dir)
+                    .dump(-1, ' ', false,
+                          nlohmann::ordered_json::error_handler_t::replace)
+                    .c_str());
+    return kExitOk;
+  }
   const catalog::CatalogStats* stats = &status->stats;
   const std::optional<int64_t>& size = status->size_on_disk;
   std::printf("catalog: %s (%s)\n", ctx.catalog_path().c_str(),
@@ -50,6 +118,8 @@ int RunStatus(Context& ctx) {
             : "never",
         util::EscapeForTerminal(rs.root.path).c_str(), offline.c_str());
   }
+
+  if (status->service) PrintService(*status);
 
   std::printf("\n%-8s %12s %12s %12s\n", "kind", "present", "size", "removed");
   int64_t total = 0, total_removed = 0, total_bytes = 0;
@@ -105,8 +175,12 @@ int RunStatus(Context& ctx) {
 
 }  // namespace
 
-RunFn SetupStatus(CLI::App&) {
-  return [](Context& ctx) { return RunStatus(ctx); };
+RunFn SetupStatus(CLI::App& sub) {
+  auto json = std::make_shared<bool>(false);
+  sub.add_flag("--json", *json,
+               "One JSON object, the running service's included "
+               "(docs/cli.md)");
+  return [json](Context& ctx) { return RunStatus(ctx, *json); };
 }
 
 }  // namespace phodex::app

@@ -56,5 +56,6 @@ RunFn SetupFav(CLI::App& sub);      // cmd_rate.cc
 RunFn SetupThumbs(CLI::App& sub);   // cmd_thumbs.cc
 RunFn SetupSimilar(CLI::App& sub);  // cmd_similar.cc
 RunFn SetupCatalog(CLI::App& sub);  // cmd_catalog.cc
+RunFn SetupServe(CLI::App& sub);    // cmd_serve.cc
 
 }  // namespace phodex::app

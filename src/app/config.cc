@@ -17,7 +17,8 @@ constexpr int64_t kMaxConfigBytes = int64_t{1} << 20;
 
 // The tables phodex reads; anything else at the top is unknown.
 constexpr const char* kTables[] = {"scan",    "metadata", "thumbnails",
-                                   "similar", "quality",  "ratings"};
+                                   "similar", "quality",  "ratings",
+                                   "serve"};
 
 // "a string", "an integer", ...: what a value is, for messages.
 std::string TypeName(const toml::node& n) {
@@ -264,6 +265,29 @@ Status ReadRatings(Reader& r, Config& cfg) {
   return {};
 }
 
+// [serve] (docs/serve.md, "Settings"). Durations in seconds; 0 is allowed
+// for the waits (tests), not for the intervals, which would spin.
+Status ReadServe(Reader& r, Config& cfg) {
+  constexpr double kHourS = 3600;
+  constexpr double kYearS = 365 * 86'400.0;
+  PHODEX_TRY(r.Double("serve", "delay", 0, kHourS, cfg.serve_delay_s));
+  PHODEX_TRY(
+      r.Double("serve", "delete_hold", 0, kHourS, cfg.serve_delete_hold_s));
+  PHODEX_TRY(r.Double("serve", "settle", 0, kHourS, cfg.serve_settle_s));
+  PHODEX_TRY(r.Int("serve", "folder_storm", 1, 1'000'000,
+                   cfg.serve_folder_storm));
+  PHODEX_TRY(r.Int("serve", "root_storm", 1, 100'000'000,
+                   cfg.serve_root_storm));
+  PHODEX_TRY(r.Double("serve", "reconcile_interval", 1, kYearS,
+                      cfg.serve_reconcile_interval_s));
+  PHODEX_TRY(r.Double("serve", "polled_interval", 1, kYearS,
+                      cfg.serve_polled_interval_s));
+  PHODEX_TRY(r.Double("serve", "poll_interval", 1, 86'400,
+                      cfg.serve_poll_interval_s));
+  PHODEX_TRY(r.Bool("serve", "thumbs", cfg.serve_thumbs));
+  return {};
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(os::FileSystem& fs, const std::string& path,
@@ -306,6 +330,7 @@ Result<Config> LoadConfig(os::FileSystem& fs, const std::string& path,
   PHODEX_TRY(ReadScan(r, path, cfg));
   PHODEX_TRY(ReadPixels(r, path, cfg));
   PHODEX_TRY(ReadRatings(r, cfg));
+  PHODEX_TRY(ReadServe(r, cfg));
   cfg.warnings = r.Unknown();
   return cfg;
 }

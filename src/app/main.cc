@@ -52,6 +52,9 @@ constexpr std::array kCommands = {
             phodex::app::SetupMigrate},
     Command{"catalog", "Check, back up or rebuild the catalog file",
             phodex::app::SetupCatalog},
+    Command{"serve", "Keep the catalog in sync with the disk, in the "
+                     "foreground (docs/serve.md)",
+            phodex::app::SetupServe},
 };
 
 std::string WriteError(int err) {

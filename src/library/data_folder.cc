@@ -34,6 +34,14 @@ std::string DataFolder::RootLockPath(RootId root) const {
 
 std::string DataFolder::LogPath() const { return os::JoinPath(dir, "phodex.log"); }
 
+std::string DataFolder::ServeLockPath() const {
+  return os::JoinPath(dir, prefix + ".serve.lock");
+}
+
+std::string DataFolder::ServiceStatusPath() const {
+  return os::JoinPath(dir, prefix + ".serve-status.json");
+}
+
 std::vector<std::string> DataFolder::OwnFileGlobs(
     const std::string& dir_real) const {
   std::vector<std::string> out;
@@ -47,7 +55,8 @@ std::vector<std::string> DataFolder::OwnFileGlobs(
     }
   }
   const std::string own = GlobEscape(prefix);
-  for (const char* suffix : {".dupes-journal", ".dupes.lock", ".root-*.lock"}) {
+  for (const char* suffix : {".dupes-journal", ".dupes.lock", ".root-*.lock",
+                             ".serve.lock", ".serve-status.json"}) {
     out.push_back(os::JoinPath(dir_real, own + suffix));
   }
   out.push_back(os::JoinPath(dir_real, "phodex.log"));

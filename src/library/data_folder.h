@@ -32,6 +32,12 @@ struct DataFolder {
   std::string RootLockPath(RootId root) const;
   // <dir>/phodex.log
   std::string LogPath() const;
+  // <dir>/<prefix>.serve.lock: held by `phodex serve` for its life (one
+  // service per catalog; `phodex status` probes it).
+  std::string ServeLockPath() const;
+  // <dir>/<prefix>.serve-status.json: what the running service last said
+  // of itself (library/service_status.h), rewritten every few seconds.
+  std::string ServiceStatusPath() const;
 
   // phodex's own files in the folder, as absolute globs under
   // `dir_real` (the folder resolved, as the walk compares canonical

@@ -1,5 +1,8 @@
 #include "library/file_locks.h"
 
+#include <chrono>
+#include <thread>
+
 #include "os/process.h"
 
 namespace phodex::library {
@@ -24,6 +27,21 @@ Result<std::unique_ptr<catalog::Lock>> Acquire(const std::string& path,
 }
 
 }  // namespace
+
+bool ServiceLockHeld(const DataFolder& data) {
+  return os::FileLock::HeldElsewhere(data.ServeLockPath());
+}
+
+Result<std::unique_ptr<catalog::Lock>> FileLocks::LockService() {
+  constexpr int kTries = 5;
+  for (int attempt = 1;; ++attempt) {
+    auto lock = Acquire(data_.ServeLockPath(), Wait::kNo);
+    if (lock || lock.error().code() != ErrorCode::kBusy || attempt == kTries) {
+      return lock;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 Result<std::unique_ptr<catalog::Lock>> FileLocks::LockRoot(RootId root,
                                                            Wait wait) {

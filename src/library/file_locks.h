@@ -10,6 +10,10 @@
 
 namespace phodex::library {
 
+// Whether a process holds the service lock of `data` now: a probe that
+// never waits and creates nothing.
+bool ServiceLockHeld(const DataFolder& data);
+
 class FileLocks final : public catalog::Locks {
  public:
   explicit FileLocks(DataFolder data) : data_(std::move(data)) {}
@@ -17,6 +21,16 @@ class FileLocks final : public catalog::Locks {
   Result<std::unique_ptr<catalog::Lock>> LockRoot(RootId root,
                                                   Wait wait) override;
   Result<std::unique_ptr<catalog::Lock>> LockDupes(Wait wait) override;
+
+  // The lock of `phodex serve` (DataFolder::ServeLockPath), held for the
+  // service's life: one service per catalog. Never waits: kBusy naming the
+  // holder's pid when another service holds it. A `phodex status` probing
+  // it (ServiceLockHeld) holds it for an instant, so it tries a few times
+  // over ~250 ms before it says busy.
+  // Not a catalog::Locks method: the service's status file is in this
+  // machine's data folder, and what several services on several machines
+  // sharing one catalog may do is for the issue that brings them.
+  Result<std::unique_ptr<catalog::Lock>> LockService();
 
  private:
   const DataFolder data_;

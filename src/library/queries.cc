@@ -40,6 +40,7 @@ Result<LibraryStatus> GetStatus(Library& lib, const StatusRequest& req) {
   if (auto ops = lib.catalog().ListOperations(req.recent_operations)) {
     out.recent = std::move(*ops);
   }
+  out.service = FindRunningService(lib.fs(), lib.data(), lib.clock().NowUnixNs());
   return out;
 }
 

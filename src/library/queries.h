@@ -3,7 +3,9 @@
 // library, answered as typed values (the CLI prints them; the coming HTTP
 // API writes them as JSON with library/file_output.h and
 // library/operation_output.h). None of them writes, begins an operation
-// or takes a lock. Single-threaded (one thread at a time per Library).
+// or takes a lock (GetStatus's probe of a running service holds its lock
+// shared for an instant, never waiting). Single-threaded (one thread at a
+// time per Library).
 
 #include <cstdint>
 #include <functional>
@@ -14,6 +16,7 @@
 #include "catalog/catalog.h"
 #include "core/error.h"
 #include "library/library.h"
+#include "library/service_status.h"
 
 namespace phodex::library {
 
@@ -38,6 +41,9 @@ struct LibraryStatus {
   std::optional<catalog::PixelTotals> pixels;
   // The newest operations (empty when they cannot be read).
   std::vector<catalog::Operation> recent;
+  // The `phodex serve` running on this catalog, if one holds its lock
+  // (library/service_status.h); nullopt when none runs.
+  std::optional<RunningService> service;
 };
 Result<LibraryStatus> GetStatus(Library& lib, const StatusRequest& req);
 

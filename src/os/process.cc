@@ -137,6 +137,14 @@ Result<std::unique_ptr<FileLock>> FileLock::Acquire(const std::string& path,
 
 FileLock::~FileLock() { ::close(fd_); }
 
+bool FileLock::HeldElsewhere(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // releases the shared lock, if taken
+  return held;
+}
+
 void ExitOnInterrupt() { InstallHandlers(); }
 
 const std::atomic<bool>& InstallInterruptHandler() {
@@ -146,6 +154,8 @@ const std::atomic<bool>& InstallInterruptHandler() {
 }
 
 bool Interrupted() { return g_interrupted.load(std::memory_order_relaxed); }
+
+void RaiseInterrupt() { OnSignal(SIGINT); }
 
 DeferInterruptExit::DeferInterruptExit() { g_deferred.fetch_add(1); }
 

@@ -21,6 +21,13 @@ class FileLock {
   // holds the lock and `wait` is kNo.
   static Result<std::unique_ptr<FileLock>> Acquire(const std::string& path,
                                                    Wait wait);
+  // Whether a process holds the lock at `path` now (this one too, through
+  // another FileLock). Never waits and never creates the file (false when
+  // it is missing or cannot be opened): a probe for a reading command
+  // (`phodex status` asks whether `serve` runs). It takes a shared lock
+  // for an instant, so an Acquire with kNo that races it may fail with
+  // kBusy: a caller that must not, retries.
+  static bool HeldElsewhere(const std::string& path);
   ~FileLock();
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
@@ -44,14 +51,20 @@ class FileLock {
 //     operation `interrupted` and returns 130. A second signal exits at
 //     once with 130 (still safe: see docs/architecture.md, "Guarantees").
 // In both modes an exit is held back while a DeferInterruptExit exists.
-// A future long-running `serve` that reloads on SIGHUP installs its own
-// SIGHUP action after these (sigaction replaces the handler).
+// The long-running `serve` takes the three signals on a thread instead
+// (os/signals.h, RaiseInterrupt below) and reloads on SIGHUP.
 void ExitOnInterrupt();
 // Switches to the cooperative mode (installing the handlers if needed) and
 // returns the flag. Idempotent.
 const std::atomic<bool>& InstallInterruptHandler();
-// True once SIGINT, SIGTERM or SIGHUP was received.
+// True once SIGINT, SIGTERM or SIGHUP was received (or RaiseInterrupt).
 bool Interrupted();
+// What SIGINT or SIGTERM does in the current mode, for a process that
+// takes its signals on a thread of its own (os/signals.h: `phodex serve`,
+// cooperative): the first call sets the flag Interrupted() reads, which
+// also stops the waits below os/ (a worker's answer, a file compare); a
+// second ends the process with 130 (held back by DeferInterruptExit).
+void RaiseInterrupt();
 
 // While one exists (on any thread), a signal that would end the process
 // (immediate mode, or a second one) waits until the last one is gone, then

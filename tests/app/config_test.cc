@@ -43,6 +43,30 @@ threads = 8
   EXPECT_EQ(c->threads, 8);
 }
 
+TEST_F(ConfigTest, ReadsServeSettings) {
+  auto c = Load(R"(
+[serve]
+delay = 0.2
+settle = 0.5
+delete_hold = 1
+root_storm = 1000
+reconcile_interval = 600
+thumbs = false
+)");
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(c->serve_delay_s, 0.2);
+  EXPECT_EQ(c->serve_settle_s, 0.5);
+  EXPECT_EQ(c->serve_delete_hold_s, 1);
+  EXPECT_EQ(c->serve_root_storm, 1000);
+  EXPECT_EQ(c->serve_folder_storm, 128);  // the default
+  EXPECT_EQ(c->serve_reconcile_interval_s, 600);
+  EXPECT_FALSE(c->serve_thumbs);
+  EXPECT_THAT(c->warnings, ::testing::IsEmpty());
+  auto e = Load("[serve]\ndelay = \"soon\"\n");
+  ASSERT_FALSE(e);
+  EXPECT_THAT(e.error().ToString(), HasSubstr("serve.delay must be a number"));
+}
+
 TEST_F(ConfigTest, MissingDefaultFileIsEmptyButMissingExplicitFileFails) {
   auto c = LoadConfig(*fs_, dir_ / "nope.toml", ConfigRequired::kNo);
   ASSERT_TRUE(c);
@@ -82,6 +106,11 @@ TEST_F(ConfigTest, ValuesOutOfRangeNameTheFileAndTheKey) {
            "[similar]\nthreshold = 33\n",
            "[quality]\nblurry = -1\n",
            "[ratings]\nfavorite = 6\n",
+           "[serve]\ndelay = -1\n",
+           "[serve]\nsettle = 7200\n",
+           "[serve]\nreconcile_interval = 0\n",
+           "[serve]\npoll_interval = 0.5\n",
+           "[serve]\nfolder_storm = 0\n",
        }) {
     auto e = Load(text);
     ASSERT_FALSE(e) << text;
@@ -174,6 +203,16 @@ blurry = 30
 favorite = 5
 unfavorite = 0
 sidecar_naming = "full"
+[serve]
+delay = 2
+delete_hold = 10
+settle = 2
+folder_storm = 128
+root_storm = 512
+reconcile_interval = 3600
+polled_interval = 86400
+poll_interval = 300
+thumbs = true
 )");
   ASSERT_TRUE(c) << c.error().ToString();
   EXPECT_THAT(c->warnings, ::testing::IsEmpty());

@@ -25,6 +25,9 @@ TEST(DataFolder, BesideACatalogKeepsTheNamesOfItsFiles) {
   EXPECT_EQ(d.DupesLockPath(), "/data/phodex/catalog.db.dupes.lock");
   EXPECT_EQ(d.RootLockPath(RootId{3}), "/data/phodex/catalog.db.root-3.lock");
   EXPECT_EQ(d.LogPath(), "/data/phodex/phodex.log");
+  EXPECT_EQ(d.ServeLockPath(), "/data/phodex/catalog.db.serve.lock");
+  EXPECT_EQ(d.ServiceStatusPath(),
+            "/data/phodex/catalog.db.serve-status.json");
 }
 
 TEST(DataFolder, OwnFilesAreExcludedOthersAreNot) {
@@ -33,7 +36,8 @@ TEST(DataFolder, OwnFilesAreExcludedOthersAreNot) {
        {"/real/my[1]*.db", "/real/my[1]*.db-wal", "/real/my[1]*.db-shm",
         "/real/my[1]*.db-journal", "/real/my[1]*.db.v7.bak",
         "/real/my[1]*.db.dupes-journal", "/real/my[1]*.db.dupes.lock",
-        "/real/my[1]*.db.root-12.lock", "/real/phodex.log",
+        "/real/my[1]*.db.root-12.lock", "/real/my[1]*.db.serve.lock",
+        "/real/my[1]*.db.serve-status.json", "/real/phodex.log",
         "/real/phodex.1.log"}) {
     EXPECT_TRUE(Excluded(d, own)) << own;
   }

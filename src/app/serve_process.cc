@@ -1,0 +1,273 @@
+#include "app/serve_process.h"
+
+#include <spdlog/sinks/sink.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "jobs/cancel_token.h"
+#include "library/file_locks.h"
+#include "library/service.h"
+#include "library/service_status.h"
+#include "os/clock.h"
+#include "os/process.h"
+#include "os/signals.h"
+#include "util/mutex.h"
+#include "util/text.h"
+#include "watch/system_watcher.h"
+
+namespace phodex::app {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// The longest a turn of the engine waits for events when nothing is due:
+// a SIGHUP or a stop wakes it at once anyway (Watcher::Wake).
+constexpr milliseconds kTurnWait{1000};
+// After a turn that failed (the catalog cannot be written), the next one
+// waits this long, so a full disk is not retried in a tight loop.
+constexpr milliseconds kErrorPause{5000};
+
+class ServeProcess {
+ public:
+  ServeProcess(Context& ctx, const ServeArgs& args) : ctx_(ctx), args_(args) {}
+
+  int Run();
+
+ private:
+  // Up to the engine's start; nullopt when it started.
+  std::optional<int> Start();
+  void Loop();
+  void Stop();
+  // On the signal thread: flags, and a wake-up.
+  void OnSignal(os::ProcessSignal signal);
+  void Wake();
+  // Between two turns, on the main thread.
+  void Reload();
+  void WriteStatusLoop();
+  library::ServiceStatusFile StatusNow();
+
+  Context& ctx_;
+  const ServeArgs args_;
+  const int64_t started_ns_ = os::SystemClock().NowUnixNs();
+  jobs::CancelSource cancel_;
+  std::atomic<bool> reload_{false};
+  std::unique_ptr<catalog::Lock> lock_;
+  std::unique_ptr<watch::Watcher> watcher_;
+  std::unique_ptr<library::Service> service_;
+  std::unique_ptr<os::SignalThread> signals_;
+  std::thread status_thread_;
+
+  util::Mutex mu_;
+  util::CondVar cv_;
+  bool stopping_ GUARDED_BY(mu_) = false;  // the status thread's cue
+  bool woken_ GUARDED_BY(mu_) = false;
+  // watcher_, for the signal thread (set once it exists, cleared before it
+  // goes).
+  watch::Watcher* wake_watcher_ GUARDED_BY(mu_) = nullptr;
+  library::ServiceSettings settings_ GUARDED_BY(mu_);
+};
+
+void ServeProcess::OnSignal(os::ProcessSignal signal) {
+  if (signal == os::ProcessSignal::kHangUp) {
+    spdlog::info("SIGHUP: reloading the config");
+    reload_.store(true);
+    Wake();
+    return;
+  }
+  spdlog::info("{}: stopping", os::ProcessSignalName(signal));
+  // The first one cancels the work in flight (and the waits below os/ that
+  // watch the interrupt flag); a second one ends the process with 130.
+  os::RaiseInterrupt();
+  cancel_.Cancel();
+  Wake();
+}
+
+void ServeProcess::Wake() {
+  util::MutexLock l(mu_);
+  if (wake_watcher_ != nullptr) wake_watcher_->Wake();
+  woken_ = true;
+  cv_.NotifyAll();
+}
+
+std::optional<int> ServeProcess::Start() {
+  const library::DataFolder& data = ctx_.data();
+  if (auto made = ctx_.fs().MakeDirs(data.dir); !made) {
+    PrintError(made.error().ToString());
+    return kExitError;
+  }
+  library::FileLocks locks(data);
+  auto lock = locks.LockService();
+  if (!lock) {
+    if (lock.error().code() != ErrorCode::kBusy) {
+      return PrintError(lock.error().ToString()), ExitStatusFor(lock.error());
+    }
+    PrintError("another `phodex serve` is already running on the catalog '" +
+               util::EscapeBytes(ctx_.catalog_path()) + "' (" +
+               lock.error().ToString() + ")");
+    return kExitBusy;
+  }
+  lock_ = std::move(*lock);
+  auto config = ctx_.LoadConfig();
+  if (!config) return PrintError(config.error().ToString()), kExitError;
+  auto lib = ctx_.OpenLibrary(CatalogUse::kCreate);
+  if (!lib) return PrintError(lib.error().ToString()), ExitStatusFor(lib.error());
+  // The system's watcher: inotify, or polling where inotify cannot watch
+  // a root (a network share, out of watches).
+  watcher_ = watch::NewSystemWatcher(ctx_.fs(), os::SystemClock());
+  const library::ServiceOptions options = library::ServiceOptionsFor(*config);
+  auto service = library::Service::Start(**lib, *watcher_, options);
+  if (!service) {
+    return PrintError(service.error().ToString()), ExitStatusFor(service.error());
+  }
+  service_ = std::move(*service);
+  {
+    util::MutexLock l(mu_);
+    settings_ = library::SettingsOf(options);
+    wake_watcher_ = watcher_.get();
+  }
+  spdlog::info(
+      "serving the catalog {} (pid {}); --listen {}: the HTTP API is not "
+      "served yet (it comes with a later version of phodex)",
+      ctx_.catalog_path(), os::CurrentPid(), args_.listen.ToString());
+  return std::nullopt;
+}
+
+void ServeProcess::Reload() {
+  auto config = ctx_.LoadConfig();
+  if (!config) {
+    spdlog::error("SIGHUP: the config was not reloaded, the old settings "
+                  "stay: {}",
+                  config.error().ToString());
+    return;
+  }
+  const library::ServiceOptions options = library::ServiceOptionsFor(*config);
+  service_->Reload(options);
+  {
+    util::MutexLock l(mu_);
+    settings_ = library::SettingsOf(options);
+  }
+  spdlog::info("SIGHUP: config reloaded; the [serve] settings apply from "
+               "the next turn");
+}
+
+void ServeProcess::Loop() {
+  while (!cancel_.cancelled()) {
+    if (reload_.exchange(false)) Reload();
+    milliseconds pause{0};
+    if (auto turn = service_->RunOnce(kTurnWait, cancel_.token()); !turn) {
+      spdlog::error("{}", turn.error().ToString());
+      if (ctx_.catalog_damaged()) return;
+      pause = kErrorPause;
+    }
+    if (pause.count() == 0 || cancel_.cancelled()) continue;
+    util::MutexLock l(mu_);
+    const auto deadline = steady_clock::now() + pause;
+    while (!woken_ && cv_.WaitUntil(mu_, deadline)) {
+    }
+    woken_ = false;
+  }
+}
+
+library::ServiceStatusFile ServeProcess::StatusNow() {
+  library::ServiceStatusFile f;
+  f.status = service_->Snapshot();
+  if (f.status.pid == 0) f.status.pid = os::CurrentPid();
+  if (f.status.started_ns == 0) f.status.started_ns = started_ns_;
+  f.status.updated_ns = os::SystemClock().NowUnixNs();
+  f.listen = args_.listen.ToString();
+  f.http = false;
+  util::MutexLock l(mu_);
+  f.settings = settings_;
+  return f;
+}
+
+void ServeProcess::WriteStatusLoop() {
+  const std::string path = ctx_.data().ServiceStatusPath();
+  std::string last_error;
+  for (;;) {
+    const Status written =
+        library::WriteServiceStatus(ctx_.fs(), path, StatusNow());
+    // Said once, not every 2 seconds.
+    const std::string error = written ? "" : written.error().ToString();
+    if (!error.empty() && error != last_error) {
+      spdlog::warn("the service status for `phodex status` cannot be "
+                   "written: {}",
+                   error);
+    }
+    last_error = error;
+    util::MutexLock l(mu_);
+    const auto deadline = steady_clock::now() + library::kServiceStatusInterval;
+    while (!stopping_ && cv_.WaitUntil(mu_, deadline)) {
+    }
+    if (stopping_) return;
+  }
+}
+
+void ServeProcess::Stop() {
+  // No signal is acted on from here: a second SIGTERM stays pending.
+  signals_.reset();
+  if (status_thread_.joinable()) {
+    {
+      util::MutexLock l(mu_);
+      stopping_ = true;
+      cv_.NotifyAll();
+    }
+    status_thread_.join();
+  }
+  {
+    util::MutexLock l(mu_);
+    wake_watcher_ = nullptr;
+  }
+  service_.reset();
+  watcher_.reset();
+  if (lock_) {
+    // A status file left behind would be ignored (the lock is free), but
+    // a clean stop leaves none.
+    const Status removed = ctx_.fs().RemoveFile(ctx_.data().ServiceStatusPath());
+    if (!removed && removed.error().code() != ErrorCode::kNotFound) {
+      spdlog::warn("{}", removed.error().ToString());
+    }
+  }
+  lock_.reset();
+}
+
+int ServeProcess::Run() {
+  // Cooperative: RaiseInterrupt's first call only sets the flag that
+  // Interrupted() reads.
+  os::InstallInterruptHandler();
+  auto signals =
+      os::SignalThread::Start([this](os::ProcessSignal s) { OnSignal(s); });
+  if (!signals) return PrintError(signals.error().ToString()), kExitError;
+  signals_ = std::move(*signals);
+  int rc = kExitOk;
+  if (const std::optional<int> failed = Start()) {
+    rc = *failed;
+  } else {
+    status_thread_ = std::thread([this] { WriteStatusLoop(); });
+    Loop();
+    if (ctx_.catalog_damaged()) rc = kExitCorrupt;
+    spdlog::info("stopped");
+  }
+  Stop();
+  return rc;
+}
+
+}  // namespace
+
+int RunServe(Context& ctx, const ServeArgs& args) {
+  // A service says what it does: info on stderr (its journal), not only
+  // warnings as the one-shot commands.
+  if (ctx.options().verbosity == 0 && !spdlog::default_logger()->sinks().empty()) {
+    spdlog::default_logger()->sinks().front()->set_level(spdlog::level::info);
+  }
+  ServeProcess process(ctx, args);
+  return process.Run();
+}
+
+}  // namespace phodex::app

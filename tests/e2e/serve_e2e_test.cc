@@ -1,0 +1,449 @@
+// `phodex serve` through the real binary (docs/serve.md, "Running the
+// service"): one service per catalog (a second one refuses with status 3),
+// SIGINT and SIGTERM stop it cleanly within 2 seconds with status 0 and no
+// operation left running, SIGHUP reloads the config and keeps it running
+// (a bad config keeps the old settings), and `phodex status` shows the
+// service while it runs and nothing of it once it stopped.
+//
+// Every wait is a bounded poll (a deadline, short sleeps); the only timing
+// asserted is the stop the issue requires (with room under sanitizers).
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "tests/e2e/cli_runner.h"
+#include "tests/fakes/temp_dir.h"
+#include "util/sanitizers.h"
+
+namespace phodex::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+// The issue's limit for a stop, with room for the sanitizers' slowness.
+constexpr std::chrono::milliseconds kStopLimit{
+    PHODEX_ASAN_BUILD || PHODEX_TSAN_BUILD ? 5000 : 2000};
+// How long a poll waits for what should happen in well under a second.
+constexpr std::chrono::seconds kPatience{30};
+
+const std::string kJpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "jpeg ";
+
+void WriteFile(const std::string& path, const std::string& content) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+}
+
+// Short delays, so that the tests see the watcher's work in seconds.
+constexpr const char* kFastConfig =
+    "[serve]\n"
+    "delay = 0.2\n"
+    "settle = 0.5\n"
+    "delete_hold = 1\n"
+    "thumbs = false\n";
+
+bool PollUntil(const std::function<bool()>& done,
+               std::chrono::milliseconds limit = kPatience) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+// A `phodex serve` started in the background; stopped (SIGKILL at worst)
+// when the object goes.
+class ServeProcess {
+ public:
+  ServeProcess(const std::vector<std::string>& args, const std::string& dir)
+      : out_(dir + "/serve-out.txt"), err_(dir + "/serve-err.txt") {
+    pid_ = SpawnPhodex(args, out_, err_);
+  }
+  ~ServeProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      WaitExit(pid_);
+    }
+  }
+  ServeProcess(const ServeProcess&) = delete;
+  ServeProcess& operator=(const ServeProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool Alive() const {
+    return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0;
+  }
+  std::string Log() const { return Slurp(err_); }
+  // Sends `sig` and waits (bounded) for the exit: its status, and how long
+  // it took. -1 when it did not exit in time.
+  int Stop(int sig, std::chrono::milliseconds* took = nullptr) {
+    const auto start = Clock::now();
+    ::kill(pid_, sig);
+    int status = 0;
+    pid_t done = 0;
+    PollUntil([&] { return (done = ::waitpid(pid_, &status, WNOHANG)) != 0; });
+    if (took != nullptr) {
+      *took = std::chrono::duration_cast<std::chrono::milliseconds>(
+          Clock::now() - start);
+    }
+    if (done != pid_) return -1;
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
+  }
+
+ private:
+  std::string out_;
+  std::string err_;
+  pid_t pid_ = -1;
+};
+
+class ServeE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::create_directories(root_);
+    WriteConfig(kFastConfig);
+  }
+  std::vector<std::string> Args(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"--catalog", catalog_, "--config", config_});
+    return args;
+  }
+  RunResult Run(const std::vector<std::string>& args) {
+    return RunPhodex(Args(args), scratch_.path());
+  }
+  void WriteConfig(const std::string& text) {
+    std::ofstream(config_, std::ios::trunc) << text;
+  }
+  std::string StatusPath() const { return catalog_ + ".serve-status.json"; }
+  // The status file once it says what `pred` wants.
+  json StatusFileWhen(const std::function<bool(const json&)>& pred) {
+    json found;
+    PollUntil([&] {
+      std::ifstream in(StatusPath());
+      json j = json::parse(in, nullptr, false);
+      if (j.is_discarded() || !pred(j)) return false;
+      found = j;
+      return true;
+    });
+    return found;
+  }
+  // Starts `serve` and waits until its status says that every root is
+  // watched and its startup reconciliation is done, so that what a test
+  // changes next reaches the catalog through the watcher.
+  std::unique_ptr<ServeProcess> StartServe() {
+    auto p = std::make_unique<ServeProcess>(Args({"serve"}), dir_.path());
+    const json status = StatusFileWhen([&](const json& j) {
+      if (!p->Alive()) return true;
+      for (const json& root : j["roots"]) {
+        if (root["last_reconcile"].is_null() || root["reconciling"] == true) {
+          return false;
+        }
+      }
+      return true;
+    });
+    EXPECT_FALSE(status.is_null()) << p->Log();
+    EXPECT_TRUE(p->Alive()) << p->Log();
+    return p;
+  }
+
+  // `ls --all --json`: rel -> the file's object.
+  std::map<std::string, json> Files() {
+    std::map<std::string, json> out;
+    std::istringstream lines(Run({"ls", "--all", "--json"}).out);
+    for (std::string line; std::getline(lines, line);) {
+      json f = json::parse(line, nullptr, false);
+      if (!f.is_discarded()) out[f["rel"].get<std::string>()] = f;
+    }
+    return out;
+  }
+  // Polls `ls` until `pred` holds of it; the last listing.
+  std::map<std::string, json> FilesWhen(
+      const std::function<bool(const std::map<std::string, json>&)>& pred) {
+    std::map<std::string, json> files;
+    PollUntil([&] { return pred(files = Files()); }, std::chrono::seconds(60));
+    return files;
+  }
+  static bool PresentWithSize(const std::map<std::string, json>& files,
+                              const std::string& rel, int64_t size) {
+    const auto it = files.find(rel);
+    return it != files.end() && it->second["status"] == "present" &&
+           it->second["size"] == size;
+  }
+  json StatusJson() {
+    const RunResult r = Run({"status", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out, nullptr, false);
+  }
+
+  TempDir dir_;
+  TempDir scratch_;
+  const std::string catalog_ = dir_ / "data/catalog.db";
+  const std::string config_ = dir_ / "config.toml";
+  const std::string root_ = dir_ / "photos";
+};
+
+TEST_F(ServeE2eTest, ASecondServiceOnTheSameCatalogRefusesWithStatus3) {
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  auto serve = StartServe();
+  const RunResult second = Run({"serve"});
+  EXPECT_EQ(second.exit_code, 3) << second.err;
+  EXPECT_NE(second.err.find("another `phodex serve` is already running"),
+            std::string::npos)
+      << second.err;
+  EXPECT_NE(second.err.find("pid " + std::to_string(serve->pid())),
+            std::string::npos)
+      << second.err;
+  EXPECT_TRUE(serve->Alive());
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+}
+
+TEST_F(ServeE2eTest, SigtermAndSigintStopItCleanlyWithinTwoSeconds) {
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  for (int sig : {SIGTERM, SIGINT}) {
+    auto serve = StartServe();
+    std::chrono::milliseconds took{};
+    EXPECT_EQ(serve->Stop(sig, &took), 0) << sig << ": " << serve->Log();
+    EXPECT_LE(took, kStopLimit) << sig;
+    // A clean stop leaves no status file and no operation running.
+    EXPECT_FALSE(fs::exists(StatusPath())) << sig;
+    const RunResult ops = Run({"ops", "--json", "--limit", "1000"});
+    ASSERT_EQ(ops.exit_code, 0) << ops.err;
+    std::istringstream lines(ops.out);
+    for (std::string line; std::getline(lines, line);) {
+      EXPECT_NE(json::parse(line)["status"], "running") << line;
+    }
+  }
+}
+
+TEST_F(ServeE2eTest, SighupReloadsTheConfigAndKeepsRunning) {
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  auto serve = StartServe();
+  // A config with an error: the old settings stay, and the log says why.
+  WriteConfig("[serve]\ndelay = \"soon\"\n");
+  ::kill(serve->pid(), SIGHUP);
+  EXPECT_TRUE(PollUntil([&] {
+    return serve->Log().find("config was not reloaded") != std::string::npos;
+  })) << serve->Log();
+  EXPECT_NE(serve->Log().find("serve.delay"), std::string::npos)
+      << serve->Log();
+  EXPECT_TRUE(serve->Alive());
+  // A good one is applied.
+  EXPECT_EQ(StatusFileWhen([](const json&) { return true; })["settings"]
+                           ["delay_s"],
+            0.2);
+  WriteConfig(std::string(kFastConfig) + "reconcile_interval = 7200\n");
+  ::kill(serve->pid(), SIGHUP);
+  EXPECT_TRUE(PollUntil([&] {
+    return serve->Log().find("config reloaded") != std::string::npos;
+  })) << serve->Log();
+  EXPECT_TRUE(serve->Alive());
+  // The status the service writes next shows the new setting.
+  const json status = StatusFileWhen([](const json& j) {
+    return j["settings"]["reconcile_interval_s"] == 7200;
+  });
+  EXPECT_FALSE(status.is_null()) << serve->Log();
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+}
+
+TEST_F(ServeE2eTest, StatusShowsTheServiceOnlyWhileItRuns) {
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  const RunResult before = Run({"status"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_EQ(before.out.find("service:"), std::string::npos) << before.out;
+  EXPECT_TRUE(StatusJson()["service"].is_null());
+
+  auto serve = StartServe();
+  json service;
+  PollUntil([&] {
+    service = StatusJson()["service"];
+    return service.is_object() && service["state"] == "running" &&
+           service["roots"].size() == 1 &&
+           service["roots"][0]["method"] != "offline";
+  });
+  ASSERT_TRUE(service.is_object()) << serve->Log();
+  EXPECT_EQ(service["pid"], serve->pid());
+  EXPECT_EQ(service["roots"][0]["method"], "inotify") << service.dump();
+  EXPECT_EQ(service["listen"], "127.0.0.1:7447");
+  const RunResult text = Run({"status"});
+  EXPECT_NE(text.out.find("service: running (pid " +
+                          std::to_string(serve->pid()) + ")"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("photos"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("inotify"), std::string::npos) << text.out;
+
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+  EXPECT_TRUE(StatusJson()["service"].is_null());
+  EXPECT_EQ(Run({"status"}).out.find("service:"), std::string::npos);
+}
+
+// What the watcher brings in, on real inotify: a copied folder, a slow
+// write, an editor's save, a renamed folder, a deletion.
+TEST_F(ServeE2eTest, AFolderOfPhotosCopiedInIsCatalogued) {
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  auto serve = StartServe();
+  const std::string staging = dir_ / "card";
+  constexpr int kPhotos = 200;
+  for (int i = 0; i < kPhotos; ++i) {
+    WriteFile(staging + "/DCIM/IMG_" + std::to_string(1000 + i) + ".jpg",
+              kJpeg + std::to_string(i));
+  }
+  fs::copy(staging, root_ + "/import", fs::copy_options::recursive);
+  const auto files = FilesWhen([&](const auto& f) {
+    return std::count_if(f.begin(), f.end(), [](const auto& e) {
+             return e.second["status"] == "present";
+           }) == kPhotos;
+  });
+  EXPECT_EQ(files.size(), static_cast<size_t>(kPhotos)) << serve->Log();
+  EXPECT_TRUE(files.count("import/DCIM/IMG_1000.jpg"));
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+}
+
+// A stop in the middle of an ingest: within the limit, status 0, no
+// operation left running; the next start catalogues the rest.
+TEST_F(ServeE2eTest, AStopDuringAnIngestLosesNothing) {
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  auto serve = StartServe();
+  constexpr int kPhotos = 200;
+  for (int i = 0; i < kPhotos; ++i) {
+    WriteFile(root_ + "/batch/IMG_" + std::to_string(i) + ".jpg",
+              kJpeg + std::to_string(i));
+  }
+  // Stop once some of it is in (or the work is under way): whatever the
+  // moment, the same must hold.
+  PollUntil([&] { return !Files().empty(); }, std::chrono::seconds(10));
+  std::chrono::milliseconds took{};
+  EXPECT_EQ(serve->Stop(SIGTERM, &took), 0) << serve->Log();
+  EXPECT_LE(took, kStopLimit);
+  std::istringstream lines(Run({"ops", "--json", "--limit", "1000"}).out);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_NE(json::parse(line)["status"], "running") << line;
+  }
+  serve = StartServe();
+  const auto files = FilesWhen(
+      [&](const auto& f) { return f.size() == static_cast<size_t>(kPhotos); });
+  EXPECT_EQ(files.size(), static_cast<size_t>(kPhotos)) << serve->Log();
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+}
+
+TEST_F(ServeE2eTest, AFileWrittenSlowlyIsCataloguedOnceComplete) {
+  // A settle time well above the pause between writes.
+  WriteConfig("[serve]\ndelay = 0.2\nsettle = 1.5\ndelete_hold = 1\n"
+              "thumbs = false\n");
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  auto serve = StartServe();
+  const std::string path = root_ + "/slow.jpg";
+  std::ofstream out(path, std::ios::binary);
+  out << kJpeg;
+  out.flush();
+  int64_t size = static_cast<int64_t>(kJpeg.size());
+  bool seen_partial = false;
+  // ~5 s: 25 pieces, 0.2 s apart.
+  for (int i = 0; i < 25; ++i) {
+    const std::string piece(4096, static_cast<char>('a' + i % 26));
+    out << piece;
+    out.flush();
+    size += static_cast<int64_t>(piece.size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (i % 5 == 4) seen_partial |= Files().count("slow.jpg") > 0;
+  }
+  out.close();
+  const auto files =
+      FilesWhen([&](const auto& f) { return PresentWithSize(f, "slow.jpg", size); });
+  ASSERT_TRUE(PresentWithSize(files, "slow.jpg", size)) << serve->Log();
+  EXPECT_FALSE(seen_partial) << "catalogued while still being written";
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+}
+
+TEST_F(ServeE2eTest, AnEditorsSaveKeepsTheId) {
+  WriteFile(root_ + "/edit.jpg", kJpeg + "first");
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  ASSERT_EQ(Run({"scan", root_}).exit_code, 0);
+  const int64_t id = Files().at("edit.jpg")["id"];
+  auto serve = StartServe();
+  // Write a temporary, then rename it over the photo.
+  const std::string content = kJpeg + "second, longer content";
+  WriteFile(root_ + "/.edit.jpg.swp", content);
+  fs::rename(root_ + "/.edit.jpg.swp", root_ + "/edit.jpg");
+  const auto files = FilesWhen([&](const auto& f) {
+    return PresentWithSize(f, "edit.jpg", static_cast<int64_t>(content.size()));
+  });
+  ASSERT_TRUE(files.count("edit.jpg")) << serve->Log();
+  EXPECT_EQ(files.at("edit.jpg")["id"], id);
+  EXPECT_EQ(files.at("edit.jpg")["status"], "present");
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+}
+
+TEST_F(ServeE2eTest, ARenamedFolderKeepsItsIds) {
+  for (const char* name : {"a.jpg", "b.jpg", "deeper/c.jpg"}) {
+    WriteFile(root_ + "/trip/" + name, kJpeg + name);
+  }
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  ASSERT_EQ(Run({"scan", root_}).exit_code, 0);
+  const auto before = Files();
+  ASSERT_EQ(before.size(), 3u);
+  auto serve = StartServe();
+  fs::rename(root_ + "/trip", root_ + "/Trip 2024");
+  const auto after = FilesWhen([](const auto& f) {
+    return f.count("Trip 2024/deeper/c.jpg") &&
+           f.at("Trip 2024/deeper/c.jpg")["status"] == "present" &&
+           f.count("Trip 2024/a.jpg") && f.count("Trip 2024/b.jpg");
+  });
+  ASSERT_TRUE(after.count("Trip 2024/deeper/c.jpg")) << serve->Log();
+  for (const char* name : {"a.jpg", "b.jpg", "deeper/c.jpg"}) {
+    EXPECT_EQ(after.at(std::string("Trip 2024/") + name)["id"],
+              before.at(std::string("trip/") + name)["id"])
+        << name;
+  }
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+}
+
+TEST_F(ServeE2eTest, ADeletedFileIsMarkedRemovedAfterTheHold) {
+  WriteFile(root_ + "/gone.jpg", kJpeg + "gone");
+  WriteFile(root_ + "/kept.jpg", kJpeg + "kept");
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  ASSERT_EQ(Run({"scan", root_}).exit_code, 0);
+  auto serve = StartServe();
+  fs::remove(root_ + "/gone.jpg");
+  const auto files = FilesWhen([](const auto& f) {
+    return f.count("gone.jpg") && f.at("gone.jpg")["status"] == "removed";
+  });
+  ASSERT_TRUE(files.count("gone.jpg"));
+  EXPECT_EQ(files.at("gone.jpg")["status"], "removed") << serve->Log();
+  EXPECT_EQ(files.at("kept.jpg")["status"], "present");
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+}
+
+// packaging/systemd: the units parse (when systemd-analyze is there),
+// with the binary's path put in for /usr/bin/phodex.
+TEST(ServePackaging, SystemdUnitsParse) {
+  if (RunShell("command -v systemd-analyze").exit_code != 0) {
+    GTEST_SKIP() << "no systemd-analyze";
+  }
+  TempDir dir;
+  for (const char* unit : {"packaging/systemd/phodex.service",
+                           "packaging/systemd/user/phodex.service"}) {
+    const std::string copy = dir / "phodex.service";
+    RunShell(std::string("sed 's|/usr/bin/phodex|") + PHODEX_BINARY + "|' '" +
+             PHODEX_SOURCE_DIR + "/" + unit + "' > '" + copy + "'");
+    const RunResult r =
+        RunShell("systemd-analyze verify '" + copy + "' 2>&1; echo rc=$?");
+    EXPECT_EQ(r.out, "rc=0\n") << unit;
+  }
+}
+
+}  // namespace
+}  // namespace phodex::testing
