@@ -15,8 +15,9 @@ jobs=${PHODEX_JOBS:-2}
 # the tsan preset runs every unit test (where the threads are: pipeline,
 # writer queue, pixel pass, worker pool, mutex wrappers) and these e2e
 # tests, one per kind of thread phodex starts: the progress printer, the
-# metadata worker pool (crash and hang, retried once), and a scan with its
-# writer thread. Left out as well: whatever decodes pixels (the Decode,
+# metadata worker pool (crash and hang, retried once), a scan with its
+# writer thread, and `serve` (its signal thread, the inotify reader, the
+# engine's turns and the status file) stopping and ingesting. Left out as well: whatever decodes pixels (the Decode,
 # DecodeBadInput, DecodeRaw and Encode tests, and the decoder workers of
 # the thumbnail e2e tests), whose only threads are libvips' own,
 # uninstrumented: TSan reports the codecs' allocations there (hundreds,
@@ -24,7 +25,9 @@ jobs=${PHODEX_JOBS:-2}
 tsan_skip='E2eTest\.|^(Decode|DecodeBadInput|DecodeRaw|Encode)\.'
 tsan_e2e='^(ScanE2eTest\.ProgressJsonIsOneObjectPerLine'
 tsan_e2e+='|MetadataE2eTest\.ACrashingOrHangingParserCostsOneFile'
-tsan_e2e+='|ScanE2eTest\.RemovedAddedAndPartialScans)$'
+tsan_e2e+='|ScanE2eTest\.RemovedAddedAndPartialScans'
+tsan_e2e+='|ServeE2eTest\.SigtermAndSigintStopItCleanlyWithinTwoSeconds'
+tsan_e2e+='|ServeE2eTest\.AFolderOfPhotosCopiedInIsCatalogued)$'
 
 for preset in ci asan-ubsan tsan; do
   echo "== build and test: $preset"

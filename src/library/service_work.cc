@@ -110,8 +110,11 @@ std::vector<SyncWork> Service::Impl::TakeDueWork() {
     work.push_back(r.work);
     return true;
   });
-  // A reconciliation covers everything pending in its root.
-  for (const SyncWork& w : work) aggregator_.Forget(w.root);
+  // A reconciliation covers everything pending in its root (`work` holds
+  // only reconciliations so far; the check keeps it so if that changes).
+  for (const SyncWork& w : work) {
+    if (w.kind == SyncWork::Kind::kReconcile) aggregator_.Forget(w.root);
+  }
   for (SyncWork& w : folders) {
     const bool covered =
         std::any_of(work.begin(), work.end(), [&](const SyncWork& r) {
@@ -119,11 +122,16 @@ std::vector<SyncWork> Service::Impl::TakeDueWork() {
         });
     if (!covered) work.push_back(std::move(w));
   }
-  std::stable_sort(work.begin(), work.end(),
-                   [](const SyncWork& a, const SyncWork& b) {
-                     return Priority(a.kind) < Priority(b.kind);
-                   });
-  return work;
+  // By priority, in arrival order within one (a stable bucket pass:
+  // std::stable_sort's temporary buffer is deprecated in C++23's library).
+  std::vector<SyncWork> ordered;
+  ordered.reserve(work.size());
+  for (int p = 0; p <= Priority(SyncWork::Kind::kFolder); ++p) {
+    for (SyncWork& w : work) {
+      if (Priority(w.kind) == p) ordered.push_back(std::move(w));
+    }
+  }
+  return ordered;
 }
 
 Status Service::Impl::Do(const SyncWork& work, jobs::CancelToken cancel) {

@@ -384,6 +384,26 @@ TEST_F(ServiceTest, ABusyRootWaitsForTheOtherScan) {
   EXPECT_THAT(OpTypes(), ElementsAre("startup", "watch"));
 }
 
+// A folder's work retried after a busy root does not drop what the
+// watcher told meanwhile about the root's other folders.
+TEST_F(ServiceTest, ARetriedFolderKeepsTheRootsOtherPendingEvents) {
+  StartAndReconcile();
+  auto held = locks_.LockRoot(root_.id, catalog::Locks::Wait::kNo);
+  ASSERT_TRUE(held);
+  WriteJpeg("new.jpg", "new");
+  Event(WatchEvent::Kind::kCreated, "", "new.jpg");
+  Step(0s);
+  for (int i = 0; i < 6; ++i) Step(1s);  // tried while busy: retried later
+  EXPECT_THAT(Rels(), IsEmpty());
+  held->reset();
+  std::filesystem::create_directories(dir_ / "lib/sub");
+  WriteJpeg("sub/other.jpg", "other");
+  Event(WatchEvent::Kind::kCreated, "sub", "other.jpg");
+  for (int i = 0; i < 8; ++i) Step(1s);
+  EXPECT_THAT(Rels(), ::testing::UnorderedElementsAre("new.jpg",
+                                                      "sub/other.jpg"));
+}
+
 TEST_F(ServiceTest, RootAddedWhileServingIsWatchedOnReload) {
   StartAndReconcile();
   std::filesystem::create_directories(dir_ / "more");
