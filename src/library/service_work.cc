@@ -204,12 +204,18 @@ scan::ScanOptions Service::Impl::OptionsFor(const RootEntry& entry,
   o.operation_type = watch::SyncReasonName(work.reason);
   if (auto reader = Metadata()) o.metadata = *reader;
   const RootId root = entry.root.id;
-  o.hold = [this, root, &held](std::string_view rel, const FileStat& stat) {
+  // A polled root is a network or FUSE file system: its ctimes come from
+  // another machine's clock, so only two looks settle a file there.
+  const auto clocks = entry.method == watch::WatchMethod::kPolling
+                          ? watch::SettleOptions::Clocks::kRemote
+                          : options_.settle.clocks;
+  o.hold = [this, root, clocks, &held](std::string_view rel,
+                                       const FileStat& stat) {
     const int64_t unix_now = lib_.clock().NowUnixNs();
     const int64_t mono_now = lib_.clock().MonotonicNs();
     util::MutexLock lock(settle_mu_);
     const watch::SettleVerdict v =
-        settle_.Check(root, std::string(rel), stat, unix_now);
+        settle_.Check(root, std::string(rel), stat, unix_now, clocks);
     if (v.settled) return false;
     // Held until it settles; its folder is looked at again then.
     const int64_t at = mono_now + std::max<int64_t>(v.retry_at_ns - unix_now, 0);

@@ -25,6 +25,12 @@ SettleTracker::SettleTracker(SettleOptions options) : options_(options) {}
 
 SettleVerdict SettleTracker::Check(RootId root, const std::string& rel,
                                    const FileStat& stat, int64_t now_ns) {
+  return Check(root, rel, stat, now_ns, options_.clocks);
+}
+
+SettleVerdict SettleTracker::Check(RootId root, const std::string& rel,
+                                   const FileStat& stat, int64_t now_ns,
+                                   SettleOptions::Clocks clocks) {
   const int64_t settle = options_.settle.count();
   const auto key = std::make_pair(root, rel);
   auto it = looks_.find(key);
@@ -43,7 +49,7 @@ SettleVerdict SettleTracker::Check(RootId root, const std::string& rel,
   // file for `settle`, whatever a single look cannot otherwise tell. A
   // ctime in the future (the clock stepped back) proves nothing.
   int64_t stable_since = look.first_ns;
-  if (options_.clocks == SettleOptions::Clocks::kLocal) {
+  if (clocks == SettleOptions::Clocks::kLocal) {
     if (std::optional<int64_t> ctime = ToNanos(stat.ctime);
         ctime && *ctime < stable_since) {
       stable_since = *ctime;

@@ -52,6 +52,11 @@ class SettleTracker {
   // over).
   SettleVerdict Check(RootId root, const std::string& rel,
                       const FileStat& stat, int64_t now_ns);
+  // Check with the clock source of this file's root (a service that
+  // watches local roots and polls network ones keeps one tracker).
+  SettleVerdict Check(RootId root, const std::string& rel,
+                      const FileStat& stat, int64_t now_ns,
+                      SettleOptions::Clocks clocks);
 
   // Forgets what is tracked for `root` at or below folder `rel_dir` and
   // was last looked at before `before_ns` (files that went away).

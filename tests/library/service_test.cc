@@ -225,6 +225,24 @@ TEST_F(ServiceTest, NewFileIsCataloguedAfterTheDelayAndNotBefore) {
   EXPECT_EQ(Ops().back().status, catalog::OperationStatus::kCompleted);
 }
 
+// A polled root is a network share: its ctimes are another machine's,
+// so a new file there waits for a second look, however old its ctime.
+TEST_F(ServiceTest, OnAPolledRootOnlyTwoLooksSettleAFile) {
+  watch::RootWatchState polled;
+  polled.root = root_.id;
+  polled.method = watch::WatchMethod::kPolling;
+  polled.reason = "nfs4 is polled";
+  watcher_.SetAddRootResult(root_.id, polled);
+  StartAndReconcile();
+  WriteJpeg("share.jpg", "share");  // its ctime is an hour before the clock
+  Event(WatchEvent::Kind::kModified, "", "");
+  Step(0s);
+  Step(2s);  // due and looked at once: not settled yet
+  EXPECT_THAT(Rels(), IsEmpty());
+  for (int i = 0; i < 3; ++i) Step(1s);
+  EXPECT_THAT(Rels(), ElementsAre("share.jpg"));
+}
+
 TEST_F(ServiceTest, FileStillBeingWrittenIsCataloguedOnceSettled) {
   options_.settle.clocks = watch::SettleOptions::Clocks::kRemote;
   StartAndReconcile();

@@ -97,6 +97,24 @@ TEST(SettleTracker, LocalCtimeLongAgoSettlesAtOnce) {
   EXPECT_EQ(tracker.waiting(), 0u);
 }
 
+// One tracker for local and polled roots: the clock source given with a
+// look wins over the tracker's default.
+TEST(SettleTracker, ARemoteLookIgnoresCtimeOnALocalTracker) {
+  SettleTracker tracker = Tracker(kLocal);
+  EXPECT_FALSE(
+      tracker.Check(kRoot, "nfs.jpg", Stat(10, -86400000), At(0), kRemote)
+          .settled);
+  EXPECT_FALSE(
+      tracker.Check(kRoot, "nfs.jpg", Stat(10, -86400000), At(1000), kRemote)
+          .settled);
+  EXPECT_TRUE(
+      tracker.Check(kRoot, "nfs.jpg", Stat(10, -86400000), At(2000), kRemote)
+          .settled);
+  EXPECT_TRUE(tracker.Check(kRoot, "local.jpg", Stat(10, -86400000), At(0),
+                            kLocal)
+                  .settled);
+}
+
 // A file last written at `written_ms`, first looked at at 0: when it is
 // looked at again (`retry_ms`), and settled then.
 struct WaitCase {
