@@ -284,6 +284,8 @@ Status ReadServe(Reader& r, Config& cfg) {
                       cfg.serve_polled_interval_s));
   PHODEX_TRY(r.Double("serve", "poll_interval", 1, 86'400,
                       cfg.serve_poll_interval_s));
+  PHODEX_TRY(r.Double("serve", "offline_check", 0.1, kHourS,
+                      cfg.serve_offline_check_s));
   PHODEX_TRY(r.Bool("serve", "thumbs", cfg.serve_thumbs));
   return {};
 }

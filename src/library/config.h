@@ -58,6 +58,7 @@ struct Config {
   double serve_reconcile_interval_s = 3600;  // [serve] reconcile_interval
   double serve_polled_interval_s = 86400;    // [serve] polled_interval
   double serve_poll_interval_s = 300;        // [serve] poll_interval
+  double serve_offline_check_s = 10;         // [serve] offline_check
   bool serve_thumbs = true;                 // [serve] thumbs
   // What the file holds that phodex does not know (a misspelt key): one
   // message per key, "config 'FILE': unknown key scan.exlude (ignored)",

@@ -69,6 +69,7 @@ ServiceOptions ServiceOptionsFor(const Config& config) {
   o.schedule.polled_interval = Seconds(config.serve_polled_interval_s);
   o.poll_interval = std::chrono::seconds(
       std::max<int64_t>(1, static_cast<int64_t>(config.serve_poll_interval_s)));
+  o.offline_check = Seconds(config.serve_offline_check_s);
   o.thumbs = config.serve_thumbs;
   return o;
 }

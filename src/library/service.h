@@ -49,8 +49,9 @@ struct ServiceOptions {
   watch::SettleOptions settle;
   watch::ScheduleOptions schedule;
   std::chrono::seconds poll_interval{300};  // polled roots' folder listing
-  // How often offline roots are looked for (their drive back?) and the
-  // catalog's root list re-read (a `phodex root add` while serving).
+  // How often offline roots are looked for (their drive back? [serve]
+  // offline_check) and the catalog's root list re-read (a `phodex root
+  // add` while serving).
   std::chrono::nanoseconds offline_check = std::chrono::seconds(10);
   std::chrono::nanoseconds roots_refresh = std::chrono::seconds(30);
   // Thumbnails and previews of new and changed files (the pixel stage).

@@ -92,7 +92,8 @@ class Service::Impl {
   Status DoReconcile(RootEntry& entry, const watch::SyncWork& work,
                      jobs::CancelToken cancel, HeldFolders& held);
   // A sub-tree `rel` that no longer exists: what the catalog holds there
-  // is marked removed (the root is online).
+  // is marked removed, once the root's identity, checked after the look,
+  // confirms its drive is still there (else the root goes offline).
   Status ApplyGoneTree(RootEntry& entry, const watch::SyncWork& work,
                        const std::string& rel, jobs::CancelToken cancel);
   // The scan options of this service's work on `entry`, with the settle

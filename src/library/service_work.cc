@@ -266,6 +266,9 @@ Status Service::Impl::DoFolder(RootEntry& entry, const SyncWork& work,
   if (!changes && changes.error().code() == ErrorCode::kNotFound) {
     return ApplyGoneTree(entry, work, work.rel, cancel);
   }
+  // A drive unmounted since Do's check lists as an empty mount point: the
+  // listing is believed only on a drive that is still the root's after it.
+  if (!EnsureOnline(entry)) return {};
   if (!changes) {
     // Unreadable: what the catalog holds there stays, the error recorded.
     scan::FolderChanges c;
@@ -328,6 +331,9 @@ Status Service::Impl::DoTree(RootEntry& entry, const SyncWork& work,
 Status Service::Impl::ApplyGoneTree(RootEntry& entry, const SyncWork& work,
                                     const std::string& rel,
                                     jobs::CancelToken cancel) {
+  // Gone, or its drive unmounted since Do's check: checked after the look,
+  // nothing is marked removed when the drive is not the root's now.
+  if (!EnsureOnline(entry)) return {};
   HeldFolders none;
   const scan::ScanOptions options = OptionsFor(entry, work, none);
   const scan::ScanStages stages(lib_.fs(), options);

@@ -134,8 +134,20 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
   walk_options.should_stop = [&] { return visitor.ShouldStop(); };
   Filter filter(options.filter);
   Walker walker(fs, filter, walk_options, progress);
-  const Status walked =
-      RunWalk(walker, root, scope, visitor, options.threads);
+  Status walked = RunWalk(walker, root, scope, visitor, options.threads);
+  // A drive unmounted while it was walked lists as an empty mount point
+  // or not at all: what the walk did not see then proves nothing. Checked
+  // after the walk, so a drive that went at any moment of it is caught.
+  bool went_offline = false;
+  if (walked) {
+    const RootCheck after = CheckRootIdentity(fs, root);
+    if (after.presence == RootPresence::kOffline) {
+      went_offline = true;
+      walked = MakeError(ErrorCode::kNotFound,
+                         "root went offline during the scan: " + after.reason +
+                             "; nothing was marked removed");
+    }
+  }
   progress.phase = 2;
   // The walk was complete: what was not seen is gone (FinishTree), unless
   // it moved (Finish). The root is not marked scanned when the session
@@ -143,13 +155,15 @@ Result<ScanReport> ScanRoot(catalog::Catalog& catalog, os::FileSystem& fs,
   // present.
   const ApplyReport walk =
       session->FinishTree(std::move(*tree), walked, removals);
-  return session->Finish(
+  auto report = session->Finish(
       [&](const catalog::OperationCounts& counts,
           ScanReport& report) -> Status {
         PHODEX_TRY(catalog.SetRootScanned(root.id, clock.NowUnixNs()));
         return RecordIdentity(catalog, fs, root, check, walk, counts.added,
                               clock, report);
       });
+  if (report && went_offline) report->offline = true;
+  return report;
 }
 
 }  // namespace phodex::scan

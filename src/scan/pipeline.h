@@ -6,7 +6,8 @@
 // applies folder by folder for a watcher, the walk applies to a whole
 // tree. See docs/architecture.md for the data flow and the guarantees:
 // unchanged files cost one stat; every commit leaves a consistent
-// catalog; removals are marked only after a complete walk.
+// catalog; removals are marked only after a complete walk on a drive
+// that is still the root's when the walk ends.
 //
 // ScanRoot is thread-compatible; it runs its own threads internally.
 // ScanStages is thread-compatible to build; its stages are thread-safe.

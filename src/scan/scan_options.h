@@ -73,8 +73,9 @@ struct ScanReport {
   // The first errors, for the summary (all are in the catalog).
   std::vector<catalog::FileErrorEntry> first_errors;
   // The root's identity was missing or different, or its folder missing
-  // (scan/root_identity.h): nothing was walked or marked removed. Status
-  // kFailed; `error` says why.
+  // (scan/root_identity.h), before the walk or after it (the drive went
+  // while it was walked: what was found is kept): nothing was marked
+  // removed. Status kFailed; `error` says why.
   bool offline = false;
   // Files the walk did not find that were not marked removed because they
   // exceeded the removal limit (ScanOptions::max_removed_fraction), and

@@ -35,6 +35,12 @@ void ReconcileSchedule::Request(RootId root, SyncReason reason,
   if (it == roots_.end()) return;
   State& state = it->second;
   int64_t due_ns = now_ns;
+  if (reason == SyncReason::kDriveReturned &&
+      state.request == SyncReason::kStartup) {
+    // A root offline since the start: its first reconciliation is the
+    // return of its drive, and is recorded as that.
+    state.request.reset();
+  }
   if (reason == SyncReason::kOverflow) {
     if (state.last_overflow_ns &&
         now_ns - *state.last_overflow_ns >= options_.max_backoff.count()) {

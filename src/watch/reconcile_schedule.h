@@ -11,7 +11,8 @@
 //   - when asked (kManual), after an overflow (kOverflow: at once the
 //     first time, then with doubling backoff from `overflow_backoff` up to
 //     `max_backoff` while overflows keep coming), and when an offline
-//     root's drive returns (kDriveReturned).
+//     root's drive returns (kDriveReturned; it takes the place of a
+//     startup one still pending: a root offline since the start).
 //   - never for an offline root (it comes due again when it returns).
 //   - never twice at once: a running root is not due until Finished; what
 //     was asked meanwhile is due then.

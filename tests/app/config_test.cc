@@ -110,6 +110,7 @@ TEST_F(ConfigTest, ValuesOutOfRangeNameTheFileAndTheKey) {
            "[serve]\nsettle = 7200\n",
            "[serve]\nreconcile_interval = 0\n",
            "[serve]\npoll_interval = 0.5\n",
+           "[serve]\noffline_check = 0\n",
            "[serve]\nfolder_storm = 0\n",
        }) {
     auto e = Load(text);
@@ -212,6 +213,7 @@ root_storm = 512
 reconcile_interval = 3600
 polled_interval = 86400
 poll_interval = 300
+offline_check = 10
 thumbs = true
 )");
   ASSERT_TRUE(c) << c.error().ToString();

@@ -50,6 +50,95 @@ class ThumbRenderer final : public imaging::PixelRenderer {
   }
 };
 
+// The real file system, but the n-th listing (or stat) of one path first
+// runs an action: a drive unmounted at that very moment, in the middle of
+// a piece of the service's work.
+class UnmountingFileSystem final : public os::FileSystem {
+ public:
+  enum class Look { kList, kStat };
+  explicit UnmountingFileSystem(os::FileSystem& real) : real_(real) {}
+
+  void At(Look look, std::string path, int nth, std::function<void()> then) {
+    look_ = look;
+    path_ = std::move(path);
+    left_ = nth;
+    then_ = std::move(then);
+  }
+  bool fired() const { return fired_; }
+
+  Result<std::vector<os::DirEntry>> ListDir(const std::string& dir,
+                                            os::Follow follow) override {
+    Looked(Look::kList, dir);
+    return real_.ListDir(dir, follow);
+  }
+  Result<FileStat> Stat(const std::string& path, os::Follow follow) override {
+    Looked(Look::kStat, path);
+    return real_.Stat(path, follow);
+  }
+  Result<std::unique_ptr<os::RandomAccessFile>> OpenForRead(
+      const std::string& path, os::AccessPattern pattern) override {
+    return real_.OpenForRead(path, pattern);
+  }
+  Result<std::string> RealPath(const std::string& path) override {
+    return real_.RealPath(path);
+  }
+  Status MakeDirs(const std::string& path) override {
+    return real_.MakeDirs(path);
+  }
+  Status AtomicWrite(const std::string& path, std::string_view data) override {
+    return real_.AtomicWrite(path, data);
+  }
+  Status WriteCacheFile(const std::string& path,
+                        std::string_view data) override {
+    return real_.WriteCacheFile(path, data);
+  }
+  Status RemoveFile(const std::string& path) override {
+    return real_.RemoveFile(path);
+  }
+  Status Link(const std::string& existing, const std::string& link) override {
+    return real_.Link(existing, link);
+  }
+  Status Rename(const std::string& from, const std::string& to,
+                os::Replace replace) override {
+    return real_.Rename(from, to, replace);
+  }
+  Result<bool> IsListed(const std::string& path) override {
+    return real_.IsListed(path);
+  }
+  Status ReplaceFile(const std::string& path,
+                     const os::EditFn& edit) override {
+    return real_.ReplaceFile(path, edit);
+  }
+  Status CopyFileDurable(const std::string& from, const std::string& to,
+                         const std::string& temp) override {
+    return real_.CopyFileDurable(from, to, temp);
+  }
+  Status SyncDir(const std::string& dir) override { return real_.SyncDir(dir); }
+  Result<FileSystemIdentity> IdentifyFileSystem(
+      const std::string& path) override {
+    return real_.IdentifyFileSystem(path);
+  }
+
+ private:
+  // Single-threaded use: the walk is given one thread by the test.
+  void Looked(Look look, const std::string& path) {
+    if (then_ == nullptr || look != look_ || path != path_ || --left_ > 0) {
+      return;
+    }
+    std::function<void()> then = std::move(then_);
+    then_ = nullptr;
+    fired_ = true;
+    then();
+  }
+
+  os::FileSystem& real_;
+  Look look_ = Look::kList;
+  std::string path_;
+  int left_ = 0;
+  std::function<void()> then_;
+  bool fired_ = false;
+};
+
 class ServiceTest : public LibraryTest {
  protected:
   void SetUp() override {
@@ -387,6 +476,126 @@ TEST_F(ServiceTest, OfflineRootMarksNothingRemovedAndIsReconciledWhenBack) {
   EXPECT_EQ(s.roots[0].method, watch::WatchMethod::kInotify);
 }
 
+// A root whose drive is missing when the service starts, then comes back:
+// its first reconciliation is recorded as its drive's return.
+TEST_F(ServiceTest, ARootOfflineAtStartIsReconciledAsDriveReturned) {
+  options_.offline_check = 10s;
+  WriteJpeg("a.jpg", "a");
+  const std::filesystem::path marker =
+      dir_ / ("lib/" + std::string(scan::kRootMarkerName));
+  const std::filesystem::path aside = dir_ / "marker-aside";
+  std::filesystem::rename(marker, aside);
+  StartService();
+  Step(0s);
+  EXPECT_FALSE(Watched(root_.id));
+  EXPECT_EQ(service_->Snapshot().roots.at(0).method,
+            watch::WatchMethod::kOffline);
+  EXPECT_THAT(OpTypes(), IsEmpty());
+
+  std::filesystem::rename(aside, marker);
+  for (int i = 0; i < 11; ++i) Step(1s);
+  EXPECT_TRUE(Watched(root_.id));
+  EXPECT_THAT(OpTypes(), ElementsAre("drive-returned"));
+  EXPECT_THAT(Rels(), ElementsAre("a.jpg"));
+}
+
+// The drive is unmounted in the middle of a piece of work, after the
+// service checked that it was there: what that work then sees (an empty
+// mount point, folders that are gone) marks nothing removed; the root goes
+// offline and is reconciled when its drive returns. The removal limit is
+// off, so that only the root's identity stands between an unmounted drive
+// and its files.
+class ServiceUnmountTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    options_.offline_check = 10s;
+    Rebuild([&](Parts& parts) {
+      parts.fs = &unmounting_;
+      parts.config.max_removed_fraction = 1;
+      parts.config.threads = 1;
+    });
+    WriteJpeg("a.jpg", "a");
+    WriteJpeg("sub/b.jpg", "b");
+    for (const char* name : {"c", "d", "e"}) {
+      WriteJpeg(std::string("more/") + name + ".jpg", name);
+    }
+    StartAndReconcile();
+    ASSERT_THAT(Rels(), ElementsAre("a.jpg", "more/c.jpg", "more/d.jpg",
+                                    "more/e.jpg", "sub/b.jpg"));
+  }
+  // Everything on the "drive" (the marker too) moves out of the root's
+  // folder: an empty mount point is left.
+  void Unmount() { MoveAll(dir_ / "lib", dir_ / "unmounted"); }
+  void Mount() { MoveAll(dir_ / "unmounted", dir_ / "lib"); }
+  std::string RootFolder(const std::string& rel) const {
+    return os::JoinPath(root_.path, rel);
+  }
+  // After the unmount: nothing removed, the root offline; after the
+  // mount: a drive-returned reconciliation.
+  void ExpectOfflineThenReconciledWhenBack() {
+    ASSERT_TRUE(unmounting_.fired());
+    EXPECT_THAT(Rels(catalog::FileQuery::Presence::kRemoved), IsEmpty());
+    EXPECT_EQ(Rels().size(), 5u);
+    EXPECT_EQ(service_->Snapshot().roots.at(0).method,
+              watch::WatchMethod::kOffline);
+    EXPECT_FALSE(Watched(root_.id));
+    Mount();
+    for (int i = 0; i < 11; ++i) Step(1s);
+    EXPECT_EQ(OpTypes().back(), "drive-returned");
+    EXPECT_THAT(Rels(catalog::FileQuery::Presence::kRemoved), IsEmpty());
+    EXPECT_TRUE(Watched(root_.id));
+  }
+
+  UnmountingFileSystem unmounting_{*fs_};
+
+ private:
+  static void MoveAll(const std::filesystem::path& from,
+                      const std::filesystem::path& to) {
+    std::filesystem::create_directories(to);
+    for (const auto& e : std::filesystem::directory_iterator(from)) {
+      std::filesystem::rename(e.path(), to / e.path().filename());
+    }
+  }
+};
+
+TEST_F(ServiceUnmountTest, DuringAFolderWorkNothingIsMarkedRemoved) {
+  WriteJpeg("new.jpg", "new");
+  Event(WatchEvent::Kind::kCreated, "", "new.jpg");
+  // The folder work's listing of the root's top folder finds the empty
+  // mount point.
+  unmounting_.At(UnmountingFileSystem::Look::kList, root_.path, 1,
+         [&] { Unmount(); });
+  Step(0s);
+  Step(2s);
+  ExpectOfflineThenReconciledWhenBack();
+  EXPECT_EQ(Rels().size(), 6u);  // new.jpg, by the drive-returned one
+}
+
+TEST_F(ServiceUnmountTest, DuringASubTreeWorkNothingIsMarkedRemoved) {
+  Event(WatchEvent::Kind::kCreated, "", "sub", WatchEvent::Entry::kFolder);
+  // The sub-tree is gone when the work looks at it.
+  unmounting_.At(UnmountingFileSystem::Look::kStat, RootFolder("sub"), 1,
+         [&] { Unmount(); });
+  Step(0s);
+  Step(2s);
+  ExpectOfflineThenReconciledWhenBack();
+}
+
+TEST_F(ServiceUnmountTest, DuringAReconciliationNothingIsMarkedRemoved) {
+  service_->RequestReconcile(root_.id);
+  // The first listing is the scan's "is it empty?" look; the walk's own
+  // listing of the top folder finds the empty mount point.
+  unmounting_.At(UnmountingFileSystem::Look::kList, root_.path, 2,
+         [&] { Unmount(); });
+  Step(0s);
+  ExpectOfflineThenReconciledWhenBack();
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "manual", "drive-returned"));
+  const catalog::Operation manual = Ops()[1];
+  EXPECT_EQ(manual.status, catalog::OperationStatus::kFailed);
+  EXPECT_THAT(manual.error, ::testing::HasSubstr("went offline during"));
+}
+
 TEST_F(ServiceTest, ABusyRootWaitsForTheOtherScan) {
   StartAndReconcile();
   auto held = locks_.LockRoot(root_.id, catalog::Locks::Wait::kNo);
@@ -496,6 +705,7 @@ TEST(ServiceOptionsFor, ReadsTheServeSection) {
   config.serve_reconcile_interval_s = 600;
   config.serve_polled_interval_s = 7200;
   config.serve_poll_interval_s = 60;
+  config.serve_offline_check_s = 0.5;
   config.serve_thumbs = false;
   const ServiceOptions o = ServiceOptionsFor(config);
   EXPECT_EQ(o.aggregation.delay, 500ms);
@@ -506,11 +716,13 @@ TEST(ServiceOptionsFor, ReadsTheServeSection) {
   EXPECT_EQ(o.schedule.local_interval, 600s);
   EXPECT_EQ(o.schedule.polled_interval, 7200s);
   EXPECT_EQ(o.poll_interval, 60s);
+  EXPECT_EQ(o.offline_check, 500ms);
   EXPECT_FALSE(o.thumbs);
   const ServiceOptions d = ServiceOptionsFor(Config{});
   EXPECT_EQ(d.aggregation.delay, 2s);
   EXPECT_EQ(d.aggregation.delete_hold, 10s);
   EXPECT_EQ(d.schedule.local_interval, 1h);
+  EXPECT_EQ(d.offline_check, 10s);
   EXPECT_TRUE(d.thumbs);
 }
 

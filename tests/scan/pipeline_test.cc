@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <map>
 
@@ -494,6 +495,27 @@ TEST_F(DriveTest, RemountedDriveIsTheSameRootAndNothingIsRemoved) {
   EXPECT_EQ(r.counts.removed, 0);
   EXPECT_EQ(Rels().size(), 3u);
   EXPECT_EQ(root_.identity->recorded_ns, before);  // nothing new to record
+}
+
+// The drive is unplugged while it is walked (here when the walk meets a
+// new file): the identity is checked again once the walk is done, so
+// whatever the walk did or did not see, nothing is marked removed.
+TEST_F(DriveTest, DriveUnmountedDuringTheWalkIsOffline) {
+  AddJpeg("/mnt/drive/new.jpg");
+  ScanOptions opts;
+  std::atomic<bool> unmounted = false;
+  opts.hold = [&](std::string_view, const FileStat&) {
+    if (!unmounted.exchange(true)) Unmount();
+    return false;
+  };
+  ScanReport r = Scan("", opts);
+  ASSERT_TRUE(unmounted);
+  EXPECT_TRUE(r.offline);
+  EXPECT_EQ(r.status, catalog::OperationStatus::kFailed);
+  EXPECT_THAT(r.error, HasSubstr("went offline during the scan"));
+  EXPECT_THAT(r.error, HasSubstr("nothing was marked removed"));
+  EXPECT_EQ(Rels().size(), 3u);
+  EXPECT_THAT(Rels(catalog::FileQuery::Presence::kRemoved), IsEmpty());
 }
 
 TEST_F(DriveTest, MissingRootFolderIsOffline) {

@@ -239,6 +239,18 @@ TEST(ReconcileSchedule, FirstSeenOfflineStartsUpWhenItComesOnline) {
   EXPECT_EQ(schedule.TakeDue(At(seconds(50))), One(SyncReason::kStartup));
 }
 
+// The service asks kDriveReturned when an offline root's drive is back:
+// for a root offline since the start, that replaces its pending startup.
+TEST(ReconcileSchedule, FirstSeenOfflineThenItsDriveReturnsIsDriveReturned) {
+  ReconcileSchedule schedule(Seeded());
+  schedule.SetRoot(kRoot, WatchMethod::kOffline, At(seconds(0)));
+  schedule.SetRoot(kRoot, WatchMethod::kInotify, At(seconds(50)));
+  schedule.Request(kRoot, SyncReason::kDriveReturned, At(seconds(50)));
+  EXPECT_EQ(schedule.TakeDue(At(seconds(50))),
+            One(SyncReason::kDriveReturned));
+  EXPECT_TRUE(schedule.TakeDue(At(seconds(51))).empty());
+}
+
 TEST(ReconcileSchedule, RemovedRootIsGone) {
   ReconcileSchedule schedule(Seeded());
   schedule.SetRoot(kRoot, WatchMethod::kInotify, At(seconds(0)));
