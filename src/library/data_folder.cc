@@ -1,21 +1,9 @@
 #include "library/data_folder.h"
 
 #include "os/file_system.h"
+#include "util/text.h"
 
 namespace phodex::library {
-namespace {
-
-// `name` with fnmatch's special characters escaped.
-std::string GlobEscape(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    if (c == '*' || c == '?' || c == '[' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string DataFolder::ThumbsDir() const { return os::JoinPath(dir, "thumbs"); }
 
@@ -49,12 +37,12 @@ std::vector<std::string> DataFolder::OwnFileGlobs(
   // -journal), catalog/sqlite (".v<N>.bak", ".v<N>.<n>.bak"), the methods
   // above, and app's logging (phodex.log, rotated as phodex.<n>.log).
   if (!catalog_file.empty()) {
-    const std::string db = GlobEscape(catalog_file);
+    const std::string db = util::GlobEscape(catalog_file);
     for (const char* suffix : {"", "-wal", "-shm", "-journal", ".v*.bak"}) {
       out.push_back(os::JoinPath(dir_real, db + suffix));
     }
   }
-  const std::string own = GlobEscape(prefix);
+  const std::string own = util::GlobEscape(prefix);
   for (const char* suffix : {".dupes-journal", ".dupes.lock", ".root-*.lock",
                              ".serve.lock", ".serve-status.json"}) {
     out.push_back(os::JoinPath(dir_real, own + suffix));

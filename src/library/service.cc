@@ -9,6 +9,7 @@
 #include "os/process.h"
 #include "scan/root_identity.h"
 #include "util/metrics.h"
+#include "util/text.h"
 
 namespace phodex::library {
 namespace {
@@ -271,19 +272,22 @@ watch::WatchOptions Service::Impl::WatchOptionsFor(
   watch::WatchOptions o;
   o.exclude = scan_base_.filter.exclude_globs;
   // phodex's own writes inside this root (its data folder, the thumbnail
-  // cache, the catalog's files), as globs relative to the root, which is
-  // how the watcher matches a glob with '/' (watch/watch_filter.h). Atomic
-  // writes' temps and the root marker the watcher leaves out itself.
+  // cache, the catalog's files), as absolute globs (watch/watch_filter.h):
+  // exactly those paths, also at the root's top, where a relative glob
+  // would be a name matched at any depth (a "thumbs" folder of the user's
+  // would not be watched). Atomic writes' temps and the root marker the
+  // watcher leaves out itself.
   for (const std::string& d : scan_base_.filter.exclude_abs_dirs) {
     if (auto rel = RelUnder(root.path, d); rel && !rel->empty()) {
-      o.exclude.push_back(*rel);
+      o.exclude.push_back(util::GlobEscape(d));
     }
   }
   for (const std::string& g : scan_base_.filter.exclude_abs_file_globs) {
     const size_t slash = g.rfind('/');
     if (slash == std::string::npos) continue;
-    if (auto rel = RelUnder(root.path, g.substr(0, slash))) {
-      o.exclude.push_back(os::JoinPath(*rel, g.substr(slash + 1)));
+    const std::string dir = g.substr(0, slash);
+    if (RelUnder(root.path, dir)) {
+      o.exclude.push_back(util::GlobEscape(dir) + g.substr(slash));
     }
   }
   o.include_hidden = scan_base_.filter.include_hidden;

@@ -7,6 +7,7 @@
 
 #include "library/service_impl.h"
 #include "library/thumbs.h"
+#include "scan/cataloged_entries.h"
 #include "scan/pipeline.h"
 #include "scan/root_identity.h"
 #include "scan/scan_session.h"
@@ -181,9 +182,14 @@ Status Service::Impl::Do(const SyncWork& work, jobs::CancelToken cancel) {
       break;
   }
   DeferHeld(work, held);
-  // The catalog failed: tried again later, unless the whole turn fails
-  // (Run stops on the error).
-  if (!st) Again(work);
+  // The catalog failed: tried again later (the whole folder: what it did
+  // before failing is not known), unless the whole turn fails (Run stops
+  // on the error).
+  if (!st) {
+    SyncWork again = work;
+    again.names.clear();
+    Again(again);
+  }
   return st;
 }
 
@@ -277,6 +283,16 @@ Status Service::Impl::DoFolder(RootEntry& entry, const SyncWork& work,
     changes = std::move(c);
   }
   const scan::ScanStages stages(lib_.fs(), options);
+  if (!work.names.empty()) {
+    // Only entries already as the catalog has them (phodex's own writes,
+    // recorded as they were made; docs/serve.md, "Own writes"): no
+    // foreign change, nothing to apply or record.
+    PHODEX_ASSIGN_OR_RETURN(
+        const bool as_cataloged,
+        scan::NamedEntriesAsCataloged(lib_.catalog(), entry.root.id, *changes,
+                                      work.names, stages.set().wants));
+    if (as_cataloged) return {};
+  }
   scan::ScanProgress progress;
   PHODEX_ASSIGN_OR_RETURN(
       std::unique_ptr<scan::ScanSession> session,

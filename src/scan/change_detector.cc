@@ -22,6 +22,15 @@ std::string_view Stem(std::string_view name) {
                                                    : name.substr(0, dot);
 }
 
+// Detect's test, on the catalog's KnownFile or the detector's own Known.
+template <typename K>
+bool SameAndProcessed(const K& k, const FileStat& stat,
+                      const DetectorWants& wants) {
+  return k.size == stat.size && k.mtime == stat.mtime && k.ino == stat.ino &&
+         k.content_version >= wants.content_version &&
+         (!wants.full_hash || k.has_hash) && (!wants.sha256 || k.has_sha256);
+}
+
 int KindPreference(MediaKind k) {
   switch (k) {
     case MediaKind::kRaw: return 0;
@@ -94,6 +103,11 @@ class SidecarIndex {
 
 }  // namespace
 
+bool ChangeDetector::Unchanged(const catalog::KnownFile& known,
+                               const FileStat& stat, const Wants& wants) {
+  return SameAndProcessed(known, stat, wants);
+}
+
 std::string ChangeDetector::SidecarTarget(std::string_view sidecar_name,
                                           const std::vector<WalkEntry>& files) {
   return SidecarIndex(files).Target(sidecar_name);
@@ -126,11 +140,7 @@ DirChanges ChangeDetector::Detect(std::string_view rel_dir,
     bool changed = true;
     if (k) {
       k->seen = true;
-      changed = k->size != f.stat.size || k->mtime != f.stat.mtime ||
-                k->ino != f.stat.ino ||
-                k->content_version < wants_.content_version ||
-                (wants_.full_hash && !k->has_hash) ||
-                (wants_.sha256 && !k->has_sha256);
+      changed = !SameAndProcessed(*k, f.stat, wants_);
     }
     if (f.kind == MediaKind::kSidecar) {
       std::string target = sidecars->Target(f.name);

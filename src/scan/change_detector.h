@@ -74,8 +74,14 @@ class ChangeDetector {
   // gone): what the removal limit (scan/pipeline.h) counts.
   std::vector<FileId> UnseenNotFoundElsewhere() const;
 
+  // Whether a file the catalog holds as `known` needs nothing from a scan
+  // that wants `wants`, the disk showing it as `stat` now: the same size,
+  // mtime and inode, processed by the stages wanted. Detect's test.
+  static bool Unchanged(const catalog::KnownFile& known, const FileStat& stat,
+                        const Wants& wants);
+
   // The media file in `names` that sidecar `sidecar_name` describes, or "".
-  // Exposed for tests.
+  // Exposed for tests (and scan/cataloged_entries.h).
   static std::string SidecarTarget(std::string_view sidecar_name,
                                    const std::vector<WalkEntry>& files);
 

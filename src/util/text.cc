@@ -147,6 +147,15 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
   return fnmatch(p.c_str(), t.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0;
 }
 
+std::string GlobEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::string GroupThousands(uint64_t n) {
   std::string digits = std::to_string(n);
   std::string out;

@@ -44,6 +44,9 @@ std::string LowerExtension(std::string_view name);
 
 // Shell-style glob match (fnmatch(3) semantics, `*` does not cross '/').
 bool GlobMatch(std::string_view pattern, std::string_view text);
+// `text` with GlobMatch's special characters escaped: a glob that matches
+// exactly `text`.
+std::string GlobEscape(std::string_view text);
 
 // "1,234,567"
 std::string GroupThousands(uint64_t n);

@@ -54,6 +54,7 @@ void MergeFields(P& into, const P& from) {
   }
   into.not_before_ns = std::max(into.not_before_ns, from.not_before_ns);
   into.other_news = into.other_news || from.other_news;
+  into.whole = into.whole || from.whole;
   into.reason = MergeReason(into.reason, from.reason);
 }
 
@@ -155,6 +156,7 @@ void ChangeAggregator::AddName(RootState& state, const std::string& dir,
                                int64_t now_ns) {
   Pending pending = Seen(now_ns, SyncKind::kFolder, news);
   pending.names.insert(name);
+  pending.whole = name.empty();  // the folder itself (a polled folder)
   Merge(state, dir, std::move(pending));
 }
 
@@ -182,7 +184,10 @@ void ChangeAggregator::Merge(RootState& state, const std::string& rel,
   dst.tree = dst.tree || pending.tree;
   const size_t cap = static_cast<size_t>(options_.folder_storm) + 1;
   for (const std::string& name : pending.names) {
-    if (dst.names.size() >= cap) break;
+    if (dst.names.size() >= cap) {
+      dst.whole = true;
+      break;
+    }
     if (dst.names.insert(Join(prefix, name)).second) ++state.names;
   }
   if (became_tree) Absorb(state, key);
@@ -392,12 +397,16 @@ std::vector<SyncWork> ChangeAggregator::TakeDue(int64_t now_ns) {
     std::sort(ready.begin(), ready.end());
     for (const auto& [due, seq, rel] : ready) {
       auto it = state.folders.find(rel);
-      due_work.push_back(SyncWork{.kind = it->second.tree
-                                              ? SyncWork::Kind::kTree
-                                              : SyncWork::Kind::kFolder,
-                                  .root = root,
-                                  .rel = rel,
-                                  .reason = it->second.reason});
+      const Pending& pending = it->second;
+      SyncWork work{.kind = pending.tree ? SyncWork::Kind::kTree
+                                         : SyncWork::Kind::kFolder,
+                    .root = root,
+                    .rel = rel,
+                    .reason = pending.reason};
+      if (!pending.tree && !pending.whole) {
+        work.names.assign(pending.names.begin(), pending.names.end());
+      }
+      due_work.push_back(std::move(work));
       state.names -= std::ssize(it->second.names);
       state.folders.erase(it);
     }
@@ -415,6 +424,8 @@ void ChangeAggregator::Defer(const SyncWork& work, int64_t at_ns) {
   pending.reason = work.reason;
   switch (work.kind) {
     case SyncWork::Kind::kFolder:
+      pending.names.insert(work.names.begin(), work.names.end());
+      pending.whole = work.names.empty();
       Merge(state, work.rel, std::move(pending));
       return;
     case SyncWork::Kind::kTree:

@@ -41,6 +41,9 @@
 //     its root; work pending under its old name moves under the new one,
 //     and work under either side waits for it. Work pending under a folder
 //     that moved away waits until the move pairs or the hold ends.
+//   - A kFolder work names the entries whose events made it
+//     (SyncWork::names) unless something else asks for the whole folder
+//     (a Defer without names, an event of the folder itself).
 //   - Bounded memory: one entry per pending folder, at most
 //     folder_storm + 1 names remembered per entry, at most root_storm + 1
 //     unpaired folder moves per root (more is a kReconcile).
@@ -88,7 +91,9 @@ class ChangeAggregator {
 
   // Asks for `work` again at `at_ns` (a folder with files still being
   // written, watch/settle_tracker.h): it merges with what is pending for
-  // that folder and comes out of TakeDue no earlier than `at_ns`.
+  // that folder and comes out of TakeDue no earlier than `at_ns`. A
+  // kFolder work with names asks again about those names only (with
+  // whatever else is pending there); one without, about the whole folder.
   void Defer(const SyncWork& work, int64_t at_ns);
 
   // Drops everything pending for `root` (it was removed, went offline, or
@@ -115,6 +120,10 @@ class ChangeAggregator {
     // Distinct names with events (relative to the folder; capped at
     // folder_storm + 1).
     std::set<std::string> names;
+    // The names are not all there is: a Defer without names, news of the
+    // folder itself, names past the cap. A kFolder work then carries no
+    // names (SyncWork::names: the whole folder is looked at).
+    bool whole = false;
     int64_t seq = 0;  // order of creation, for ties
   };
   // A kMovedFrom waiting for its kMovedTo (until delete_hold).

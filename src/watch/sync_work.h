@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/types.h"
 
@@ -40,8 +41,21 @@ struct SyncWork {
   std::string rel;   // relative to the root, "" = its top folder
   std::string from;  // kRename: the old rel
   SyncReason reason = SyncReason::kWatch;
+  // kFolder: the entries of `rel` (names, sorted) whose events are all
+  // there is to this work, so the service may look at just those first
+  // (phodex's own writes are already as the catalog has them:
+  // docs/serve.md, "Own writes"). Empty: the whole folder is to be looked
+  // at (work the service deferred, news of the folder itself, a kTree, a
+  // kRename, a kReconcile).
+  std::vector<std::string> names;
 
-  friend bool operator==(const SyncWork&, const SyncWork&) = default;
+  // The same work whatever names it carries: they are a hint of where to
+  // look first, not a different piece of work (the folder ends the same
+  // in the catalog either way).
+  friend bool operator==(const SyncWork& a, const SyncWork& b) {
+    return a.kind == b.kind && a.root == b.root && a.rel == b.rel &&
+           a.from == b.from && a.reason == b.reason;
+  }
 };
 
 }  // namespace phodex::watch

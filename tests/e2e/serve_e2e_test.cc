@@ -427,6 +427,48 @@ TEST_F(ServeE2eTest, ADeletedFileIsMarkedRemovedAfterTheHold) {
   EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
 }
 
+// phodex's own writes (docs/serve.md, "Own writes"): a rating `phodex
+// rate` writes into a watched root comes back from inotify, but is no
+// foreign change: no "watch" operation for its folder, while the rating is
+// in the catalog and in the sidecar.
+TEST_F(ServeE2eTest, ARatingWrittenWhileServingIsNoForeignChange) {
+  // A delay well above the time `rate` holds the root after its write.
+  WriteConfig("[serve]\ndelay = 1\nsettle = 0.5\ndelete_hold = 1\n"
+              "thumbs = false\n");
+  WriteFile(root_ + "/album/a.jpg", kJpeg + "a");
+  fs::create_directories(root_ + "/later");
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  ASSERT_EQ(Run({"scan", root_}).exit_code, 0);
+  auto serve = StartServe();
+  // --wait: the service may be at work on the root at that moment.
+  const RunResult rated =
+      Run({"rate", root_ + "/album/a.jpg", "--stars", "4", "--wait"});
+  ASSERT_EQ(rated.exit_code, 0) << rated.err;
+  // A foreign change in another folder after it: once that is in, the
+  // service has dealt with the sidecar's folder (due first, one thread).
+  WriteFile(root_ + "/later/b.jpg", kJpeg + "b");
+  const auto files = FilesWhen([](const auto& f) {
+    return f.count("later/b.jpg") && f.at("later/b.jpg")["status"] == "present";
+  });
+  ASSERT_TRUE(files.count("later/b.jpg")) << serve->Log();
+  std::istringstream lines(Run({"ops", "--json", "--limit", "100"}).out);
+  int later_watch = 0;
+  for (std::string line; std::getline(lines, line);) {
+    const json op = json::parse(line);
+    if (op["type"] != "watch") continue;
+    EXPECT_NE(op["scope"], "album") << line << "\n" << serve->Log();
+    later_watch += op["scope"] == "later" ? 1 : 0;
+  }
+  EXPECT_GE(later_watch, 1);
+  EXPECT_EQ(files.at("album/a.jpg")["rating"], 4);
+  EXPECT_EQ(files.at("album/a.jpg.xmp")["status"], "present");
+  const std::string sidecar = Slurp(root_ + "/album/a.jpg.xmp");
+  EXPECT_TRUE(sidecar.find("Rating=\"4\"") != std::string::npos ||
+              sidecar.find("Rating>4<") != std::string::npos)
+      << sidecar;
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+}
+
 // packaging/systemd: the units parse (when systemd-analyze is there),
 // with the binary's path put in for /usr/bin/phodex.
 TEST(ServePackaging, SystemdUnitsParse) {

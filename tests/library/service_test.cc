@@ -13,9 +13,11 @@
 #include <fstream>
 
 #include "imaging/renderer.h"
+#include "library/rate.h"
 #include "library/roots.h"
 #include "scan/root_identity.h"
 #include "tests/fakes/fake_watcher.h"
+#include "watch/watch_filter.h"
 #include "tests/library/library_fixture.h"
 
 namespace phodex::library {
@@ -177,6 +179,40 @@ class ServiceTest : public LibraryTest {
     ASSERT_TRUE(s) << s.error().ToString();
     service_ = std::move(*s);
   }
+  // Starts the service with its catalog (and so its data folder) at
+  // lib/<catalog_rel> and the scan exclusions `exclude`: how it had the
+  // root watched.
+  testing::FakeWatcher::AddRootCall StartWithCatalogAt(
+      const std::string& catalog_rel, std::vector<std::string> exclude = {}) {
+    const std::string catalog =
+        lib_->fs().RealPath(dir_ / "lib").value() + "/" + catalog_rel;
+    std::filesystem::create_directories(
+        std::filesystem::path(catalog).parent_path());
+    Rebuild([&](Parts& parts) {
+      parts.data = DataFolderBeside(catalog);
+      parts.config.scan_exclude = std::move(exclude);
+    });
+    StartService();
+    return watcher_.add_root_calls().back();
+  }
+  // Which of `folders` and then `files` (rels) the watcher leaves out with
+  // the options of `call` (watch/watch_filter.h).
+  static std::vector<std::string> LeftOut(
+      const testing::FakeWatcher::AddRootCall& call,
+      const std::vector<std::string>& folders,
+      const std::vector<std::string>& files) {
+    const watch::WatchFilter filter(call.options, call.path);
+    std::vector<std::string> out;
+    for (const std::string& rel : folders) {
+      const std::string name = std::filesystem::path(rel).filename();
+      if (filter.ExcludesFolder(name, rel)) out.push_back(rel);
+    }
+    for (const std::string& rel : files) {
+      const std::string name = std::filesystem::path(rel).filename();
+      if (filter.ExcludesFile(name, rel)) out.push_back(rel);
+    }
+    return out;
+  }
   // Starts the service and lets its startup reconciliation run.
   void StartAndReconcile() {
     StartService();
@@ -286,18 +322,25 @@ TEST_F(ServiceTest, StartupReconciliationIsRecordedAsStartup) {
 
 TEST_F(ServiceTest, PhodexOwnFilesAndTheExclusionsAreNotWatched) {
   // A data folder inside the root.
-  const std::string lib_real = lib_->fs().RealPath(dir_ / "lib").value();
-  std::filesystem::create_directories(lib_real + "/app/data");
-  Rebuild([&](Parts& parts) {
-    parts.data = DataFolderBeside(lib_real + "/app/data/catalog.db");
-    parts.config.scan_exclude = {"*.psd"};
-  });
-  StartService();
-  const watch::WatchOptions o = watcher_.add_root_calls().back().options;
+  const auto call = StartWithCatalogAt("app/data/catalog.db", {"*.psd"});
+  const watch::WatchOptions& o = call.options;
   EXPECT_THAT(o.exclude, ::testing::Contains("*.psd"));
-  EXPECT_THAT(o.exclude, ::testing::Contains("app/data"));
-  EXPECT_THAT(o.exclude, ::testing::Contains("app/data/catalog.db-wal"));
   EXPECT_FALSE(o.include_hidden);
+  EXPECT_THAT(
+      LeftOut(call, {"app/data", "app/data/thumbs", "2019/data"},
+              {"app/data/catalog.db-wal", "2019/x.psd", "2019/x.jpg"}),
+      ElementsAre("app/data", "app/data/thumbs", "app/data/catalog.db-wal",
+                  "2019/x.psd"));
+}
+
+// The catalog at the root's top: its thumbnail cache and files there are
+// phodex's own, but a folder or file of the user's with the same name
+// deeper in the root is watched.
+TEST_F(ServiceTest, PhodexOwnFilesAtTheRootsTopAreExactlyThose) {
+  const auto call = StartWithCatalogAt("catalog.db");
+  EXPECT_THAT(LeftOut(call, {"thumbs", "2019", "2019/thumbs"},
+                      {"catalog.db", "phodex.log", "2019/catalog.db"}),
+              ElementsAre("thumbs", "catalog.db", "phodex.log"));
 }
 
 TEST_F(ServiceTest, NewFileIsCataloguedAfterTheDelayAndNotBefore) {
@@ -412,6 +455,111 @@ TEST_F(ServiceTest, EditorSaveKeepsTheId) {
   EXPECT_GT(after.size, before.size);
   EXPECT_THAT(Rels(), ElementsAre("photo.jpg"));
   EXPECT_THAT(Rels(catalog::FileQuery::Presence::kRemoved), IsEmpty());
+}
+
+// phodex's own writes (docs/serve.md, "Own writes"): `phodex rate`
+// records the sidecar it wrote as it writes it, so the watcher's event for
+// it finds the file as the catalog has it: no foreign change, no "watch"
+// operation. A later foreign edit of the same sidecar is one.
+class OwnWritesTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    WriteJpeg("album/a.jpg", "a");
+    WriteJpeg("other.jpg", "other");  // a removal is not all of the root
+    StartAndReconcile();
+  }
+  // `phodex rate album/a.jpg --stars N`: writes album/a.jpg.xmp.
+  void Rate(int stars) {
+    class Sink final : public RateSink {
+      void Rated(const RatedFile&) override {}
+      void Failed(const Error& e) override { ADD_FAILURE() << e.ToString(); }
+    } sink;
+    RateRequest request;
+    request.paths = {lib_->fs().RealPath(dir_ / "lib/album/a.jpg").value()};
+    request.stars = stars;
+    auto r = library::Rate(*lib_, request, sink, jobs::CancelToken());
+    ASSERT_TRUE(r) << r.error().ToString();
+  }
+  // The event inotify gives for an atomic write: the temporary renamed
+  // over the name (the temporary's own events are filtered out).
+  void SidecarEvent() {
+    Event(WatchEvent::Kind::kMovedTo, "album", "a.jpg.xmp",
+          WatchEvent::Entry::kFile, 9);
+  }
+  int64_t DiskSize(const std::string& rel) {
+    return static_cast<int64_t>(std::filesystem::file_size(dir_ / ("lib/" + rel)));
+  }
+};
+
+TEST_F(OwnWritesTest, ASidecarPhodexWroteIsNoForeignChange) {
+  Rate(4);
+  SidecarEvent();
+  for (int i = 0; i < 4; ++i) Step(1s);
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "rate"));
+  const catalog::FileRow row = Row("album/a.jpg.xmp");
+  EXPECT_TRUE(row.present);
+  EXPECT_EQ(row.size, DiskSize("album/a.jpg.xmp"));
+
+  // Written again by phodex (now in place of the old one): still its own.
+  Rate(2);
+  SidecarEvent();
+  for (int i = 0; i < 4; ++i) Step(1s);
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "rate", "rate"));
+
+  // Edited by someone else: a foreign change, applied.
+  Write("lib/album/a.jpg.xmp",
+        "<x:xmpmeta xmlns:x='adobe:ns:meta/'>edited by hand</x:xmpmeta>");
+  Event(WatchEvent::Kind::kModified, "album", "a.jpg.xmp");
+  for (int i = 0; i < 4; ++i) Step(1s);
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "rate", "rate", "watch"));
+  EXPECT_EQ(Ops().back().counts.updated, 1);
+  EXPECT_EQ(Row("album/a.jpg.xmp").size, DiskSize("album/a.jpg.xmp"));
+}
+
+// The work came due while the rate still held the root: retried later,
+// it still knows which entry to look at, and finds phodex's write.
+TEST_F(OwnWritesTest, AWorkRetriedAfterTheWriteStillSeesItAsOwn) {
+  auto held = locks_.LockRoot(root_.id, catalog::Locks::Wait::kNo);
+  ASSERT_TRUE(held);
+  SidecarEvent();
+  for (int i = 0; i < 3; ++i) Step(1s);  // due, root busy: retried in 5 s
+  held->reset();
+  Rate(5);
+  for (int i = 0; i < 8; ++i) Step(1s);
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "rate"));
+}
+
+// Own writes beside a foreign change: the folder is applied, and the
+// sidecar phodex wrote is not read again.
+TEST_F(OwnWritesTest, AForeignChangeBesideAnOwnWriteIsApplied) {
+  Rate(3);
+  SidecarEvent();
+  WriteJpeg("album/b.jpg", "b");
+  Event(WatchEvent::Kind::kCreated, "album", "b.jpg");
+  for (int i = 0; i < 4; ++i) Step(1s);
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "rate", "watch"));
+  EXPECT_EQ(Ops().back().counts.added, 1);
+  EXPECT_EQ(Ops().back().counts.updated, 0);
+  EXPECT_THAT(Rels(), ElementsAre("album/a.jpg", "album/a.jpg.xmp",
+                                  "album/b.jpg", "other.jpg"));
+}
+
+// Entries the catalog does not hold and that are not there to hold (a
+// temporary that came and went, a file the scan does not catalog) change
+// nothing; a cataloged file that is gone does.
+TEST_F(OwnWritesTest, OnlyEntriesThatDifferFromTheCatalogAreApplied) {
+  Write("lib/album/notes.txt", "not a photo");
+  Event(WatchEvent::Kind::kCreated, "album", "notes.txt");
+  Event(WatchEvent::Kind::kCreated, "album", "IMG_9.jpg.part");
+  Event(WatchEvent::Kind::kRemoved, "album", "IMG_9.jpg.part");
+  for (int i = 0; i < 12; ++i) Step(1s);
+  EXPECT_THAT(OpTypes(), ElementsAre("startup"));
+  std::filesystem::remove(dir_ / "lib/album/a.jpg");
+  Event(WatchEvent::Kind::kRemoved, "album", "a.jpg");
+  for (int i = 0; i < 12; ++i) Step(1s);
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "watch"));
+  EXPECT_THAT(Rels(), ElementsAre("other.jpg"));
 }
 
 TEST_F(ServiceTest, FolderRenameKeepsIds) {

@@ -1,5 +1,6 @@
 #include "watch/change_aggregator.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -398,6 +399,51 @@ TEST(ChangeAggregator, DeferredRenameHoldsWorkUnderIt) {
                 {5000, W(Work::kFolder, "new")}}));
 }
 
+// A kFolder work names the entries whose events made it
+// (SyncWork::names), so the service can tell phodex's own writes, which
+// are already as the catalog has them, from foreign changes.
+TEST(ChangeAggregator, FolderWorkNamesTheEntriesOfItsEvents) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  aggregator.Add({Event(Kind::kMovedTo, "a", "x.jpg.xmp", Entry::kFile, 7),
+                  Event(Kind::kModified, "a", "y.jpg"),
+                  Event(Kind::kModified, "a", "x.jpg.xmp"),
+                  Event(Kind::kRemoved, "a", "z.jpg")},
+                 At(0));
+  const std::vector<SyncWork> works = aggregator.TakeDue(At(2000));
+  ASSERT_EQ(works, std::vector<SyncWork>{W(Work::kFolder, "a")});
+  EXPECT_EQ(works[0].names,
+            (std::vector<std::string>{"x.jpg.xmp", "y.jpg", "z.jpg"}));
+}
+
+TEST(ChangeAggregator, WorkWithoutNamesIsTheWholeFolder) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  // News of the folder itself (a polled folder that changed).
+  aggregator.Add({Event(Kind::kModified, "a", "x.jpg"),
+                  Event(Kind::kModified, "a", "")},
+                 At(0));
+  // The service defers a folder (a file still settling): all of it.
+  aggregator.Add({Event(Kind::kModified, "b", "x.jpg")}, At(0));
+  aggregator.Defer(W(Work::kFolder, "b"), At(1000));
+  // A new folder is walked.
+  aggregator.Add({Event(Kind::kCreated, "c", "d", Entry::kFolder)}, At(0));
+  std::vector<SyncWork> works = aggregator.TakeDue(At(2000));
+  ASSERT_EQ(works.size(), 4u);
+  for (const SyncWork& work : works) {
+    if (work.rel == "c") continue;  // c's news: new folder "d"
+    EXPECT_THAT(work.names, ::testing::IsEmpty()) << work.rel;
+  }
+  // A deferred work with names asks about those again, with new events'.
+  aggregator.Defer(SyncWork{.kind = Work::kFolder,
+                            .root = kRoot,
+                            .rel = "e",
+                            .names = {"x.jpg"}},
+                   At(3000));
+  aggregator.Add({Event(Kind::kCreated, "e", "y.jpg")}, At(2500));
+  works = aggregator.TakeDue(At(4500));
+  ASSERT_EQ(works, std::vector<SyncWork>{W(Work::kFolder, "e")});
+  EXPECT_EQ(works[0].names, (std::vector<std::string>{"x.jpg", "y.jpg"}));
+}
+
 TEST(ChangeAggregator, ForgetDropsOneRoot) {
   ChangeAggregator aggregator(AggregatorOptions{});
   aggregator.Add(
@@ -502,6 +548,15 @@ bool Covers(const SyncWork& work, RootId root, const std::string& dir) {
   return false;
 }
 
+// Whether `work` covers entry `name` of `dir`: as Covers, and a kFolder
+// work that names entries names this one.
+bool CoversName(const SyncWork& work, RootId root, const std::string& dir,
+                const std::string& name) {
+  if (!Covers(work, root, dir)) return false;
+  return work.kind != Work::kFolder || work.names.empty() ||
+         std::ranges::find(work.names, name) != work.names.end();
+}
+
 // Random events (no folder moves, whose paths change) in a few nested
 // folders of two roots: whatever the mix, every event's folder is listed
 // or walked after it, nothing stays pending, and NextDueNs never points at
@@ -518,7 +573,7 @@ TEST(ChangeAggregator, EveryEventIsFollowedByWorkCoveringIt) {
     std::vector<SyncWork> out;
     // For each event: its root and folder, and how much work was out
     // before it.
-    std::vector<std::tuple<RootId, std::string, size_t>> seen;
+    std::vector<std::tuple<RootId, std::string, std::string, size_t>> seen;
     int64_t now = 0;
     auto take_until = [&](int64_t limit_ms) {
       while (std::optional<int64_t> next = aggregator.NextDueNs()) {
@@ -544,16 +599,18 @@ TEST(ChangeAggregator, EveryEventIsFollowedByWorkCoveringIt) {
                                                              : 0,
           root);
       if (kind == Kind::kOverflow) event.name.clear();
-      seen.emplace_back(root, dir, out.size());
+      seen.emplace_back(root, dir, event.name, out.size());
       aggregator.Add({event}, At(now));
     }
     take_until(now + 100000);
     EXPECT_EQ(aggregator.pending_folders(), 0);
     EXPECT_EQ(aggregator.NextDueNs(), std::nullopt);
-    for (const auto& [root, dir, before] : seen) {
+    for (const auto& [root, dir, name, before] : seen) {
       EXPECT_TRUE(std::any_of(
           out.begin() + static_cast<ptrdiff_t>(before), out.end(),
-          [&](const SyncWork& work) { return Covers(work, root, dir); }))
+          [&](const SyncWork& work) {
+            return CoversName(work, root, dir, name);
+          }))
           << "seed " << seed << ": '" << dir << "' of root " << root.value;
     }
   }
