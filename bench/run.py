@@ -1057,6 +1057,18 @@ def descendants(pid):
     return out
 
 
+def catalog_fds(pid, cat):
+    """How many descriptors a process holds on the catalog file: one per
+    SQLite connection (each with its own page cache)."""
+    n = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            n += os.readlink(f"/proc/{pid}/fd/{fd}") == os.path.realpath(cat)
+        except OSError:
+            continue
+    return n
+
+
 def inotify_watches(pid):
     """How many inotify watches a process holds: one `inotify wd:` line
     per watch in the fdinfo of each of its inotify descriptors (exact,
@@ -1340,6 +1352,11 @@ def serve_watch_tree(args, work, tree, folders_total):
                        "watches": inotify_watches(srv.pid),
                        "status_folders": status["roots"][0]["folders"],
                        "idle_rss_mib": proc_status_mib(srv.pid, "VmRSS"),
+                       "idle_rss_anon_mib": proc_status_mib(srv.pid,
+                                                            "RssAnon"),
+                       "idle_rss_file_mib": proc_status_mib(srv.pid,
+                                                            "RssFile"),
+                       "catalog_fds": catalog_fds(srv.pid, cat),
                        "peak_rss_mib": proc_status_mib(srv.pid, "VmHWM"),
                        "idle_tree_rss_mib": tree_rss,
                        "workers": len(descendants(srv.pid))}
@@ -1509,7 +1526,9 @@ def phase_serve(args, size, tree):
                      if w["raised_from"] else "") +
                   f"): all watches {m['watches_s']:.2f} s after start, "
                   f"startup reconciliation done {m['ready_s']:.2f} s; idle "
-                  f"RSS {m['idle_rss_mib']:.1f} MiB (peak "
+                  f"RSS {m['idle_rss_mib']:.1f} MiB ({m['idle_rss_anon_mib']:.1f}"
+                  f" anonymous, {m['catalog_fds']:.0f} catalog connections; "
+                  f"peak "
                   f"{m['peak_rss_mib']:.1f}, with workers "
                   f"{m['idle_tree_rss_mib']:.1f}; target < "
                   f"{SERVE_IDLE_RSS_TARGET_MIB} MiB)")
