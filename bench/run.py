@@ -1309,9 +1309,15 @@ def serve_watch_tree(args, work, tree, folders_total):
         limit = int(f.read())
     raised = None
     if limit < folders_total + 1024:
-        with open(INOTIFY_WATCHES, "w") as f:  # needs root; restored below
-            f.write(str(folders_total + 65536))
-        raised = limit
+        try:
+            with open(INOTIFY_WATCHES, "w") as f:  # root only; restored below
+                f.write(str(folders_total + 65536))
+            raised = limit
+        except OSError as e:
+            # Not root: the service polls the root and the figures say so
+            # (wait_ready requires inotify, so the phase stops there).
+            print(f"  cannot raise {INOTIFY_WATCHES} ({limit}) to "
+                  f"{folders_total + 65536}: {e}")
     try:
         folder = os.path.join(work, "tree")
         os.makedirs(folder)
