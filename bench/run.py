@@ -3,11 +3,14 @@
 otherwise reach for on the same files, in the same run, and reports the
 ratio. Nothing here is typed in by hand: every figure is measured.
 
-usage: bench/run.py [--phases all|discovery,hashing,dupes,metadata,thumbs,raw,queue]
+usage: bench/run.py [--phases all|discovery,hashing,dupes,metadata,thumbs,raw,queue,serve]
                     [--sizes 10k,100k,1m] [--jpegs 1k,10k]
                     [--photos tiny,small,medium] [--metadata-on jpegs,photos]
                     [--thumb-jpegs 100] [--big-jpegs 10]
                     [--raws 10] [--big-raws 3] [--queue-jobs 100k]
+                    [--serve-photos 1000] [--serve-rate 20]
+                    [--serve-ingest 10000] [--serve-folders 30000]
+                    [--serve-files 500k]
                     [--runs 3] [--phodex build/release/src/phodex]
                     [--corpus-dir bench/corpus] [--no-save]
 
@@ -26,6 +29,8 @@ import os
 import platform
 import random
 import shutil
+import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -992,14 +997,572 @@ def phase_queue(args, size, tree):
     return {"figures": figures, "ratios": ratios, "queue": med,
             "runs": runs}
 
+# ------------------------------------------------------------------ serve
+
+SERVE_DELAY_S = 2.0   # [serve] delay: a folder's events gathered this long
+SERVE_SETTLE_S = 2.0  # [serve] settle: a file unchanged this long
+SERVE_JPEG_SIZE = (2048, 1536)  # 3 MP: a phone's photo, quick to thumbnail
+SERVE_IDLE_RSS_TARGET_MIB = 100  # issue #13: 500,000-file catalog, idle
+SERVE_OVERHEAD_TARGET = 1.10     # issue #13: ingest through serve <= +10%
+INOTIFY_WATCHES = "/proc/sys/fs/inotify/max_user_watches"
+
+
+def serve_config(path, thumbs=True):
+    """The defaults, written out: the figures must not depend on a
+    user's config file."""
+    with open(path, "w") as f:
+        f.write(f"[serve]\ndelay = {SERVE_DELAY_S:g}\n"
+                f"settle = {SERVE_SETTLE_S:g}\n"
+                f"thumbs = {'true' if thumbs else 'false'}\n")
+    return path
+
+
+def catalog_ro(cat):
+    """A read-only connection (the service writes in WAL mode; a reader
+    never blocks it)."""
+    return sqlite3.connect(f"file:{cat}?mode=ro", uri=True, timeout=5)
+
+
+def percentile(values, p):
+    """The nearest-rank percentile (p95 of 1,000: the 950th smallest)."""
+    s = sorted(values)
+    return s[max(0, math.ceil(p / 100.0 * len(s)) - 1)]
+
+
+def proc_status_mib(pid, field):
+    """VmRSS, VmHWM, ... of a process from /proc/PID/status, in MiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0
+    return None
+
+
+def descendants(pid):
+    """The pids of a process's descendants (from /proc/*/stat)."""
+    parent = {}
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                stat = f.read()
+            parent[int(p)] = int(stat[stat.rindex(")") + 2:].split()[1])
+        except (OSError, ValueError):
+            continue
+    out, frontier = [], {pid}
+    while frontier:
+        frontier = {c for c, pp in parent.items() if pp in frontier}
+        out += sorted(frontier)
+    return out
+
+
+def catalog_fds(pid, cat):
+    """How many descriptors a process holds on the catalog file: one per
+    SQLite connection (each with its own page cache)."""
+    n = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            n += os.readlink(f"/proc/{pid}/fd/{fd}") == os.path.realpath(cat)
+        except OSError:
+            continue
+    return n
+
+
+def inotify_watches(pid):
+    """How many inotify watches a process holds: one `inotify wd:` line
+    per watch in the fdinfo of each of its inotify descriptors (exact,
+    and read without disturbing the process)."""
+    n = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:inotify":
+                continue
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                n += sum(1 for line in f if line.startswith("inotify wd:"))
+        except OSError:
+            continue
+    return n
+
+
+class ServeProcess:
+    """`phodex serve` on a catalog, its log in a file; stop() sends
+    SIGTERM and returns the CPU seconds of the service and the worker
+    processes it reaped (wait4's rusage) and its exit status."""
+
+    def __init__(self, args, cat, cfg, log):
+        self.cat = cat
+        self.startups = self.startups_ended()
+        self.log = open(log, "w")
+        self.started = time.monotonic()
+        self.p = subprocess.Popen([args.phodex, "--catalog", cat, "--config",
+                                   cfg, "serve"], stdout=self.log,
+                                  stderr=subprocess.STDOUT)
+        self.pid = self.p.pid
+
+    def status(self):
+        """The service's status file (rewritten every 2 s), or None."""
+        folder = os.path.dirname(self.cat)
+        for name in os.listdir(folder):
+            if name.endswith(".serve-status.json"):
+                try:
+                    with open(os.path.join(folder, name)) as f:
+                        return json.load(f)
+                except (OSError, ValueError):
+                    return None
+        return None
+
+    def startups_ended(self):
+        """Startup reconciliations the catalog has recorded as ended (its
+        `operations` rows; 0 before the catalog exists)."""
+        if not os.path.exists(self.cat):
+            return 0
+        try:
+            with catalog_ro(self.cat) as db:
+                return db.execute(
+                    "SELECT COUNT(*) FROM operations WHERE type = 'startup' "
+                    "AND ended_at IS NOT NULL").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0  # no schema yet
+
+    def wait_ready(self, timeout):
+        """Until every root is watched by inotify (the status file) and
+        the startup reconciliation of each has ended (a new ended
+        `startup` operation per root in the catalog); returns the
+        status."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.p.poll() is not None:
+                raise RuntimeError(f"phodex serve exited ({self.p.returncode})"
+                                   f": see {self.log.name}")
+            s = self.status()
+            roots = (s or {}).get("roots") or []
+            if (roots and all(r.get("method") == "inotify" for r in roots)
+                    and self.startups_ended() >= self.startups + len(roots)):
+                return s
+            time.sleep(0.05)
+        raise RuntimeError(f"phodex serve not ready in {timeout} s: "
+                           f"{self.status()}")
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            _, status, ru = os.wait4(self.pid, 0)
+        except ChildProcessError:
+            return {"cpu_s": None, "exit": self.p.wait()}
+        self.p.returncode = os.waitstatus_to_exitcode(status)
+        self.log.close()
+        return {"cpu_s": ru.ru_utime + ru.ru_stime,
+                "rss_mib": ru.ru_maxrss / 1024.0, "exit": self.p.returncode}
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+        self.log.close()
+
+
+def copy_in(src, dest_dir):
+    """One photo copied into a watched folder as a careful copier does:
+    to a hidden temporary name beside it (neither the watcher nor the scan
+    looks at hidden names), then renamed in (one IN_MOVED_TO). Returns the
+    monotonic time the copy ended (after the rename)."""
+    name = os.path.basename(src)
+    tmp = os.path.join(dest_dir, f".{name}.part")
+    shutil.copyfile(src, tmp)
+    os.rename(tmp, os.path.join(dest_dir, name))
+    return time.monotonic()
+
+
+def ops_summary(cat):
+    """Operations the service ran, per type: count and the median and sum
+    of their durations (what a latency is made of)."""
+    with catalog_ro(cat) as db:
+        rows = db.execute("SELECT type, duration_ms FROM operations "
+                          "WHERE duration_ms IS NOT NULL").fetchall()
+    by = {}
+    for t, ms in rows:
+        by.setdefault(t, []).append(ms / 1000.0)
+    return {t: {"count": len(v), "median_s": statistics.median(v),
+                "max_s": max(v), "sum_s": sum(v)} for t, v in by.items()}
+
+
+def new_root(args, work, name):
+    """A fresh catalog with one empty root (and its `import` folder, made
+    before the service starts, as a folder a user copies into)."""
+    root = os.path.join(work, name, "photos")
+    os.makedirs(os.path.join(root, "import"))
+    cat = os.path.join(work, name, "data", "catalog.db")
+    os.makedirs(os.path.dirname(cat))
+    subprocess.run([args.phodex, "--catalog", cat, "root", "add", root],
+                   check=True, stdout=subprocess.DEVNULL)
+    return root, cat
+
+
+def serve_latency(args, work, photos, thumbs=True):
+    """Copy-to-catalog latency: the photos copied one by one at a steady
+    rate into the root's `import` folder while the service runs; for each,
+    the time from the end of its copy (the rename) until its row and its
+    metadata row are in the catalog, polled read-only every 50 ms. With
+    thumbs = false the service makes no thumbnails (what they cost the
+    latency while they run on the service's thread)."""
+    name = "latency" if thumbs else "latency-no-thumbs"
+    root, cat = new_root(args, work, name)
+    cfg = serve_config(os.path.join(work, name, "phodex.toml"), thumbs)
+    srv = ServeProcess(args, cat, cfg, os.path.join(work, name, "serve.log"))
+    ends, seen, polls = {}, {}, []
+    try:
+        srv.wait_ready(120)
+        dest = os.path.join(root, "import")
+
+        def copier():
+            t0 = time.monotonic()
+            for i, src in enumerate(photos):
+                ends[os.path.basename(src)] = copy_in(src, dest)
+                pause = t0 + (i + 1) / args.serve_rate - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+
+        th = threading.Thread(target=copier)
+        th.start()
+        deadline = time.monotonic() + len(photos) / args.serve_rate + 300
+        db = catalog_ro(cat)
+        while len(seen) < len(photos) and time.monotonic() < deadline:
+            t = time.monotonic()
+            try:
+                rows = db.execute(
+                    "SELECT f.rel FROM files f JOIN metadata m "
+                    "ON m.file_id = f.id WHERE f.present = 1").fetchall()
+            except sqlite3.OperationalError:
+                rows = []  # the schema is being made; next poll
+            now = time.monotonic()
+            polls.append(now - t)
+            for (rel,) in rows:
+                name = os.path.basename(os.fsdecode(rel))
+                if name not in seen:
+                    seen[name] = now
+            time.sleep(max(0.0, 0.05 - (time.monotonic() - t)))
+        db.close()
+        th.join()
+        stopped = srv.stop()
+    except BaseException:
+        srv.kill()
+        raise
+    lat = [seen[n] - ends[n] for n in ends if n in seen]
+    return {
+        "photos": len(photos), "rate_per_s": args.serve_rate,
+        "thumbs": thumbs,
+        "layout": "one folder (import/), made before the service started",
+        "copy": "to a hidden temporary name, then renamed in",
+        "catalogued": len(lat),
+        "median_s": statistics.median(lat) if lat else None,
+        "p95_s": percentile(lat, 95) if lat else None,
+        "min_s": min(lat) if lat else None,
+        "max_s": max(lat) if lat else None,
+        "poll_interval_s": 0.05,
+        "poll_query_median_ms": statistics.median(polls) * 1000.0,
+        "target_p95_s": SERVE_SETTLE_S + 1.0,
+        "operations": ops_summary(cat), "serve": stopped,
+    }
+
+
+def make_watch_tree(root, folders, files):
+    """`folders` event folders under year/month folders (a
+    photographer's layout), `files` small JPEG-headed files spread evenly
+    over them (about 17 a folder for 500,000 in 30,000). Returns the
+    number of folders, the root and the year/month folders included."""
+    marker = os.path.join(root, ".complete")
+    if os.path.exists(marker):
+        with open(marker) as f:
+            return json.load(f)["folders_total"]
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    started = time.perf_counter()
+    for e in range(folders):
+        year = 2005 + e % 20
+        month = 1 + (e // 20) % 12
+        d = os.path.join(root, str(year), f"{year}-{month:02d}",
+                         f"event-{e:05d}")
+        os.makedirs(d)
+        count = files // folders + (1 if e < files % folders else 0)
+        for i in range(count):
+            fd = os.open(os.path.join(d, f"IMG_{i:04d}.jpg"),
+                         os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            os.write(fd, JPEG_HEAD)
+            os.close(fd)
+    total = sum(1 for _ in os.walk(root))
+    with open(marker, "w") as f:
+        json.dump({"folders": folders, "files": files,
+                   "folders_total": total}, f)
+    print(f"  made {files:,} files in {total:,} folders in {root}: "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+    return total
+
+
+def serve_watch_tree(args, work, tree, folders_total):
+    """`phodex serve` on a catalog of the watch tree (scanned once
+    beforehand, timed apart): the time from its start until it holds one inotify watch
+    per folder (counted in /proc/PID/fdinfo every 20 ms) and until its
+    startup reconciliation has ended (the status file, rewritten every
+    2 s), then its RSS idle."""
+    with open(INOTIFY_WATCHES) as f:
+        limit = int(f.read())
+    raised = None
+    if limit < folders_total + 1024:
+        try:
+            with open(INOTIFY_WATCHES, "w") as f:  # root only; restored below
+                f.write(str(folders_total + 65536))
+            raised = limit
+        except OSError as e:
+            # Not root: the service polls the root and the figures say so
+            # (wait_ready requires inotify, so the phase stops there).
+            print(f"  cannot raise {INOTIFY_WATCHES} ({limit}) to "
+                  f"{folders_total + 65536}: {e}")
+    try:
+        folder = os.path.join(work, "tree")
+        os.makedirs(folder)
+        cat = os.path.join(folder, "catalog.db")
+        # A full scan (metadata included, as the service reads it): with
+        # --no-metadata the service's startup reconciliation would read
+        # the metadata of every file first.
+        scan = measure([args.phodex, "--catalog", cat, "scan",
+                        "--progress=none", tree])
+        with catalog_ro(cat) as db:
+            files = db.execute("SELECT COUNT(*) FROM files WHERE present = 1"
+                               ).fetchone()[0]
+        cfg = serve_config(os.path.join(folder, "phodex.toml"))
+        runs = []
+        for _ in range(args.runs):
+            srv = ServeProcess(args, cat, cfg, os.path.join(folder,
+                                                             "serve.log"))
+            try:
+                watched = None
+                deadline = srv.started + 600
+                while time.monotonic() < deadline:
+                    if srv.p.poll() is not None:
+                        raise RuntimeError("phodex serve exited: see "
+                                           + srv.log.name)
+                    try:
+                        if inotify_watches(srv.pid) >= folders_total:
+                            watched = time.monotonic() - srv.started
+                            break
+                    except OSError:
+                        pass
+                    time.sleep(0.02)
+                status = srv.wait_ready(600)
+                ready = time.monotonic() - srv.started
+                time.sleep(args.serve_idle)  # idle: nothing changes
+                tree_rss = sum(proc_status_mib(p, "VmRSS") or 0
+                               for p in [srv.pid] + descendants(srv.pid))
+                run = {"watches_s": watched, "ready_s": ready,
+                       "watches": inotify_watches(srv.pid),
+                       "status_folders": status["roots"][0]["folders"],
+                       "idle_rss_mib": proc_status_mib(srv.pid, "VmRSS"),
+                       "idle_rss_anon_mib": proc_status_mib(srv.pid,
+                                                            "RssAnon"),
+                       "idle_rss_file_mib": proc_status_mib(srv.pid,
+                                                            "RssFile"),
+                       "catalog_fds": catalog_fds(srv.pid, cat),
+                       "peak_rss_mib": proc_status_mib(srv.pid, "VmHWM"),
+                       "idle_tree_rss_mib": tree_rss,
+                       "workers": len(descendants(srv.pid))}
+                run["cpu_s"] = srv.stop()["cpu_s"]
+            except BaseException:
+                srv.kill()
+                raise
+            runs.append(run)
+    finally:
+        if raised is not None:
+            with open(INOTIFY_WATCHES, "w") as f:
+                f.write(str(raised))
+    med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    return {"folders": folders_total, "files": files, "scan": scan,
+            "max_user_watches": limit, "raised_from": raised,
+            "idle_wait_s": args.serve_idle,
+            "target_idle_rss_mib": SERVE_IDLE_RSS_TARGET_MIB,
+            "median": med, "runs": runs}
+
+
+def ingest_state(db):
+    """(files with metadata, files whose content has pixel facts, pixel
+    jobs not finished) of a catalog: done when the first two are every
+    file and the last is 0. Works whether thumbnails are made inline or
+    by the job queue (`jobs` rows of kind pixels)."""
+    meta = db.execute("SELECT COUNT(*) FROM files f JOIN metadata m "
+                      "ON m.file_id = f.id WHERE f.present = 1").fetchone()[0]
+    pix = db.execute("SELECT COUNT(*) FROM files f JOIN pixels p "
+                     "ON p.hash = f.hash WHERE f.present = 1 "
+                     "AND (p.thumbs != '' OR p.error IS NOT NULL)"
+                     ).fetchone()[0]
+    jobs = db.execute("SELECT COUNT(*) FROM jobs WHERE kind = 'pixels' AND "
+                      "state IN ('available', 'running', 'retryable')"
+                      ).fetchone()[0]
+    return meta, pix, jobs
+
+
+def serve_ingest(args, work, photos):
+    """The photos copied into a watched root as fast as the copier goes
+    (tmp + rename, one by one), the service running with the default
+    settings: the time from the first copy until every file has its
+    metadata and its content its thumbnails (polled read-only every
+    250 ms). Against it: the same copy, then `phodex scan --thumbs` of the
+    copied files (the scan runs over hard links of the same files: the
+    same bytes, and no second copy on the disk)."""
+    n = len(photos)
+    root, cat = new_root(args, work, "ingest")
+    cfg = serve_config(os.path.join(work, "ingest", "phodex.toml"))
+    srv = ServeProcess(args, cat, cfg, os.path.join(work, "ingest",
+                                                     "serve.log"))
+    try:
+        srv.wait_ready(120)
+        dest = os.path.join(root, "import")
+        t0 = time.monotonic()
+        c0 = os.times()
+        for src in photos:
+            copy_in(src, dest)
+        copied = time.monotonic() - t0
+        c1 = os.times()
+        copy_cpu = (c1.user + c1.system) - (c0.user + c0.system)
+        db = catalog_ro(cat)
+        state, done = (0, 0, 0), None
+        deadline = time.monotonic() + 3600
+        while time.monotonic() < deadline:
+            try:
+                state = ingest_state(db)
+            except sqlite3.OperationalError:
+                pass
+            if state[0] >= n and state[1] >= n and state[2] == 0:
+                done = time.monotonic() - t0
+                break
+            time.sleep(0.25)
+        db.close()
+        stopped = srv.stop()
+    except BaseException:
+        srv.kill()
+        raise
+    if done is None:
+        raise RuntimeError(f"serve ingest not done in an hour: {state}")
+    ops = ops_summary(cat)
+    shutil.rmtree(root)  # the copies (GBs); the scan runs on hard links
+    scan_root = os.path.join(work, "scan", "photos", "import")
+    os.makedirs(scan_root)
+    for src in photos:
+        os.link(src, os.path.join(scan_root, os.path.basename(src)))
+    scan_cat = os.path.join(work, "scan", "data", "catalog.db")
+    os.makedirs(os.path.dirname(scan_cat))
+    scan = measure([args.phodex, "--catalog", scan_cat, "--config", cfg,
+                    "scan", "--progress=none", "--thumbs",
+                    os.path.dirname(scan_root)], tree_rss=True)
+    with catalog_ro(scan_cat) as db:
+        scan_state = ingest_state(db)
+    copy = {"wall_s": copied, "cpu_s": copy_cpu, "rss_mib": 0.0}
+    serve = {"wall_s": done, "cpu_s": stopped["cpu_s"] + copy_cpu,
+             "rss_mib": stopped["rss_mib"]}
+    both = {"wall_s": copied + scan["wall_s"],
+            "cpu_s": copy_cpu + scan["cpu_s"], "rss_mib": scan["rss_mib"]}
+    return {
+        "figures": {"copy (tmp + rename)": copy,
+                    "serve: copy + catalog + thumbs": serve,
+                    "scan --thumbs": scan,
+                    "copy, then scan --thumbs": both},
+        "ratios": {"serve_vs_copy_then_scan": done / both["wall_s"],
+                   "serve_cpu_vs_copy_then_scan":
+                       serve["cpu_s"] / both["cpu_s"]},
+        "after_copy_s": done - copied, "serve_state": list(state),
+        "scan_state": list(scan_state), "operations": ops,
+        "serve_exit": stopped["exit"],
+    }
+
+
+def serve_jpegs(args, n):
+    """A set of at least n distinct 3 MP camera JPEGs (make_camera_jpegs
+    at SERVE_JPEG_SIZE): an existing larger set is used as it is (its
+    first files are those of a smaller one: same seed)."""
+    sets = []
+    for name in (os.listdir(args.corpus_dir)
+                 if os.path.isdir(args.corpus_dir) else []):
+        if name.startswith("serve-jpegs-") and os.path.exists(
+                os.path.join(args.corpus_dir, name, ".complete")):
+            sets.append(int(name.rsplit("-", 1)[1]))
+    have = [m for m in sets if m >= n]
+    tree = os.path.join(args.corpus_dir, f"serve-jpegs-{min(have) if have else n}")
+    make_camera_jpegs(tree, max(n, 1), size=SERVE_JPEG_SIZE)
+    return tree
+
+
+def phase_serve(args, size, tree):
+    """`phodex serve` on real inotify (release build): copy-to-catalog
+    latency of --serve-photos photos copied at --serve-rate; the watches
+    of a tree of --serve-folders folders and --serve-files files and the
+    idle RSS; the ingest of `size` photos (the first of `tree`) through
+    the service against copy + `scan --thumbs`. No peer: the figures are
+    set against the issue's targets and against phodex's own scan."""
+    photos = sorted(files_under(tree, ".jpg"))
+    work = tempfile.mkdtemp(prefix="phodex-bench-serve-",
+                            dir=args.corpus_dir)
+    result = {"figures": {}, "ratios": {}}
+    try:
+        for thumbs in ((True, False) if args.serve_photos else ()):
+            lat = serve_latency(args, work, photos[:args.serve_photos],
+                                thumbs)
+            result["latency" if thumbs else "latency_no_thumbs"] = lat
+            print(f"    latency ({lat['catalogued']} of {lat['photos']} "
+                  f"photos at {lat['rate_per_s']:g}/s, thumbs = "
+                  f"{str(thumbs).lower()}): median "
+                  f"{lat['median_s']:.2f} s, p95 {lat['p95_s']:.2f} s, max "
+                  f"{lat['max_s']:.2f} s (target p95 < "
+                  f"{lat['target_p95_s']:g} s); operations "
+                  + ", ".join(f"{t} {o['count']} x median "
+                              f"{o['median_s']:.2f} s"
+                              for t, o in lat["operations"].items()))
+            result["ratios"]["latency_p95_vs_target" if thumbs else
+                             "latency_p95_vs_target_no_thumbs"] = (
+                lat["p95_s"] / lat["target_p95_s"])
+        if args.serve_folders:
+            wt = os.path.join(args.corpus_dir, f"serve-tree-"
+                              f"{args.serve_folders}-{args.serve_files}")
+            total = make_watch_tree(wt, args.serve_folders, args.serve_files)
+            w = serve_watch_tree(args, work, wt, total)
+            result["watch"] = w
+            m = w["median"]
+            result["figures"]["scan (watch tree)"] = w["scan"]
+            print(f"    watch tree: {w['folders']:,} folders, {w['files']:,} "
+                  f"files (max_user_watches {w['max_user_watches']:,}"
+                  + (f", raised from {w['raised_from']:,}"
+                     if w["raised_from"] else "") +
+                  f"): all watches {m['watches_s']:.2f} s after start, "
+                  f"startup reconciliation done {m['ready_s']:.2f} s; idle "
+                  f"RSS {m['idle_rss_mib']:.1f} MiB ({m['idle_rss_anon_mib']:.1f}"
+                  f" anonymous, {m['catalog_fds']:.0f} catalog connections; "
+                  f"peak "
+                  f"{m['peak_rss_mib']:.1f}, with workers "
+                  f"{m['idle_tree_rss_mib']:.1f}; target < "
+                  f"{SERVE_IDLE_RSS_TARGET_MIB} MiB)")
+            result["ratios"]["idle_rss_vs_target"] = (
+                m["idle_rss_mib"] / SERVE_IDLE_RSS_TARGET_MIB)
+        if size:
+            ing = serve_ingest(args, work, photos[:size])
+            result["ingest"] = ing
+            result["figures"].update(ing.pop("figures"))
+            result["ratios"].update(ing.pop("ratios"))
+            print(f"    ingest of {size:,}: done {ing['after_copy_s']:.2f} s "
+                  f"after the copy ended; serve state {ing['serve_state']}, "
+                  f"scan state {ing['scan_state']} (metadata, pixels, "
+                  f"pixel jobs waiting); target ratio <= "
+                  f"{SERVE_OVERHEAD_TARGET:g}")
+    finally:
+        shutil.rmtree(work)
+    return result
+
 
 PHASES = {"discovery": phase_discovery, "hashing": phase_hashing,
           "dupes": phase_dupes, "metadata": phase_metadata,
-          "thumbs": phase_thumbs, "raw": phase_raw, "queue": phase_queue}
+          "thumbs": phase_thumbs, "raw": phase_raw, "queue": phase_queue,
+          "serve": phase_serve}
 # Phases that run on the photo corpus (bench/make_corpus.py) rather than
 # on the small-file trees.
 PHOTO_PHASES = {"hashing", "dupes"}
-ALL_PHASES = "discovery,hashing,dupes,metadata,thumbs,raw,queue"
+ALL_PHASES = "discovery,hashing,dupes,metadata,thumbs,raw,queue,serve"
 
 
 def machine():
@@ -1059,6 +1622,20 @@ def main():
     ap.add_argument("--queue-bench", default=None,
                     help="the queue_bench binary (default: beside --phodex's "
                          "build, tests/queue_bench)")
+    ap.add_argument("--serve-photos", type=int, default=1000,
+                    help="photos copied one by one for the serve phase's "
+                         "latency (0: skip)")
+    ap.add_argument("--serve-rate", type=float, default=20.0,
+                    help="photos per second copied for the latency")
+    ap.add_argument("--serve-ingest", default="10k",
+                    help="photos ingested through serve against scan "
+                         "--thumbs (0: skip)")
+    ap.add_argument("--serve-folders", type=int, default=30000,
+                    help="folders of the serve phase's watch tree (0: skip)")
+    ap.add_argument("--serve-files", default="500k",
+                    help="files spread over the watch tree's folders")
+    ap.add_argument("--serve-idle", type=float, default=5.0,
+                    help="seconds the service idles before its RSS is read")
     ap.add_argument("--shared-corpus",
                     default=os.path.join(os.path.dirname(REPO), "shared",
                                          "corpus"),
@@ -1112,6 +1689,10 @@ def main():
                           for p in args.photos.split(",")]
         elif phase == "queue":
             sizes = [(parse_size(q), None) for q in args.queue_jobs.split(",")]
+        elif phase == "serve":
+            args.serve_files = parse_size(str(args.serve_files))
+            n = parse_size(args.serve_ingest)
+            sizes = [(n, serve_jpegs(args, max(n, args.serve_photos)))]
         elif phase in PHOTO_PHASES:
             sizes = [(f"photos-{p}", make_photo_corpus(args, p))
                      for p in args.photos.split(",")]
