@@ -153,6 +153,14 @@ std::vector<catalog::Operation> EndOrphanedOperations(catalog::Catalog& cat) {
   return std::move(*ended);
 }
 
+Result<std::unique_ptr<catalog::Catalog>> Context::OpenConnection() {
+  PHODEX_CHECK(catalog_ != nullptr);
+  catalog::SqliteOptions opts;
+  opts.create = catalog::SqliteOptions::Create::kNo;
+  opts.migrate = catalog::SqliteOptions::Migrate::kNo;
+  return OpenCatalogFrom(catalog_path_, opts);
+}
+
 bool Context::catalog_damaged() {
   return damaged_ || (catalog_ && catalog_->Damaged());
 }

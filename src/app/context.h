@@ -60,6 +60,10 @@ class Context {
   // it is damaged: the one write a reading command makes, so that `ops`
   // never shows a killed command running.
   Result<catalog::Catalog*> OpenCatalog(CatalogUse use);
+  // Another connection to the catalog OpenCatalog opened (it must have),
+  // for a thread of its own (`serve`'s job runner): no check, no
+  // migration, no orphans ended (the first connection did all that).
+  Result<std::unique_ptr<catalog::Catalog>> OpenConnection();
   // The operations OpenCatalog ended so (a scan notes its root's).
   const std::vector<catalog::Operation>& orphans_ended() const {
     return orphans_ended_;

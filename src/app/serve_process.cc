@@ -3,6 +3,7 @@
 #include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -12,7 +13,9 @@
 #include "jobs/cancel_token.h"
 #include "library/file_locks.h"
 #include "library/service.h"
+#include "library/service_jobs.h"
 #include "library/service_status.h"
+#include "library/thumbs.h"
 #include "os/clock.h"
 #include "os/process.h"
 #include "os/signals.h"
@@ -42,6 +45,7 @@ class ServeProcess {
  private:
   // Up to the engine's start; nullopt when it started.
   std::optional<int> Start();
+  Status StartFileJobs(library::Library& lib);
   void Loop();
   void Stop();
   // On the signal thread: flags, and a wake-up.
@@ -59,6 +63,7 @@ class ServeProcess {
   std::atomic<bool> reload_{false};
   std::unique_ptr<catalog::Lock> lock_;
   std::unique_ptr<watch::Watcher> watcher_;
+  std::unique_ptr<library::FileJobs> file_jobs_;
   std::unique_ptr<library::Service> service_;
   std::unique_ptr<os::SignalThread> signals_;
   std::thread status_thread_;
@@ -121,7 +126,16 @@ std::optional<int> ServeProcess::Start() {
   // a root (a network share, out of watches).
   watcher_ = watch::NewSystemWatcher(ctx_.fs(), os::SystemClock());
   const library::ServiceOptions options = library::ServiceOptionsFor(*config);
-  auto service = library::Service::Start(**lib, *watcher_, options);
+  // The per-file work (thumbnails, full hashes) runs from the job queue on
+  // a thread of its own, over two connections of its own.
+  if (auto started = StartFileJobs(**lib); !started) {
+    return PrintError(started.error().ToString()),
+           ExitStatusFor(started.error());
+  }
+  library::ServiceHooks hooks;
+  hooks.jobs_queued = [jobs = file_jobs_.get()] { jobs->Wake(); };
+  hooks.metadata_jobs = (*lib)->config().metadata;
+  auto service = library::Service::Start(**lib, *watcher_, options, hooks);
   if (!service) {
     return PrintError(service.error().ToString()), ExitStatusFor(service.error());
   }
@@ -136,6 +150,28 @@ std::optional<int> ServeProcess::Start() {
       "served yet (it comes with a later version of phodex)",
       ctx_.catalog_path(), os::CurrentPid(), args_.listen.ToString());
   return std::nullopt;
+}
+
+Status ServeProcess::StartFileJobs(library::Library& lib) {
+  PHODEX_ASSIGN_OR_RETURN(auto queue, ctx_.OpenConnection());
+  PHODEX_ASSIGN_OR_RETURN(auto reader, ctx_.OpenConnection());
+  library::FileJobsOptions o;
+  o.owner = os::HostName() + ":" + std::to_string(os::CurrentPid());
+  const int workers = library::PixelPassOptionsFor(lib.config()).threads;
+  o.pixel_parallel = workers;
+  if (lib.config().metadata) {
+    o.metadata_parallel =
+        lib.config().metadata_workers > 0
+            ? lib.config().metadata_workers
+            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  o.on_error = [](const Error& e) {
+    spdlog::warn("job queue: {}", e.ToString());
+  };
+  PHODEX_ASSIGN_OR_RETURN(
+      file_jobs_, library::FileJobs::Start(lib, std::move(queue),
+                                           std::move(reader), std::move(o)));
+  return {};
 }
 
 void ServeProcess::Reload() {
@@ -212,6 +248,12 @@ void ServeProcess::WriteStatusLoop() {
 void ServeProcess::Stop() {
   // No signal is acted on from here: a second SIGTERM stays pending.
   signals_.reset();
+  if (file_jobs_) {
+    // Jobs not begun go back to the queue; what finished is recorded.
+    if (Status st = file_jobs_->Stop(); !st) {
+      spdlog::warn("job queue: {}", st.error().ToString());
+    }
+  }
   if (status_thread_.joinable()) {
     {
       util::MutexLock l(mu_);
@@ -225,6 +267,7 @@ void ServeProcess::Stop() {
     wake_watcher_ = nullptr;
   }
   service_.reset();
+  file_jobs_.reset();
   watcher_.reset();
   if (lock_) {
     // A status file left behind would be ignored (the lock is free), but

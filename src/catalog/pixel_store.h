@@ -29,6 +29,11 @@ class PixelStore {
   // never held in memory.
   virtual Result<std::vector<PixelCandidate>> ListPixelCandidates(
       const FileQuery& scope, FileId after, int64_t limit) = 0;
+  // The candidate `id` as ListPixelCandidates would list it; null when it
+  // is none (removed, not a photo, RAW or video, or no such file). What a
+  // "pixels" job reads of its file when it runs.
+  virtual Result<std::optional<PixelCandidate>> GetPixelCandidate(
+      FileId id) = 0;
   // Stores (replaces) the facts of each content, in one transaction.
   virtual Status SetPixels(const std::vector<PixelUpdate>& updates) = 0;
   // Totals over the pixel facts of present files' contents, counting

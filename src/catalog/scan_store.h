@@ -68,6 +68,20 @@ class ScanStore {
   // stored one) computed outside a scan (verify, duplicates), in one
   // transaction.
   virtual Status SetHashes(const std::vector<HashUpdate>& updates) = 0;
+
+  // Stores metadata read outside a scan, in one transaction: for each
+  // update whose file is present with exactly that stat, its metadata
+  // (replacing any), last_error and content_version; the others (the file
+  // changed or went since) are left alone. Returns how many were stored.
+  virtual Result<int64_t> SetMetadata(
+      const std::vector<MetadataUpdate>& updates) = 0;
+  // Up to `limit` present files in `scope` (root, rel_prefix; presence,
+  // kind and limit ignored) whose content_version is `content_version`,
+  // with id > `after`, by id: the files a scan without the metadata stage
+  // left for "metadata" jobs.
+  virtual Result<std::vector<FileState>> ListFilesAtContentVersion(
+      const FileQuery& scope, int content_version, FileId after,
+      int64_t limit) = 0;
 };
 
 }  // namespace phodex::catalog

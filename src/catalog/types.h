@@ -332,6 +332,26 @@ struct SizeTwin {
 };
 
 // Full hashes computed outside a scan (verify, duplicates).
+// Metadata read outside a scan (`phodex serve`'s "metadata" jobs) for the
+// state of a file it was read from: stored only while the file's row still
+// has that stat (size, mtime, inode) and is present.
+struct MetadataUpdate {
+  FileId id;
+  int64_t size = 0;
+  FileTime mtime;
+  uint64_t ino = 0;
+  std::optional<MediaMetadata> metadata;  // null: none could be read
+  std::optional<std::string> error;       // the file's last_error; null clears
+  int content_version = 0;                // files.content_version to record
+};
+
+// A present file and the state (size, mtime) its row describes.
+struct FileState {
+  FileId id;
+  int64_t size = 0;
+  FileTime mtime;
+};
+
 struct HashUpdate {
   FileId id;
   ContentHash hash;

@@ -248,6 +248,11 @@ Status JobSupervisor::FlushIfDue(int64_t now_mono) {
 Status JobSupervisor::Flush() {
   const int64_t now = clock_.NowUnixNs();
   Status first;
+  if (!outcomes_.empty() && options_.before_flush) {
+    // The handlers' results first: a job counts as done only once what it
+    // did is in the catalog.
+    if (Status written = options_.before_flush(); !written) return written;
+  }
   if (!outcomes_.empty()) {
     auto counted = queue_.FinishJobs(outcomes_, now);
     if (counted) {

@@ -115,6 +115,13 @@ struct SupervisorOptions {
   // Makes each pool's executor; unset: a ThreadExecutor of max_parallel
   // threads. Tests pass executors they run by hand.
   std::function<std::unique_ptr<Executor>(const PoolOptions&)> executor;
+  // Called on the supervising thread before each FinishJobs: the handlers'
+  // buffered results (thumbnail facts, hashes) are written here, on the
+  // supervisor's connection, in one batch, so a job is recorded done only
+  // after its results are (a crash between the two redoes the job, which
+  // then finds its work done). An error keeps the outcomes buffered for
+  // the next flush. May be empty.
+  std::function<Status()> before_flush;
   // Jitter's seed; 0: a random one (so processes do not retry in step).
   uint64_t seed = 0;
 };

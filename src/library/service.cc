@@ -6,6 +6,7 @@
 
 #include "library/scan.h"
 #include "library/service_impl.h"
+#include "library/thumbs.h"
 #include "os/process.h"
 #include "scan/root_identity.h"
 #include "util/metrics.h"
@@ -82,8 +83,10 @@ Service::~Service() = default;
 
 Result<std::unique_ptr<Service>> Service::Start(Library& lib,
                                                 watch::Watcher& watcher,
-                                                ServiceOptions options) {
-  auto impl = std::make_unique<Impl>(lib, watcher, std::move(options));
+                                                ServiceOptions options,
+                                                ServiceHooks hooks) {
+  auto impl = std::make_unique<Impl>(lib, watcher, std::move(options),
+                                     std::move(hooks));
   PHODEX_TRY(impl->Start());
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
@@ -111,10 +114,11 @@ ServiceStatus Service::Snapshot() const { return impl_->Snapshot(); }
 // --- Impl: the loop ----------------------------------------------------------
 
 Service::Impl::Impl(Library& lib, watch::Watcher& watcher,
-                    ServiceOptions options)
+                    ServiceOptions options, ServiceHooks hooks)
     : lib_(lib),
       watcher_(watcher),
       options_(std::move(options)),
+      hooks_(std::move(hooks)),
       aggregator_(options_.aggregation),
       schedule_(options_.schedule),
       settle_(options_.settle) {}
@@ -123,6 +127,7 @@ Status Service::Impl::Start() {
   started_ns_ = lib_.clock().NowUnixNs();
   data_real_ = lib_.fs().RealPath(lib_.data().dir).value_or("");
   scan_base_ = ScanOptionsFor(lib_, ScanPathsRequest{}, data_real_);
+  thumbs_key_ = OpenThumbnailCache(lib_)->settings_key();
   PHODEX_TRY(RefreshRoots());
   Publish();
   return {};

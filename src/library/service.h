@@ -26,6 +26,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,7 +55,8 @@ struct ServiceOptions {
   // add` while serving).
   std::chrono::nanoseconds offline_check = std::chrono::seconds(10);
   std::chrono::nanoseconds roots_refresh = std::chrono::seconds(30);
-  // Thumbnails and previews of new and changed files (the pixel stage).
+  // Thumbnails and previews of new and changed files: "pixels" jobs
+  // (library/service_jobs.h), run by the process's FileJobs.
   bool thumbs = true;
 };
 // [serve] of `config` over the defaults.
@@ -83,6 +85,17 @@ struct ServiceStatus {
   std::vector<catalog::JobCount> queue;  // depth per kind and state
 };
 
+// What the process around the engine hears of it.
+struct ServiceHooks {
+  // Per-file jobs were queued (library/service_jobs.h): the runner should
+  // claim at once. Called on the service thread. May be empty.
+  std::function<void()> jobs_queued;
+  // Metadata is read by "metadata" jobs (a FileJobs runs them): the pass
+  // that applies a change catalogues new and changed files with their
+  // quick hash only, and queues their metadata. False: that pass reads it.
+  bool metadata_jobs = false;
+};
+
 class Service {
  public:
   // Registers every root of the catalog with `watcher` (offline ones
@@ -91,7 +104,8 @@ class Service {
   // catalog cannot be read.
   static Result<std::unique_ptr<Service>> Start(Library& lib,
                                                 watch::Watcher& watcher,
-                                                ServiceOptions options);
+                                                ServiceOptions options,
+                                                ServiceHooks hooks = {});
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

@@ -29,7 +29,8 @@ namespace phodex::library {
 
 class Service::Impl {
  public:
-  Impl(Library& lib, watch::Watcher& watcher, ServiceOptions options);
+  Impl(Library& lib, watch::Watcher& watcher, ServiceOptions options,
+       ServiceHooks hooks);
 
   Status Start();
   Status RunOnce(std::chrono::milliseconds max_wait, jobs::CancelToken cancel);
@@ -100,10 +101,14 @@ class Service::Impl {
   // hold recording into `held`.
   scan::ScanOptions OptionsFor(const RootEntry& entry,
                                const watch::SyncWork& work, HeldFolders& held);
-  // The pixel stage over what a work added or changed (options.thumbs).
-  Status Thumbnails(const RootEntry& entry, const std::string& rel,
-                    const catalog::OperationCounts& counts,
-                    jobs::CancelToken cancel);
+  // Queues the per-file jobs (thumbnails, full hashes) that `rel` of the
+  // root lacks after `work` (library/service_jobs.h): after a work that
+  // changed something, and after every startup, manual or drive-returned
+  // reconciliation (which also picks up what a killed process queued
+  // too late or never).
+  Status QueueFileWork(const RootEntry& entry, const watch::SyncWork& work,
+                       const std::string& rel,
+                       const catalog::OperationCounts& counts);
   Result<std::unique_ptr<scan::ScanSession>> BeginSession(
       const RootEntry& entry, const std::string& scope,
       const scan::ScanOptions& options, const scan::ScanStages& stages,
@@ -116,6 +121,8 @@ class Service::Impl {
   Library& lib_;
   watch::Watcher& watcher_;
   ServiceOptions options_;
+  ServiceHooks hooks_;
+  std::string thumbs_key_;  // the thumbnail settings' key
   scan::ScanOptions scan_base_;  // [scan] settings and phodex's own files
   std::string data_real_;
   watch::ChangeAggregator aggregator_;

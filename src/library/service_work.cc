@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "library/service_impl.h"
-#include "library/thumbs.h"
+#include "library/service_jobs.h"
 #include "scan/cataloged_entries.h"
 #include "scan/pipeline.h"
 #include "scan/root_identity.h"
@@ -208,7 +208,9 @@ scan::ScanOptions Service::Impl::OptionsFor(const RootEntry& entry,
                                             HeldFolders& held) {
   scan::ScanOptions o = scan_base_;
   o.operation_type = watch::SyncReasonName(work.reason);
-  if (auto reader = Metadata()) o.metadata = *reader;
+  if (!hooks_.metadata_jobs) {
+    if (auto reader = Metadata()) o.metadata = *reader;
+  }
   const RootId root = entry.root.id;
   // A polled root is a network or FUSE file system: its ctimes come from
   // another machine's clock, so only two looks settle a file there.
@@ -307,7 +309,7 @@ Status Service::Impl::DoFolder(RootEntry& entry, const SyncWork& work,
     util::MutexLock lock(settle_mu_);
     settle_.Sweep(entry.root.id, work.rel, look_ns);
   }
-  return Thumbnails(entry, work.rel, report.counts, cancel);
+  return QueueFileWork(entry, work, work.rel, report.counts);
 }
 
 Status Service::Impl::DoTree(RootEntry& entry, const SyncWork& work,
@@ -341,7 +343,7 @@ Status Service::Impl::DoTree(RootEntry& entry, const SyncWork& work,
     util::MutexLock lock(settle_mu_);
     settle_.Sweep(entry.root.id, rel, look_ns);
   }
-  return Thumbnails(entry, rel, report.counts, cancel);
+  return QueueFileWork(entry, work, rel, report.counts);
 }
 
 Status Service::Impl::ApplyGoneTree(RootEntry& entry, const SyncWork& work,
@@ -402,25 +404,33 @@ Status Service::Impl::DoReconcile(RootEntry& entry, const SyncWork& work,
     util::MutexLock lock(settle_mu_);
     settle_.Sweep(entry.root.id, "", look_ns);
   }
-  return Thumbnails(entry, "", report->counts, cancel);
+  return QueueFileWork(entry, work, "", report->counts);
 }
 
-Status Service::Impl::Thumbnails(const RootEntry& entry,
-                                 const std::string& rel,
-                                 const catalog::OperationCounts& counts,
-                                 jobs::CancelToken cancel) {
-  if (!options_.thumbs || !lib_.workers().pixels) return {};
-  if (counts.added + counts.updated + counts.moved == 0) return {};
-  if (cancel.cancelled()) return {};
-  catalog::FileQuery scope;
-  scope.root = entry.root.id;
-  scope.rel_prefix = rel;
-  scan::PixelProgress progress;
-  // A decoder pool that cannot start, or a failed run (recorded in its
-  // operation), does not stop the service: the files get their
-  // thumbnails from the next run over them (`phodex thumbs`, their next
-  // change); a catalog that cannot be written fails the next work too.
-  (void)RunPixelStage(lib_, scope, progress, cancel);
+Status Service::Impl::QueueFileWork(const RootEntry& entry,
+                                    const SyncWork& work,
+                                    const std::string& rel,
+                                    const catalog::OperationCounts& counts) {
+  const bool changed = counts.added + counts.updated + counts.moved > 0;
+  // A scheduled or overflow reconciliation that found nothing new costs
+  // its stats only; the others also look for what was never queued.
+  const bool backfill =
+      work.kind == SyncWork::Kind::kReconcile &&
+      work.reason != watch::SyncReason::kScheduled &&
+      work.reason != watch::SyncReason::kOverflow;
+  if (!changed && !backfill) return {};
+  QueueFileJobsRequest req;
+  req.scope.root = entry.root.id;
+  req.scope.rel_prefix = rel;
+  req.priority = work.kind == SyncWork::Kind::kReconcile
+                     ? catalog::JobPriority::kReconcile
+                     : catalog::JobPriority::kWatch;
+  req.metadata = hooks_.metadata_jobs && lib_.config().metadata;
+  req.pixels = options_.thumbs && lib_.workers().pixels != nullptr;
+  req.thumbs_key = thumbs_key_;
+  PHODEX_ASSIGN_OR_RETURN(const QueuedFileJobs queued,
+                          QueueFileJobs(lib_.catalog(), lib_.clock(), req));
+  if (queued.added > 0 && hooks_.jobs_queued) hooks_.jobs_queued();
   return {};
 }
 

@@ -14,7 +14,9 @@ int Cores() {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
-scan::PixelPassOptions PassOptions(const Config& config) {
+}  // namespace
+
+scan::PixelPassOptions PixelPassOptionsFor(const Config& config) {
   scan::PixelPassOptions options;
   options.threads = config.pixel_workers > 0 ? config.pixel_workers : Cores();
   options.max_source_pixels =
@@ -23,8 +25,6 @@ scan::PixelPassOptions PassOptions(const Config& config) {
                                 << 20;
   return options;
 }
-
-}  // namespace
 
 std::unique_ptr<imaging::ThumbnailCache> OpenThumbnailCache(Library& lib) {
   return OpenThumbnailCache(lib.fs(), lib.data(), lib.config());
@@ -52,7 +52,7 @@ Result<PixelStageResult> RunPixelStage(Library& lib,
   PHODEX_CHECK(lib.workers().pixels != nullptr);
   PHODEX_ASSIGN_OR_RETURN(auto renderer, lib.workers().pixels(lib.config()));
   auto cache = OpenThumbnailCache(lib);
-  scan::PixelPassOptions options = PassOptions(lib.config());
+  scan::PixelPassOptions options = PixelPassOptionsFor(lib.config());
   options.renderer = renderer.get();
   options.cache = cache.get();
   catalog::Operation op;

@@ -30,6 +30,10 @@ std::unique_ptr<imaging::ThumbnailCache> OpenThumbnailCache(Library& lib);
 std::unique_ptr<imaging::ThumbnailCache> OpenThumbnailCache(
     os::FileSystem& fs, const DataFolder& data, const Config& config);
 
+// The pixel stage's options from the settings ([thumbnails] workers,
+// megapixel limit, memory budget); renderer, cache and op unset.
+scan::PixelPassOptions PixelPassOptionsFor(const Config& config);
+
 // One run of the pixel stage.
 struct PixelStageResult {
   OperationId op;

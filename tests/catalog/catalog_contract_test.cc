@@ -1094,6 +1094,82 @@ TYPED_TEST(CatalogContractTest, PixelFactsAreReplacedAndTotalled) {
   EXPECT_EQ((*cands)[0].pixel_version, 1);
   EXPECT_EQ((*cands)[0].thumbs_key, "k2");
   EXPECT_TRUE((*cands)[1].pixel_error);
+  // One candidate by id, as a "pixels" job reads its file.
+  for (const PixelCandidate& want : *cands) {
+    auto one = c->GetPixelCandidate(want.id);
+    ASSERT_TRUE(one);
+    ASSERT_TRUE(one->has_value());
+    EXPECT_EQ((*one)->rel, want.rel);
+    EXPECT_EQ((*one)->hash, want.hash);
+    EXPECT_EQ((*one)->pixel_version, want.pixel_version);
+    EXPECT_EQ((*one)->pixel_error, want.pixel_error);
+    EXPECT_EQ((*one)->mtime, want.mtime);
+  }
+  auto none = c->GetPixelCandidate(FileId{(*cands)[1].id.value + 1000});
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+}
+
+// Metadata read outside a scan: stored only for the state it was read
+// from; the files a scan without metadata left are listed by version.
+TYPED_TEST(CatalogContractTest, MetadataIsStoredOnlyForTheStateItWasReadFrom) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/r");
+  std::vector<FileUpsert> ups = {Upsert("a/x.jpg", 5), Upsert("a/y.jpg", 6),
+                                 Upsert("b/z.jpg", 7)};
+  for (FileUpsert& u : ups) u.content_version = 2;  // no metadata yet
+  ASSERT_TRUE(c->ApplyBatch(Batch(root, ups, 10)));
+  const FileRow x = this->Row("a/x.jpg");
+  const FileRow y = this->Row("a/y.jpg");
+  const FileRow z = this->Row("b/z.jpg");
+  FileQuery scope;
+  scope.root = root;
+  scope.rel_prefix = "a";
+  auto listed = c->ListFilesAtContentVersion(scope, 2, FileId{0}, 10);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, x.id);
+  EXPECT_EQ((*listed)[0].size, 5);
+  EXPECT_EQ((*listed)[0].mtime, x.mtime);
+  EXPECT_EQ((*listed)[1].id, y.id);
+  // Paged by id.
+  auto after = c->ListFilesAtContentVersion(scope, 2, x.id, 1);
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].id, y.id);
+  auto other = c->ListFilesAtContentVersion({}, 3, FileId{0}, 10);
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->empty());
+
+  std::vector<MetadataUpdate> updates;
+  updates.push_back({x.id, 5, x.mtime, 9, Width(640), std::nullopt, 3});
+  // y changed since it was read (another size): left alone.
+  updates.push_back({y.id, 66, y.mtime, 9, Width(480), std::nullopt, 3});
+  // z could not be read: its error, no metadata.
+  updates.push_back({z.id, 7, z.mtime, 9, std::nullopt,
+                     std::string("metadata: corrupt"), 3});
+  auto stored = c->SetMetadata(updates);
+  ASSERT_TRUE(stored) << stored.error().ToString();
+  EXPECT_EQ(*stored, 2);
+  ASSERT_TRUE(this->Row("a/x.jpg").metadata.has_value());
+  EXPECT_EQ(this->Row("a/x.jpg").metadata->width, 640);
+  EXPECT_FALSE(this->Row("a/y.jpg").metadata.has_value());
+  EXPECT_FALSE(this->Row("b/z.jpg").metadata.has_value());
+  EXPECT_EQ(this->Row("b/z.jpg").last_error, "metadata: corrupt");
+  std::map<std::string, int> versions;
+  ASSERT_TRUE(c->ForEachKnownFile(root, "", [&](KnownFile&& k) {
+    versions[k.rel] = k.content_version;
+  }));
+  EXPECT_EQ(versions["a/x.jpg"], 3);
+  EXPECT_EQ(versions["a/y.jpg"], 2);
+  EXPECT_EQ(versions["b/z.jpg"], 3);
+  // A removed file is not written either.
+  ScanBatch gone = Batch(root, {}, 20);
+  gone.removals.push_back(y.id);
+  ASSERT_TRUE(c->ApplyBatch(gone));
+  stored = c->SetMetadata({{y.id, 6, y.mtime, 9, Width(1), std::nullopt, 3}});
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(*stored, 0);
 }
 
 // --- Write sets of dedup and rating -----------------------------------------

@@ -21,10 +21,13 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "catalog/sqlite/sqlite_catalog.h"
 #include "tests/e2e/cli_runner.h"
+#include "tests/fakes/corpus.h"
 #include "tests/fakes/temp_dir.h"
 #include "util/sanitizers.h"
 
@@ -55,6 +58,18 @@ constexpr const char* kFastConfig =
     "settle = 0.5\n"
     "delete_hold = 1\n"
     "thumbs = false\n";
+
+// A real camera JPEG (8x8 pixels, a Nikon's EXIF) made distinct by
+// `tag` after its end: what serve must catalogue with its metadata and
+// thumbnails.
+std::string NikonJpeg(const std::string& tag) {
+  std::ifstream in(CorpusDir() + "/metadata/files/exiftool/Nikon.jpg",
+                   std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  EXPECT_FALSE(bytes.empty()) << "corpus missing";
+  return bytes + tag;
+}
 
 bool PollUntil(const std::function<bool()>& done,
                std::chrono::milliseconds limit = kPatience) {
@@ -293,22 +308,29 @@ TEST_F(ServeE2eTest, StatusShowsTheServiceOnlyWhileItRuns) {
 // What the watcher brings in, on real inotify: a copied folder, a slow
 // write, an editor's save, a renamed folder, a deletion.
 TEST_F(ServeE2eTest, AFolderOfPhotosCopiedInIsCatalogued) {
+  // Thumbnails on: they come from the job queue.
+  WriteConfig("[serve]\ndelay = 0.2\nsettle = 0.5\ndelete_hold = 1\n");
   ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
   auto serve = StartServe();
   const std::string staging = dir_ / "card";
   constexpr int kPhotos = 200;
   for (int i = 0; i < kPhotos; ++i) {
     WriteFile(staging + "/DCIM/IMG_" + std::to_string(1000 + i) + ".jpg",
-              kJpeg + std::to_string(i));
+              NikonJpeg(std::to_string(i)));
   }
   fs::copy(staging, root_ + "/import", fs::copy_options::recursive);
+  // Catalogued with their metadata, hashes and thumbnails.
   const auto files = FilesWhen([&](const auto& f) {
     return std::count_if(f.begin(), f.end(), [](const auto& e) {
-             return e.second["status"] == "present";
+             const json& j = e.second;
+             return j["status"] == "present" && j["make"] == "NIKON" &&
+                    j["thumb"] == true && !j["hash"].is_null();
            }) == kPhotos;
   });
   EXPECT_EQ(files.size(), static_cast<size_t>(kPhotos)) << serve->Log();
-  EXPECT_TRUE(files.count("import/DCIM/IMG_1000.jpg"));
+  ASSERT_TRUE(files.count("import/DCIM/IMG_1000.jpg"));
+  EXPECT_EQ(files.at("import/DCIM/IMG_1000.jpg")["thumb"], true)
+      << serve->Log();
   EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
 }
 
@@ -467,6 +489,101 @@ TEST_F(ServeE2eTest, ARatingWrittenWhileServingIsNoForeignChange) {
               sidecar.find("Rating>4<") != std::string::npos)
       << sidecar;
   EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+}
+
+// kill -9 twice during an ingest of 2,000 photos (once while they are
+// being catalogued, once while their thumbnails are made), then a
+// restart: the catalog ends equal to the tree, every file with its
+// metadata, hash and thumbnails, under the id it first got; and each
+// file's work was done once as far as the catalog can tell: one job per
+// file and kind, completed at its first attempt (a job a kill took from a
+// worker goes back to the queue uncounted), none redone after it
+// completed.
+TEST_F(ServeE2eTest, KillDuringAnIngestThenARestartLeavesTheCatalogEqualToTheTree) {
+  WriteConfig("[serve]\ndelay = 0.2\nsettle = 0.3\ndelete_hold = 1\n");
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  auto serve = StartServe();
+  constexpr int kPhotos = 2000;
+  const std::string jpeg = NikonJpeg("");
+  for (int i = 0; i < kPhotos; ++i) {
+    WriteFile(root_ + "/ingest/" + std::to_string(i / 200) + "/IMG_" +
+                  std::to_string(i) + ".jpg",
+              jpeg + std::to_string(i));
+  }
+  auto open = [&] {
+    auto c = catalog::OpenSqliteCatalog(catalog_, {});
+    EXPECT_TRUE(c) << c.error().ToString();
+    return c ? std::move(*c) : nullptr;
+  };
+  auto completed = [&](const std::string& kind) {
+    auto jobs = open()->ListJobs({.kind = kind,
+                                  .state = catalog::JobState::kCompleted});
+    return jobs ? std::ssize(*jobs) : 0;
+  };
+  // 1: while the files are being catalogued.
+  PollUntil([&] { return !Files().empty(); }, std::chrono::seconds(20));
+  EXPECT_EQ(serve->Stop(SIGKILL), 1000 + SIGKILL);
+  const auto before_first = Files();
+  // 2: while their thumbnails are being made.
+  serve = StartServe();
+  PollUntil([&] { return completed("pixels") >= 200; },
+            std::chrono::seconds(60));
+  EXPECT_EQ(serve->Stop(SIGKILL), 1000 + SIGKILL);
+  const auto before_second = Files();
+  std::map<int64_t, int64_t> done_before;  // job id -> when it completed
+  {
+    auto jobs = open()->ListJobs({.state = catalog::JobState::kCompleted});
+    ASSERT_TRUE(jobs);
+    for (const catalog::Job& j : *jobs) done_before[j.id.value] = j.updated_ns;
+  }
+  EXPECT_GT(done_before.size(), 0u);
+  serve = StartServe();
+  // Done: every file's jobs completed (the queue is cheaper to poll than a
+  // listing of 2,000 files), then every file catalogued with its
+  // metadata, hash and thumbnails.
+  PollUntil([&] {
+    return completed("pixels") == kPhotos && completed("full_hash") == kPhotos;
+  }, std::chrono::seconds(120));
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+  const auto files = Files();
+  EXPECT_EQ(files.size(), static_cast<size_t>(kPhotos));
+  for (const auto& [rel, j] : files) {
+    EXPECT_TRUE(j["status"] == "present" && j["make"] == "NIKON" &&
+                j["thumb"] == true && !j["hash"].is_null())
+        << j.dump();
+  }
+  for (int i = 0; i < kPhotos; ++i) {
+    const std::string rel = "ingest/" + std::to_string(i / 200) + "/IMG_" +
+                            std::to_string(i) + ".jpg";
+    ASSERT_TRUE(files.count(rel)) << rel;
+    EXPECT_EQ(files.at(rel)["size"],
+              static_cast<int64_t>(jpeg.size() + std::to_string(i).size()));
+  }
+  // Nothing catalogued before a kill was catalogued again.
+  for (const auto* before : {&before_first, &before_second}) {
+    for (const auto& [rel, f] : *before) {
+      ASSERT_TRUE(files.count(rel)) << rel;
+      EXPECT_EQ(files.at(rel)["id"], f["id"]) << rel;
+      EXPECT_EQ(files.at(rel)["first_seen"], f["first_seen"]) << rel;
+    }
+  }
+  auto jobs = open()->ListJobs({});
+  ASSERT_TRUE(jobs);
+  std::map<std::string, std::set<int64_t>> files_of_kind;
+  for (const catalog::Job& j : *jobs) {
+    EXPECT_EQ(j.state, catalog::JobState::kCompleted)
+        << j.kind << " #" << j.id.value << ": " << j.last_error;
+    EXPECT_EQ(j.attempts, 1) << j.kind << " #" << j.id.value;
+    ASSERT_TRUE(j.file.has_value());
+    EXPECT_TRUE(files_of_kind[j.kind].insert(j.file->value).second)
+        << j.kind << " twice for file " << j.file->value;
+    // Completed before the last kill: not done again since.
+    if (auto it = done_before.find(j.id.value); it != done_before.end()) {
+      EXPECT_EQ(j.updated_ns, it->second) << j.kind << " #" << j.id.value;
+    }
+  }
+  EXPECT_EQ(files_of_kind["pixels"].size(), static_cast<size_t>(kPhotos));
+  EXPECT_EQ(files_of_kind["full_hash"].size(), static_cast<size_t>(kPhotos));
 }
 
 // packaging/systemd: the units parse (when systemd-analyze is there),

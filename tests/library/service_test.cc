@@ -174,8 +174,29 @@ class ServiceTest : public LibraryTest {
     lib_ = std::make_unique<Library>(std::move(parts));
   }
 
+  // A queued job: kind, priority, file.
+  struct Job {
+    std::string kind;
+    int priority = 0;
+    FileId file;
+    bool operator==(const Job&) const = default;
+    friend std::ostream& operator<<(std::ostream& os, const Job& j) {
+      return os << j.kind << "@" << j.priority << " #" << j.file.value;
+    }
+  };
+  // The queue's jobs, by id.
+  std::vector<Job> Jobs() {
+    auto jobs = catalog_->ListJobs({});
+    EXPECT_TRUE(jobs) << jobs.error().ToString();
+    std::vector<Job> out;
+    for (const catalog::Job& j : *jobs) {
+      out.push_back({j.kind, j.priority, j.file.value_or(FileId{0})});
+    }
+    return out;
+  }
+
   void StartService() {
-    auto s = Service::Start(*lib_, watcher_, options_);
+    auto s = Service::Start(*lib_, watcher_, options_, hooks_);
     ASSERT_TRUE(s) << s.error().ToString();
     service_ = std::move(*s);
   }
@@ -291,6 +312,7 @@ class ServiceTest : public LibraryTest {
   catalog::Root root_;
   testing::FakeWatcher watcher_;
   ServiceOptions options_;
+  ServiceHooks hooks_;
   std::unique_ptr<Service> service_;
 };
 
@@ -820,7 +842,7 @@ TEST_F(ServiceTest, CancellationLeavesTheOperationInterrupted) {
   EXPECT_EQ(ops[0].status, catalog::OperationStatus::kInterrupted);
 }
 
-TEST_F(ServiceTest, NewAndChangedFilesGetThumbnails) {
+TEST_F(ServiceTest, NewAndChangedFilesAreQueuedForThumbnailsAndHashes) {
   Rebuild([](Parts& parts) {
     parts.workers.pixels = [](const Config&) {
       return Result<std::unique_ptr<imaging::PixelRenderer>>(
@@ -828,19 +850,79 @@ TEST_F(ServiceTest, NewAndChangedFilesGetThumbnails) {
     };
   });
   options_.thumbs = true;
+  int wakes = 0;
+  hooks_.jobs_queued = [&] { ++wakes; };
   WriteJpeg("a.jpg", "a");
   StartAndReconcile();
-  EXPECT_THAT(OpTypes(), ElementsAre("startup", "thumbs"));
+  // The engine decodes nothing itself: the startup reconciliation queues
+  // a thumbnail job and a background full hash for the new file.
+  EXPECT_THAT(OpTypes(), ElementsAre("startup"));
+  const FileId a = Row("a.jpg").id;
+  EXPECT_THAT(Jobs(), ElementsAre(Job{"pixels", catalog::JobPriority::kReconcile, a},
+                                  Job{"full_hash", catalog::JobPriority::kBackground, a}));
+  EXPECT_EQ(wakes, 1);
   WriteJpeg("b.jpg", "b");
   Event(WatchEvent::Kind::kCreated, "", "b.jpg");
   Step(0s);
   Step(2s);
-  EXPECT_THAT(OpTypes(), ElementsAre("startup", "thumbs", "watch", "thumbs"));
-  // Nothing new: no pixel stage.
+  EXPECT_THAT(OpTypes(), ElementsAre("startup", "watch"));
+  const FileId b = Row("b.jpg").id;
+  // What the watcher brings runs before what a reconciliation found.
+  EXPECT_THAT(Jobs(), ElementsAre(Job{"pixels", catalog::JobPriority::kReconcile, a},
+                                  Job{"full_hash", catalog::JobPriority::kBackground, a},
+                                  Job{"pixels", catalog::JobPriority::kWatch, b},
+                                  Job{"full_hash", catalog::JobPriority::kBackground, b}));
+  EXPECT_EQ(wakes, 2);
+  // Nothing new: a manual reconciliation queues nothing twice.
   service_->RequestReconcile(root_.id);
   Step(0s);
-  EXPECT_THAT(OpTypes(), ElementsAre("startup", "thumbs", "watch", "thumbs",
-                                     "manual"));
+  EXPECT_EQ(Jobs().size(), 4u);
+  EXPECT_EQ(wakes, 2);
+  // A changed file is a new state: new jobs.
+  WriteJpeg("b.jpg", "b, edited");
+  Event(WatchEvent::Kind::kModified, "", "b.jpg");
+  Step(0s);
+  Step(2s);
+  EXPECT_EQ(Jobs().size(), 6u);
+  EXPECT_EQ(wakes, 3);
+}
+
+TEST_F(ServiceTest, WithMetadataJobsTheEngineQueuesMetadataInsteadOfReadingIt) {
+  int reads = 0;
+  class Counting final : public media::MetadataReader {
+   public:
+    explicit Counting(int& n) : n_(n) {}
+    Result<MediaMetadata> Read(const std::string&, MediaKind) override {
+      ++n_;
+      return MediaMetadata{};
+    }
+
+   private:
+    int& n_;
+  };
+  Rebuild([&](Parts& parts) {
+    parts.config.metadata = true;
+    parts.workers.metadata = [&](const Config&) {
+      return Result<std::unique_ptr<media::MetadataReader>>(
+          std::make_unique<Counting>(reads));
+    };
+  });
+  hooks_.metadata_jobs = true;
+  WriteJpeg("a.jpg", "a");
+  StartAndReconcile();
+  // Catalogued with its quick hash at once; its metadata is a job.
+  EXPECT_EQ(reads, 0);
+  EXPECT_TRUE(Row("a.jpg").quick_hash.has_value());
+  const FileId a = Row("a.jpg").id;
+  EXPECT_THAT(Jobs(), ElementsAre(Job{"metadata", catalog::JobPriority::kReconcile, a},
+                                  Job{"full_hash", catalog::JobPriority::kBackground, a}));
+}
+
+TEST_F(ServiceTest, WithoutThumbnailsOnlyFullHashesAreQueued) {
+  WriteJpeg("a.jpg", "a");
+  StartAndReconcile();
+  EXPECT_THAT(Jobs(), ElementsAre(Job{"full_hash", catalog::JobPriority::kBackground,
+                                      Row("a.jpg").id}));
 }
 
 TEST(ServiceOptionsFor, ReadsTheServeSection) {

@@ -4,44 +4,62 @@
 
 namespace phodex::catalog::sqlite {
 
+namespace {
+
+// A pixel candidate's columns, as CandidateRow reads them.
+constexpr char kCandidateSelect[] =
+    "SELECT f.id, r.path, f.rel, f.kind, f.size, f.mtime_s, f.hash, "
+    "p.version, p.thumbs, p.error IS NOT NULL, "
+    "coalesce(m.width * m.height, 0), f.mtime_nsec "
+    "FROM files f JOIN roots r ON r.id = f.root_id "
+    "LEFT JOIN pixels p ON p.hash = f.hash "
+    "LEFT JOIN metadata m ON m.file_id = f.id "
+    "WHERE f.present = 1 AND f.kind IN ('photo', 'raw', 'video') ";
+
+PixelCandidate CandidateRow(Stmt& s) {
+  PixelCandidate c;
+  c.id = FileId{s.Int(0)};
+  c.root_path = s.Blob(1);
+  c.rel = s.Blob(2);
+  c.kind = ParseMediaKind(s.Blob(3)).value_or(MediaKind::kOther);
+  c.size = s.Int(4);
+  c.mtime = MtimeColumns(s, 5, 11);
+  c.hash = HashColumn(s, 6);
+  if (!s.IsNull(7)) c.pixel_version = static_cast<int>(s.Int(7));
+  c.thumbs_key = s.Blob(8);
+  c.pixel_error = s.Int(9) != 0;
+  c.pixels = s.Int(10);
+  return c;
+}
+
+}  // namespace
+
+Result<std::optional<PixelCandidate>> SqliteCatalog::GetPixelCandidate(
+    FileId id) {
+  static const std::string sql = std::string(kCandidateSelect) + "AND f.id = ?1";
+  PHODEX_ASSIGN_OR_RETURN(Stmt* s, Cached(sql.c_str()));
+  s->Bind(1, id.value);
+  PHODEX_ASSIGN_OR_RETURN(bool row, s->Step());
+  std::optional<PixelCandidate> out;
+  if (row) out = CandidateRow(*s);
+  s->Reset();
+  return out;
+}
+
 Result<std::vector<PixelCandidate>> SqliteCatalog::ListPixelCandidates(
     const FileQuery& scope, FileId after, int64_t limit) {
-  std::string sql =
-      "SELECT f.id, r.path, f.rel, f.kind, f.size, f.mtime_s, f.hash, "
-      "p.version, p.thumbs, p.error IS NOT NULL, "
-      "coalesce(m.width * m.height, 0), f.mtime_nsec "
-      "FROM files f JOIN roots r ON r.id = f.root_id "
-      "LEFT JOIN pixels p ON p.hash = f.hash "
-      "LEFT JOIN metadata m ON m.file_id = f.id "
-      "WHERE f.present = 1 AND f.kind IN ('photo', 'raw', 'video') "
-      "AND f.id > ?5 AND (?1 IS NULL OR f.root_id = ?1) AND ";
+  std::string sql = std::string(kCandidateSelect) +
+                    "AND f.id > ?5 AND (?1 IS NULL OR f.root_id = ?1) AND ";
   sql += kPrefixClause;
   sql += " ORDER BY f.id LIMIT ?6";
   PHODEX_ASSIGN_OR_RETURN(Stmt* s, Cached(sql.c_str()));
-  if (scope.root) {
-    s->Bind(1, scope.root->value);
-  } else {
-    s->BindNull(1);
-  }
-  BindPrefix(*s, scope.rel_prefix);
+  BindScope(*s, scope);
   s->Bind(5, after.value).Bind(6, limit);
   std::vector<PixelCandidate> out;
   for (;;) {
     PHODEX_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) break;
-    PixelCandidate c;
-    c.id = FileId{s->Int(0)};
-    c.root_path = s->Blob(1);
-    c.rel = s->Blob(2);
-    c.kind = ParseMediaKind(s->Blob(3)).value_or(MediaKind::kOther);
-    c.size = s->Int(4);
-    c.mtime = MtimeColumns(*s, 5, 11);
-    c.hash = HashColumn(*s, 6);
-    if (!s->IsNull(7)) c.pixel_version = static_cast<int>(s->Int(7));
-    c.thumbs_key = s->Blob(8);
-    c.pixel_error = s->Int(9) != 0;
-    c.pixels = s->Int(10);
-    out.push_back(std::move(c));
+    out.push_back(CandidateRow(*s));
   }
   s->Reset();
   return out;

@@ -278,6 +278,65 @@ Status SqliteCatalog::SetHashes(const std::vector<HashUpdate>& updates) {
   return txn.Commit();
 }
 
+Result<int64_t> SqliteCatalog::SetMetadata(
+    const std::vector<MetadataUpdate>& updates) {
+  PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
+  PHODEX_ASSIGN_OR_RETURN(
+      Stmt* row, Cached("UPDATE files SET content_version=?6, last_error=?7 "
+                        "WHERE id=?1 AND present=1 AND size=?2 AND "
+                        "mtime_s=?3 AND mtime_nsec=?4 AND ino=?5"));
+  PHODEX_ASSIGN_OR_RETURN(Stmt* drop,
+                          Cached("DELETE FROM metadata WHERE file_id=?1"));
+  static const std::string kUpsertMetadata = UpsertMetadataSql();
+  PHODEX_ASSIGN_OR_RETURN(Stmt* meta, Cached(kUpsertMetadata.c_str()));
+  int64_t stored = 0;
+  for (const MetadataUpdate& u : updates) {
+    row->Bind(1, u.id.value)
+        .Bind(2, u.size)
+        .Bind(3, u.mtime.sec)
+        .Bind(4, u.mtime.nsec)
+        .Bind(5, static_cast<int64_t>(u.ino))
+        .Bind(6, u.content_version)
+        .BindOptText(7, u.error);
+    PHODEX_TRY(row->Run());
+    if (sqlite3_changes(db_) != 1) continue;  // changed or gone since
+    ++stored;
+    if (u.metadata) {
+      BindMetadata(*meta, u.id.value, *u.metadata);
+      PHODEX_TRY(meta->Run());
+    } else {
+      PHODEX_TRY(drop->Bind(1, u.id.value).Run());
+    }
+  }
+  PHODEX_TRY(txn.Commit());
+  return stored;
+}
+
+Result<std::vector<FileState>> SqliteCatalog::ListFilesAtContentVersion(
+    const FileQuery& scope, int content_version, FileId after,
+    int64_t limit) {
+  // By id within the root: the (root_id, rel) index narrows to the scope,
+  // the rest is filtered; a reconciliation's pass over a root reads it once.
+  std::string sql =
+      "SELECT f.id, f.size, f.mtime_s, f.mtime_nsec FROM files f "
+      "WHERE f.present = 1 AND f.content_version = ?7 AND f.id > ?5 "
+      "AND (?1 IS NULL OR f.root_id = ?1) AND ";
+  sql += kPrefixClause;
+  sql += " ORDER BY f.id LIMIT ?6";
+  PHODEX_ASSIGN_OR_RETURN(Stmt* s, Cached(sql.c_str()));
+  BindScope(*s, scope);
+  s->Bind(5, after.value).Bind(6, limit).Bind(7, content_version);
+  std::vector<FileState> out;
+  for (;;) {
+    PHODEX_ASSIGN_OR_RETURN(bool more, s->Step());
+    if (!more) break;
+    out.push_back({FileId{s->Int(0)}, s->Int(1),
+                   MtimeColumns(*s, 2, 3)});
+  }
+  s->Reset();
+  return out;
+}
+
 Status SqliteCatalog::SetRootScanned(RootId root, int64_t now_ns) {
   PHODEX_ASSIGN_OR_RETURN(
       Stmt* s, Cached("UPDATE roots SET last_scanned_at=?2 WHERE id=?1"));

@@ -15,6 +15,15 @@ void BindPrefix(Stmt& s, std::string_view prefix) {
   s.BindBlob(2, exact).BindBlob(3, exact + "/").BindBlob(4, exact + "0");
 }
 
+void BindScope(Stmt& s, const FileQuery& scope) {
+  if (scope.root) {
+    s.Bind(1, scope.root->value);
+  } else {
+    s.BindNull(1);
+  }
+  BindPrefix(s, scope.rel_prefix);
+}
+
 FileTime MtimeColumns(const Stmt& s, int sec_col, int nsec_col) {
   return FileTime::FromParts(s.Int(sec_col), s.Int(nsec_col));
 }

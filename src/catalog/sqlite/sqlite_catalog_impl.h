@@ -59,6 +59,9 @@ class Txn {
 inline constexpr char kPrefixClause[] =
     "(length(?2) = 0 OR f.rel = ?2 OR (f.rel >= ?3 AND f.rel < ?4))";
 void BindPrefix(Stmt& s, std::string_view prefix);
+// Binds a scope's root as ?1 (null: every root) and its prefix as
+// BindPrefix does, for "(?1 IS NULL OR f.root_id = ?1) AND " kPrefixClause.
+void BindScope(Stmt& s, const FileQuery& scope);
 
 // A file time stored as whole seconds (`mtime_s`) and nanoseconds
 // (`mtime_nsec`, 0..999999999), docs/catalog.md v8.
@@ -132,6 +135,12 @@ class SqliteCatalog final : public Catalog {
                                               size_t max_sizes) override;
 
   // --- PixelStore (pixels.cc) --------------------------------------------
+  Result<int64_t> SetMetadata(
+      const std::vector<MetadataUpdate>& updates) override;
+  Result<std::vector<FileState>> ListFilesAtContentVersion(
+      const FileQuery& scope, int content_version, FileId after,
+      int64_t limit) override;
+  Result<std::optional<PixelCandidate>> GetPixelCandidate(FileId id) override;
   Result<std::vector<PixelCandidate>> ListPixelCandidates(
       const FileQuery& scope, FileId after, int64_t limit) override;
   Status SetPixels(const std::vector<PixelUpdate>& updates) override;
