@@ -285,6 +285,8 @@ Status ReadServe(Reader& r, Config& cfg) {
   PHODEX_TRY(r.Double("serve", "poll_interval", 1, 86'400,
                       cfg.serve_poll_interval_s));
   PHODEX_TRY(r.Bool("serve", "thumbs", cfg.serve_thumbs));
+  PHODEX_TRY(r.Double("serve", "job_retention", 0, 36'500,
+                      cfg.serve_job_retention_days));
   return {};
 }
 

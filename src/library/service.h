@@ -55,6 +55,12 @@ struct ServiceOptions {
   std::chrono::nanoseconds roots_refresh = std::chrono::seconds(30);
   // Thumbnails and previews of new and changed files (the pixel stage).
   bool thumbs = true;
+  // Completed and cancelled jobs are deleted this long after they ended
+  // (JobQueue::PruneJobs), looked for every job_prune_every: the queue's
+  // table keeps the recent history (`phodex jobs`), not one row per file
+  // and stage forever. Failed jobs stay until retried or cancelled.
+  std::chrono::nanoseconds job_retention = std::chrono::days(7);
+  std::chrono::nanoseconds job_prune_every = std::chrono::hours(1);
 };
 // [serve] of `config` over the defaults.
 ServiceOptions ServiceOptionsFor(const Config& config);

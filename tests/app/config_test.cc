@@ -213,6 +213,7 @@ reconcile_interval = 3600
 polled_interval = 86400
 poll_interval = 300
 thumbs = true
+job_retention = 7
 )");
   ASSERT_TRUE(c) << c.error().ToString();
   EXPECT_THAT(c->warnings, ::testing::IsEmpty());
