@@ -42,9 +42,11 @@ int RunOps(Context& ctx, const OpsArgs& a) {
   if (a.errors) return RunErrors(**lib, a);
   auto ops = library::ListOperations(**lib, a.limit);
   if (!ops) return PrintError(ops.error().ToString()), ExitStatusFor(ops.error());
+  // The type column fits the longest type listed ("drive-returned").
+  const int type_width = library::OperationTypeWidth(*ops);
   if (!a.json) {
-    std::printf("%-6s %-6s %-16s %-11s %-25s %10s %10s %8s %8s %8s %7s\n",
-                "id", "type", "root", "status", "started", "duration",
+    std::printf("%-6s %-*s %-16s %-11s %-25s %10s %10s %8s %8s %8s %7s\n",
+                "id", type_width, "type", "root", "status", "started", "duration",
                 "scanned", "added", "updated", "removed", "errors");
   }
   for (const catalog::Operation& op : *ops) {
@@ -55,8 +57,9 @@ int RunOps(Context& ctx, const OpsArgs& a) {
     const std::string dur =
         op.ended_ns ? util::HumanDuration((*op.ended_ns - op.started_ns) / 1e9)
                     : "-";
-    std::printf("%-6lld %-6s %-16s %-11s %-25s %10s %10s %8s %8s %8s %7s\n",
-                static_cast<long long>(op.id.value), op.type.c_str(),
+    std::printf("%-6lld %-*s %-16s %-11s %-25s %10s %10s %8s %8s %8s %7s\n",
+                static_cast<long long>(op.id.value), type_width,
+                op.type.c_str(),
                 util::EscapeForTerminal(op.root_name).c_str(),
                 catalog::OperationStatusName(op.status),
                 util::Rfc3339Local(op.started_ns).c_str(), dur.c_str(),

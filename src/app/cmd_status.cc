@@ -4,6 +4,7 @@
 
 #include "app/commands.h"
 #include "app/pixel_workers.h"
+#include "library/operation_output.h"
 #include "library/queries.h"
 #include "library/status_output.h"
 #include "util/text.h"
@@ -152,11 +153,12 @@ int RunStatus(Context& ctx, bool json) {
   const auto* ops = &status->recent;
   if (!ops->empty()) {
     std::printf("\nrecent operations:\n");
+    const int type_width = library::OperationTypeWidth(*ops);
     for (const catalog::Operation& op : *ops) {
       std::printf(
-          "  #%-5lld %-6s %-16s %-11s %s  %s scanned, %s added, %s "
+          "  #%-5lld %-*s %-16s %-11s %s  %s scanned, %s added, %s "
           "removed, %s errors\n",
-          static_cast<long long>(op.id.value), op.type.c_str(),
+          static_cast<long long>(op.id.value), type_width, op.type.c_str(),
           util::EscapeForTerminal(op.root_name).c_str(),
           catalog::OperationStatusName(op.status),
           util::Rfc3339Local(op.started_ns).c_str(),

@@ -287,6 +287,8 @@ Status ReadServe(Reader& r, Config& cfg) {
   PHODEX_TRY(r.Double("serve", "offline_check", 0.1, kHourS,
                       cfg.serve_offline_check_s));
   PHODEX_TRY(r.Bool("serve", "thumbs", cfg.serve_thumbs));
+  PHODEX_TRY(r.Double("serve", "job_retention", 0, 36'500,
+                      cfg.serve_job_retention_days));
   return {};
 }
 

@@ -41,12 +41,15 @@ std::optional<JobState> ParseJobState(std::string_view name) {
 // `fn` for its rows.
 
 Status ScanStore::ForEachKnownFile(RootId root, std::string_view rel_prefix,
-                                   const std::function<void(KnownFile&&)>& fn) {
+                                   const std::function<void(KnownFile&&)>& fn,
+                                   Depth depth) {
   std::optional<std::string> after;
   for (;;) {
     PHODEX_ASSIGN_OR_RETURN(
         std::vector<KnownFile> page,
-        ListKnownFiles(root, rel_prefix, after, kKnownFilePage));
+        depth == Depth::kFolderOnly
+            ? ListFolderFiles(root, rel_prefix, after, kKnownFilePage)
+            : ListKnownFiles(root, rel_prefix, after, kKnownFilePage));
     const bool last = page.size() < kKnownFilePage;
     if (!page.empty()) after = page.back().rel;
     for (KnownFile& k : page) fn(std::move(k));

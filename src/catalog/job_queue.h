@@ -195,8 +195,17 @@ class JobQueue {
   // Returns how many moved.
   virtual Result<int64_t> AgeJobs(const AgeRequest& req) = 0;
 
-  // Counts per kind and state, of every kind present.
+  // Counts per kind and state, of every kind present. Reads the whole
+  // table (completed jobs included): for one-shot commands (`phodex
+  // jobs`), not for a loop.
   virtual Result<std::vector<JobCount>> CountJobs() = 0;
+  // Counts per kind of the jobs waiting or running (available, retryable,
+  // running), as CountJobs orders them, without reading the finished ones:
+  // over the partial indexes of waiting and of running jobs, so its cost
+  // grows with the queue's depth, not with the history a long-running
+  // service piles up (what `phodex status` shows of the service, read
+  // every second).
+  virtual Result<std::vector<JobCount>> CountActiveJobs() = 0;
   // Jobs matching `filter`, by id.
   virtual Result<std::vector<Job>> ListJobs(const JobFilter& filter) = 0;
   // Failed or cancelled jobs matching `filter` become available again with

@@ -42,6 +42,11 @@ class OperationLog {
   virtual Result<std::vector<Operation>> InterruptOrphanedOperations(
       const std::string& host,
       const std::function<bool(const Operation&)>& gone, int64_t now_ns) = 0;
+  // Deletes operation `id` when it completed without changing anything:
+  // nothing added, updated, removed or moved, no errors counted and none
+  // recorded (the serve engine's look at a folder that found all as the
+  // catalog had it). Returns whether it did; any other operation stays.
+  virtual Result<bool> DropUnchangedOperation(OperationId id) = 0;
   // Records per-file problems of operation `op` that no scan batch
   // carries (`phodex ops --errors`), in one transaction.
   virtual Status RecordFileErrors(OperationId op,

@@ -51,11 +51,23 @@ class ScanStore {
       RootId root, std::string_view rel_prefix,
       const std::optional<std::string>& after_rel, size_t limit) = 0;
 
-  // Calls `fn` for every file ListKnownFiles lists, reading pages of
-  // kKnownFilePage rows: no read is open while `fn` runs, so it may take
-  // its time. Rows written meanwhile may or may not be seen.
+  // As ListKnownFiles, but only the files of folder `folder` itself ("" =
+  // the root's top folder), none below it: a watcher's look at one folder
+  // reads that folder's rows, not its whole sub-tree (the top folder's
+  // would be the whole root). Its cost grows with the folder's files and
+  // its sub-folders, not with what lies below them.
+  virtual Result<std::vector<KnownFile>> ListFolderFiles(
+      RootId root, std::string_view folder,
+      const std::optional<std::string>& after_rel, size_t limit) = 0;
+
+  // Calls `fn` for every file ListKnownFiles lists (kSubTree) or
+  // ListFolderFiles lists (kFolderOnly), reading pages of kKnownFilePage
+  // rows: no read is open while `fn` runs, so it may take its time. Rows
+  // written meanwhile may or may not be seen.
+  enum class Depth { kSubTree, kFolderOnly };
   Status ForEachKnownFile(RootId root, std::string_view rel_prefix,
-                          const std::function<void(KnownFile&&)>& fn);
+                          const std::function<void(KnownFile&&)>& fn,
+                          Depth depth = Depth::kSubTree);
   static constexpr size_t kKnownFilePage = 1000;
 
   // Applies the batch in one transaction: upserts (rules 1 and 2 above),

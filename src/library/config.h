@@ -60,6 +60,8 @@ struct Config {
   double serve_poll_interval_s = 300;        // [serve] poll_interval
   double serve_offline_check_s = 10;         // [serve] offline_check
   bool serve_thumbs = true;                 // [serve] thumbs
+  // [serve] job_retention: days completed and cancelled jobs are kept.
+  double serve_job_retention_days = 7;
   // What the file holds that phodex does not know (a misspelt key): one
   // message per key, "config 'FILE': unknown key scan.exlude (ignored)",
   // for the caller to print. Not an error, so that a config written for a

@@ -1,5 +1,7 @@
 #include "library/operation_output.h"
 
+#include <algorithm>
+
 #include "util/text.h"
 #include "util/time_format.h"
 
@@ -34,6 +36,14 @@ nlohmann::json OperationToJson(const catalog::Operation& op) {
     j["checkpoint"] = nlohmann::json::parse(op.checkpoint, nullptr, false);
   }
   return j;
+}
+
+int OperationTypeWidth(const std::vector<catalog::Operation>& ops) {
+  size_t width = 6;
+  for (const catalog::Operation& op : ops) {
+    width = std::max(width, op.type.size());
+  }
+  return static_cast<int>(width);
 }
 
 nlohmann::json FileErrorToJson(const catalog::FileErrorRow& r) {

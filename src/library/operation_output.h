@@ -5,6 +5,8 @@
 // drift. The field names are a stable interface (docs/cli.md, "phodex
 // ops"): later issues add fields, never rename them. Thread-compatible.
 
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
@@ -15,6 +17,13 @@ namespace phodex::library {
 // duration_s (null while running), the counts, error (null when none),
 // pid, host, and checkpoint (only when one is recorded).
 nlohmann::json OperationToJson(const catalog::Operation& op);
+
+// The width of the type column of `phodex ops` and `phodex status`'s
+// recent operations: the longest type among `ops`, at least 6 (the
+// column's width before the service's "startup", "scheduled",
+// "drive-returned", ... existed, so lists of short types print as they
+// always did).
+int OperationTypeWidth(const std::vector<catalog::Operation>& ops);
 
 // operation, path, op, reason, at.
 nlohmann::json FileErrorToJson(const catalog::FileErrorRow& row);

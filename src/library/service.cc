@@ -73,6 +73,7 @@ ServiceOptions ServiceOptionsFor(const Config& config) {
       std::max<int64_t>(1, static_cast<int64_t>(config.serve_poll_interval_s)));
   o.offline_check = Seconds(config.serve_offline_check_s);
   o.thumbs = config.serve_thumbs;
+  o.job_retention = Seconds(config.serve_job_retention_days * 86'400);
   return o;
 }
 
@@ -172,6 +173,9 @@ Status Service::Impl::RunOnce(std::chrono::milliseconds max_wait,
       continue;
     }
     if (Status st = Do(work, cancel); !st && result) result = st;
+  }
+  if (MonoNow() >= next_job_prune_ns_) {
+    if (Status st = PruneOldJobs(); !st && result) result = st;
   }
   Publish();
   return result;
@@ -417,6 +421,17 @@ void Service::Impl::CheckOfflineRoots() {
   }
 }
 
+Status Service::Impl::PruneOldJobs() {
+  next_job_prune_ns_ = MonoNow() + options_.job_prune_every.count();
+  auto pruned = lib_.catalog().PruneJobs(lib_.clock().NowUnixNs() -
+                                         options_.job_retention.count());
+  // A catalog without a queue has nothing to prune.
+  if (!pruned && pruned.error().code() != ErrorCode::kUnsupported) {
+    return std::unexpected(pruned.error());
+  }
+  return {};
+}
+
 // --- Impl: the snapshot ------------------------------------------------------
 
 void Service::Impl::Publish() {
@@ -424,8 +439,9 @@ void Service::Impl::Publish() {
   const int64_t unix_now = lib_.clock().NowUnixNs();
   if (now >= next_queue_count_ns_) {
     next_queue_count_ns_ = now + kQueueCountEveryNs;
-    // kUnsupported until the queue lands: no counts then.
-    auto counts = lib_.catalog().CountJobs();
+    // Only what waits or runs: the finished history is not read every
+    // second. kUnsupported where a catalog has no queue: no counts then.
+    auto counts = lib_.catalog().CountActiveJobs();
     queue_ = counts ? std::move(*counts) : std::vector<catalog::JobCount>{};
   }
   ServiceStatus s;

@@ -58,6 +58,12 @@ struct ServiceOptions {
   // Thumbnails and previews of new and changed files: "pixels" jobs
   // (library/service_jobs.h), run by the process's FileJobs.
   bool thumbs = true;
+  // Completed and cancelled jobs are deleted this long after they ended
+  // (JobQueue::PruneJobs), looked for every job_prune_every: the queue's
+  // table keeps the recent history (`phodex jobs`), not one row per file
+  // and stage forever. Failed jobs stay until retried or cancelled.
+  std::chrono::nanoseconds job_retention = std::chrono::days(7);
+  std::chrono::nanoseconds job_prune_every = std::chrono::hours(1);
 };
 // [serve] of `config` over the defaults.
 ServiceOptions ServiceOptionsFor(const Config& config);

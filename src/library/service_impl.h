@@ -68,6 +68,9 @@ class Service::Impl {
   bool EnsureOnline(RootEntry& entry);
   void GoOffline(RootEntry& entry, std::string reason);
   void CheckOfflineRoots();
+  // Deletes completed and cancelled jobs older than job_retention, every
+  // job_prune_every (the first turn included).
+  Status PruneOldJobs();
   void ApplyPendingSettings() EXCLUDES(mu_);
   // How long Poll may wait: `max_wait` or less, until the next due work.
   std::chrono::milliseconds WaitFor(std::chrono::milliseconds max_wait);
@@ -97,6 +100,12 @@ class Service::Impl {
   // confirms its drive is still there (else the root goes offline).
   Status ApplyGoneTree(RootEntry& entry, const watch::SyncWork& work,
                        const std::string& rel, jobs::CancelToken cancel);
+  // A watcher's work (reason kWatch) whose operation completed without
+  // changing anything or meeting an error (every file settling, an empty
+  // new folder, a folder as the catalog had it) leaves no operation in
+  // `phodex ops`: it is dropped. Reconciliations are always kept.
+  Status DropIfUnchanged(const watch::SyncWork& work,
+                         const scan::ScanReport& report);
   // The scan options of this service's work on `entry`, with the settle
   // hold recording into `held`.
   scan::ScanOptions OptionsFor(const RootEntry& entry,
@@ -138,6 +147,7 @@ class Service::Impl {
   int64_t next_offline_check_ns_ = 0;  // monotonic
   int64_t next_roots_refresh_ns_ = 0;  // monotonic
   int64_t next_queue_count_ns_ = 0;    // monotonic
+  int64_t next_job_prune_ns_ = 0;      // monotonic
   std::vector<catalog::JobCount> queue_;
   int64_t started_ns_ = 0;             // Unix
 

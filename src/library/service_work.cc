@@ -303,6 +303,7 @@ Status Service::Impl::DoFolder(RootEntry& entry, const SyncWork& work,
   // makes; the session records any other stop.
   PHODEX_TRY(session->Apply(std::move(*changes)));
   PHODEX_ASSIGN_OR_RETURN(const scan::ScanReport report, session->Finish());
+  PHODEX_TRY(DropIfUnchanged(work, report));
   // Files that went from this folder while settling are forgotten; a
   // folder with sub-folders keeps theirs (a Sweep reaches below).
   if (!HasSubFolders(lib_.fs(), os::JoinPath(entry.root.path, work.rel))) {
@@ -339,6 +340,7 @@ Status Service::Impl::DoTree(RootEntry& entry, const SyncWork& work,
     GoOffline(entry, report.error);
     return {};
   }
+  PHODEX_TRY(DropIfUnchanged(work, report));
   {
     util::MutexLock lock(settle_mu_);
     settle_.Sweep(entry.root.id, rel, look_ns);
@@ -363,9 +365,24 @@ Status Service::Impl::ApplyGoneTree(RootEntry& entry, const SyncWork& work,
   gone.rel = rel;
   gone.extent = scan::FolderChanges::Extent::kTree;
   PHODEX_TRY(session->Apply(std::move(gone)));
-  PHODEX_TRY(session->Finish());
+  PHODEX_ASSIGN_OR_RETURN(const scan::ScanReport report, session->Finish());
+  PHODEX_TRY(DropIfUnchanged(work, report));
   util::MutexLock lock(settle_mu_);
   settle_.Sweep(entry.root.id, rel, lib_.clock().NowUnixNs());
+  return {};
+}
+
+Status Service::Impl::DropIfUnchanged(const SyncWork& work,
+                                      const scan::ScanReport& report) {
+  if (work.reason != watch::SyncReason::kWatch ||
+      report.status != catalog::OperationStatus::kCompleted ||
+      report.op.value == 0) {
+    return {};
+  }
+  // The catalog checks the counts again (and the file errors recorded).
+  PHODEX_ASSIGN_OR_RETURN(const bool dropped,
+                          lib_.catalog().DropUnchangedOperation(report.op));
+  (void)dropped;  // a changed one stays, which is all there is to it
   return {};
 }
 

@@ -17,12 +17,6 @@ constexpr size_t kQueueFolders = 256;
 // search always was: the list would cost memory and a lookup per file.
 constexpr size_t kMaxListedWrites = 10'000;
 
-std::string_view DirOf(std::string_view rel) {
-  const size_t slash = rel.rfind('/');
-  return slash == std::string_view::npos ? std::string_view()
-                                         : rel.substr(0, slash);
-}
-
 bool AtOrBelow(std::string_view rel, std::string_view top) {
   return top.empty() || rel == top ||
          (rel.starts_with(top) && rel.size() > top.size() &&
@@ -219,13 +213,16 @@ Result<std::unique_ptr<ScanSession::Tree>> ScanSession::OpenTree(
   std::unique_ptr<Tree> tree(new Tree(*this, scope, extent));
   {
     PHODEX_METRIC_RECORD("scan.load_known");
-    const bool folder_only = extent == FolderChanges::Extent::kFolder;
-    // A folder's own files only: the sub-tree's rows stream past.
+    // A kFolder apply reads its folder's own files only (not the rows of
+    // its sub-tree: for the top folder, the whole root).
     PHODEX_TRY(catalog_.ForEachKnownFile(
-        root_.id, scope, [&](catalog::KnownFile&& f) {
-          if (folder_only && DirOf(f.rel) != scope) return;
+        root_.id, scope,
+        [&](catalog::KnownFile&& f) {
           tree->detector_.AddKnown(std::move(f));
-        }));
+        },
+        extent == FolderChanges::Extent::kFolder
+            ? catalog::ScanStore::Depth::kFolderOnly
+            : catalog::ScanStore::Depth::kSubTree));
     tree->detector_.Seal();
   }
   if (writing == Writing::kThread) {

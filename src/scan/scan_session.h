@@ -140,9 +140,9 @@ class ScanSession {
   // the session stops "interrupted". Removals follow ScanOptions'
   // accept_removals. Fails (kInvalidArgument, nothing done) only when a
   // listing lies outside `changes.rel`; catalog failures stop the session.
-  // Cost: the catalog's rows below `changes.rel` are streamed
-  // (Catalog::ForEachKnownFile is by prefix) and a kFolder apply keeps its
-  // folder's own; for the root's top folder that reads the whole root.
+  // Cost: a kTree apply streams the catalog's rows below `changes.rel`; a
+  // kFolder apply reads only its folder's own (Catalog::ListFolderFiles),
+  // so the root's top folder costs its own files, not the whole root.
   Result<ApplyReport> Apply(FolderChanges changes);
 
   // Apply for a walk: the visitor a Walker feeds (concurrently) while a

@@ -52,6 +52,11 @@ void MergeFields(P& into, const P& from) {
                              : from.last_event_ns;
     into.has_event = true;
   }
+  if (from.at_once_ns) {
+    into.at_once_ns = into.at_once_ns
+                          ? std::min(*into.at_once_ns, *from.at_once_ns)
+                          : *from.at_once_ns;
+  }
   into.not_before_ns = std::max(into.not_before_ns, from.not_before_ns);
   into.other_news = into.other_news || from.other_news;
   into.whole = into.whole || from.whole;
@@ -75,8 +80,11 @@ void ChangeAggregator::AddEvent(const WatchEvent& event, int64_t now_ns) {
     case WatchEvent::Kind::kOverflow:
     case WatchEvent::Kind::kWatchLost:
       // Anything at or below `dir` may have been missed: walk it all.
+      // Due at once (the service's schedule backs repeated overflows
+      // off): waiting `delay` for quiet would only delay the rescan.
       pending.tree = true;
       pending.reason = SyncReason::kOverflow;
+      pending.at_once_ns = now_ns;
       Merge(state, event.dir, std::move(pending));
       return;
     case WatchEvent::Kind::kRootGone:
@@ -180,18 +188,28 @@ void ChangeAggregator::Merge(RootState& state, const std::string& rel,
   const std::string prefix = RelativeTo(rel, key);
   Pending& dst = into->second;
   MergeFields(dst, pending);
-  const bool became_tree = pending.tree && !dst.tree;
-  dst.tree = dst.tree || pending.tree;
-  const size_t cap = static_cast<size_t>(options_.folder_storm) + 1;
-  for (const std::string& name : pending.names) {
-    if (dst.names.size() >= cap) {
-      dst.whole = true;
-      break;
+  if (pending.tree && !dst.tree) {
+    MakeTree(state, key);
+  } else if (!dst.tree) {
+    const size_t cap = static_cast<size_t>(options_.folder_storm) + 1;
+    for (const std::string& name : pending.names) {
+      if (dst.names.size() >= cap) {
+        dst.whole = true;
+        break;
+      }
+      if (dst.names.insert(Join(prefix, name)).second) ++state.names;
     }
-    if (dst.names.insert(Join(prefix, name)).second) ++state.names;
   }
-  if (became_tree) Absorb(state, key);
   CheckStorms(state, key);
+}
+
+void ChangeAggregator::MakeTree(RootState& state, const std::string& rel) {
+  // The walk covers every name below it: none of them counts any more.
+  Pending& tree = state.folders.at(rel);
+  state.names -= std::ssize(tree.names);
+  tree.names.clear();
+  tree.tree = true;
+  Absorb(state, rel);
 }
 
 void ChangeAggregator::Absorb(RootState& state, const std::string& rel) {
@@ -204,15 +222,7 @@ void ChangeAggregator::Absorb(RootState& state, const std::string& rel) {
     it = state.folders.erase(it);
   }
   Pending& tree = state.folders.at(rel);
-  const size_t cap = static_cast<size_t>(options_.folder_storm) + 1;
-  for (auto& [child, pending] : absorbed) {
-    MergeFields(tree, pending);
-    const std::string prefix = RelativeTo(child, rel);
-    for (const std::string& name : pending.names) {
-      if (tree.names.size() >= cap) break;
-      if (tree.names.insert(Join(prefix, name)).second) ++state.names;
-    }
-  }
+  for (auto& [child, pending] : absorbed) MergeFields(tree, pending);
 }
 
 void ChangeAggregator::CheckStorms(RootState& state, const std::string& rel) {
@@ -224,8 +234,7 @@ void ChangeAggregator::CheckStorms(RootState& state, const std::string& rel) {
       MakeReconcile(state, Pending{});
       return;
     }
-    it->second.tree = true;
-    Absorb(state, rel);
+    MakeTree(state, rel);
   }
   if (state.names > options_.root_storm) MakeReconcile(state, Pending{});
 }
@@ -334,9 +343,9 @@ int64_t ChangeAggregator::DueNs(const Pending& pending) const {
   if (!pending.has_event) return pending.not_before_ns;
   const int64_t wait = pending.other_news ? options_.delay.count()
                                           : options_.delete_hold.count();
-  const int64_t due =
-      std::min(pending.last_event_ns + wait,
-               pending.first_event_ns + options_.max_wait.count());
+  int64_t due = std::min(pending.last_event_ns + wait,
+                         pending.first_event_ns + options_.max_wait.count());
+  if (pending.at_once_ns) due = std::min(due, *pending.at_once_ns);
   return std::max(due, pending.not_before_ns);
 }
 

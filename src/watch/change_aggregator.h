@@ -28,11 +28,15 @@
 //   - A file kMovedFrom + kMovedTo pair is ordinary change in both
 //     folders (normal delay; the scan's move detection keeps the id).
 //   - Storms count DISTINCT names: the entries of a folder that have
-//     pending events (and, below a pending kTree, the paths under it).
-//     A kTree (or storm) of the top folder "" is a kReconcile.
+//     pending events. Names at or below a pending kTree count toward no
+//     storm (the walk covers them: four big new folders copied in at once
+//     are four kTree works, not a kReconcile). A kTree (or storm) of the
+//     top folder "" is a kReconcile.
 //   - kOverflow and kWatchLost: a kTree of `dir` ("" = kReconcile of the
-//     root), reason kOverflow. kRootGone: a kReconcile of the root, reason
-//     kOverflow (the service checks first whether the root went offline).
+//     root), reason kOverflow, due at once (not after `delay`; the service
+//     backs repeated overflows off through its ReconcileSchedule).
+//     kRootGone: a kReconcile of the root, reason kOverflow, after `delay`
+//     (the service checks first whether the root went offline).
 //   - Work for a folder covers its pending events and any already pending
 //     below it (a kTree absorbs the kFolder work under it); a pending
 //     kReconcile of a root absorbs everything of that root (pending work
@@ -113,12 +117,14 @@ class ChangeAggregator {
     int64_t first_event_ns = 0;  // monotonic
     int64_t last_event_ns = 0;
     int64_t not_before_ns = 0;  // Defer
+    // Due no later than this whatever the events (an overflow's rescan).
+    std::optional<int64_t> at_once_ns;
     bool tree = false;
     // Any news but entries leaving: the normal delay, not delete_hold.
     bool other_news = false;
     SyncReason reason = SyncReason::kWatch;
     // Distinct names with events (relative to the folder; capped at
-    // folder_storm + 1).
+    // folder_storm + 1). Empty for a kTree: its walk covers them all.
     std::set<std::string> names;
     // The names are not all there is: a Defer without names, news of the
     // folder itself, names past the cap. A kFolder work then carries no
@@ -162,6 +168,9 @@ class ChangeAggregator {
   // Merges `pending` into what is pending at `rel` (or the kTree above
   // it), absorbing what is below a resulting kTree; storms checked.
   void Merge(RootState& state, const std::string& rel, Pending pending);
+  // Makes the pending folder `rel` a kTree: its names are dropped (no
+  // longer counted in the root's storm), the work below it absorbed.
+  void MakeTree(RootState& state, const std::string& rel);
   void Absorb(RootState& state, const std::string& rel);
   void CheckStorms(RootState& state, const std::string& rel);
   void MakeReconcile(RootState& state, Pending pending);

@@ -215,6 +215,7 @@ polled_interval = 86400
 poll_interval = 300
 offline_check = 10
 thumbs = true
+job_retention = 7
 )");
   ASSERT_TRUE(c) << c.error().ToString();
   EXPECT_THAT(c->warnings, ::testing::IsEmpty());

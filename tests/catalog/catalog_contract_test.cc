@@ -637,6 +637,59 @@ TYPED_TEST(CatalogContractTest, KnownFilePagesContinueExactly) {
   EXPECT_EQ((*prefix)[0].rel, "f0001.jpg");
 }
 
+// A folder's own files, none below it, in pages that continue exactly;
+// names that sort between a sub-folder and its files ('b!', 'b.jpg',
+// 'b0.jpg' around 'b/') are the folder's own.
+TYPED_TEST(CatalogContractTest, FolderFilesAreTheFoldersOwnOnly) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/r");
+  RootId other = NewRoot(*c, "/o");
+  ScanBatch b = Batch(root);
+  for (const char* rel :
+       {"top.jpg", "a/1.jpg", "a/b!x.jpg", "a/b.jpg", "a/b/deep.jpg",
+        "a/b/c/deeper.jpg", "a/b0.jpg", "a/c/x.jpg", "a/gone.jpg",
+        "a/gone/x.jpg", "a/z.jpg", "ab/not-a.jpg", "z/last.jpg"}) {
+    b.upserts.push_back(Upsert(rel));
+  }
+  ASSERT_TRUE(c->ApplyBatch(b));
+  ASSERT_TRUE(c->ApplyBatch(Batch(other, {Upsert("a/other.jpg")})));
+  std::vector<FileId> removed;
+  ASSERT_TRUE(c->ForEachKnownFile(root, "a", [&](KnownFile&& k) {
+    if (k.rel.starts_with("a/gone")) removed.push_back(k.id);
+  }));
+  ASSERT_TRUE(c->ApplyBatch(Removal(root, removed)));
+  // Pages of `size` until a short one.
+  auto list = [&](const std::string& folder, size_t size) {
+    std::vector<std::string> seen;
+    std::optional<std::string> after;
+    for (;;) {
+      auto page = c->ListFolderFiles(root, folder, after, size);
+      EXPECT_TRUE(page);
+      if (!page) break;
+      EXPECT_LE(page->size(), size);
+      for (const KnownFile& k : *page) seen.push_back(k.rel);
+      if (page->size() < size) break;
+      after = page->back().rel;
+    }
+    return seen;
+  };
+  const std::vector<std::string> own_of_a = {"a/1.jpg", "a/b!x.jpg", "a/b.jpg",
+                                            "a/b0.jpg", "a/z.jpg"};
+  for (size_t size : {1, 2, 5, 100}) {
+    SCOPED_TRACE(size);
+    EXPECT_EQ(list("a", size), own_of_a);
+    EXPECT_THAT(list("", size), ElementsAre("top.jpg"));
+    EXPECT_THAT(list("a/b", size), ElementsAre("a/b/deep.jpg"));
+  }
+  EXPECT_THAT(list("a/gone", 10), IsEmpty());
+  EXPECT_THAT(list("none", 10), IsEmpty());
+  std::vector<std::string> each;
+  ASSERT_TRUE(c->ForEachKnownFile(
+      root, "a", [&](KnownFile&& k) { each.push_back(k.rel); },
+      ScanStore::Depth::kFolderOnly));
+  EXPECT_EQ(each, own_of_a);
+}
+
 TYPED_TEST(CatalogContractTest, SizeTwinPagesHoldWholeGroupsInSizeOrder) {
   Catalog* c = this->catalog();
   RootId root = NewRoot(*c, "/r");
@@ -1047,6 +1100,50 @@ TYPED_TEST(CatalogContractTest, FileErrorsAreListedByOperationWithLimits) {
   EXPECT_EQ((*of_first)[1].at_ns, 5);
   EXPECT_EQ(c->ListFileErrors(first, 1)->size(), 1u);
   EXPECT_EQ(c->Stats()->file_errors, 3);
+}
+
+TYPED_TEST(CatalogContractTest, OnlyUnchangedCompletedOperationsAreDropped) {
+  Catalog* c = this->catalog();
+  Operation op;
+  op.type = "watch";
+  auto begin = [&] { return *c->BeginOperation(op); };
+  // {scanned, added, updated, removed, errors, moved}
+  const OperationId unchanged = begin();
+  ASSERT_TRUE(c->FinishOperation(unchanged, OperationStatus::kCompleted,
+                                 {9, 0, 0, 0, 0, 0}, "", 10));
+  const OperationId running = begin();
+  const OperationId failed = begin();
+  ASSERT_TRUE(c->FinishOperation(failed, OperationStatus::kFailed, {}, "x", 10));
+  const OperationId interrupted = begin();
+  ASSERT_TRUE(c->FinishOperation(interrupted, OperationStatus::kInterrupted,
+                                 {}, "", 10));
+  std::vector<OperationId> changed;
+  for (const OperationCounts& counts :
+       {OperationCounts{1, 1, 0, 0, 0, 0}, OperationCounts{1, 0, 1, 0, 0, 0},
+        OperationCounts{0, 0, 0, 1, 0, 0}, OperationCounts{1, 0, 0, 0, 1, 0},
+        OperationCounts{1, 0, 0, 0, 0, 1}}) {
+    changed.push_back(begin());
+    ASSERT_TRUE(c->FinishOperation(changed.back(), OperationStatus::kCompleted,
+                                   counts, "", 10));
+  }
+  // A file error recorded outside the counts keeps it too.
+  const OperationId with_error = begin();
+  ASSERT_TRUE(c->RecordFileErrors(with_error, {{"/r/a", "stat", "EIO"}}, 5));
+  ASSERT_TRUE(c->FinishOperation(with_error, OperationStatus::kCompleted, {},
+                                 "", 10));
+
+  EXPECT_EQ(c->DropUnchangedOperation(unchanged), true);
+  EXPECT_EQ(c->DropUnchangedOperation(unchanged), false);  // gone already
+  for (OperationId id : {running, failed, interrupted, with_error}) {
+    EXPECT_EQ(c->DropUnchangedOperation(id), false) << id.value;
+  }
+  for (OperationId id : changed) {
+    EXPECT_EQ(c->DropUnchangedOperation(id), false) << id.value;
+  }
+  auto all = c->ListOperations(std::nullopt);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 9u);
+  for (const Operation& o : *all) EXPECT_NE(o.id, unchanged);
 }
 
 // --- Pixels -----------------------------------------------------------------

@@ -436,21 +436,55 @@ TYPED_TEST(JobQueueContractTest, OutcomesOfOneCallCountTogether) {
   EXPECT_THAT(this->Claim("k", 0), IsEmpty());
 }
 
+// Counts as (kind, state, count), for ElementsAre.
+std::vector<std::tuple<std::string, JobState, int64_t>> CountTuples(
+    const Result<std::vector<JobCount>>& counts) {
+  EXPECT_TRUE(counts);
+  std::vector<std::tuple<std::string, JobState, int64_t>> got;
+  if (!counts) return got;
+  for (const JobCount& c : *counts) got.emplace_back(c.kind, c.state, c.count);
+  return got;
+}
+
 TYPED_TEST(JobQueueContractTest, CountsPerKindAndState) {
   this->EveryState("a");
   this->EnqueueN("b", 2);
-  auto counts = this->q_->CountJobs();
-  ASSERT_TRUE(counts);
-  std::vector<std::tuple<std::string, JobState, int64_t>> got;
-  for (const JobCount& c : *counts) got.emplace_back(c.kind, c.state, c.count);
   using S = JobState;
-  EXPECT_THAT(got, ElementsAre(std::tuple("a", S::kAvailable, 1),
-                               std::tuple("a", S::kRunning, 1),
-                               std::tuple("a", S::kRetryable, 1),
-                               std::tuple("a", S::kCompleted, 1),
-                               std::tuple("a", S::kFailed, 1),
-                               std::tuple("a", S::kCancelled, 1),
-                               std::tuple("b", S::kAvailable, 2)));
+  EXPECT_THAT(CountTuples(this->q_->CountJobs()),
+              ElementsAre(std::tuple("a", S::kAvailable, 1),
+                          std::tuple("a", S::kRunning, 1),
+                          std::tuple("a", S::kRetryable, 1),
+                          std::tuple("a", S::kCompleted, 1),
+                          std::tuple("a", S::kFailed, 1),
+                          std::tuple("a", S::kCancelled, 1),
+                          std::tuple("b", S::kAvailable, 2)));
+}
+
+TYPED_TEST(JobQueueContractTest, ActiveCountsAreWaitingAndRunningOnly) {
+  this->EveryState("a");
+  this->EveryState("b");
+  this->EnqueueN("c", 2);
+  this->EveryState("d");
+  // Only finished jobs of a kind: not counted at all.
+  ASSERT_TRUE(this->q_->CancelJobs({.kind = "d", .state = JobState::kAvailable},
+                                   1));
+  ASSERT_TRUE(this->q_->CancelJobs({.kind = "d", .state = JobState::kRetryable},
+                                   1));
+  const std::vector<Job> running =
+      this->List({.kind = "d", .state = JobState::kRunning});
+  ASSERT_EQ(running.size(), 1u);
+  ASSERT_EQ(this->Finish({Outcome(running[0],
+                                  JobOutcome::Kind::kCompleted)}),
+            1);
+  using S = JobState;
+  EXPECT_THAT(CountTuples(this->q_->CountActiveJobs()),
+              ElementsAre(std::tuple("a", S::kAvailable, 1),
+                          std::tuple("a", S::kRunning, 1),
+                          std::tuple("a", S::kRetryable, 1),
+                          std::tuple("b", S::kAvailable, 1),
+                          std::tuple("b", S::kRunning, 1),
+                          std::tuple("b", S::kRetryable, 1),
+                          std::tuple("c", S::kAvailable, 2)));
 }
 
 TYPED_TEST(JobQueueContractTest, RetryAndCancelFollowTheFilter) {

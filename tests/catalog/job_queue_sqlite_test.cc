@@ -95,6 +95,22 @@ TEST_F(JobQueueSqliteTest, ReclaimUsesTheLeaseIndex) {
   EXPECT_THAT(plan, Contains(HasSubstr("INDEX jobs_lease (lease_expires<?)")));
 }
 
+// The service's count (every second) reads the waiting and running jobs
+// through their partial indexes, never the table's finished history.
+TEST_F(JobQueueSqliteTest, ActiveCountUsesThePartialIndexesOnly) {
+  ASSERT_TRUE(OpenSqliteCatalog(path_, {}));
+  const std::vector<std::string> plan =
+      QueryPlan(path_, sqlite::CountActiveJobsSqlForTesting());
+  std::string all;
+  for (const std::string& line : plan) all += line + "\n";
+  SCOPED_TRACE(all);
+  EXPECT_THAT(plan, Contains("SCAN jobs USING INDEX jobs_claim"));
+  EXPECT_THAT(plan, Contains("SCAN jobs USING INDEX jobs_lease"));
+  // Neither the table nor an index of every job.
+  EXPECT_THAT(plan, Not(Contains("SCAN jobs")));
+  EXPECT_THAT(plan, Not(Contains(HasSubstr("jobs_key"))));
+}
+
 // A catalog of schema v8 opens as v9 with its rows, and has a queue.
 TEST_F(JobQueueSqliteTest, V8CatalogIsMigratedWithItsData) {
   {

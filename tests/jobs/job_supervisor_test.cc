@@ -68,6 +68,9 @@ class CountingQueue final : public catalog::JobQueue {
   Result<std::vector<catalog::JobCount>> CountJobs() override {
     return q_.CountJobs();
   }
+  Result<std::vector<catalog::JobCount>> CountActiveJobs() override {
+    return q_.CountActiveJobs();
+  }
   Result<std::vector<Job>> ListJobs(const catalog::JobFilter& f) override {
     return q_.ListJobs(f);
   }

@@ -603,6 +603,8 @@ TEST_F(ServiceTest, FolderRenameKeepsIds) {
   EXPECT_EQ(Row("Trip 2026/2.jpg").id, two);
 }
 
+// ... at once: an overflow's rescan does not wait the aggregation delay
+// (only the schedule's backoff, for overflows that keep coming).
 TEST_F(ServiceTest, OverflowLeadsToAReconciliationOfTypeOverflow) {
   StartAndReconcile();
   WriteJpeg("missed.jpg", "an event the kernel dropped");
@@ -610,9 +612,90 @@ TEST_F(ServiceTest, OverflowLeadsToAReconciliationOfTypeOverflow) {
   e.kind = WatchEvent::Kind::kOverflow;
   e.root = root_.id;
   watcher_.Push({e});
-  for (int i = 0; i < 3; ++i) Step(1s);
+  Step(0s);
   EXPECT_THAT(Rels(), ElementsAre("missed.jpg"));
   EXPECT_THAT(OpTypes(), ElementsAre("startup", "overflow"));
+}
+
+// A look that changed nothing leaves no "watch" operation: a folder whose
+// only file is still being written, an empty new folder, a folder as the
+// catalog has it. The look that adds the file is recorded.
+TEST_F(ServiceTest, WatchWorkThatChangedNothingLeavesNoOperation) {
+  options_.settle.clocks = watch::SettleOptions::Clocks::kRemote;
+  WriteJpeg("old.jpg", "old");
+  StartService();
+  Step(0s);  // startup: held (a first look)
+  for (int i = 0; i < 3; ++i) Step(1s);
+  ASSERT_THAT(Rels(), ElementsAre("old.jpg"));
+  const size_t before = Ops().size();
+  WriteJpeg("video.jpg", "part one");
+  Event(WatchEvent::Kind::kCreated, "", "video.jpg");
+  std::filesystem::create_directories(dir_ / "lib/empty");
+  Event(WatchEvent::Kind::kCreated, "", "empty", WatchEvent::Entry::kFolder);
+  Step(0s);
+  Step(2s);  // the first look: held; the new folder: empty
+  EXPECT_THAT(Rels(), ElementsAre("old.jpg"));
+  EXPECT_EQ(Ops().size(), before);
+  for (int i = 0; i < 3; ++i) Step(1s);
+  EXPECT_THAT(Rels(), ElementsAre("old.jpg", "video.jpg"));
+  ASSERT_EQ(Ops().size(), before + 1);
+  EXPECT_EQ(Ops().back().type, "watch");
+  EXPECT_EQ(Ops().back().counts.added, 1);
+}
+
+// Finished jobs do not pile up: completed and cancelled ones older than
+// the retention are deleted at start and about hourly; failed ones, and
+// what waits, stay.
+TEST_F(ServiceTest, OldFinishedJobsArePrunedHourly) {
+  constexpr int64_t kDayNs = int64_t{86'400} * 1'000'000'000;
+  catalog::JobQueue& q = lib_->catalog();
+  // A job of `kind` that ended `age_ns` before the clock's now, as
+  // `outcome` (nullopt: cancelled).
+  auto job = [&](const std::string& kind, int64_t age_ns,
+                 std::optional<catalog::JobOutcome::Kind> outcome) {
+    const int64_t at = clock_.NowUnixNs() - age_ns;
+    ASSERT_TRUE(q.EnqueueJobs({{.kind = kind}}, at));
+    if (!outcome) {
+      ASSERT_TRUE(q.CancelJobs({.kind = kind}, at));
+      return;
+    }
+    auto claimed = q.ClaimJobs(
+        {.kind = kind, .max_jobs = 1, .owner = "t", .now_ns = at,
+         .lease_ns = kDayNs});
+    ASSERT_TRUE(claimed);
+    ASSERT_EQ(claimed->size(), 1u);
+    ASSERT_TRUE(q.FinishJobs(
+        {{.lease = {(*claimed)[0].id, (*claimed)[0].lease_token},
+          .kind = *outcome}},
+        at));
+  };
+  using K = catalog::JobOutcome::Kind;
+  job("old-done", 8 * kDayNs, K::kCompleted);
+  job("old-cancelled", 8 * kDayNs, std::nullopt);
+  job("old-failed", 8 * kDayNs, K::kFailed);
+  job("new-done", 7 * kDayNs - 1800 * int64_t{1'000'000'000}, K::kCompleted);
+  ASSERT_TRUE(q.EnqueueJobs({{.kind = "waiting"}}, clock_.NowUnixNs() -
+                                                       30 * kDayNs));
+  auto kinds = [&] {
+    std::vector<std::string> out;
+    const auto jobs = q.ListJobs({});
+    EXPECT_TRUE(jobs);
+    for (const catalog::Job& j : jobs.value_or(std::vector<catalog::Job>{})) {
+      out.push_back(j.kind);
+    }
+    return out;
+  };
+  StartAndReconcile();
+  EXPECT_THAT(kinds(), ElementsAre("old-failed", "new-done", "waiting"));
+  Step(30min);  // not yet looked at again
+  EXPECT_THAT(kinds(), ElementsAre("old-failed", "new-done", "waiting"));
+  Step(31min);
+  EXPECT_THAT(kinds(), ElementsAre("old-failed", "waiting"));
+  // The status counts only what waits or runs.
+  Step(1s);
+  const ServiceStatus s = service_->Snapshot();
+  ASSERT_EQ(s.queue.size(), 1u);
+  EXPECT_EQ(s.queue[0].kind, "waiting");
 }
 
 TEST_F(ServiceTest, OfflineRootMarksNothingRemovedAndIsReconciledWhenBack) {
@@ -937,6 +1020,7 @@ TEST(ServiceOptionsFor, ReadsTheServeSection) {
   config.serve_poll_interval_s = 60;
   config.serve_offline_check_s = 0.5;
   config.serve_thumbs = false;
+  config.serve_job_retention_days = 2;
   const ServiceOptions o = ServiceOptionsFor(config);
   EXPECT_EQ(o.aggregation.delay, 500ms);
   EXPECT_EQ(o.aggregation.delete_hold, 20s);
@@ -948,12 +1032,14 @@ TEST(ServiceOptionsFor, ReadsTheServeSection) {
   EXPECT_EQ(o.poll_interval, 60s);
   EXPECT_EQ(o.offline_check, 500ms);
   EXPECT_FALSE(o.thumbs);
+  EXPECT_EQ(o.job_retention, 48h);
   const ServiceOptions d = ServiceOptionsFor(Config{});
   EXPECT_EQ(d.aggregation.delay, 2s);
   EXPECT_EQ(d.aggregation.delete_hold, 10s);
   EXPECT_EQ(d.schedule.local_interval, 1h);
   EXPECT_EQ(d.offline_check, 10s);
   EXPECT_TRUE(d.thumbs);
+  EXPECT_EQ(d.job_retention, std::chrono::days(7));
 }
 
 }  // namespace

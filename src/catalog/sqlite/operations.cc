@@ -61,6 +61,17 @@ Status SqliteCatalog::FinishOperation(OperationId id, OperationStatus status,
       .Run();
 }
 
+Result<bool> SqliteCatalog::DropUnchangedOperation(OperationId id) {
+  PHODEX_ASSIGN_OR_RETURN(
+      Stmt* s,
+      Cached("DELETE FROM operations WHERE id=?1 AND status='completed' "
+             "AND added=0 AND updated=0 AND removed=0 AND moved=0 "
+             "AND errors=0 AND NOT EXISTS "
+             "(SELECT 1 FROM file_errors WHERE operation_id=?1)"));
+  PHODEX_TRY(s->Bind(1, id.value).Run());
+  return sqlite3_changes64(db_) > 0;
+}
+
 Result<std::vector<Operation>> SqliteCatalog::InterruptStaleOperations(
     RootId root, int64_t now_ns) {
   PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));

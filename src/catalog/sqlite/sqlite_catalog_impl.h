@@ -74,6 +74,8 @@ void BindLimit(Stmt& s, int i, std::optional<int64_t> limit);
 // The claim statement of SqliteCatalog::ClaimJobs (jobs.cc), for a test
 // that asks SQLite's planner how it runs (EXPLAIN QUERY PLAN).
 std::string_view ClaimJobsSqlForTesting();
+// The statement of SqliteCatalog::CountActiveJobs, for the same.
+std::string_view CountActiveJobsSqlForTesting();
 
 class SqliteCatalog final : public Catalog {
  public:
@@ -103,6 +105,9 @@ class SqliteCatalog final : public Catalog {
   // --- ScanStore (scan_writes.cc), DedupWrites, RatingWrites
   // (action_writes.cc) -----------------------------------------------------
   Result<int64_t> NextScanGeneration(RootId root) override;
+  Result<std::vector<KnownFile>> ListFolderFiles(
+      RootId root, std::string_view folder,
+      const std::optional<std::string>& after_rel, size_t limit) override;
   Result<std::vector<KnownFile>> ListKnownFiles(
       RootId root, std::string_view rel_prefix,
       const std::optional<std::string>& after_rel, size_t limit) override;
@@ -162,6 +167,7 @@ class SqliteCatalog final : public Catalog {
                                        int64_t retry_at_ns) override;
   Result<int64_t> AgeJobs(const AgeRequest& req) override;
   Result<std::vector<JobCount>> CountJobs() override;
+  Result<std::vector<JobCount>> CountActiveJobs() override;
   Result<std::vector<Job>> ListJobs(const JobFilter& filter) override;
   Result<int64_t> RetryJobs(const JobFilter& filter, int64_t now_ns) override;
   Result<int64_t> CancelJobs(const JobFilter& filter, int64_t now_ns) override;
@@ -183,6 +189,7 @@ class SqliteCatalog final : public Catalog {
   Status RecordFileErrors(OperationId op,
                           const std::vector<FileErrorEntry>& errors,
                           int64_t now_ns) override;
+  Result<bool> DropUnchangedOperation(OperationId id) override;
   Result<std::vector<Operation>> ListOperations(
       std::optional<int64_t> limit) override;
   Result<std::vector<FileErrorRow>> ListFileErrors(
