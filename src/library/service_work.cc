@@ -19,6 +19,8 @@ using watch::SyncWork;
 
 // A root another process is scanning is tried again this much later.
 constexpr int64_t kBusyRetryNs = int64_t{5} * 1'000'000'000;
+// The grain of the looks at files that were still settling.
+constexpr int64_t kSettleLookNs = 500'000'000;
 
 std::string DirOf(std::string_view rel) {
   const size_t slash = rel.rfind('/');
@@ -262,7 +264,13 @@ void Service::Impl::DeferHeld(const SyncWork& work, const HeldFolders& held) {
     again.root = work.root;
     again.rel = dir;
     again.reason = SyncWork().reason;  // kWatch: a watcher's look
-    aggregator_.Defer(again, at);
+    // At that time, even while newer events in the folder wait for their
+    // own delay: a settled file is not held back by the copy beside it.
+    // Rounded up to the next half second, so a steady copy is looked at
+    // twice a second at most (one operation each), not once per file.
+    const int64_t rounded =
+        (at + kSettleLookNs - 1) / kSettleLookNs * kSettleLookNs;
+    aggregator_.Defer(again, rounded, watch::ChangeAggregator::When::kAt);
   }
 }
 

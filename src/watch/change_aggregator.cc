@@ -340,11 +340,21 @@ ChangeAggregator::Pending* ChangeAggregator::PendingAt(RootState& state,
 }
 
 int64_t ChangeAggregator::DueNs(const Pending& pending) const {
-  if (!pending.has_event) return pending.not_before_ns;
-  const int64_t wait = pending.other_news ? options_.delay.count()
-                                          : options_.delete_hold.count();
-  int64_t due = std::min(pending.last_event_ns + wait,
-                         pending.first_event_ns + options_.max_wait.count());
+  if (!pending.has_event) {
+    return std::max(pending.at_once_ns.value_or(0), pending.not_before_ns);
+  }
+  // News of files that arrived or changed: `delay` after the folder's
+  // first event (a window, not a debounce: a folder copied into for a
+  // minute is looked at every `delay`, and what is still being written is
+  // held by the settle check, so a finished photo waits its settle time,
+  // not the end of the copy). Entries that only left: `delete_hold` after
+  // the last, so saves and moves pair up, but never past `max_wait`.
+  int64_t due = pending.other_news
+                    ? pending.first_event_ns + options_.delay.count()
+                    : std::min(pending.last_event_ns +
+                                   options_.delete_hold.count(),
+                               pending.first_event_ns +
+                                   options_.max_wait.count());
   if (pending.at_once_ns) due = std::min(due, *pending.at_once_ns);
   return std::max(due, pending.not_before_ns);
 }
@@ -426,10 +436,15 @@ std::vector<SyncWork> ChangeAggregator::TakeDue(int64_t now_ns) {
   return due_work;
 }
 
-void ChangeAggregator::Defer(const SyncWork& work, int64_t at_ns) {
+void ChangeAggregator::Defer(const SyncWork& work, int64_t at_ns,
+                             When when) {
   RootState& state = roots_[work.root];
   Pending pending;
-  pending.not_before_ns = at_ns;
+  if (when == When::kAt) {
+    pending.at_once_ns = at_ns;
+  } else {
+    pending.not_before_ns = at_ns;
+  }
   pending.reason = work.reason;
   switch (work.kind) {
     case SyncWork::Kind::kFolder:

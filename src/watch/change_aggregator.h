@@ -1,12 +1,14 @@
 #pragma once
 // Watcher events (watch/watcher.h) turned into work (watch/sync_work.h):
-// events are hints, gathered per folder until the folder has been quiet
-// for a delay, so a burst of writes becomes one listing of the folder
-// (docs/serve.md, "Watching").
+// events are hints, gathered per folder for a delay, so a burst of writes
+// becomes one listing of the folder (docs/serve.md, "Watching").
 //
-//   - A folder's events wait until `delay` has passed since its last one
-//     (default 2 s), then become one kFolder work; never longer than
-//     `max_wait` after its first (default 60 s).
+//   - A folder's news of files that arrived or changed becomes one kFolder
+//     work `delay` after the folder's first pending event (default 2 s): a
+//     window, not a debounce, so a folder copied into for minutes is
+//     listed every `delay` and a finished photo waits only for its settle
+//     time (watch/settle_tracker.h holds what is still being written),
+//     not for the copy to end.
 //   - More than `folder_storm` (~128) pending names in one folder make it
 //     a kTree work of that folder (a rescan of it and below); more than
 //     `root_storm` (~512) pending names in one root make one kReconcile of the
@@ -74,10 +76,9 @@ struct AggregatorOptions {
   std::chrono::nanoseconds delete_hold = std::chrono::seconds(10);
   int folder_storm = 128;
   int root_storm = 512;
-  // Work is due at the latest this long after its first event even while
-  // events keep coming: a video written for an hour does not hold back the
-  // photos beside it (they are applied, it waits to settle). Added by the
-  // watch logic (not in the skeleton); not a [serve] setting.
+  // A folder whose only news is departures waits `delete_hold` after the
+  // last one, but never longer than this after the first (departures that
+  // keep coming, a folder emptied slowly). Not a [serve] setting.
   std::chrono::nanoseconds max_wait = std::chrono::seconds(60);
 };
 
@@ -93,12 +94,18 @@ class ChangeAggregator {
   // folder work it covers.
   std::vector<SyncWork> TakeDue(int64_t now_ns);
 
-  // Asks for `work` again at `at_ns` (a folder with files still being
-  // written, watch/settle_tracker.h): it merges with what is pending for
-  // that folder and comes out of TakeDue no earlier than `at_ns`. A
-  // kFolder work with names asks again about those names only (with
-  // whatever else is pending there); one without, about the whole folder.
-  void Defer(const SyncWork& work, int64_t at_ns);
+  // Asks for `work` again at `at_ns`: it merges with what is pending for
+  // that folder. kNotBefore (its root was busy, the catalog failed): it
+  // comes out of TakeDue no earlier than `at_ns`, nor before the events
+  // merged with it are due. kAt (a folder with files still being written,
+  // watch/settle_tracker.h): at `at_ns`, or sooner if events merged with
+  // it are due sooner, so a file that has settled is never held back by
+  // the copy still going on beside it. A kFolder work with names asks
+  // again about those names only (with whatever else is pending there);
+  // one without, about the whole folder.
+  enum class When { kNotBefore, kAt };
+  void Defer(const SyncWork& work, int64_t at_ns,
+             When when = When::kNotBefore);
 
   // Drops everything pending for `root` (it was removed, went offline, or
   // a reconciliation of it just started and covers it all).
@@ -117,7 +124,8 @@ class ChangeAggregator {
     int64_t first_event_ns = 0;  // monotonic
     int64_t last_event_ns = 0;
     int64_t not_before_ns = 0;  // Defer
-    // Due no later than this whatever the events (an overflow's rescan).
+    // Due no later than this whatever the events (an overflow's rescan, a
+    // settle look: Defer kAt).
     std::optional<int64_t> at_once_ns;
     bool tree = false;
     // Any news but entries leaving: the normal delay, not delete_hold.

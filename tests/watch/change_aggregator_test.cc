@@ -125,6 +125,16 @@ std::vector<Step> Every(int64_t from_ms, int64_t to_ms, int64_t step_ms,
   return steps;
 }
 
+// `work` every `step_ms` from `from_ms` to `to_ms`.
+std::vector<Out> EveryOut(int64_t from_ms, int64_t to_ms, int64_t step_ms,
+                          const SyncWork& work) {
+  std::vector<Out> out;
+  for (int64_t ms = from_ms; ms <= to_ms; ms += step_ms) {
+    out.push_back(Out{ms, work});
+  }
+  return out;
+}
+
 struct Case {
   std::string name;
   std::vector<Step> steps;
@@ -134,15 +144,17 @@ struct Case {
 std::vector<Case> Cases() {
   const SyncReason kOverflow = SyncReason::kOverflow;
   return {
-      {"BurstIsOneFolderAfterTheLastEvent",
+      // A window from the folder's first event, not a debounce: a burst
+      // is one listing `delay` after it began.
+      {"BurstIsOneFolderAfterTheDelayFromItsFirstEvent",
        {{0, {Event(Kind::kCreated, "album", "a.jpg")}},
         {500, {Event(Kind::kModified, "album", "a.jpg")}},
         {1500, {Event(Kind::kCreated, "album", "b.jpg")}}},
-       {{3500, W(Work::kFolder, "album")}}},
+       {{2000, W(Work::kFolder, "album")}}},
       {"PolledFolderIsAFolder",
        {{0, {Event(Kind::kModified, "a", "")}},
         {1000, {Event(Kind::kModified, "a", "")}}},
-       {{3000, W(Work::kFolder, "a")}}},
+       {{2000, W(Work::kFolder, "a")}}},
       {"TwoFoldersAreTwoWorks",
        {{0, {Event(Kind::kCreated, "a", "x.jpg")}},
         {1000, {Event(Kind::kCreated, "b", "y.jpg")}}},
@@ -172,7 +184,7 @@ std::vector<Case> Cases() {
                     NewFiles("d", 128)})},
         {1000, {Event(Kind::kCreated, "e", "one.jpg")}},
         {1500, {Event(Kind::kRemoved, "f", "two.jpg")}}},
-       {{3500, W(Work::kReconcile, "")}}},
+       {{2000, W(Work::kReconcile, "")}}},
       {"DeleteAloneWaitsTheHold",
        {{0, {Event(Kind::kRemoved, "album", "a.jpg")}}},
        {{10000, W(Work::kFolder, "album")}}},
@@ -182,14 +194,14 @@ std::vector<Case> Cases() {
       {"DeleteThenOtherNewsIsTheNormalDelay",
        {{0, {Event(Kind::kRemoved, "album", "a.jpg")}},
         {1000, {Event(Kind::kCreated, "album", "b.jpg")}}},
-       {{3000, W(Work::kFolder, "album")}}},
+       {{2000, W(Work::kFolder, "album")}}},
       {"EditorSaveIsOneFolderWithoutHold",
        {{0, {Event(Kind::kCreated, "album", ".photo.jpg.tmp")}},
         {100, {Event(Kind::kModified, "album", ".photo.jpg.tmp")}},
         {200,
          {Event(Kind::kMovedFrom, "album", ".photo.jpg.tmp", Entry::kFile, 7),
           Event(Kind::kMovedTo, "album", "photo.jpg", Entry::kFile, 7)}}},
-       {{2200, W(Work::kFolder, "album")}}},
+       {{2000, W(Work::kFolder, "album")}}},
       {"RenameOverOnlyIsNoDelete",
        {{0,
          {Event(Kind::kMovedFrom, "album", "x.tmp", Entry::kFile, 8),
@@ -230,7 +242,7 @@ std::vector<Case> Cases() {
         {1000, {Event(Kind::kCreated, "photos/new", "a.jpg")}},
         {1500, {Event(Kind::kCreated, "photos/new/deeper", "b.jpg")}}},
        {{2000, W(Work::kFolder, "photos")},
-        {3500, W(Work::kTree, "photos/new")}}},
+        {2000, W(Work::kTree, "photos/new")}}},
       {"FolderMovedInIsATreeOfIt",
        {{0, {Event(Kind::kMovedTo, "", "import", Entry::kFolder, 13)}}},
        {{2000, W(Work::kFolder, "")}, {2000, W(Work::kTree, "import")}}},
@@ -238,10 +250,12 @@ std::vector<Case> Cases() {
        {{0, {Event(Kind::kCreated, "", "import", Entry::kFolder)}},
         {100, NewFiles("import", 5000)},
         {200, NewFiles("import/raw", 5000)}},
-       {{2000, W(Work::kFolder, "")}, {2200, W(Work::kTree, "import")}}},
-      {"ContinuousEventsComeOutAfterMaxWait",
+       {{2000, W(Work::kFolder, "")}, {2000, W(Work::kTree, "import")}}},
+      // A folder written to without a pause is looked at every `delay`
+      // (what is still being written waits in the settle check).
+      {"ContinuousEventsComeOutEveryDelay",
        Every(0, 99000, 1000, Event(Kind::kModified, "a", "video.mov")),
-       {{60000, W(Work::kFolder, "a")}, {101000, W(Work::kFolder, "a")}}},
+       EveryOut(2000, 100000, 2000, W(Work::kFolder, "a"))},
       {"WorkUnderAFolderMovedAwayWaitsForItsPartner",
        {{0, {Event(Kind::kModified, "album/sub", "x.jpg")}},
         {500, {Event(Kind::kMovedFrom, "", "album", Entry::kFolder, 5)}}},
@@ -250,9 +264,12 @@ std::vector<Case> Cases() {
        {{0, {Event(Kind::kModified, "album/sub", "x.jpg")}},
         {500, {Event(Kind::kMovedFrom, "", "album", Entry::kFolder, 5)}},
         {3000, {Event(Kind::kMovedTo, "", "new", Entry::kFolder, 5)}}},
-       {{3000, W(Work::kRename, "new", SyncReason::kWatch, "album")},
-        {3000, W(Work::kFolder, "new/sub")},
-        {5000, W(Work::kFolder, "")}}},
+       // The top folder's own files are listed when its window ends (the
+       // folder away is no file of it); the work under the folder waits
+       // for its partner and follows it.
+       {{2500, W(Work::kFolder, "")},
+        {3000, W(Work::kRename, "new", SyncReason::kWatch, "album")},
+        {3000, W(Work::kFolder, "new/sub")}}},
       // Overflows and lost watches are rescanned at once, not after the
       // delay (the service's schedule backs repeated ones off).
       {"OverflowIsATreeOfTheFolderAtOnce",
@@ -292,7 +309,7 @@ std::vector<Case> Cases() {
        {{0, {Event(Kind::kCreated, "photos", "new", Entry::kFolder)}},
         {1500, {Event(Kind::kModified, "photos/new/a", "x.jpg")}}},
        {{2000, W(Work::kFolder, "photos")},
-        {3500, W(Work::kTree, "photos/new")}}},
+        {2000, W(Work::kTree, "photos/new")}}},
       // Files inside new folders are walked with them: they count toward
       // no storm (the top folder has four new names, not 516).
       {"FourBigNewFoldersAreFourTrees",
@@ -411,6 +428,26 @@ TEST(ChangeAggregator, DeferMergesWithNewEvents) {
             std::vector<SyncWork>{W(Work::kTree, "b")});
 }
 
+TEST(ChangeAggregator, ASettleLookIsNotHeldBackByNewerEvents) {
+  ChangeAggregator aggregator(AggregatorOptions{});
+  aggregator.Add({Event(Kind::kCreated, "a", "x.jpg")}, At(0));
+  ASSERT_EQ(aggregator.TakeDue(At(2000)),
+            std::vector<SyncWork>{W(Work::kFolder, "a")});
+  // x.jpg settles at 2.5 s; the copy goes on beside it.
+  aggregator.Defer(W(Work::kFolder, "a"), At(2500),
+                   ChangeAggregator::When::kAt);
+  aggregator.Add({Event(Kind::kCreated, "a", "y.jpg")}, At(2400));
+  EXPECT_EQ(aggregator.NextDueNs(), At(2500));
+  EXPECT_TRUE(aggregator.TakeDue(At(2499)).empty());
+  EXPECT_EQ(aggregator.TakeDue(At(2500)),
+            std::vector<SyncWork>{W(Work::kFolder, "a")});
+  EXPECT_EQ(aggregator.pending_folders(), 0);
+  // Alone, it is due at its time, not at once.
+  aggregator.Defer(W(Work::kFolder, "b"), At(9000),
+                   ChangeAggregator::When::kAt);
+  EXPECT_EQ(aggregator.NextDueNs(), At(9000));
+}
+
 TEST(ChangeAggregator, DeferKeepsTheReason) {
   ChangeAggregator aggregator(AggregatorOptions{});
   aggregator.Defer(W(Work::kTree, "a", SyncReason::kOverflow), At(100));
@@ -514,8 +551,8 @@ TEST(ChangeAggregator, RenameMovesPendingTreeAndKeepsOrder) {
                Event(Kind::kMovedTo, "", "trip", Entry::kFolder, 31)}}}),
       (std::vector<Out>{
           {500, W(Work::kRename, "trip", SyncReason::kWatch, "untitled")},
-          {2100, W(Work::kTree, "trip")},
-          {2500, W(Work::kFolder, "")}}));
+          {2000, W(Work::kFolder, "")},
+          {2000, W(Work::kTree, "trip")}}));
 }
 
 TEST(ChangeAggregator, MovePairsAcrossAddCalls) {
@@ -524,11 +561,13 @@ TEST(ChangeAggregator, MovePairsAcrossAddCalls) {
   EXPECT_EQ(aggregator.NextDueNs(), At(10000));
   aggregator.Add({Event(Kind::kMovedTo, "", "b", Entry::kFolder, 41)},
                  At(9000));
-  EXPECT_EQ(
-      aggregator.TakeDue(At(9000)),
-      std::vector<SyncWork>{W(Work::kRename, "b", SyncReason::kWatch, "a")});
-  EXPECT_EQ(aggregator.TakeDue(At(11000)),
-            std::vector<SyncWork>{W(Work::kFolder, "")});
+  // The rename, and the top folder whose news is no longer only a
+  // departure: its window (from the first event) is over.
+  EXPECT_EQ(aggregator.TakeDue(At(9000)),
+            (std::vector<SyncWork>{
+                W(Work::kRename, "b", SyncReason::kWatch, "a"),
+                W(Work::kFolder, "")}));
+  EXPECT_EQ(aggregator.TakeDue(At(11000)), std::vector<SyncWork>{});
 }
 
 TEST(ChangeAggregator, StormMemoryIsBounded) {
@@ -542,7 +581,7 @@ TEST(ChangeAggregator, StormMemoryIsBounded) {
   }
   EXPECT_EQ(aggregator.pending_folders(), 1);
   EXPECT_EQ(Drive(aggregator, {}),
-            (std::vector<Out>{{2019, W(Work::kTree, "big")}}));
+            (std::vector<Out>{{2000, W(Work::kTree, "big")}}));
 }
 
 TEST(ChangeAggregator, ManyFolderMovesOutAreAReconcile) {
@@ -557,15 +596,18 @@ TEST(ChangeAggregator, ManyFolderMovesOutAreAReconcile) {
             (std::vector<Out>{{2000, W(Work::kReconcile, "")}}));
 }
 
-TEST(ChangeAggregator, EventsDuringAPendingReconcilePushItBack) {
+TEST(ChangeAggregator, EventsDuringAPendingReconcileJoinIt) {
   ChangeAggregator aggregator(AggregatorOptions{});
+  // Before it is due: covered by it. After it ran: work of their own.
   EXPECT_EQ(Drive(aggregator,
                   {{0, NewFiles("", 129)},  // a storm: a reconcile
                    {1000, {Event(Kind::kRemoved, "a", "x.jpg")}},
-                   {2500,
+                   {1500,
                     {Event(Kind::kMovedFrom, "", "a", Entry::kFolder, 3),
-                     Event(Kind::kMovedTo, "", "b", Entry::kFolder, 3)}}}),
-            (std::vector<Out>{{4500, W(Work::kReconcile, "")}}));
+                     Event(Kind::kMovedTo, "", "b", Entry::kFolder, 3)}},
+                   {2500, {Event(Kind::kCreated, "b", "y.jpg")}}}),
+            (std::vector<Out>{{2000, W(Work::kReconcile, "")},
+                              {4500, W(Work::kFolder, "b")}}));
 }
 
 // Whether `work` lists or walks folder `dir` of `root`.
