@@ -45,6 +45,10 @@ class CatalogAdmin {
   virtual Result<SalvageReport> CopyReadableRowsTo(Catalog& dest) = 0;
   // Bytes used by the catalog on disk (all its files).
   virtual Result<int64_t> SizeOnDisk() = 0;
+  // Frees what the connection caches (pages read, statements' scratch)
+  // beyond what it needs now: for a long-lived connection after a walk of
+  // a big root. Best effort; the cache refills as it is used.
+  virtual void ReleaseMemory() = 0;
 };
 
 }  // namespace phodex::catalog

@@ -8,6 +8,7 @@
 #include "library/service_impl.h"
 #include "library/service_jobs.h"
 #include "scan/cataloged_entries.h"
+#include "os/process.h"
 #include "scan/pipeline.h"
 #include "scan/root_identity.h"
 #include "scan/scan_session.h"
@@ -184,6 +185,13 @@ Status Service::Impl::Do(const SyncWork& work, jobs::CancelToken cancel) {
       break;
   }
   DeferHeld(work, held);
+  if (work.kind == SyncWork::Kind::kReconcile) {
+    // A reconciliation's walk of a big root is the service's peak: what it
+    // freed goes back to the system instead of staying with the idle
+    // service (docs/performance.md, "Idle RSS").
+    lib_.catalog().ReleaseMemory();
+    os::ReleaseFreeMemory();
+  }
   // The catalog failed: tried again later (the whole folder: what it did
   // before failing is not known), unless the whole turn fails (Run stops
   // on the error).

@@ -1,5 +1,7 @@
 #include "os/process.h"
 
+#include <malloc.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -204,6 +206,20 @@ bool ProcessMayBeRunning(int pid, int64_t started_unix_ns) {
 }
 
 int CurrentPid() { return static_cast<int>(::getpid()); }
+
+void ReleaseFreeMemory() { ::malloc_trim(0); }
+
+int64_t ResidentBytes() {
+  // statm: size resident shared text lib data dt, in pages.
+  std::FILE* f = std::fopen("/proc/self/statm", "re");
+  if (f == nullptr) return 0;
+  long long size = 0;
+  long long resident = 0;
+  const int read = std::fscanf(f, "%lld %lld", &size, &resident);
+  std::fclose(f);
+  if (read != 2) return 0;
+  return static_cast<int64_t>(resident) * ::sysconf(_SC_PAGESIZE);
+}
 
 std::string HostName() {
   char buf[256] = {};

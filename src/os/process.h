@@ -111,6 +111,14 @@ bool ProcessMayBeRunning(int pid, int64_t started_unix_ns);
 
 int CurrentPid();
 std::string HostName();
+// Gives back to the system the heap memory this process holds but no
+// longer uses (glibc's malloc_trim): for a long-running process after a
+// one-off peak (`serve` after a reconciliation of a big root), whose
+// allocator would otherwise keep the peak for good. Thread-safe; takes
+// milliseconds.
+void ReleaseFreeMemory();
+// This process's resident memory (VmRSS), in bytes; 0 when unknown.
+int64_t ResidentBytes();
 std::optional<std::string> GetEnv(const char* name);
 bool IsTerminal(int fd);
 // Columns of the terminal on `fd`, or 80.

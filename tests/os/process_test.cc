@@ -15,12 +15,16 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <memory>
+#include <vector>
 
 #include "os/file_system.h"
+#include "util/sanitizers.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace phodex::os {
@@ -164,6 +168,33 @@ TEST(WriteTemps, TheNextWriteIntoTheFolderRemovesOldStrays) {
   for (const std::string& p : {fresh, lookalike, users}) {
     EXPECT_TRUE(fs::exists(p)) << p;
   }
+}
+
+// What `serve` does after a reconciliation: memory freed below a block
+// still in use stays with the process until it is given back.
+TEST(ReleaseFreeMemory, GivesBackWhatTheHeapKeptAfterAPeak) {
+  if (PHODEX_ASAN_BUILD || PHODEX_TSAN_BUILD) {
+    GTEST_SKIP() << "the sanitizers' allocators keep their own heap";
+  }
+  constexpr size_t kBlock = 4096;
+  constexpr size_t kBlocks = (size_t{192} << 20) / kBlock;  // 192 MiB
+  std::vector<std::unique_ptr<char[]>> blocks;
+  blocks.reserve(kBlocks);
+  for (size_t i = 0; i < kBlocks; ++i) {
+    blocks.emplace_back(new char[kBlock]);
+    std::memset(blocks.back().get(), 1, kBlock);  // resident
+  }
+  // The last block pins the heap's top: freeing the rest trims nothing.
+  std::unique_ptr<char[]> pin = std::move(blocks.back());
+  blocks.pop_back();
+  blocks.clear();
+  blocks.shrink_to_fit();
+  const int64_t kept = os::ResidentBytes();
+  os::ReleaseFreeMemory();
+  const int64_t after = os::ResidentBytes();
+  ASSERT_GT(kept, 0);
+  EXPECT_LT(after, kept - (int64_t{128} << 20)) << kept << " -> " << after;
+  EXPECT_EQ(pin[0], 1);
 }
 
 TEST(ProcessMayBeRunning, TellsStrandedOperationsFromLiveOnes) {

@@ -94,4 +94,6 @@ Result<int64_t> SqliteCatalog::SizeOnDisk() {
   return row ? s.Int(0) : 0;
 }
 
+void SqliteCatalog::ReleaseMemory() { sqlite3_db_release_memory(db_); }
+
 }  // namespace phodex::catalog::sqlite

@@ -145,6 +145,7 @@ class SqliteCatalog final : public Catalog {
   Result<std::vector<FileState>> ListFilesAtContentVersion(
       const FileQuery& scope, int content_version, FileId after,
       int64_t limit) override;
+  void ReleaseMemory() override;
   Result<std::optional<PixelCandidate>> GetPixelCandidate(FileId id) override;
   Result<std::vector<PixelCandidate>> ListPixelCandidates(
       const FileQuery& scope, FileId after, int64_t limit) override;
