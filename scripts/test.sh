@@ -17,7 +17,10 @@ jobs=${PHODEX_JOBS:-2}
 # tests, one per kind of thread phodex starts: the progress printer, the
 # metadata worker pool (crash and hang, retried once), a scan with its
 # writer thread, and `serve` (its signal thread, the inotify reader, the
-# engine's turns and the status file) stopping and ingesting. Left out as well: whatever decodes pixels (the Decode,
+# engine's turns, its job runner's metadata jobs and the status file)
+# stopping and ingesting (thumbnails off: the job runner's threads with
+# pixels jobs are FileJobsTest's, a unit test). Left out as well:
+# whatever decodes pixels (the Decode,
 # DecodeBadInput, DecodeRaw and Encode tests, and the decoder workers of
 # the thumbnail e2e tests), whose only threads are libvips' own,
 # uninstrumented: TSan reports the codecs' allocations there (hundreds,
@@ -27,7 +30,7 @@ tsan_e2e='^(ScanE2eTest\.ProgressJsonIsOneObjectPerLine'
 tsan_e2e+='|MetadataE2eTest\.ACrashingOrHangingParserCostsOneFile'
 tsan_e2e+='|ScanE2eTest\.RemovedAddedAndPartialScans'
 tsan_e2e+='|ServeE2eTest\.SigtermAndSigintStopItCleanlyWithinTwoSeconds'
-tsan_e2e+='|ServeE2eTest\.AFolderOfPhotosCopiedInIsCatalogued)$'
+tsan_e2e+='|ServeE2eTest\.AStopDuringAnIngestLosesNothing)$'
 
 for preset in ci asan-ubsan tsan; do
   echo "== build and test: $preset"
