@@ -101,13 +101,16 @@ Result<QueuedFileJobs> QueueFileJobs(catalog::Catalog& catalog,
     for (const catalog::PixelCandidate& c : page) {
       ++out.files;
       const int64_t version = FileJobVersion(c.size, c.mtime);
-      if (req.pixels && !PixelsUpToDate(c, req.thumbs_key)) {
+      const bool pixels = req.pixels && !PixelsUpToDate(c, req.thumbs_key);
+      if (pixels) {
         specs.push_back({.kind = kPixelsJob,
                          .priority = req.priority,
                          .file = c.id,
                          .version = version});
       }
-      if (!c.hash) {
+      // A pixels job hashes the file first (one read for both): a
+      // full_hash job of its own would read it a second time, meanwhile.
+      if (!c.hash && !pixels) {
         specs.push_back({.kind = kFullHashJob,
                          .priority = catalog::JobPriority::kBackground,
                          .file = c.id,

@@ -91,7 +91,8 @@ struct QueuedFileJobs {
 // present file catalogued without its metadata, a "pixels" job for each present photo, RAW
 // and video whose content has no pixel facts of this phodex's pixel
 // version and `thumbs_key` (and no recorded decode error), a "full_hash"
-// job for each without a full hash. Reads the catalog in pages and
+// job for each without a full hash and without a pixels job (which hashes
+// the file first, in the same read). Reads the catalog in pages and
 // queues each page in one transaction. The caller wakes the runner.
 Result<QueuedFileJobs> QueueFileJobs(catalog::Catalog& catalog,
                                      os::Clock& clock,

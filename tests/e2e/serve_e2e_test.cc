@@ -542,7 +542,7 @@ TEST_F(ServeE2eTest, KillDuringAnIngestThenARestartLeavesTheCatalogEqualToTheTre
   // listing of 2,000 files), then every file catalogued with its
   // metadata, hash and thumbnails.
   PollUntil([&] {
-    return completed("pixels") == kPhotos && completed("full_hash") == kPhotos;
+    return completed("pixels") == kPhotos;
   }, std::chrono::seconds(120));
   EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
   const auto files = Files();
@@ -583,7 +583,9 @@ TEST_F(ServeE2eTest, KillDuringAnIngestThenARestartLeavesTheCatalogEqualToTheTre
     }
   }
   EXPECT_EQ(files_of_kind["pixels"].size(), static_cast<size_t>(kPhotos));
-  EXPECT_EQ(files_of_kind["full_hash"].size(), static_cast<size_t>(kPhotos));
+  // The pixels job hashed each file first, in the same read: no file was
+  // also queued for a full hash of its own.
+  EXPECT_EQ(files_of_kind.count("full_hash"), 0u);
 }
 
 // packaging/systemd: the units parse (when systemd-analyze is there),

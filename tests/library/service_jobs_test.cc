@@ -199,7 +199,7 @@ TEST(FileJobVersion, DiffersWithSizeAndMtimeAndIsNeverZero) {
 TEST_F(FileJobsTest, QueuedFilesGetThumbnailsAndHashesOnce) {
   const QueuedFileJobs q = Queue();
   EXPECT_EQ(q.files, 2);
-  EXPECT_EQ(q.added, 4);  // a pixels and a full_hash job each
+  EXPECT_EQ(q.added, 2);  // a pixels job each (it hashes first)
   // Queued twice in the same state: nothing more.
   EXPECT_EQ(Queue().added, 0);
   StartJobs();
@@ -267,7 +267,7 @@ TEST_F(FileJobsTest, AFileChangedSinceItWasQueuedIsLeftToItsNewState) {
   EXPECT_EQ(renders_.load(), 1);
   EXPECT_FALSE(File("a.jpg").pixels.has_value());
   Rescan();
-  EXPECT_EQ(Queue().added, 2);  // its new state: pixels and full_hash
+  EXPECT_EQ(Queue().added, 1);  // its new state: pixels
 }
 
 TEST_F(FileJobsTest, JobsHeldByADeadProcessAreGivenBackAtStart) {
@@ -294,7 +294,7 @@ TEST_F(FileJobsTest, FilesCataloguedWithoutMetadataGetItFromJobs) {
   Rescan();  // the fixture's scan reads no metadata
   EXPECT_EQ(ContentVersions()["a.jpg"], scan::kContentStagesVersionNoMetadata);
   const QueuedFileJobs q = Queue(/*metadata=*/true);
-  EXPECT_EQ(q.added, 9);  // metadata, pixels and full_hash for each of 3
+  EXPECT_EQ(q.added, 6);  // metadata and pixels for each of 3
   StartJobs();
   ASSERT_TRUE(Drained());
   EXPECT_EQ(reads_.load(), 3);
@@ -334,7 +334,7 @@ TEST_F(FileJobsTest, MetadataOfAFileChangedSinceItsJobWasQueuedIsNotStored) {
   // job is queued by the next pass.
   EXPECT_FALSE(File("a.jpg").metadata.has_value());
   EXPECT_TRUE(File("b.jpg").metadata.has_value());
-  EXPECT_EQ(Queue(/*metadata=*/true).added, 3);  // a: metadata, pixels, hash
+  EXPECT_EQ(Queue(/*metadata=*/true).added, 2);  // a: metadata, pixels
 }
 
 TEST(ReleaseJobsOfDeadProcesses, KeepsLiveAndForeignHoldersLeases) {

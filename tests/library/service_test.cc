@@ -941,8 +941,8 @@ TEST_F(ServiceTest, NewAndChangedFilesAreQueuedForThumbnailsAndHashes) {
   // a thumbnail job and a background full hash for the new file.
   EXPECT_THAT(OpTypes(), ElementsAre("startup"));
   const FileId a = Row("a.jpg").id;
-  EXPECT_THAT(Jobs(), ElementsAre(Job{"pixels", catalog::JobPriority::kReconcile, a},
-                                  Job{"full_hash", catalog::JobPriority::kBackground, a}));
+  // (The pixels job hashes the file first: no full_hash job of its own.)
+  EXPECT_THAT(Jobs(), ElementsAre(Job{"pixels", catalog::JobPriority::kReconcile, a}));
   EXPECT_EQ(wakes, 1);
   WriteJpeg("b.jpg", "b");
   Event(WatchEvent::Kind::kCreated, "", "b.jpg");
@@ -952,21 +952,19 @@ TEST_F(ServiceTest, NewAndChangedFilesAreQueuedForThumbnailsAndHashes) {
   const FileId b = Row("b.jpg").id;
   // What the watcher brings runs before what a reconciliation found.
   EXPECT_THAT(Jobs(), ElementsAre(Job{"pixels", catalog::JobPriority::kReconcile, a},
-                                  Job{"full_hash", catalog::JobPriority::kBackground, a},
-                                  Job{"pixels", catalog::JobPriority::kWatch, b},
-                                  Job{"full_hash", catalog::JobPriority::kBackground, b}));
+                                  Job{"pixels", catalog::JobPriority::kWatch, b}));
   EXPECT_EQ(wakes, 2);
   // Nothing new: a manual reconciliation queues nothing twice.
   service_->RequestReconcile(root_.id);
   Step(0s);
-  EXPECT_EQ(Jobs().size(), 4u);
+  EXPECT_EQ(Jobs().size(), 2u);
   EXPECT_EQ(wakes, 2);
   // A changed file is a new state: new jobs.
   WriteJpeg("b.jpg", "b, edited");
   Event(WatchEvent::Kind::kModified, "", "b.jpg");
   Step(0s);
   Step(2s);
-  EXPECT_EQ(Jobs().size(), 6u);
+  EXPECT_EQ(Jobs().size(), 3u);
   EXPECT_EQ(wakes, 3);
 }
 
