@@ -10,7 +10,7 @@ usage: bench/run.py [--phases all|discovery,hashing,dupes,metadata,thumbs,raw,qu
                     [--raws 10] [--big-raws 3] [--queue-jobs 100k]
                     [--serve-photos 1000] [--serve-rate 20]
                     [--serve-ingest 10000] [--serve-folders 30000]
-                    [--serve-files 500k]
+                    [--serve-files 500k] [--serve-jpeg-size 2048x1536]
                     [--runs 3] [--phodex build/release/src/phodex]
                     [--corpus-dir bench/corpus] [--no-save]
 
@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -1475,18 +1476,23 @@ def serve_ingest(args, work, photos):
 
 
 def serve_jpegs(args, n):
-    """A set of at least n distinct 3 MP camera JPEGs (make_camera_jpegs
-    at SERVE_JPEG_SIZE): an existing larger set is used as it is (its
-    first files are those of a smaller one: same seed)."""
+    """A set of at least n distinct camera JPEGs of --serve-jpeg-size
+    (make_camera_jpegs; 3 MP by default): an existing larger set of that
+    size is used as it is (its first files are those of a smaller one:
+    same seed)."""
+    size = tuple(args.serve_jpeg_size)
+    suffix = "" if size == SERVE_JPEG_SIZE else "-%dx%d" % size
     sets = []
     for name in (os.listdir(args.corpus_dir)
                  if os.path.isdir(args.corpus_dir) else []):
-        if name.startswith("serve-jpegs-") and os.path.exists(
-                os.path.join(args.corpus_dir, name, ".complete")):
-            sets.append(int(name.rsplit("-", 1)[1]))
+        m = re.fullmatch(r"serve-jpegs-(\d+)" + re.escape(suffix), name)
+        if m and os.path.exists(os.path.join(args.corpus_dir, name,
+                                             ".complete")):
+            sets.append(int(m.group(1)))
     have = [m for m in sets if m >= n]
-    tree = os.path.join(args.corpus_dir, f"serve-jpegs-{min(have) if have else n}")
-    make_camera_jpegs(tree, max(n, 1), size=SERVE_JPEG_SIZE)
+    tree = os.path.join(args.corpus_dir,
+                        f"serve-jpegs-{min(have) if have else n}{suffix}")
+    make_camera_jpegs(tree, max(n, 1), size=size)
     return tree
 
 
@@ -1634,6 +1640,9 @@ def main():
                     help="folders of the serve phase's watch tree (0: skip)")
     ap.add_argument("--serve-files", default="500k",
                     help="files spread over the watch tree's folders")
+    ap.add_argument("--serve-jpeg-size", default="2048x1536",
+                    type=lambda v: tuple(int(x) for x in v.split("x")),
+                    help="WIDTHxHEIGHT of the serve phase's camera JPEGs")
     ap.add_argument("--serve-idle", type=float, default=5.0,
                     help="seconds the service idles before its RSS is read")
     ap.add_argument("--shared-corpus",

@@ -27,6 +27,8 @@ if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   endif()
 endif()
 pkg_check_modules(SWSCALE REQUIRED IMPORTED_TARGET libswscale)  # libswscale-dev
+# Boost.Beast and Asio (header-only; only src/server sees them).
+find_package(Boost 1.81 REQUIRED)                 # libboost1.81-dev
 find_package(Threads REQUIRED)
 
 if(PHODEX_BUILD_TESTS)

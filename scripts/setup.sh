@@ -19,6 +19,10 @@ PACKAGES=(
   libxxhash-dev libssl-dev
   libexiv2-dev libheif-dev libavformat-dev libavcodec-dev libavutil-dev
   libvips-dev libraw-dev libswscale-dev
+  # The HTTP API's server (Boost.Beast and Asio, header-only).
+  libboost1.81-dev
+  # The API's tests check GET /metrics with promtool (package prometheus).
+  prometheus
   # Tests make image variants (resized, recompressed) with the vips tool.
   libvips-tools
   # Tests compare metadata with exiftool's, the reference.

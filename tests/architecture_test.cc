@@ -38,7 +38,8 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
 const std::map<std::string, std::string> kOwners = {
     {"sqlite3.h", "catalog/sqlite"}, {"libpq-fe.h", "catalog/postgres"},
     {"exiv2/", "media"},             {"vips/", "imaging"},
-    {"libraw/", "imaging"},          {"httplib.h", "server"},
+    {"libraw/", "imaging"},          {"boost/beast", "server"},
+    {"boost/asio", "server"},
     {"CLI/", "app"},                 {"toml++/", "app"},
     {"sys/inotify.h", "watch"},      {"spdlog/", "app"},
     {"xxhash.h", "media"},           {"openssl/", "media"},
@@ -51,7 +52,8 @@ const std::map<std::string, std::string> kOwners = {
 // - nlohmann/json: the JSON output of library/ and app/, and only where a
 //   stored or wire format is JSON: catalog/sqlite (metadata tag columns),
 //   media (the metadata worker's reply, ffprobe-style tags), scan (the
-//   batch writer's stored tags), dedup (the dupes journal).
+//   batch writer's stored tags), dedup (the dupes journal), server (the
+//   API's bodies).
 // - oneTBB: the parallel loops and pipeline of scan/ (pipeline.cc, the
 //   walker, the pixel pass, verify) and dedup/ (hashing candidates).
 const std::map<std::string, std::set<std::string>> kSharedOwners = {
@@ -59,8 +61,8 @@ const std::map<std::string, std::set<std::string>> kSharedOwners = {
     {"libavutil/", {"media", "imaging"}},
     {"libavcodec/", {"media", "imaging"}},
     {"libswscale/", {"imaging"}},
-    {"nlohmann/", {"library", "app", "catalog/sqlite", "media", "scan",
-                   "dedup"}},
+    {"nlohmann/", {"library", "app", "server", "catalog/sqlite", "media",
+                   "scan", "dedup"}},
     {"tbb/", {"scan", "dedup"}},
     {"oneapi/tbb", {"scan", "dedup"}},
 };

@@ -1,0 +1,11 @@
+#include "server/api.h"
+
+#include "server/routes.h"
+
+namespace phodex::server {
+
+void AddApiRoutes(Router& router) {
+  AddMetaRoutes(router);
+}
+
+}  // namespace phodex::server

@@ -1,0 +1,66 @@
+#pragma once
+// The world the API's route tests run in: LibraryTest's catalog, file
+// system and library (tests/library/library_fixture.h), a Router with every
+// route of /api/v1 and an Api without a running service. Call() sends a
+// request to the router as the server would after it let the request in
+// (no socket, no auth: tests/server/http_server_test.cc covers those).
+// Single-threaded.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "server/api.h"
+#include "server/http_types.h"
+#include "server/router.h"
+#include "tests/library/library_fixture.h"
+
+namespace phodex::server {
+
+class ApiTest : public library::LibraryTest {
+ protected:
+  ApiTest() { AddApiRoutes(router_); }
+
+  // Routes `target` as the server does (ParseTarget, Router::Find) and
+  // calls the handler; 404/405/400 as the server answers them.
+  Response Call(Method method, const std::string& target,
+                const std::string& body = "", Pairs headers = {}) {
+    Request req;
+    req.method = method;
+    req.target = target;
+    req.body = body;
+    req.headers = std::move(headers);
+    req.credential = Request::Credential::kToken;
+    if (Status st = ParseTarget(target, req.path, req.query); !st) {
+      Response r;
+      r.status = 400;
+      return r;
+    }
+    Router::Match m = router_.Find(method, req.path);
+    if (m.route == nullptr) {
+      Response r;
+      r.status = m.allowed.empty() ? 404 : 405;
+      return r;
+    }
+    req.params = std::move(m.params);
+    server::Call call{req, *lib_, api_};
+    return m.route->handler(call);
+  }
+  Response Get(const std::string& target) { return Call(Method::kGet, target); }
+  Response Post(const std::string& target, const nlohmann::json& body) {
+    return Call(Method::kPost, target, body.dump(),
+                {{"content-type", "application/json"}});
+  }
+  // The body as JSON; fails the test when it is not.
+  static nlohmann::json Body(const Response& r) {
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.body;
+    return j;
+  }
+
+  Api api_{ApiHooks{}};
+  Router router_;
+};
+
+}  // namespace phodex::server
