@@ -1097,7 +1097,8 @@ class ServeProcess:
         self.log = open(log, "w")
         self.started = time.monotonic()
         self.p = subprocess.Popen([args.phodex, "--catalog", cat, "--config",
-                                   cfg, "serve"], stdout=self.log,
+                                   cfg, "serve", "--listen", "127.0.0.1:0"],
+                                  stdout=self.log,
                                   stderr=subprocess.STDOUT)
         self.pid = self.p.pid
 
@@ -1323,11 +1324,14 @@ def serve_watch_tree(args, work, tree, folders_total):
         folder = os.path.join(work, "tree")
         os.makedirs(folder)
         cat = os.path.join(folder, "catalog.db")
-        # A full scan (metadata included, as the service reads it): with
-        # --no-metadata the service's startup reconciliation would read
-        # the metadata of every file first.
+        # A full scan (metadata included, full hashes, thumbnails: the
+        # tree's files all have one content, which fails to decode once):
+        # every file's per-file work is done, so the service started on it
+        # has nothing to queue and is idle. Without it, its startup would
+        # queue a job per file (metadata, pixels or full_hash), and the RSS
+        # read would be that of a busy service.
         scan = measure([args.phodex, "--catalog", cat, "scan",
-                        "--progress=none", tree])
+                        "--progress=none", "--full-hash", "--thumbs", tree])
         with catalog_ro(cat) as db:
             files = db.execute("SELECT COUNT(*) FROM files WHERE present = 1"
                                ).fetchone()[0]

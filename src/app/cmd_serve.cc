@@ -1,7 +1,11 @@
 // phodex serve [--listen ADDR:PORT]
+// phodex token
+
+#include <cstdio>
 
 #include "app/commands.h"
 #include "app/serve_process.h"
+#include "library/api_token.h"
 #include "library/listen_address.h"
 
 namespace phodex::app {
@@ -11,7 +15,8 @@ RunFn SetupServe(CLI::App& sub) {
   sub.add_option("--listen", *listen,
                  "Address of the HTTP API, ADDR:PORT (default " +
                      std::string(library::kDefaultListen) +
-                     "; served from a later version)")
+                     "; 0 as PORT: any free one). Other than loopback, "
+                     "every request needs the token (`phodex token`)")
       ->check(CLI::Validator(
           [](std::string& in) {
             auto parsed = library::ParseListenAddress(in);
@@ -23,6 +28,22 @@ RunFn SetupServe(CLI::App& sub) {
     // Checked by the validator above.
     args.listen = library::ParseListenAddress(*listen).value();
     return RunServe(ctx, args);
+  };
+}
+
+RunFn SetupToken(CLI::App&) {
+  return [](Context& ctx) -> int {
+    // The data folder of the catalog, made if missing (the token is
+    // created before the first `serve` when asked for).
+    if (auto made = ctx.fs().MakeDirs(ctx.data().dir); !made) {
+      return PrintError(made.error().ToString()), ExitStatusFor(made.error());
+    }
+    auto token = library::LoadOrCreateApiToken(ctx.data());
+    if (!token) {
+      return PrintError(token.error().ToString()), ExitStatusFor(token.error());
+    }
+    std::printf("%s\n", token->c_str());
+    return kExitOk;
   };
 }
 

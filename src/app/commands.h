@@ -57,5 +57,6 @@ RunFn SetupThumbs(CLI::App& sub);   // cmd_thumbs.cc
 RunFn SetupSimilar(CLI::App& sub);  // cmd_similar.cc
 RunFn SetupCatalog(CLI::App& sub);  // cmd_catalog.cc
 RunFn SetupServe(CLI::App& sub);    // cmd_serve.cc
+RunFn SetupToken(CLI::App& sub);    // cmd_serve.cc
 
 }  // namespace phodex::app

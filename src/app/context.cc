@@ -61,10 +61,30 @@ Context::Context(GlobalOptions opts)
   data_ = library::DataFolderBeside(catalog_path_);
 }
 
+Result<std::shared_ptr<library::Library>> Context::OpenLibraryConnection() {
+  if (!library_) {
+    return MakeError(ErrorCode::kInternal, "OpenLibrary first");
+  }
+  struct Owned {
+    std::unique_ptr<catalog::Catalog> catalog;
+    std::unique_ptr<library::Library> library;
+  };
+  auto owned = std::make_shared<Owned>();
+  PHODEX_ASSIGN_OR_RETURN(owned->catalog, OpenConnection());
+  owned->library = std::make_unique<library::Library>(PartsFor(owned->catalog.get()));
+  library::Library* lib = owned->library.get();
+  return std::shared_ptr<library::Library>(std::move(owned), lib);
+}
+
 Result<library::Library*> Context::OpenLibrary(CatalogUse use) {
   if (library_) return library_.get();
   PHODEX_ASSIGN_OR_RETURN(catalog::Catalog * cat, OpenCatalog(use));
   locks_ = std::make_unique<library::FileLocks>(data_);
+  library_ = std::make_unique<library::Library>(PartsFor(cat));
+  return library_.get();
+}
+
+library::Parts Context::PartsFor(catalog::Catalog* cat) {
   library::Parts parts;
   parts.catalog = cat;
   parts.fs = fs_.get();
@@ -78,8 +98,7 @@ Result<library::Library*> Context::OpenLibrary(CatalogUse use) {
   parts.workers.pixels = [](const Config& config) {
     return StartPixelWorkers(config);
   };
-  library_ = std::make_unique<library::Library>(std::move(parts));
-  return library_.get();
+  return parts;
 }
 
 void Context::StartLogging(const std::string& command_line) {

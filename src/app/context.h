@@ -64,6 +64,10 @@ class Context {
   // for a thread of its own (`serve`'s job runner): no check, no
   // migration, no orphans ended (the first connection did all that).
   Result<std::unique_ptr<catalog::Catalog>> OpenConnection();
+  // A Library like OpenLibrary's over a connection of its own (OpenConnection),
+  // for a thread of its own (the HTTP server's handlers); it owns its
+  // connection. REQUIRES: OpenLibrary succeeded.
+  Result<std::shared_ptr<library::Library>> OpenLibraryConnection();
   // The operations OpenCatalog ended so (a scan notes its root's).
   const std::vector<catalog::Operation>& orphans_ended() const {
     return orphans_ended_;
@@ -96,6 +100,8 @@ class Context {
   void StartLogging(const std::string& command_line);
 
  private:
+  // What every Library of this process is made of, over `cat`.
+  library::Parts PartsFor(catalog::Catalog* cat);
   Result<std::unique_ptr<catalog::Catalog>> Open(CatalogUse use);
   Result<std::unique_ptr<catalog::Catalog>> OpenReadOnly(CatalogUse use,
                                                          const Error& why);

@@ -55,6 +55,9 @@ constexpr std::array kCommands = {
     Command{"serve", "Keep the catalog in sync with the disk, in the "
                      "foreground (docs/serve.md)",
             phodex::app::SetupServe},
+    Command{"token", "Show the HTTP API's token (created when there is "
+                     "none; docs/api.md)",
+            phodex::app::SetupToken},
 };
 
 std::string WriteError(int err) {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "jobs/cancel_token.h"
+#include "library/api_token.h"
 #include "library/file_locks.h"
 #include "library/service.h"
 #include "library/service_jobs.h"
@@ -19,6 +20,10 @@
 #include "os/clock.h"
 #include "os/process.h"
 #include "os/signals.h"
+#include "server/api.h"
+#include "server/http_server.h"
+#include "server/router.h"
+#include "server/status_events.h"
 #include "util/mutex.h"
 #include "util/text.h"
 #include "watch/system_watcher.h"
@@ -46,6 +51,7 @@ class ServeProcess {
   // Up to the engine's start; nullopt when it started.
   std::optional<int> Start();
   Status StartFileJobs(library::Library& lib);
+  Status StartHttp();
   void Loop();
   void Stop();
   // On the signal thread: flags, and a wake-up.
@@ -65,6 +71,12 @@ class ServeProcess {
   std::unique_ptr<watch::Watcher> watcher_;
   std::unique_ptr<library::FileJobs> file_jobs_;
   std::unique_ptr<library::Service> service_;
+  std::unique_ptr<server::Api> api_;
+  server::Router router_;
+  std::unique_ptr<server::HttpServer> http_;
+  // The status thread's own connection, for the events it publishes.
+  std::shared_ptr<library::Library> events_lib_;
+  std::unique_ptr<server::StatusEvents> status_events_;
   std::unique_ptr<os::SignalThread> signals_;
   std::thread status_thread_;
 
@@ -145,11 +157,54 @@ std::optional<int> ServeProcess::Start() {
     settings_ = library::SettingsOf(options);
     wake_watcher_ = watcher_.get();
   }
-  spdlog::info(
-      "serving the catalog {} (pid {}); --listen {}: the HTTP API is not "
-      "served yet (it comes with a later version of phodex)",
-      ctx_.catalog_path(), os::CurrentPid(), args_.listen.ToString());
+  if (auto started = StartHttp(); !started) {
+    return PrintError(started.error().ToString()),
+           ExitStatusFor(started.error());
+  }
+  library::ListenAddress bound = args_.listen;
+  bound.port = http_->port();
+  spdlog::info("serving the catalog {} (pid {}) on http://{}/",
+               ctx_.catalog_path(), os::CurrentPid(), bound.ToString());
   return std::nullopt;
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "::1" || server::IsLoopbackHost(host);
+}
+
+Status ServeProcess::StartHttp() {
+  // The token exists from the first start on, so `phodex token` can show
+  // it and a client can be set up before the service leaves loopback.
+  PHODEX_ASSIGN_OR_RETURN(const std::string token,
+                          library::LoadOrCreateApiToken(ctx_.data()));
+  server::ApiHooks hooks;
+  hooks.version = VersionString();
+  hooks.jobs_queued = [this] {
+    if (file_jobs_) file_jobs_->Wake();
+  };
+  hooks.service_status = [this]() -> std::optional<nlohmann::ordered_json> {
+    return library::ServiceStatusToJson(StatusNow());
+  };
+  hooks.reconcile_root = [this](int64_t root) {
+    service_->RequestReconcile(RootId{root});
+    Wake();
+    return true;
+  };
+  api_ = std::make_unique<server::Api>(std::move(hooks));
+  server::AuthOptions auth;
+  auth.required = !IsLoopback(args_.listen.host);
+  auth.token = token;
+  api_->auth().Configure(std::move(auth));
+  server::AddApiRoutes(router_);
+  server::ServerOptions o;
+  o.host = args_.listen.host;
+  o.port = args_.listen.port;
+  o.open_library = [this] { return ctx_.OpenLibraryConnection(); };
+  o.log_warning = [](std::string_view what) { spdlog::warn("{}", what); };
+  PHODEX_ASSIGN_OR_RETURN(events_lib_, ctx_.OpenLibraryConnection());
+  status_events_ = std::make_unique<server::StatusEvents>(api_->events());
+  PHODEX_ASSIGN_OR_RETURN(http_, server::HttpServer::Start(router_, *api_, o));
+  return {};
 }
 
 Status ServeProcess::StartFileJobs(library::Library& lib) {
@@ -216,8 +271,11 @@ library::ServiceStatusFile ServeProcess::StatusNow() {
   if (f.status.pid == 0) f.status.pid = os::CurrentPid();
   if (f.status.started_ns == 0) f.status.started_ns = started_ns_;
   f.status.updated_ns = os::SystemClock().NowUnixNs();
-  f.listen = args_.listen.ToString();
-  f.http = false;
+  // Where it listens, the free port it was given for port 0 included.
+  library::ListenAddress bound = args_.listen;
+  if (http_) bound.port = http_->port();
+  f.listen = bound.ToString();
+  f.http = http_ != nullptr;
   util::MutexLock l(mu_);
   f.settings = settings_;
   return f;
@@ -227,8 +285,12 @@ void ServeProcess::WriteStatusLoop() {
   const std::string path = ctx_.data().ServiceStatusPath();
   std::string last_error;
   for (;;) {
-    const Status written =
-        library::WriteServiceStatus(ctx_.fs(), path, StatusNow());
+    const library::ServiceStatusFile now = StatusNow();
+    const Status written = library::WriteServiceStatus(ctx_.fs(), path, now);
+    // The live events of the API: what changed since the last look.
+    if (status_events_) {
+      status_events_->Poll(*events_lib_, library::ServiceStatusToJson(now));
+    }
     // Said once, not every 2 seconds.
     const std::string error = written ? "" : written.error().ToString();
     if (!error.empty() && error != last_error) {
@@ -248,6 +310,8 @@ void ServeProcess::WriteStatusLoop() {
 void ServeProcess::Stop() {
   // No signal is acted on from here: a second SIGTERM stays pending.
   signals_.reset();
+  // The HTTP side first: its routes call into the service and the jobs.
+  if (http_) http_->Stop();
   if (file_jobs_) {
     // Jobs not begun go back to the queue; what finished is recorded.
     if (Status st = file_jobs_->Stop(); !st) {
@@ -266,6 +330,9 @@ void ServeProcess::Stop() {
     util::MutexLock l(mu_);
     wake_watcher_ = nullptr;
   }
+  http_.reset();
+  status_events_.reset();
+  events_lib_.reset();
   service_.reset();
   file_jobs_.reset();
   watcher_.reset();

@@ -226,6 +226,11 @@ class JobQueue {
   // Deletes completed and cancelled jobs that ended before `before_ns`.
   // Returns how many.
   virtual Result<int64_t> PruneJobs(int64_t before_ns) = 0;
+  // Moves the waiting (available or retryable) jobs of `kind` for `file`
+  // up to `priority` (never down): a person now waits for them (a
+  // thumbnail the gallery shows). Returns how many moved.
+  virtual Result<int64_t> PrioritizeFileJob(std::string_view kind, FileId file,
+                                            int priority) = 0;
 };
 
 }  // namespace phodex::catalog

@@ -48,6 +48,11 @@ class PixelStore {
   // Calls `fn` with every hash ListPresentHashes lists, reading pages of
   // kHashPage: no read is open while `fn` runs.
   Status ForEachPresentHash(const std::function<void(const ContentHash&)>& fn);
+
+  // The lowest id of a present file whose full hash is `hash` (a content
+  // the API is asked a thumbnail of), or null. Along files_hash.
+  virtual Result<std::optional<FileId>> FindPresentFileWithHash(
+      const ContentHash& hash) = 0;
   static constexpr size_t kHashPage = 4096;
 };
 

@@ -30,6 +30,10 @@ std::string DataFolder::ServiceStatusPath() const {
   return os::JoinPath(dir, prefix + ".serve-status.json");
 }
 
+std::string DataFolder::ApiTokenPath() const {
+  return os::JoinPath(dir, prefix + ".api-token");
+}
+
 std::vector<std::string> DataFolder::OwnFileGlobs(
     const std::string& dir_real) const {
   std::vector<std::string> out;
@@ -44,7 +48,8 @@ std::vector<std::string> DataFolder::OwnFileGlobs(
   }
   const std::string own = util::GlobEscape(prefix);
   for (const char* suffix : {".dupes-journal", ".dupes.lock", ".root-*.lock",
-                             ".serve.lock", ".serve-status.json"}) {
+                             ".serve.lock", ".serve-status.json",
+                             ".api-token", ".api-token.tmp-*"}) {
     out.push_back(os::JoinPath(dir_real, own + suffix));
   }
   out.push_back(os::JoinPath(dir_real, "phodex.log"));

@@ -38,6 +38,9 @@ struct DataFolder {
   // <dir>/<prefix>.serve-status.json: what the running service last said
   // of itself (library/service_status.h), rewritten every few seconds.
   std::string ServiceStatusPath() const;
+  // <dir>/<prefix>.api-token: the HTTP API's token (library/api_token.h),
+  // mode 0600.
+  std::string ApiTokenPath() const;
 
   // phodex's own files in the folder, as absolute globs under
   // `dir_real` (the folder resolved, as the walk compares canonical

@@ -35,8 +35,9 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
   const auto [end, ec] =
       std::from_chars(port.data(), port.data() + port.size(), out.port);
   if (port.empty() || ec != std::errc() || end != port.data() + port.size() ||
-      out.port < 1 || out.port > 65535) {
-    return Bad(text, "the port must be a number from 1 to 65535");
+      out.port < 0 || out.port > 65535) {
+    return Bad(text,
+               "the port must be a number from 0 to 65535 (0: any free one)");
   }
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);

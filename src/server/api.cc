@@ -1,11 +1,22 @@
 #include "server/api.h"
 
+#include <chrono>
+
 #include "server/routes.h"
 
 namespace phodex::server {
 
 void AddApiRoutes(Router& router) {
   AddMetaRoutes(router);
+  AddAuthRoutes(router);
+  AddFileRoutes(router);
+  AddEventRoutes(router);
+}
+
+int64_t SteadyNowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace phodex::server

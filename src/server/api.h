@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/auth.h"
 #include "server/event_hub.h"
 #include "server/router.h"
 
@@ -34,6 +35,7 @@ class Api {
   explicit Api(ApiHooks hooks) : hooks_(std::move(hooks)) {}
 
   EventHub& events() { return events_; }
+  Auth& auth() { return auth_; }
   const ApiHooks& hooks() const { return hooks_; }
   void JobsQueued() const {
     if (hooks_.jobs_queued) hooks_.jobs_queued();
@@ -42,11 +44,15 @@ class Api {
  private:
   const ApiHooks hooks_;
   EventHub events_;
+  Auth auth_;
 };
 
 // Registers every route of /api/v1, one Add...Routes per resource file
 // (server/routes.h).
 void AddApiRoutes(Router& router);
+
+// Steady seconds, the clock of sessions (Auth).
+int64_t SteadyNowSeconds();
 
 // docs/openapi.json, as this binary serves it.
 std::string_view OpenApiDocument();

@@ -6,6 +6,7 @@
 // Plain value types; thread-compatible.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,16 +57,21 @@ bool PercentDecode(std::string_view s, bool plus_is_space, std::string& out);
 // Percent-encodes everything but unreserved characters (RFC 3986).
 std::string PercentEncode(std::string_view s);
 
-// A byte range of a file to stream (never read whole into memory). The
-// path comes from the catalog, never from the request; the server checks
-// that the file still has the size and mtime the catalog recorded before
-// it sends a byte (a file replaced since is not sent: 409).
+// Where a streamed body comes from: an open file (library/ opens it, after
+// checking that it is still the file the catalog describes). Read from the
+// server's event loop thread, one piece at a time. Thread-compatible.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Up to `n` bytes at `offset` into `buf`; 0 only at the end.
+  virtual Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) = 0;
+};
+
+// A byte range of a file to stream, never read whole into memory.
 struct FileStream {
-  std::string path;
+  std::shared_ptr<ByteSource> source;
   int64_t offset = 0;
   int64_t length = 0;
-  int64_t expect_size = -1;      // -1: not checked
-  int64_t expect_mtime_ns = -1;  // -1: not checked
 };
 
 struct Response {

@@ -9,6 +9,7 @@
 namespace phodex::server {
 
 void AddMetaRoutes(Router& r);        // openapi.json, version, health
+void AddAuthRoutes(Router& r);        // login, logout, session
 void AddStatusRoutes(Router& r);      // status
 void AddFileRoutes(Router& r);        // files, one file, original, thumbnails
 void AddOperationRoutes(Router& r);   // operations

@@ -577,6 +577,34 @@ TYPED_TEST(JobQueueContractTest, PruneDropsOnlyEndedJobsBeforeTheTime) {
   EXPECT_EQ(this->Enqueue({Spec("a", 4)}).added, 1);
 }
 
+TYPED_TEST(JobQueueContractTest, PrioritizingMovesAFilesWaitingJobUpNeverDown) {
+  this->Enqueue({Spec("pixels", 7, JobPriority::kReconcile),
+                 Spec("metadata", 7, JobPriority::kReconcile),
+                 Spec("pixels", 8, JobPriority::kReconcile)});
+  EXPECT_EQ(*this->q_->PrioritizeFileJob("pixels", FileId{7},
+                                         JobPriority::kInteractive),
+            1);
+  // Never down, and no other kind or file moves.
+  EXPECT_EQ(*this->q_->PrioritizeFileJob("pixels", FileId{7},
+                                         JobPriority::kBackground),
+            0);
+  EXPECT_EQ(*this->q_->PrioritizeFileJob("pixels", FileId{99},
+                                         JobPriority::kInteractive),
+            0);
+  for (const Job& j : this->List()) {
+    const bool moved = j.kind == "pixels" && j.file == FileId{7};
+    EXPECT_EQ(j.priority, moved ? JobPriority::kInteractive
+                                : JobPriority::kReconcile)
+        << j.kind << " " << j.file->value;
+  }
+  // The moved one is claimed first, though queued with the others.
+  const Job first = this->ClaimOne("pixels");
+  ASSERT_TRUE(first.file);
+  EXPECT_EQ(first.file->value, 7);
+  // A running job is not waiting: it stays as it is.
+  EXPECT_EQ(*this->q_->PrioritizeFileJob("pixels", FileId{7}, -5), 0);
+}
+
 TYPED_TEST(JobQueueContractTest, AgingMovesOldWaitingJobsUpToTheFloor) {
   struct Row {
     const char* name;

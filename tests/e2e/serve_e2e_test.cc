@@ -27,6 +27,7 @@
 
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "tests/e2e/cli_runner.h"
+#include "tests/e2e/http_client.h"
 #include "tests/fakes/corpus.h"
 #include "tests/fakes/temp_dir.h"
 #include "util/sanitizers.h"
@@ -159,7 +160,9 @@ class ServeE2eTest : public ::testing::Test {
   // watched and its startup reconciliation is done, so that what a test
   // changes next reaches the catalog through the watcher.
   std::unique_ptr<ServeProcess> StartServe() {
-    auto p = std::make_unique<ServeProcess>(Args({"serve"}), dir_.path());
+    // Any free port: tests run side by side.
+    auto p = std::make_unique<ServeProcess>(
+        Args({"serve", "--listen", "127.0.0.1:0"}), dir_.path());
     const json status = StatusFileWhen([&](const json& j) {
       if (!p->Alive()) return true;
       for (const json& root : j["roots"]) {
@@ -291,7 +294,12 @@ TEST_F(ServeE2eTest, StatusShowsTheServiceOnlyWhileItRuns) {
   ASSERT_TRUE(service.is_object()) << serve->Log();
   EXPECT_EQ(service["pid"], serve->pid());
   EXPECT_EQ(service["roots"][0]["method"], "inotify") << service.dump();
-  EXPECT_EQ(service["listen"], "127.0.0.1:7447");
+  // --listen 127.0.0.1:0: the port it was given.
+  const std::string listen = service["listen"];
+  ASSERT_TRUE(listen.starts_with("127.0.0.1:")) << listen;
+  EXPECT_NE(listen, "127.0.0.1:0");
+  EXPECT_EQ(service["http"], true);
+  EXPECT_EQ(HttpGet(std::stoi(listen.substr(10)), "/api/v1/health").status, 200);
   const RunResult text = Run({"status"});
   EXPECT_NE(text.out.find("service: running (pid " +
                           std::to_string(serve->pid()) + ")"),
@@ -604,6 +612,104 @@ TEST(ServePackaging, SystemdUnitsParse) {
         RunShell("systemd-analyze verify '" + copy + "' 2>&1; echo rc=$?");
     EXPECT_EQ(r.out, "rc=0\n") << unit;
   }
+}
+
+
+// The HTTP API inside the service: what the watcher brings in can be
+// listed, shown, streamed and its thumbnail fetched; the live events tell
+// of the work.
+TEST_F(ServeE2eTest, TheApiServesWhatTheServiceCatalogues) {
+  WriteConfig("[serve]\ndelay = 0.2\nsettle = 0.5\ndelete_hold = 1\n");
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  auto serve = StartServe();
+  const json status = StatusFileWhen([](const json& j) { return j["http"] == true; });
+  const std::string listen = status["listen"];
+  const int port = std::stoi(listen.substr(listen.rfind(':') + 1));
+  // Events from the start: what the startup did, then what comes.
+  const std::string early = ReadStreamUntil(port, "/api/v1/events?after=0",
+                                            "event: operation", 10);
+  EXPECT_NE(early.find("event: operation"), std::string::npos) << early;
+
+  const std::string staging = dir_ / "card";
+  for (int i = 0; i < 3; ++i) {
+    WriteFile(staging + "/IMG_" + std::to_string(i) + ".jpg",
+              NikonJpeg(std::to_string(i)));
+  }
+  fs::copy(staging, root_ + "/card", fs::copy_options::recursive);
+  json files;
+  PollUntil([&] {
+    const HttpReply r = HttpGet(port, "/api/v1/files?kind=photo");
+    files = json::parse(r.body, nullptr, false);
+    if (files.is_discarded() || !files.contains("files")) return false;
+    int ready = 0;
+    for (const json& f : files["files"]) ready += f["thumb"] == true ? 1 : 0;
+    return ready == 3;
+  }, std::chrono::seconds(60));
+  ASSERT_EQ(files["files"].size(), 3u) << files.dump() << serve->Log();
+  const json first = files["files"][0];
+  const std::string id = std::to_string(first["id"].get<int64_t>());
+
+  const HttpReply detail = HttpGet(port, "/api/v1/files/" + id);
+  ASSERT_EQ(detail.status, 200);
+  EXPECT_EQ(json::parse(detail.body)["make"], "NIKON") << detail.body;
+
+  const HttpReply original = HttpGet(port, "/api/v1/files/" + id + "/original");
+  ASSERT_EQ(original.status, 200);
+  EXPECT_EQ(original.body, Slurp(root_ + "/" + first["rel"].get<std::string>()));
+  EXPECT_EQ(original.Header("content-type"), "image/jpeg");
+
+  const HttpReply thumb = HttpGet(port, "/api/v1/files/" + id + "/thumbnail");
+  ASSERT_EQ(thumb.status, 200) << thumb.body;
+  EXPECT_FALSE(thumb.body.empty());
+  const std::string immutable = thumb.Header("content-location");
+  ASSERT_TRUE(immutable.starts_with("/api/v1/thumbnails/")) << immutable;
+  const HttpReply by_hash = HttpGet(port, immutable);
+  ASSERT_EQ(by_hash.status, 200);
+  EXPECT_EQ(by_hash.body, thumb.body);
+  EXPECT_EQ(by_hash.Header("cache-control"), "public, max-age=31536000, immutable");
+  const HttpReply again =
+      HttpGet(port, immutable, "If-None-Match: " + by_hash.Header("etag") + "\r\n");
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+
+  // The queue drained: a "queue" event said so.
+  const std::string later = ReadStreamUntil(port, "/api/v1/events?after=0",
+                                            "event: queue", 10);
+  EXPECT_NE(later.find("event: queue"), std::string::npos) << later;
+  EXPECT_EQ(serve->Stop(SIGTERM), 0) << serve->Log();
+}
+
+// Off loopback every request needs the token `phodex token` shows (made
+// 0600 in the data folder by the first start).
+TEST_F(ServeE2eTest, OffLoopbackTheApiNeedsTheToken) {
+  ASSERT_EQ(Run({"root", "add", root_}).exit_code, 0);
+  const RunResult token = Run({"token"});
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  const std::string secret = token.out.substr(0, token.out.find('\n'));
+  EXPECT_EQ(secret.size(), 64u) << token.out;
+  EXPECT_EQ(fs::status(catalog_ + ".api-token").permissions(),
+            fs::perms::owner_read | fs::perms::owner_write);
+  auto p = std::make_unique<ServeProcess>(
+      Args({"serve", "--listen", "0.0.0.0:0"}), dir_.path());
+  const json status = StatusFileWhen([&](const json& j) {
+    return !p->Alive() || j["http"] == true;
+  });
+  ASSERT_TRUE(p->Alive()) << p->Log();
+  const std::string listen = status["listen"];
+  const int port = std::stoi(listen.substr(listen.rfind(':') + 1));
+  EXPECT_EQ(HttpGet(port, "/api/v1/files").status, 401);
+  EXPECT_EQ(HttpGet(port, "/api/v1/files", "Authorization: Bearer " +
+                                              std::string(64, '0') + "\r\n")
+                .status,
+            401);
+  EXPECT_EQ(HttpGet(port, "/api/v1/files",
+                    "Authorization: Bearer " + secret + "\r\n")
+                .status,
+            200);
+  EXPECT_EQ(HttpGet(port, "/api/v1/health").status, 200);
+  // The same token after a restart.
+  EXPECT_EQ(Run({"token"}).out, token.out);
+  EXPECT_EQ(p->Stop(SIGTERM), 0) << p->Log();
 }
 
 }  // namespace

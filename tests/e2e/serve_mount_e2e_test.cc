@@ -217,7 +217,8 @@ class ServeMountE2eTest : public ::testing::Test {
     return files;
   }
   void StartServe() {
-    serve_ = SpawnPhodex({"--catalog", catalog_, "--config", config_, "serve"},
+    serve_ = SpawnPhodex({"--catalog", catalog_, "--config", config_, "serve",
+                          "--listen", "127.0.0.1:0"},
                          dir_ / "serve-out.txt", dir_ / "serve-err.txt");
   }
   // The service's exit status after SIGTERM; -1 when it did not exit.

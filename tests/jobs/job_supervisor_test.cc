@@ -90,6 +90,10 @@ class CountingQueue final : public catalog::JobQueue {
   Result<int64_t> PruneJobs(int64_t before) override {
     return q_.PruneJobs(before);
   }
+  Result<int64_t> PrioritizeFileJob(std::string_view k, FileId f,
+                                    int p) override {
+    return q_.PrioritizeFileJob(k, f, p);
+  }
 
  private:
   catalog::JobQueue& q_;

@@ -48,6 +48,28 @@ class ApiTest : public library::LibraryTest {
     return m.route->handler(call);
   }
   Response Get(const std::string& target) { return Call(Method::kGet, target); }
+
+  // A Library over a catalog connection of its own (for a handler thread
+  // of a real server), sharing the fixture's file system, clock and locks.
+  Result<std::shared_ptr<library::Library>> OpenExtraLibrary() {
+    struct Owned {
+      std::unique_ptr<catalog::Catalog> catalog;
+      std::unique_ptr<library::Library> library;
+    };
+    auto owned = std::make_shared<Owned>();
+    PHODEX_ASSIGN_OR_RETURN(owned->catalog,
+                            catalog::OpenSqliteCatalog(CatalogPath(), {}));
+    library::Parts parts;
+    parts.catalog = owned->catalog.get();
+    parts.fs = fs_.get();
+    parts.clock = &clock_;
+    parts.locks = &locks_;
+    parts.data = data_;
+    parts.config = lib_->config();
+    owned->library = std::make_unique<library::Library>(std::move(parts));
+    library::Library* lib = owned->library.get();
+    return std::shared_ptr<library::Library>(std::move(owned), lib);
+  }
   Response Post(const std::string& target, const nlohmann::json& body) {
     return Call(Method::kPost, target, body.dump(),
                 {{"content-type", "application/json"}});

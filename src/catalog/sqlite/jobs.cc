@@ -427,6 +427,17 @@ Result<int64_t> SqliteCatalog::PruneJobs(int64_t before_ns) {
   return RunInTxn(*s);
 }
 
+Result<int64_t> SqliteCatalog::PrioritizeFileJob(std::string_view kind,
+                                                FileId file, int priority) {
+  // Along jobs_key (kind, file_id, version).
+  PHODEX_ASSIGN_OR_RETURN(
+      Stmt * s, Cached("UPDATE jobs SET priority = ?3 WHERE kind = ?1 AND "
+                       "file_id = ?2 AND priority > ?3 AND state IN "
+                       "('available', 'retryable')"));
+  s->BindText(1, kind).Bind(2, file.value).Bind(3, static_cast<int64_t>(priority));
+  return RunInTxn(*s);
+}
+
 #undef PHODEX_JOB_COLUMNS
 #undef PHODEX_NO_LEASE
 #undef PHODEX_HELD

@@ -76,6 +76,19 @@ Status SqliteCatalog::SetPixels(const std::vector<PixelUpdate>& updates) {
   return txn.Commit();
 }
 
+Result<std::optional<FileId>> SqliteCatalog::FindPresentFileWithHash(
+    const ContentHash& hash) {
+  PHODEX_ASSIGN_OR_RETURN(
+      Stmt * s, Cached("SELECT min(id) FROM files WHERE hash = ?1 AND "
+                       "present = 1"));
+  s->BindBlob(1, hash.ToBytes());
+  PHODEX_ASSIGN_OR_RETURN(bool row, s->Step());
+  std::optional<FileId> out;
+  if (row && !s->IsNull(0)) out = FileId{s->Int(0)};
+  s->Reset();
+  return out;
+}
+
 Result<std::vector<ContentHash>> SqliteCatalog::ListPresentHashes(
     const std::optional<ContentHash>& after, size_t limit) {
   // Along the partial index files_hash, from `after` on.

@@ -153,6 +153,8 @@ class SqliteCatalog final : public Catalog {
   Result<PixelTotals> GetPixelTotals(const std::string& thumbs_key) override;
   Result<std::vector<ContentHash>> ListPresentHashes(
       const std::optional<ContentHash>& after, size_t limit) override;
+  Result<std::optional<FileId>> FindPresentFileWithHash(
+      const ContentHash& hash) override;
 
   // --- JobQueue (jobs.cc) -----------------------------------------------
   Result<EnqueueResult> EnqueueJobs(const std::vector<JobSpec>& specs,
@@ -175,6 +177,8 @@ class SqliteCatalog final : public Catalog {
   Status SetKindPaused(std::string_view kind, Pause pause) override;
   Result<std::vector<std::string>> PausedKinds() override;
   Result<int64_t> PruneJobs(int64_t before_ns) override;
+  Result<int64_t> PrioritizeFileJob(std::string_view kind, FileId file,
+                                    int priority) override;
 
   // --- OperationLog (operations.cc) --------------------------------------
   Result<OperationId> BeginOperation(const Operation& op) override;

@@ -1,0 +1,36 @@
+#pragma once
+// Parsing what routes take, the same way everywhere: ids, limits, cursors,
+// folder rels. Thread-safe free functions.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "core/media_kind.h"
+#include "server/http_types.h"
+
+namespace phodex::server {
+
+// A catalog id: decimal digits only, 1..2^63-1 ("0", "-1", "1e3", "abc",
+// "007x" and overflows are not ids).
+std::optional<int64_t> ParseId(std::string_view text);
+
+// The `limit` query parameter: `def` when absent, kInvalidArgument when it
+// is not a number in 1..`max` (the message says the bounds).
+Result<int64_t> ParseLimit(const Request& req, int64_t def, int64_t max);
+
+// A cursor is opaque to clients: its bytes as lower-case hex. Decoding
+// fails on anything else (the route then answers 400).
+std::string EncodeOpaqueCursor(std::string_view raw);
+std::optional<std::string> DecodeOpaqueCursor(std::string_view text);
+
+// A folder or file inside a root as the catalog stores it: relative, no
+// "." or ".." segment, no empty segment, no NUL. "" (the root) is safe.
+bool IsSafeRel(std::string_view rel);
+
+// "photo", "raw", "video", "sidecar", "other".
+std::optional<MediaKind> ParseMediaKindParam(std::string_view text);
+
+}  // namespace phodex::server
