@@ -6,6 +6,7 @@ namespace phodex::server {
 
 void AddApiRoutes(Router& router) {
   AddMetaRoutes(router);
+  AddSearchRoutes(router);
 }
 
 }  // namespace phodex::server
