@@ -63,7 +63,7 @@ while fid < n:
     def add(rel, kind, mime, sidecar_of=None, m=row):
         global fid
         fid += 1
-        files.append((fid, rel, rnd.randint(10**5, 10**7), fid, kind, sidecar_of))
+        files.append((fid, rel.encode(), rnd.randint(10**5, 10**7), fid, kind, sidecar_of))
         meta.append((fid, mime) + m)
         return fid
     if kind_roll < 0.05:

@@ -154,7 +154,9 @@ std::string SearchSql(const SearchFilter& q, TextPlan text, Part part,
   }
   sql += " WHERE" + FilterConditions(q);
   if (text == TextPlan::kProbeEach) {
-    // Unary +: the matches are a filter here, never the driving index.
+    // Unary +: the matches (read once per statement into a temporary
+    // set) are a filter here, never the driving index. Asking FTS5 per
+    // row by rowid instead was measured 100 times slower.
     sql += std::string(" AND +f.id IN (") + kTextMatches + ")";
   }
   if (part == Part::kUnread) {
