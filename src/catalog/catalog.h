@@ -8,6 +8,7 @@
 //   move_index.h     MoveIndex      move candidates, ApplyMove
 //   file_queries.h   FileQueries    GetFile, FindFile, paged ListFiles,
 //                                   stats, size twins
+//   file_search.h    FileSearch     filtered search, newest capture first
 //   pixel_store.h    PixelStore     pixel facts per content
 //   operation_log.h  OperationLog   operations and file errors
 //   dedup_writes.h   DedupWrites    what `dupes --apply` records
@@ -30,6 +31,7 @@
 #include "catalog/admin.h"
 #include "catalog/dedup_writes.h"
 #include "catalog/file_queries.h"
+#include "catalog/file_search.h"
 #include "catalog/job_queue.h"
 #include "catalog/move_index.h"
 #include "catalog/operation_log.h"
@@ -45,6 +47,7 @@ class Catalog : public RootStore,
                 public ScanStore,
                 public MoveIndex,
                 public FileQueries,
+                public FileSearch,
                 public PixelStore,
                 public OperationLog,
                 public DedupWrites,

@@ -11,6 +11,7 @@ void AddApiRoutes(Router& router) {
   AddAuthRoutes(router);
   AddFileRoutes(router);
   AddEventRoutes(router);
+  AddSearchRoutes(router);
 }
 
 int64_t SteadyNowSeconds() {

@@ -16,5 +16,6 @@ void AddOperationRoutes(Router& r);   // operations
 void AddJobRoutes(Router& r);         // jobs
 void AddRootRoutes(Router& r);        // roots
 void AddEventRoutes(Router& r);       // events (SSE)
+void AddSearchRoutes(Router& r);      // search, search/count
 
 }  // namespace phodex::server

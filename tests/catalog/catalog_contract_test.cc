@@ -1394,3 +1394,113 @@ TYPED_TEST(CatalogContractTest, AdminOfAHealthyCatalog) {
 
 }  // namespace
 }  // namespace phodex::catalog
+
+namespace phodex::catalog {
+namespace {
+
+// The rels a search lists, every page of `limit`, in order.
+std::vector<std::string> SearchRels(Catalog& c, const SearchFilter& f,
+                                    size_t limit = 1000) {
+  std::vector<std::string> out;
+  SearchCursor at;
+  for (int pages = 0; pages < 1000; ++pages) {
+    auto page = c.SearchFiles(f, at, limit);
+    EXPECT_TRUE(page) << page.error().ToString();
+    if (!page) break;
+    for (const FileRow& r : page->rows) out.push_back(r.rel);
+    if (!page->next) break;
+    at = *page->next;
+  }
+  return out;
+}
+
+SearchFilter Words(std::vector<std::string> words) {
+  SearchFilter f;
+  f.words = std::move(words);
+  return f;
+}
+
+MediaMetadata Text(std::string taken, std::vector<std::string> keywords,
+                   std::string title = "") {
+  MediaMetadata m;
+  m.taken = std::move(taken);
+  m.keywords = std::move(keywords);
+  if (!title.empty()) m.title = std::move(title);
+  return m;
+}
+
+TYPED_TEST(CatalogContractTest, SearchTextFollowsRewritesRenamesAndRemovals) {
+  Catalog* c = this->catalog();
+  const RootId root = NewRoot(*c, "/r");
+  FileUpsert a = Upsert("trip/a.jpg", 10);
+  a.metadata = Text("2020-01-01T00:00:00", {"alpha"}, "First light");
+  ASSERT_TRUE(c->ApplyBatch(Batch(root, {a, Upsert("trip/b.jpg", 11)})));
+  EXPECT_THAT(SearchRels(*c, Words({"alpha"})), ElementsAre("trip/a.jpg"));
+  EXPECT_THAT(SearchRels(*c, Words({"first", "lig"})), ElementsAre("trip/a.jpg"));
+  EXPECT_THAT(SearchRels(*c, Words({"b"})), ElementsAre("trip/b.jpg"));
+  // The file changed: its metadata read again says something else.
+  a.stat.size = 12;
+  a.metadata = Text("2020-01-01T00:00:00", {"beta"});
+  ASSERT_TRUE(c->ApplyBatch(Batch(root, {a})));
+  EXPECT_THAT(SearchRels(*c, Words({"alpha"})), IsEmpty());
+  EXPECT_THAT(SearchRels(*c, Words({"first"})), IsEmpty());
+  EXPECT_THAT(SearchRels(*c, Words({"beta"})), ElementsAre("trip/a.jpg"));
+  // Changed again, nothing read: no text but its name.
+  a.stat.size = 13;
+  a.metadata = MediaMetadata{};
+  ASSERT_TRUE(c->ApplyBatch(Batch(root, {a})));
+  EXPECT_THAT(SearchRels(*c, Words({"beta"})), IsEmpty());
+  EXPECT_THAT(SearchRels(*c, Words({"trip", "a"})), ElementsAre("trip/a.jpg"));
+  // The folder renamed: the new name is found, the old one not.
+  ASSERT_TRUE(c->RenameFolder(root, "trip", "voyage"));
+  EXPECT_THAT(SearchRels(*c, Words({"trip"})), IsEmpty());
+  EXPECT_THAT(SearchRels(*c, Words({"voyage"})),
+              UnorderedElementsAre("voyage/a.jpg", "voyage/b.jpg"));
+  // Removed files are not found; a rating write is.
+  ASSERT_TRUE(c->ApplyBatch(Removal(root, {this->Row("voyage/b.jpg").id})));
+  EXPECT_THAT(SearchRels(*c, Words({"voyage"})), ElementsAre("voyage/a.jpg"));
+  EXPECT_EQ(*c->CountSearch(Words({"voyage"})), 1);
+  RatingWrite w;
+  w.root = root;
+  w.file = Upsert("voyage/a.jpg", 14);
+  w.file.metadata = Text("2020-01-01T00:00:00", {"gamma"});
+  w.file.metadata->rating = 4;
+  ASSERT_TRUE(c->ApplyRatingWrite(w));
+  SearchFilter rated = Words({"gamma"});
+  rated.rating_min = 4;
+  EXPECT_THAT(SearchRels(*c, rated), ElementsAre("voyage/a.jpg"));
+}
+
+TYPED_TEST(CatalogContractTest, SearchOrdersNewestCaptureFirstAndPagesByKey) {
+  Catalog* c = this->catalog();
+  const RootId root = NewRoot(*c, "/r");
+  std::vector<FileUpsert> files;
+  for (int i = 0; i < 30; ++i) {
+    FileUpsert u = Upsert("f" + std::to_string(100 + i) + ".jpg", i + 1);
+    // Ties of capture time, and some files without one.
+    if (i % 7 != 0) u.metadata = Text("2020-01-0" + std::to_string(1 + i % 3), {});
+    files.push_back(u);
+  }
+  files.push_back(Upsert("note.txt", 1, MediaKind::kOther));
+  ASSERT_TRUE(c->ApplyBatch(Batch(root, files)));
+  const std::vector<std::string> all = SearchRels(*c, {});
+  ASSERT_EQ(all.size(), 30u);
+  EXPECT_EQ(SearchRels(*c, {}, 4), all);  // pages join without gaps
+  // Newest first, ties by id (highest first), undated last.
+  std::vector<std::pair<std::string, int64_t>> keys;
+  for (const std::string& rel : all) {
+    const FileRow r = this->Row(rel);
+    keys.push_back({r.metadata && r.metadata->taken ? *r.metadata->taken : "",
+                    r.id.value});
+  }
+  EXPECT_TRUE(std::is_sorted(keys.rbegin(), keys.rend()));
+  EXPECT_EQ(keys.back().first, "");
+  EXPECT_EQ(*c->CountSearch({}), 30);
+  auto ids = c->SearchFileIds({}, {}, 30);
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(ids->hits.size(), 30u);
+  EXPECT_FALSE(ids->next);
+}
+
+}  // namespace
+}  // namespace phodex::catalog

@@ -12,6 +12,7 @@
 #include "catalog/sqlite/migrations.h"
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "catalog/sqlite/sqlite_catalog_impl.h"
+#include "tests/catalog/query_plan.h"
 #include "tests/fakes/temp_dir.h"
 
 namespace phodex::catalog {
@@ -32,26 +33,6 @@ void ExecRaw(const std::string& path, const std::string& sql) {
             SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
-}
-
-// The lines of EXPLAIN QUERY PLAN for `sql`.
-std::vector<std::string> QueryPlan(const std::string& path,
-                                   std::string_view sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  const std::string explain = "EXPLAIN QUERY PLAN " + std::string(sql);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, explain.c_str(), -1, &st, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  std::vector<std::string> lines;
-  while (st && sqlite3_step(st) == SQLITE_ROW) {
-    lines.emplace_back(
-        reinterpret_cast<const char*>(sqlite3_column_text(st, 3)));
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return lines;
 }
 
 class JobQueueSqliteTest : public ::testing::Test {

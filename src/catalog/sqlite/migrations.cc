@@ -212,6 +212,55 @@ CREATE TABLE paused_job_kinds (
   kind TEXT PRIMARY KEY
 );
 )sql"},
+    // Search (catalog/file_search.h, docs/catalog.md v10). file_text is an
+    // FTS5 table that keeps its own copy of the text (a few short columns,
+    // so rows are deleted by rowid without the old values), one row per
+    // file, rowid = files.id, kept in step by triggers so that every write
+    // path (scan, rate, moves, renamed folders, salvage, purge) keeps it
+    // right without knowing it. INSERT OR REPLACE: metadata is written
+    // with INSERT OR REPLACE, whose delete does not fire triggers.
+    // metadata_search_* sort undated rows ('') after every capture time in
+    // descending order, so one index serves the order of every search.
+    Migration{10, "search: file text index, capture-time order indexes",
+              R"sql(
+CREATE VIRTUAL TABLE file_text USING fts5(
+  rel, keywords, title, description,
+  tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO file_text(rowid, rel, keywords, title, description)
+  SELECT f.id, f.rel, m.keywords, m.title, m.description
+  FROM files f LEFT JOIN metadata m ON m.file_id = f.id;
+CREATE TRIGGER file_text_file_added AFTER INSERT ON files BEGIN
+  INSERT OR REPLACE INTO file_text(rowid, rel) VALUES (new.id, new.rel);
+END;
+CREATE TRIGGER file_text_file_renamed AFTER UPDATE OF rel ON files BEGIN
+  INSERT OR REPLACE INTO file_text(rowid, rel, keywords, title, description)
+    SELECT new.id, new.rel, m.keywords, m.title, m.description
+    FROM (SELECT 1) LEFT JOIN metadata m ON m.file_id = new.id;
+END;
+CREATE TRIGGER file_text_file_deleted AFTER DELETE ON files BEGIN
+  DELETE FROM file_text WHERE rowid = old.id;
+END;
+CREATE TRIGGER file_text_metadata_added AFTER INSERT ON metadata BEGIN
+  INSERT OR REPLACE INTO file_text(rowid, rel, keywords, title, description)
+    SELECT f.id, f.rel, new.keywords, new.title, new.description
+    FROM files f WHERE f.id = new.file_id;
+END;
+CREATE TRIGGER file_text_metadata_changed
+AFTER UPDATE OF keywords, title, description ON metadata BEGIN
+  INSERT OR REPLACE INTO file_text(rowid, rel, keywords, title, description)
+    SELECT f.id, f.rel, new.keywords, new.title, new.description
+    FROM files f WHERE f.id = new.file_id;
+END;
+CREATE TRIGGER file_text_metadata_dropped AFTER DELETE ON metadata BEGIN
+  INSERT OR REPLACE INTO file_text(rowid, rel)
+    SELECT f.id, f.rel FROM files f WHERE f.id = old.file_id;
+END;
+CREATE INDEX metadata_search_order ON metadata(ifnull(taken, ''));
+CREATE INDEX metadata_search_make ON metadata(make COLLATE NOCASE,
+  ifnull(taken, ''));
+CREATE INDEX metadata_search_model ON metadata(model COLLATE NOCASE,
+  ifnull(taken, ''));
+)sql"},
 };
 
 }  // namespace

@@ -346,7 +346,10 @@ Status CopyTables(sqlite3* from, sqlite3* to, SalvageReport& report) {
       std::vector<std::string> tables,
       Strings(to,
               "SELECT name FROM sqlite_schema WHERE type = 'table' AND "
-              "name NOT LIKE 'sqlite_%' ORDER BY rowid"));
+              "name NOT LIKE 'sqlite_%' AND "
+              // The search index (v10) and its shadow tables: the
+              // triggers fill it again as files and metadata are copied.
+              "name NOT LIKE 'file\\_text%' ESCAPE '\\' ORDER BY rowid"));
   // Rows of another schema version may mean something else: then only the
   // roots (where the library is) are carried; the rescan finds the rest.
   auto from_version = UserVersion(from);

@@ -10,6 +10,7 @@
 //   action_writes.cc   DedupWrites, RatingWrites
 //   moves.cc           MoveIndex
 //   file_queries.cc    FileQueries
+//   file_search.cc     FileSearch
 //   pixels.cc          PixelStore
 //   operations.cc      OperationLog
 //   admin.cc           CatalogAdmin
@@ -76,6 +77,9 @@ void BindLimit(Stmt& s, int i, std::optional<int64_t> limit);
 std::string_view ClaimJobsSqlForTesting();
 // The statement of SqliteCatalog::CountActiveJobs, for the same.
 std::string_view CountActiveJobsSqlForTesting();
+// A page statement of SqliteCatalog::SearchFileIds (with a cursor), for
+// the same; `few_matches`: the plan for words that match few files.
+std::string SearchSqlForTesting(const SearchFilter& q, bool few_matches);
 
 class SqliteCatalog final : public Catalog {
  public:
@@ -138,6 +142,14 @@ class SqliteCatalog final : public Catalog {
   Result<CatalogStats> Stats() override;
   Result<std::vector<SizeTwin>> ListSizeTwins(int64_t after_size,
                                               size_t max_sizes) override;
+  // --- FileSearch (file_search.cc) ---------------------------------------
+  Result<SearchIdPage> SearchFileIds(const SearchFilter& filter,
+                                     const SearchCursor& after,
+                                     size_t limit) override;
+  Result<SearchPage> SearchFiles(const SearchFilter& filter,
+                                 const SearchCursor& after,
+                                 size_t limit) override;
+  Result<int64_t> CountSearch(const SearchFilter& filter) override;
 
   // --- PixelStore (pixels.cc) --------------------------------------------
   Result<int64_t> SetMetadata(
