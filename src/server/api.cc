@@ -6,6 +6,10 @@ namespace phodex::server {
 
 void AddApiRoutes(Router& router) {
   AddMetaRoutes(router);
+  AddStatusRoutes(router);
+  AddOperationRoutes(router);
+  AddJobRoutes(router);
+  AddMetricsRoutes(router);
 }
 
 }  // namespace phodex::server

@@ -11,7 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "library/catalog_figures.h"
 #include "server/event_hub.h"
+#include "server/metrics.h"
 #include "server/router.h"
 
 namespace phodex::server {
@@ -34,6 +36,11 @@ class Api {
   explicit Api(ApiHooks hooks) : hooks_(std::move(hooks)) {}
 
   EventHub& events() { return events_; }
+  // What /metrics counts as requests are answered (server/metrics.h).
+  Metrics& metrics() { return metrics_; }
+  // The catalog-wide figures of /status, /jobs and /metrics, read at most
+  // every few seconds (library/catalog_figures.h).
+  library::FiguresCache& figures() { return figures_; }
   const ApiHooks& hooks() const { return hooks_; }
   void JobsQueued() const {
     if (hooks_.jobs_queued) hooks_.jobs_queued();
@@ -42,6 +49,8 @@ class Api {
  private:
   const ApiHooks hooks_;
   EventHub events_;
+  Metrics metrics_;
+  library::FiguresCache figures_;
 };
 
 // Registers every route of /api/v1, one Add...Routes per resource file
