@@ -201,6 +201,10 @@ Status ServeProcess::StartHttp() {
   o.port = args_.listen.port;
   o.open_library = [this] { return ctx_.OpenLibraryConnection(); };
   o.log_warning = [](std::string_view what) { spdlog::warn("{}", what); };
+  o.observe = [api = api_.get()](std::string_view route, server::Method method,
+                                 int status, double seconds) {
+    api->metrics().ObserveRequest(route, method, status, seconds);
+  };
   PHODEX_ASSIGN_OR_RETURN(events_lib_, ctx_.OpenLibraryConnection());
   status_events_ = std::make_unique<server::StatusEvents>(api_->events());
   PHODEX_ASSIGN_OR_RETURN(http_, server::HttpServer::Start(router_, *api_, o));

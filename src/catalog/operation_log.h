@@ -17,6 +17,15 @@
 
 namespace phodex::catalog {
 
+// Which operations a page of the history holds (ListOperationsPage).
+struct OperationFilter {
+  // Keyset cursor: only ids smaller than this (the last id of the page
+  // before).
+  std::optional<OperationId> before;
+  std::optional<std::string> type;  // only this type ("scan", ...)
+  std::optional<int64_t> limit;     // REQUIRES: >= 0
+};
+
 class OperationLog {
  public:
   virtual ~OperationLog() = default;
@@ -56,6 +65,13 @@ class OperationLog {
   // REQUIRES: *limit >= 0.
   virtual Result<std::vector<Operation>> ListOperations(
       std::optional<int64_t> limit) = 0;
+  // The operations matching `filter`, newest (greatest id) first, over an
+  // index (the primary key, or (type, id) with a type): a page costs its
+  // length, whatever the history's.
+  virtual Result<std::vector<Operation>> ListOperationsPage(
+      const OperationFilter& filter) = 0;
+  // Operation `id`; nullopt when there is none.
+  virtual Result<std::optional<Operation>> GetOperation(OperationId id) = 0;
   // The newest file errors first, of operation `op` (null: of all), at
   // most `limit` (null: all). REQUIRES: *limit >= 0.
   virtual Result<std::vector<FileErrorRow>> ListFileErrors(

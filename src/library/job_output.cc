@@ -37,9 +37,9 @@ nlohmann::json JobToJson(const catalog::Job& job) {
   };
 }
 
-nlohmann::json JobsSummaryToJson(const JobsSummary& summary) {
+nlohmann::json KindsToJson(const std::vector<KindSummary>& summaries) {
   nlohmann::json kinds = nlohmann::json::array();
-  for (const KindSummary& k : summary.kinds) {
+  for (const KindSummary& k : summaries) {
     nlohmann::json j = {{"kind", k.kind}, {"paused", k.paused}};
     for (size_t i = 0; i < k.counts.size(); ++i) {
       j[std::string(catalog::JobStateName(static_cast<catalog::JobState>(i)))] =
@@ -47,10 +47,14 @@ nlohmann::json JobsSummaryToJson(const JobsSummary& summary) {
     }
     kinds.push_back(std::move(j));
   }
+  return kinds;
+}
+
+nlohmann::json JobsSummaryToJson(const JobsSummary& summary) {
   nlohmann::json failed = nlohmann::json::array();
   for (const catalog::Job& job : summary.failed) failed.push_back(JobToJson(job));
   return nlohmann::json{
-      {"kinds", std::move(kinds)},
+      {"kinds", KindsToJson(summary.kinds)},
       {"failed", std::move(failed)},
       {"next", summary.next ? nlohmann::json(summary.next->value)
                             : nlohmann::json(nullptr)},

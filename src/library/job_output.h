@@ -16,6 +16,10 @@ namespace phodex::library {
 // and lease_expires (null unless running).
 nlohmann::json JobToJson(const catalog::Job& job);
 
+// [{"kind", "paused", "available", "running", "retryable", "completed",
+// "failed", "cancelled"}...]: the "kinds" of JobsSummaryToJson.
+nlohmann::json KindsToJson(const std::vector<KindSummary>& kinds);
+
 // {"kinds": [{"kind", "paused", "available", "running", "retryable",
 // "completed", "failed", "cancelled"}...], "failed": [JobToJson...],
 // "next": id of the last failed job shown when more follow, else null}.

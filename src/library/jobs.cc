@@ -13,17 +13,26 @@ constexpr size_t kStates = static_cast<size_t>(catalog::JobState::kCancelled) + 
 
 // The kinds that exist for a user: the known ones, the queue's and the
 // paused ones.
-Result<std::set<std::string>> ValidKinds(catalog::JobQueue& q) {
+// `counts`: the counts already read, if any.
+Result<std::set<std::string>> ValidKinds(
+    catalog::JobQueue& q,
+    const std::optional<std::vector<catalog::JobCount>>& given = {}) {
   std::set<std::string> kinds(KnownJobKinds().begin(), KnownJobKinds().end());
-  PHODEX_ASSIGN_OR_RETURN(auto counts, q.CountJobs());
-  for (const catalog::JobCount& c : counts) kinds.insert(c.kind);
+  std::vector<catalog::JobCount> read;
+  if (!given) {
+    PHODEX_ASSIGN_OR_RETURN(read, q.CountJobs());
+  }
+  for (const catalog::JobCount& c : given ? *given : read) kinds.insert(c.kind);
   PHODEX_ASSIGN_OR_RETURN(auto paused, q.PausedKinds());
   kinds.insert(paused.begin(), paused.end());
   return kinds;
 }
 
-Status CheckKind(catalog::JobQueue& q, const std::string& kind) {
-  PHODEX_ASSIGN_OR_RETURN(const std::set<std::string> kinds, ValidKinds(q));
+Status CheckKind(
+    catalog::JobQueue& q, const std::string& kind,
+    const std::optional<std::vector<catalog::JobCount>>& counts = {}) {
+  PHODEX_ASSIGN_OR_RETURN(const std::set<std::string> kinds,
+                          ValidKinds(q, counts));
   if (kinds.contains(kind)) return {};
   std::string known;
   for (const std::string& k : kinds) known += (known.empty() ? "" : ", ") + k;
@@ -66,11 +75,9 @@ const std::vector<std::string>& KnownJobKinds() {
   return kinds;
 }
 
-Result<JobsSummary> GetJobsSummary(Library& lib, const JobsSummaryRequest& req) {
-  catalog::JobQueue& q = lib.catalog();
-  if (req.kind) PHODEX_TRY(CheckKind(q, *req.kind));
-  PHODEX_ASSIGN_OR_RETURN(const auto counts, q.CountJobs());
-  PHODEX_ASSIGN_OR_RETURN(const auto paused, q.PausedKinds());
+std::vector<KindSummary> SummarizeKinds(
+    const std::vector<catalog::JobCount>& counts,
+    const std::vector<std::string>& paused) {
   std::map<std::string, KindSummary> kinds;
   auto kind = [&kinds](const std::string& name) -> KindSummary& {
     KindSummary& k = kinds[name];
@@ -84,8 +91,24 @@ Result<JobsSummary> GetJobsSummary(Library& lib, const JobsSummaryRequest& req) 
     kind(c.kind).counts[static_cast<size_t>(c.state)] += c.count;
   }
   for (const std::string& p : paused) kind(p).paused = true;
+  std::vector<KindSummary> out;
+  for (auto& [name, k] : kinds) out.push_back(std::move(k));
+  return out;
+}
+
+Result<JobsSummary> GetJobsSummary(Library& lib, const JobsSummaryRequest& req) {
+  catalog::JobQueue& q = lib.catalog();
+  std::optional<std::vector<catalog::JobCount>> counts;
+  if (req.figures) {
+    PHODEX_ASSIGN_OR_RETURN(const auto figures, req.figures->Get(lib));
+    counts = figures->jobs;
+  } else {
+    PHODEX_ASSIGN_OR_RETURN(counts, q.CountJobs());
+  }
+  if (req.kind) PHODEX_TRY(CheckKind(q, *req.kind, counts));
+  PHODEX_ASSIGN_OR_RETURN(const auto paused, q.PausedKinds());
   JobsSummary out;
-  for (auto& [name, k] : kinds) out.kinds.push_back(std::move(k));
+  out.kinds = SummarizeKinds(*counts, paused);
   if (req.failed_limit > 0) {
     catalog::JobFilter f;
     f.kind = req.kind;

@@ -15,6 +15,7 @@
 
 #include "catalog/job_queue.h"
 #include "core/error.h"
+#include "library/catalog_figures.h"
 #include "library/library.h"
 
 namespace phodex::library {
@@ -33,6 +34,11 @@ struct JobsSummaryRequest {
   // Only this kind's failed jobs (the counts are always every kind's).
   // kInvalidArgument when no such kind exists.
   std::optional<std::string> kind;
+  // Set: the counts per kind and state come from this cache (the
+  // server's, library/catalog_figures.h: at most its max_age old), for
+  // the summary and to check `kind`, instead of JobQueue::CountJobs, which
+  // reads every job. Unset: read now.
+  FiguresCache* figures = nullptr;
 };
 
 // One kind's counts, every state present (zeros included).
@@ -45,6 +51,12 @@ struct KindSummary {
     return counts[static_cast<size_t>(state)];
   }
 };
+
+// The counts per kind (`counts` as JobQueue::CountJobs gives them), with
+// every kind that is paused, by name.
+std::vector<KindSummary> SummarizeKinds(
+    const std::vector<catalog::JobCount>& counts,
+    const std::vector<std::string>& paused);
 
 struct JobsSummary {
   // Every kind that has jobs or is paused, by name.

@@ -282,6 +282,18 @@ Result<ServiceStatusFile> ReadServiceStatus(os::FileSystem& fs,
   return file;
 }
 
+RunningService RunningServiceFromJson(const Json& json) {
+  RunningService out;
+  auto file = ServiceStatusFromJson(json);
+  if (file) {
+    out.file = std::move(*file);
+    out.fresh = true;
+  } else {
+    out.why = file.error().message();
+  }
+  return out;
+}
+
 std::optional<RunningService> FindRunningService(os::FileSystem& fs,
                                                  const DataFolder& data,
                                                  int64_t now_unix_ns) {

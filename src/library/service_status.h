@@ -77,6 +77,11 @@ struct RunningService {
   // The file was written within kServiceStatusStaleAfter of `now`.
   bool fresh = false;
 };
+// The service that runs this process, from the JSON its ServiceStatusToJson
+// gave (the server asks the service in its own process: fresh); `why`
+// says what was wrong with a JSON that is not one.
+RunningService RunningServiceFromJson(const nlohmann::ordered_json& json);
+
 // The service running on the catalog of `data`, if one holds its lock now
 // (a probe that never waits and creates nothing), with its status file.
 std::optional<RunningService> FindRunningService(os::FileSystem& fs,

@@ -1,5 +1,6 @@
 #include "library/status_output.h"
 
+#include "library/job_output.h"
 #include "library/operation_output.h"
 #include "util/text.h"
 #include "util/time_format.h"
@@ -27,8 +28,30 @@ Json RootsToJson(const LibraryStatus& s) {
                           : Json(nullptr)},
         {"offline", offline.empty() ? Json(nullptr) : Json(offline)},
     });
+    if (s.dashboard && i < s.dashboard->roots.size()) {
+      const RootDashboard& d = s.dashboard->roots[i];
+      Json& j = roots.back();
+      j["state"] = d.state;
+      j["disk"] = d.space ? Json{{"total_bytes", d.space->total_bytes},
+                                 {"free_bytes", d.space->free_bytes}}
+                          : Json(nullptr);
+    }
   }
   return roots;
+}
+
+// The dashboard's own fields (GET /api/v1/status), after the rest.
+void AddDashboard(const Dashboard& d, Json& j) {
+  j["jobs"] = Json::parse(
+      KindsToJson(SummarizeKinds(d.jobs, d.paused_kinds)).dump());
+  j["process"] = {
+      {"pid", d.process.pid},
+      {"started", d.process.started_ns ? Json(util::Rfc3339Utc(d.process.started_ns))
+                                       : Json(nullptr)},
+      {"uptime_s", d.process.uptime_s},
+      {"resident_bytes", d.process.resident_bytes},
+      {"cpu_seconds", d.process.cpu_seconds},
+  };
 }
 
 }  // namespace
@@ -67,7 +90,7 @@ Json StatusToJson(const LibraryStatus& s, const std::string& catalog_path,
   for (const catalog::Operation& op : s.recent) {
     recent.push_back(Json::parse(OperationToJson(op).dump()));
   }
-  return Json{
+  Json j{
       {"catalog", util::EscapeBytes(catalog_path)},
       {"size", s.size_on_disk ? Json(*s.size_on_disk) : Json(nullptr)},
       {"roots", RootsToJson(s)},
@@ -77,6 +100,12 @@ Json StatusToJson(const LibraryStatus& s, const std::string& catalog_path,
       {"file_errors", s.stats.file_errors},
       {"service", RunningServiceToJson(s.service)},
   };
+  if (s.dashboard) AddDashboard(*s.dashboard, j);
+  return j;
+}
+
+Json ServerStatusToJson(const LibraryStatus& s) {
+  return StatusToJson(s, s.dashboard->catalog_path, s.dashboard->thumbs_dir);
 }
 
 }  // namespace phodex::library

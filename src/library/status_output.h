@@ -20,9 +20,18 @@ namespace phodex::library {
 // "starting" (no status written yet: only "state" and "error", why the
 // file could not be read, or null).
 // `thumbs_dir`: the thumbnail cache's folder, when the settings were read.
+// With status.dashboard (GET /api/v1/status, docs/api.md "Status") each
+// root also has "state" and "disk" ({"total_bytes", "free_bytes"} or
+// null), and the object ends with "jobs" (JobsSummaryToJson's "kinds")
+// and "process" (library/process_health.h); without it the JSON is
+// exactly `phodex status --json`'s.
 nlohmann::ordered_json StatusToJson(const LibraryStatus& status,
                                     const std::string& catalog_path,
                                     const std::optional<std::string>& thumbs_dir);
+
+// StatusToJson with the dashboard's catalog path and thumbnail folder
+// (GET /api/v1/status). REQUIRES: status.dashboard.
+nlohmann::ordered_json ServerStatusToJson(const LibraryStatus& status);
 
 // The "service" object alone (null for nullopt).
 nlohmann::ordered_json RunningServiceToJson(

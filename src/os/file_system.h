@@ -49,6 +49,12 @@ class RandomAccessFile {
 
 enum class AccessPattern { kRandom, kSequential };
 
+// How big a file system is and how much of it is free (FileSystem::SpaceAt).
+struct DiskSpace {
+  int64_t total_bytes = 0;
+  int64_t free_bytes = 0;  // available to an unprivileged writer
+};
+
 // The temporary copy ReplaceFile hands to its edit callback: a new file in
 // the same folder as the original, starting as a byte copy of it. It becomes
 // the original only if the callback succeeds. Single-threaded; valid only
@@ -213,6 +219,16 @@ class FileSystem {
       const std::string& path) {
     PHODEX_TRY(Stat(path, Follow::kYes));
     return FileSystemIdentity{};
+  }
+
+  // The size of the file system `path` (a file or folder, followed if a
+  // symlink) is on, and what of it is free for an unprivileged writer
+  // (statvfs(2): f_blocks and f_bavail). Errors: those of statvfs
+  // (kNotFound when `path` is missing). The default: kUnsupported, for file
+  // systems that cannot tell.
+  virtual Result<DiskSpace> SpaceAt(const std::string& path) {
+    return MakeError(ErrorCode::kUnsupported, "no disk space figures",
+                     "statvfs", path);
   }
 };
 

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -751,6 +752,16 @@ class PosixFileSystem final : public FileSystem {
       const std::string& path) override {
     PHODEX_ASSIGN_OR_RETURN(const std::string real, RealPath(path));
     return IdentifyMountedFileSystem(real);
+  }
+
+  Result<DiskSpace> SpaceAt(const std::string& path) override {
+    struct statvfs st {};
+    if (::statvfs(path.c_str(), &st) != 0) {
+      return ErrnoError(errno, "statvfs", path);
+    }
+    const auto unit = static_cast<int64_t>(st.f_frsize ? st.f_frsize : st.f_bsize);
+    return DiskSpace{static_cast<int64_t>(st.f_blocks) * unit,
+                     static_cast<int64_t>(st.f_bavail) * unit};
   }
 
   Status ReplaceFile(const std::string& path, const EditFn& edit) override {

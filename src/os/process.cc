@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -219,6 +220,20 @@ int64_t ResidentBytes() {
   std::fclose(f);
   if (read != 2) return 0;
   return static_cast<int64_t>(resident) * ::sysconf(_SC_PAGESIZE);
+}
+
+double CpuSeconds() {
+  struct rusage usage {};
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  auto seconds = [](const struct timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+int64_t ProcessStartedUnixNs() {
+  bool zombie = false;
+  return ProcessStartUnixNs(CurrentPid(), zombie).value_or(0);
 }
 
 std::string HostName() {

@@ -119,6 +119,11 @@ std::string HostName();
 void ReleaseFreeMemory();
 // This process's resident memory (VmRSS), in bytes; 0 when unknown.
 int64_t ResidentBytes();
+// The CPU time this process has used, user and system together, in
+// seconds (getrusage); 0 when unknown.
+double CpuSeconds();
+// When this process started, in Unix ns (from /proc); 0 when unknown.
+int64_t ProcessStartedUnixNs();
 std::optional<std::string> GetEnv(const char* name);
 bool IsTerminal(int fd);
 // Columns of the terminal on `fd`, or 80.

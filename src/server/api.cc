@@ -12,6 +12,10 @@ void AddApiRoutes(Router& router) {
   AddFileRoutes(router);
   AddEventRoutes(router);
   AddSearchRoutes(router);
+  AddStatusRoutes(router);
+  AddOperationRoutes(router);
+  AddJobRoutes(router);
+  AddMetricsRoutes(router);
 }
 
 int64_t SteadyNowSeconds() {

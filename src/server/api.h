@@ -12,7 +12,9 @@
 #include <string_view>
 
 #include "server/auth.h"
+#include "library/catalog_figures.h"
 #include "server/event_hub.h"
+#include "server/metrics.h"
 #include "server/router.h"
 
 namespace phodex::server {
@@ -36,6 +38,11 @@ class Api {
 
   EventHub& events() { return events_; }
   Auth& auth() { return auth_; }
+  // What /metrics counts as requests are answered (server/metrics.h).
+  Metrics& metrics() { return metrics_; }
+  // The catalog-wide figures of /status, /jobs and /metrics, read at most
+  // every few seconds (library/catalog_figures.h).
+  library::FiguresCache& figures() { return figures_; }
   const ApiHooks& hooks() const { return hooks_; }
   void JobsQueued() const {
     if (hooks_.jobs_queued) hooks_.jobs_queued();
@@ -45,6 +52,8 @@ class Api {
   const ApiHooks hooks_;
   EventHub events_;
   Auth auth_;
+  Metrics metrics_;
+  library::FiguresCache figures_;
 };
 
 // Registers every route of /api/v1, one Add...Routes per resource file

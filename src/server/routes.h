@@ -17,5 +17,6 @@ void AddJobRoutes(Router& r);         // jobs
 void AddRootRoutes(Router& r);        // roots
 void AddEventRoutes(Router& r);       // events (SSE)
 void AddSearchRoutes(Router& r);      // search, search/count
+void AddMetricsRoutes(Router& r);     // /metrics (Prometheus)
 
 }  // namespace phodex::server

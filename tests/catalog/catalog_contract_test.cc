@@ -375,6 +375,52 @@ TYPED_TEST(CatalogContractTest, FileErrorsOfAnOperationWithoutABatch) {
   EXPECT_EQ((*rows)[0].reason, "disk full");
 }
 
+TYPED_TEST(CatalogContractTest, OperationPagesGoNewestFirstByTypeAndCursor) {
+  Catalog* c = this->catalog();
+  std::vector<OperationId> ids;
+  for (int i = 0; i < 7; ++i) {
+    Operation op;
+    op.type = i % 2 ? "thumbs" : "scan";
+    op.started_ns = i;
+    auto id = c->BeginOperation(op);
+    ASSERT_TRUE(id);
+    ids.push_back(*id);
+  }
+  OperationFilter f;
+  f.limit = 3;
+  auto page = c->ListOperationsPage(f);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 3u);
+  EXPECT_EQ((*page)[0].id, ids[6]);
+  EXPECT_EQ((*page)[2].id, ids[4]);
+  f.before = ids[4];
+  page = c->ListOperationsPage(f);
+  ASSERT_EQ(page->size(), 3u);
+  EXPECT_EQ((*page)[0].id, ids[3]);
+  f.before = ids[1];
+  EXPECT_EQ(c->ListOperationsPage(f)->size(), 1u);  // ids[0]
+  f = {};
+  f.type = "thumbs";
+  page = c->ListOperationsPage(f);
+  ASSERT_EQ(page->size(), 3u);
+  for (const Operation& op : *page) EXPECT_EQ(op.type, "thumbs");
+  f.before = (*page)[1].id;
+  page = c->ListOperationsPage(f);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].id, ids[1]);
+  f.type = "nothing";
+  EXPECT_TRUE(c->ListOperationsPage(f)->empty());
+
+  auto one = c->GetOperation(ids[2]);
+  ASSERT_TRUE(one);
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ((*one)->id, ids[2]);
+  EXPECT_EQ((*one)->started_ns, 2);
+  auto none = c->GetOperation(OperationId{ids[6].value + 100});
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+}
+
 TYPED_TEST(CatalogContractTest, CountLikelyMovesFollowsTheMoveRule) {
   Catalog* c = this->catalog();
   RootId root = NewRoot(*c, "/a");

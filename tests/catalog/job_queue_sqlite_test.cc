@@ -76,6 +76,44 @@ TEST_F(JobQueueSqliteTest, ReclaimUsesTheLeaseIndex) {
   EXPECT_THAT(plan, Contains(HasSubstr("INDEX jobs_lease (lease_expires<?)")));
 }
 
+// The API's page of failed jobs (ListJobs with state failed, as jobs.cc
+// writes it) walks the failed jobs' partial indexes from the cursor, of
+// every kind or of one, never all jobs of a kind nor a sort.
+TEST_F(JobQueueSqliteTest, FailedPagesUseTheFailedIndexes) {
+  ASSERT_TRUE(OpenSqliteCatalog(path_, {}));
+  const char* kSelect = "SELECT id FROM jobs WHERE 1 = 1 ";
+  auto plan = QueryPlan(path_, std::string(kSelect) +
+                                   "AND state = 'failed' AND id > ?1 "
+                                   "ORDER BY id LIMIT ?2");
+  EXPECT_THAT(plan, Contains("SEARCH jobs USING INDEX jobs_failed (id>?)"));
+  plan = QueryPlan(path_, std::string(kSelect) +
+                              "AND kind = ?1 AND state = 'failed' AND id > ?2 "
+                              "ORDER BY id LIMIT ?3");
+  EXPECT_THAT(plan, Contains(HasSubstr("INDEX jobs_failed_kind (kind=? AND id>?)")));
+  EXPECT_THAT(plan, Not(Contains(HasSubstr("TEMP B-TREE"))));
+}
+
+// The API's history pages: by the primary key from the cursor, or by
+// (type, id) for one type; never a scan or a sort.
+TEST_F(JobQueueSqliteTest, OperationPagesUseAnIndex) {
+  ASSERT_TRUE(OpenSqliteCatalog(path_, {}));
+  const char* kSelect =
+      "SELECT o.id FROM operations o LEFT JOIN roots r ON r.id = o.root_id ";
+  auto plan = QueryPlan(path_, std::string(kSelect) +
+                                   "WHERE o.id < ?1 ORDER BY o.id DESC LIMIT ?2");
+  EXPECT_THAT(plan, Contains(HasSubstr("USING INTEGER PRIMARY KEY (rowid<?)")));
+  plan = QueryPlan(path_, std::string(kSelect) +
+                              "WHERE o.id < ?1 AND o.type = ?3 "
+                              "ORDER BY o.id DESC LIMIT ?2");
+  EXPECT_THAT(plan, Contains(HasSubstr("INDEX operations_type (type=? AND id<?)")));
+  EXPECT_THAT(plan, Not(Contains(HasSubstr("TEMP B-TREE"))));
+  plan = QueryPlan(path_,
+                   "SELECT operation_id FROM file_errors WHERE operation_id=?1 "
+                   "ORDER BY id DESC LIMIT ?2");
+  EXPECT_THAT(plan, Contains(HasSubstr("INDEX file_errors_operation (operation_id=?)")));
+  EXPECT_THAT(plan, Not(Contains(HasSubstr("TEMP B-TREE"))));
+}
+
 // The service's count (every second) reads the waiting and running jobs
 // through their partial indexes, never the table's finished history.
 TEST_F(JobQueueSqliteTest, ActiveCountUsesThePartialIndexesOnly) {

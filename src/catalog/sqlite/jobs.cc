@@ -183,7 +183,9 @@ struct FilterSql {
 void AddFilter(const JobFilter& f, FilterSql& w) {
   if (f.kind) w.where += " AND kind = " + w.Param(*f.kind);
   if (f.state) {
-    w.where += " AND state = " + w.Param(std::string(JobStateName(*f.state)));
+    // A literal (the names are fixed words): a partial index over one
+    // state (jobs_failed) serves only a statement that names it.
+    w.where += " AND state = '" + std::string(JobStateName(*f.state)) + "'";
   }
   if (f.after) w.where += " AND id > " + w.Param(f.after->value);
   if (f.ids) {

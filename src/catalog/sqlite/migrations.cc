@@ -261,6 +261,18 @@ CREATE INDEX metadata_search_make ON metadata(make COLLATE NOCASE,
 CREATE INDEX metadata_search_model ON metadata(model COLLATE NOCASE,
   ifnull(taken, ''));
 )sql"},
+    // The API's pages (docs/api.md): the history of one type newest first
+    // (GET /api/v1/operations?type=), and the failed jobs by id (GET
+    // /api/v1/jobs/failed), which would otherwise walk every completed
+    // job kept for a week (of every kind, or of one: without the second,
+    // the planner takes jobs_key and sorts all of that kind's jobs).
+    // Partial: only failed rows cost a write.
+    Migration{11, "indexes for the API's pages: operations by type, "
+                  "failed jobs", R"sql(
+CREATE INDEX operations_type ON operations(type, id);
+CREATE INDEX jobs_failed ON jobs(id) WHERE state = 'failed';
+CREATE INDEX jobs_failed_kind ON jobs(kind, id) WHERE state = 'failed';
+)sql"},
 };
 
 }  // namespace

@@ -139,15 +139,14 @@ Result<std::vector<Operation>> SqliteCatalog::ListOperations(
 
 Result<std::vector<FileErrorRow>> SqliteCatalog::ListFileErrors(
     std::optional<OperationId> op, std::optional<int64_t> limit) {
+  // Without "?1 IS NULL OR": one operation's errors come from the
+  // file_errors_operation index, not a walk of every error.
   PHODEX_ASSIGN_OR_RETURN(
-      Stmt s, Stmt::Prepare(db_, "SELECT operation_id, path, op, reason, at "
-                                 "FROM file_errors WHERE ?1 IS NULL OR "
-                                 "operation_id=?1 ORDER BY id DESC LIMIT ?2"));
-  if (op) {
-    s.Bind(1, op->value);
-  } else {
-    s.BindNull(1);
-  }
+      Stmt s, Stmt::Prepare(db_, std::string("SELECT operation_id, path, op, "
+                                             "reason, at FROM file_errors ") +
+                                     (op ? "WHERE operation_id=?1 " : "") +
+                                     "ORDER BY id DESC LIMIT ?2"));
+  if (op) s.Bind(1, op->value);
   BindLimit(s, 2, limit);
   std::vector<FileErrorRow> out;
   for (;;) {
@@ -159,8 +158,43 @@ Result<std::vector<FileErrorRow>> SqliteCatalog::ListFileErrors(
   return out;
 }
 
+Result<std::vector<Operation>> SqliteCatalog::ListOperationsPage(
+    const OperationFilter& f) {
+  // ?1 the cursor, ?3 the type: only the terms that are set, so the
+  // planner picks the (type, id) index or the primary key's range.
+  std::string where;
+  if (f.before) where += "o.id < ?1";
+  if (f.type) where += std::string(where.empty() ? "" : " AND ") + "o.type = ?3";
+  return QueryOperations(
+      where.empty() ? "" : "WHERE " + where,
+      [&f](Stmt& s) {
+        if (f.before) s.Bind(1, f.before->value);
+        if (f.type) s.BindText(3, *f.type);
+      },
+      f.limit);
+}
+
+Result<std::optional<Operation>> SqliteCatalog::GetOperation(OperationId id) {
+  PHODEX_ASSIGN_OR_RETURN(
+      std::vector<Operation> ops,
+      QueryOperations("WHERE o.id = ?1", id.value, int64_t{1}));
+  if (ops.empty()) return std::optional<Operation>();
+  return std::optional<Operation>(std::move(ops.front()));
+}
+
 Result<std::vector<Operation>> SqliteCatalog::QueryOperations(
     const std::string& where, int64_t root, std::optional<int64_t> limit) {
+  return QueryOperations(
+      where,
+      [&](Stmt& s) {
+        if (where.find("?1") != std::string::npos) s.Bind(1, root);
+      },
+      limit);
+}
+
+Result<std::vector<Operation>> SqliteCatalog::QueryOperations(
+    const std::string& where, const std::function<void(Stmt&)>& bind,
+    std::optional<int64_t> limit) {
   PHODEX_ASSIGN_OR_RETURN(
       Stmt s,
       Stmt::Prepare(db_,
@@ -171,7 +205,7 @@ Result<std::vector<Operation>> SqliteCatalog::QueryOperations(
                     "coalesce(o.pid, 0), coalesce(o.host, ''), o.moved "
                     "FROM operations o LEFT JOIN roots r ON r.id = o.root_id " +
                         where + " ORDER BY o.id DESC LIMIT ?2"));
-  if (where.find("?1") != std::string::npos) s.Bind(1, root);
+  bind(s);
   BindLimit(s, 2, limit);
   std::vector<Operation> out;
   for (;;) {

@@ -211,6 +211,9 @@ class SqliteCatalog final : public Catalog {
       std::optional<int64_t> limit) override;
   Result<std::vector<FileErrorRow>> ListFileErrors(
       std::optional<OperationId> op, std::optional<int64_t> limit) override;
+  Result<std::vector<Operation>> ListOperationsPage(
+      const OperationFilter& filter) override;
+  Result<std::optional<Operation>> GetOperation(OperationId id) override;
 
   // --- CatalogAdmin (admin.cc) -------------------------------------------
   Result<SchemaStatus> GetSchemaStatus() override;
@@ -241,6 +244,10 @@ class SqliteCatalog final : public Catalog {
   Result<std::vector<Operation>> QueryOperations(const std::string& where,
                                                  int64_t root,
                                                  std::optional<int64_t> limit);
+  // The same, `where` bound by `bind` (?2 is the limit).
+  Result<std::vector<Operation>> QueryOperations(
+      const std::string& where, const std::function<void(Stmt&)>& bind,
+      std::optional<int64_t> limit);
 
   sqlite3* db_;
   std::string path_;
