@@ -6,6 +6,7 @@ namespace phodex::server {
 
 void AddApiRoutes(Router& router) {
   AddMetaRoutes(router);
+  AddTimelineRoutes(router);
 }
 
 }  // namespace phodex::server
