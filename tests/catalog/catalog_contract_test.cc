@@ -1458,6 +1458,19 @@ TYPED_TEST(CatalogContractTest, TimelineIsDatedNewestFirstThenUndatedByMtime) {
   EXPECT_EQ((*sections)[2].count, 2);
   EXPECT_TRUE((*sections)[2].first.undated);
   EXPECT_EQ((*sections)[2].last, (*all)[4].pos);
+  // Every size: the sections tile the items, first and last exact.
+  for (size_t size = 1; size <= 6; ++size) {
+    auto cut = c->ListTimelineSections(size);
+    ASSERT_TRUE(cut);
+    size_t at = 0;
+    for (const TimelineSection& s : *cut) {
+      ASSERT_LE(at + static_cast<size_t>(s.count), all->size());
+      EXPECT_EQ(s.first, (*all)[at].pos) << size;
+      at += static_cast<size_t>(s.count);
+      EXPECT_EQ(s.last, (*all)[at - 1].pos) << size;
+    }
+    EXPECT_EQ(at, all->size());
+  }
 }
 
 TYPED_TEST(CatalogContractTest, TimelineItemsOfARange) {

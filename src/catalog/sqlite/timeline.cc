@@ -24,23 +24,46 @@ constexpr char kTimelineFiles[] =
 constexpr int64_t kMaxTimelineId = int64_t{1} << 32;
 
 // Cuts the timeline's items, given in order, into sections of `size`; a
-// dated and an undated item never share one.
+// dated and an undated item never share one. Only a section's first and
+// last item need their position (the capture time, a string to copy):
+// NeedsPos() says when; the others are counted by id, and the last item of
+// a section left short is looked up once its walk ends (Finish).
 class SectionCutter {
  public:
   SectionCutter(size_t size, std::vector<TimelineSection>& out)
       : size_(static_cast<int64_t>(size)), out_(out) {}
 
+  // Whether the next item, dated or not, starts or completes a section.
+  bool NeedsPos(bool undated) const {
+    return Starts(undated) || out_.back().count + 1 == size_;
+  }
+  // The next item; a dated `pos` complete when NeedsPos said so, else only
+  // its id is read. Undated positions are always complete.
   void Add(const TimelinePos& pos) {
-    if (out_.empty() || out_.back().count == size_ ||
-        out_.back().first.undated != pos.undated) {
+    if (Starts(pos.undated)) {
       out_.push_back(TimelineSection{pos, pos, 1});
-      return;
+    } else if (++out_.back().count == size_ || pos.undated) {
+      out_.back().last = pos;
+    } else {
+      out_.back().last.id = pos.id;
     }
-    out_.back().last = pos;
-    ++out_.back().count;
+  }
+  // The dated section still open when the dated walk ends, if its last
+  // item's capture time was not read: fill it in.
+  TimelineSection* Unfinished() {
+    if (out_.empty() || out_.back().first.undated ||
+        out_.back().count == size_ || out_.back().count == 1) {
+      return nullptr;
+    }
+    return &out_.back();
   }
 
  private:
+  bool Starts(bool undated) const {
+    return out_.empty() || out_.back().count == size_ ||
+           out_.back().first.undated != undated;
+  }
+
   const int64_t size_;
   std::vector<TimelineSection>& out_;
 };
@@ -211,11 +234,19 @@ Status SqliteCatalog::ComputeTimeline(size_t size, TimelineCache& out) {
     if (id <= 0 || id > max || !undated[static_cast<size_t>(id)]) continue;
     undated[static_cast<size_t>(id)] = false;
     pos.id = FileId{id};
-    pos.taken = dated->Blob(1);
+    if (cut.NeedsPos(false)) pos.taken = dated->Blob(1);
     cut.Add(pos);
     ++dated_count;
   }
   dated->Reset();
+  if (TimelineSection* open = cut.Unfinished()) {
+    PHODEX_ASSIGN_OR_RETURN(
+        Stmt * one, Cached("SELECT taken FROM metadata WHERE file_id = ?1"));
+    one->Bind(1, open->last.id.value);
+    PHODEX_ASSIGN_OR_RETURN(bool found, one->Step());
+    open->last.taken = found ? one->Blob(0) : std::string();
+    one->Reset();
+  }
 
   if ((files - dated_count) * 16 <= files) out.sparse_undated.emplace();
   pos = TimelinePos{};
