@@ -5,6 +5,16 @@
 
 namespace phodex::catalog {
 
+bool TimelineBefore(const TimelinePos& a, const TimelinePos& b) {
+  if (a.undated != b.undated) return b.undated;
+  if (a.undated) {
+    if (a.mtime != b.mtime) return a.mtime > b.mtime;
+  } else if (a.taken != b.taken) {
+    return a.taken > b.taken;
+  }
+  return a.id > b.id;
+}
+
 const char* OperationStatusName(OperationStatus s) {
   switch (s) {
     case OperationStatus::kRunning: return "running";

@@ -13,6 +13,7 @@
 //   operation_log.h  OperationLog   operations and file errors
 //   dedup_writes.h   DedupWrites    what `dupes --apply` records
 //   rating_writes.h  RatingWrites   what `rate` records
+//   timeline_queries.h TimelineQueries  the library by capture time
 //   admin.h          CatalogAdmin   schema, integrity, backup, salvage
 //   job_queue.h      JobQueue       the persistent job queue
 //
@@ -39,6 +40,7 @@
 #include "catalog/rating_writes.h"
 #include "catalog/roots.h"
 #include "catalog/scan_store.h"
+#include "catalog/timeline_queries.h"
 #include "catalog/types.h"
 
 namespace phodex::catalog {
@@ -52,6 +54,7 @@ class Catalog : public RootStore,
                 public OperationLog,
                 public DedupWrites,
                 public RatingWrites,
+                public TimelineQueries,
                 public CatalogAdmin,
                 public JobQueue {
  public:

@@ -16,6 +16,7 @@ void AddApiRoutes(Router& router) {
   AddOperationRoutes(router);
   AddJobRoutes(router);
   AddMetricsRoutes(router);
+  AddTimelineRoutes(router);
 }
 
 int64_t SteadyNowSeconds() {

@@ -18,5 +18,6 @@ void AddRootRoutes(Router& r);        // roots
 void AddEventRoutes(Router& r);       // events (SSE)
 void AddSearchRoutes(Router& r);      // search, search/count
 void AddMetricsRoutes(Router& r);     // /metrics (Prometheus)
+void AddTimelineRoutes(Router& r);    // timeline sections and items
 
 }  // namespace phodex::server

@@ -14,6 +14,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -1436,6 +1437,250 @@ TYPED_TEST(CatalogContractTest, AdminOfAHealthyCatalog) {
     after[r.rel] = r.id.value;
   }));
   EXPECT_EQ(before, after);
+}
+
+// --- TimelineQueries ------------------------------------------------------
+
+// A timeline file: `taken` null is undated (metadata without a time).
+FileUpsert TimelineFile(std::string rel, std::optional<std::string> taken,
+                        int64_t mtime_s = 100,
+                        MediaKind kind = MediaKind::kPhoto) {
+  FileUpsert u = Upsert(std::move(rel), 1, kind);
+  u.stat.mtime = FileTime{mtime_s, 0};
+  MediaMetadata m;
+  m.taken = std::move(taken);
+  u.metadata = m;
+  return u;
+}
+
+// The rel of each id, for readable expectations.
+template <typename Items>
+std::vector<std::string> TimelineRels(Catalog& c, const Items& items) {
+  std::vector<std::string> out;
+  for (const auto& it : items) {
+    auto row = c.GetFile(it.pos.id);
+    out.push_back(row && *row ? (*row)->rel : "?");
+  }
+  return out;
+}
+
+TYPED_TEST(CatalogContractTest, TimelineIsDatedNewestFirstThenUndatedByMtime) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/t");
+  ASSERT_TRUE(c->ApplyBatch(Batch(
+      root, {TimelineFile("a.jpg", "2020-01-01T00:00:00"),
+             TimelineFile("b.cr2", "2021-06-01T00:00:00", 1, MediaKind::kRaw),
+             TimelineFile("c.mov", "2021-06-01T00:00:00", 1, MediaKind::kVideo),
+             TimelineFile("b.xmp", "2030-01-01T00:00:00", 1,
+                          MediaKind::kSidecar),
+             TimelineFile("x.txt", "2030-01-01T00:00:00", 1, MediaKind::kOther),
+             TimelineFile("u-old.png", std::nullopt, 50),
+             TimelineFile("u-new.png", std::nullopt, 500),
+             TimelineFile("gone.jpg", "2029-01-01T00:00:00")})));
+  FileId gone = this->Row("gone.jpg").id;
+  ASSERT_TRUE(c->ApplyBatch(Removal(root, {gone})));
+
+  auto all = c->ListTimelineItems({}, 100);
+  ASSERT_TRUE(all) << all.error().ToString();
+  // Same capture time: the higher id first.
+  EXPECT_THAT(TimelineRels(*c, *all),
+              ElementsAre("c.mov", "b.cr2", "a.jpg", "u-new.png", "u-old.png"));
+  EXPECT_FALSE((*all)[2].pos.undated);
+  EXPECT_EQ((*all)[2].pos.taken, "2020-01-01T00:00:00");
+  EXPECT_TRUE((*all)[3].pos.undated);
+  EXPECT_EQ((*all)[3].pos.mtime, (FileTime{500, 0}));
+  EXPECT_EQ((*all)[1].kind, MediaKind::kRaw);
+  for (size_t i = 0; i + 1 < all->size(); ++i) {
+    EXPECT_TRUE(TimelineBefore((*all)[i].pos, (*all)[i + 1].pos)) << i;
+  }
+
+  auto sections = c->ListTimelineSections(2);
+  ASSERT_TRUE(sections) << sections.error().ToString();
+  ASSERT_EQ(sections->size(), 3u);  // 2 dated, 1 dated, 2 undated
+  EXPECT_EQ((*sections)[0].count, 2);
+  EXPECT_EQ((*sections)[0].first, (*all)[0].pos);
+  EXPECT_EQ((*sections)[0].last, (*all)[1].pos);
+  EXPECT_EQ((*sections)[1].count, 1);
+  EXPECT_EQ((*sections)[2].count, 2);
+  EXPECT_TRUE((*sections)[2].first.undated);
+  EXPECT_EQ((*sections)[2].last, (*all)[4].pos);
+  // Every size: the sections tile the items, first and last exact.
+  for (size_t size = 1; size <= 6; ++size) {
+    auto cut = c->ListTimelineSections(size);
+    ASSERT_TRUE(cut);
+    size_t at = 0;
+    for (const TimelineSection& s : *cut) {
+      ASSERT_LE(at + static_cast<size_t>(s.count), all->size());
+      EXPECT_EQ(s.first, (*all)[at].pos) << size;
+      at += static_cast<size_t>(s.count);
+      EXPECT_EQ(s.last, (*all)[at - 1].pos) << size;
+    }
+    EXPECT_EQ(at, all->size());
+  }
+}
+
+TYPED_TEST(CatalogContractTest, TimelineItemsOfARange) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/t");
+  std::vector<FileUpsert> files;
+  for (int i = 0; i < 6; ++i) {
+    files.push_back(TimelineFile("d" + std::to_string(i) + ".jpg",
+                                 "2020-01-0" + std::to_string(i + 1)));
+    files.push_back(TimelineFile("u" + std::to_string(i) + ".jpg",
+                                 std::nullopt, 100 + i));
+  }
+  ASSERT_TRUE(c->ApplyBatch(Batch(root, files)));
+  auto all = c->ListTimelineItems({}, 100);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 12u);
+  // From item 4 (included) to item 8 (excluded): across dated and undated.
+  auto mid = c->ListTimelineItems({(*all)[4].pos, (*all)[8].pos}, 100);
+  ASSERT_TRUE(mid);
+  EXPECT_THAT(TimelineRels(*c, *mid), ElementsAre("d1.jpg", "d0.jpg",
+                                                  "u5.jpg", "u4.jpg"));
+  // A limit; an open start; an open end; bounds out of order.
+  auto first = c->ListTimelineItems({std::nullopt, (*all)[8].pos}, 3);
+  ASSERT_TRUE(first);
+  EXPECT_THAT(TimelineRels(*c, *first),
+              ElementsAre("d5.jpg", "d4.jpg", "d3.jpg"));
+  auto tail = c->ListTimelineItems({(*all)[10].pos, std::nullopt}, 100);
+  ASSERT_TRUE(tail);
+  EXPECT_THAT(TimelineRels(*c, *tail), ElementsAre("u1.jpg", "u0.jpg"));
+  auto backwards = c->ListTimelineItems({(*all)[8].pos, (*all)[2].pos}, 100);
+  ASSERT_TRUE(backwards);
+  EXPECT_THAT(*backwards, IsEmpty());
+  // Bounds no file has: what lies between.
+  TimelinePos before_all;
+  before_all.taken = "9999";
+  before_all.id = FileId{1};
+  TimelinePos in_2020;
+  in_2020.taken = "2020-01-03T12";
+  in_2020.id = FileId{1};
+  auto forged = c->ListTimelineItems({before_all, in_2020}, 100);
+  ASSERT_TRUE(forged);
+  EXPECT_THAT(TimelineRels(*c, *forged),
+              ElementsAre("d5.jpg", "d4.jpg", "d3.jpg"));
+}
+
+TYPED_TEST(CatalogContractTest, TimelineItemsCarryTheirSidecarAndPixelFacts) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/t");
+  FileUpsert photo = TimelineFile("p.jpg", "2020-01-01T00:00:00");
+  photo.metadata->width = 4000;
+  photo.metadata->height = 3000;
+  photo.metadata->orientation = 6;
+  photo.metadata->rating = 2;
+  photo.metadata->label = "Blue";
+  photo.metadata->duration = 1.5;
+  photo.hash = ContentHash{3, 4};
+  FileUpsert xmp = TimelineFile("p.jpg.xmp", std::nullopt, 1,
+                                MediaKind::kSidecar);
+  xmp.metadata->rating = 4;
+  ScanBatch b = Batch(root, {photo, xmp});
+  b.links.push_back({"p.jpg.xmp", "p.jpg"});
+  ASSERT_TRUE(c->ApplyBatch(b));
+  auto items = c->ListTimelineItems({}, 10);
+  ASSERT_TRUE(items);
+  ASSERT_EQ(items->size(), 1u);
+  const TimelineItem& it = (*items)[0];
+  EXPECT_EQ(it.width, 4000);
+  EXPECT_EQ(it.height, 3000);
+  EXPECT_EQ(it.orientation, 6);
+  EXPECT_EQ(it.rating, 4);        // the sidecar's
+  EXPECT_EQ(it.label, "Blue");    // the sidecar has none
+  EXPECT_EQ(it.duration, 1.5);
+  EXPECT_FALSE(it.pixel_width.has_value());
+  PixelFacts facts;
+  facts.version = 1;
+  facts.width = 3000;
+  facts.height = 4000;
+  ASSERT_TRUE(c->SetPixels({{ContentHash{3, 4}, facts}}));
+  items = c->ListTimelineItems({}, 10);
+  ASSERT_TRUE(items);
+  EXPECT_EQ((*items)[0].pixel_width, 3000);
+  EXPECT_EQ((*items)[0].pixel_height, 4000);
+  // Facts of a content that could not be decoded give no size.
+  PixelFacts broken;
+  broken.version = 1;
+  broken.error = "truncated";
+  ASSERT_TRUE(c->SetPixels({{ContentHash{3, 4}, broken}}));
+  items = c->ListTimelineItems({}, 10);
+  ASSERT_TRUE(items);
+  EXPECT_FALSE((*items)[0].pixel_width.has_value());
+}
+
+TYPED_TEST(CatalogContractTest, TimelineSectionsFollowEveryConnectionsWrites) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/t");
+  ASSERT_TRUE(c->ApplyBatch(
+      Batch(root, {TimelineFile("a.jpg", "2020-01-01T00:00:00")})));
+  auto one = c->ListTimelineSections(10);
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].count, 1);
+  // This connection's write.
+  ASSERT_TRUE(c->ApplyBatch(
+      Batch(root, {TimelineFile("b.jpg", "2021-01-01T00:00:00")})));
+  auto two = c->ListTimelineSections(10);
+  ASSERT_TRUE(two);
+  EXPECT_EQ((*two)[0].count, 2);
+  // Another connection's (another process's) write to the same catalog.
+  auto other = this->OpenAnother("catalog");
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(other->ApplyBatch(
+      Batch(root, {TimelineFile("u.png", std::nullopt)})));
+  auto three = c->ListTimelineSections(10);
+  ASSERT_TRUE(three);
+  ASSERT_EQ(three->size(), 2u);
+  EXPECT_TRUE((*three)[1].first.undated);
+  // Another size; then the first again.
+  auto small = c->ListTimelineSections(1);
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->size(), 3u);
+  EXPECT_EQ(c->ListTimelineSections(10)->size(), 2u);
+}
+
+// Few undated files among many dated (a sixteenth at most): SQLite reads
+// them by id from its list; the answers are the same.
+TYPED_TEST(CatalogContractTest, TimelineItemsOfARangeOfFewUndatedFiles) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/t");
+  std::vector<FileUpsert> files;
+  for (int i = 0; i < 40; ++i) {
+    files.push_back(TimelineFile("d" + std::to_string(i) + ".jpg",
+                                 "2020-01-01T00:00:" + std::to_string(10 + i),
+                                 1000 + i));
+  }
+  for (int i = 0; i < 3; ++i) {
+    files.push_back(TimelineFile("u" + std::to_string(i) + ".jpg",
+                                 std::nullopt, 1010 + 10 * i));
+  }
+  ASSERT_TRUE(c->ApplyBatch(Batch(root, files)));
+  auto all = c->ListTimelineItems({}, 100);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 43u);
+  EXPECT_THAT(TimelineRels(*c, std::vector(all->begin() + 40, all->end())),
+              ElementsAre("u2.jpg", "u1.jpg", "u0.jpg"));
+  auto mid = c->ListTimelineItems({(*all)[39].pos, (*all)[42].pos}, 100);
+  ASSERT_TRUE(mid);
+  EXPECT_THAT(TimelineRels(*c, *mid),
+              ElementsAre("d0.jpg", "u2.jpg", "u1.jpg"));
+  auto from = c->ListTimelineItems({(*all)[41].pos, std::nullopt}, 1);
+  ASSERT_TRUE(from);
+  EXPECT_THAT(TimelineRels(*c, *from), ElementsAre("u1.jpg"));
+  // A bound between two of them that no file has.
+  TimelinePos between;
+  between.undated = true;
+  between.mtime = FileTime{1015, 0};
+  between.id = FileId{1};
+  auto forged = c->ListTimelineItems({between, std::nullopt}, 100);
+  ASSERT_TRUE(forged);
+  EXPECT_THAT(TimelineRels(*c, *forged), ElementsAre("u0.jpg"));
+  // Removed since the last listing.
+  ASSERT_TRUE(c->ApplyBatch(Removal(root, {this->Row("u1.jpg").id})));
+  auto after = c->ListTimelineItems({(*all)[40].pos, std::nullopt}, 100);
+  ASSERT_TRUE(after);
+  EXPECT_THAT(TimelineRels(*c, *after), ElementsAre("u2.jpg", "u0.jpg"));
 }
 
 }  // namespace

@@ -273,6 +273,20 @@ CREATE INDEX operations_type ON operations(type, id);
 CREATE INDEX jobs_failed ON jobs(id) WHERE state = 'failed';
 CREATE INDEX jobs_failed_kind ON jobs(kind, id) WHERE state = 'failed';
 )sql"},
+    // The timeline (catalog/timeline_queries.h, docs/catalog.md v12): its
+    // files in modification time order, for the undated files, and the
+    // set of its files (present photos, RAWs and videos) as an index walk
+    // that reads no table row. `id` is spelt out so the order is (mtime,
+    // id) whatever `kind` is; `present` and `kind` are there so the walk
+    // needs no table row to check the WHERE (SQLite checks a partial
+    // index's terms again). The WHERE is spelt as the queries spell it
+    // (sqlite/timeline.cc), else SQLite does not use the partial index.
+    Migration{12, "timeline: present media files by modification time",
+              R"sql(
+CREATE INDEX files_timeline_mtime
+  ON files(mtime_s, mtime_nsec, id, present, kind)
+  WHERE present = 1 AND kind IN ('photo', 'raw', 'video');
+)sql"},
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 //   operations.cc      OperationLog
 //   admin.cc           CatalogAdmin
 //   jobs.cc            JobQueue
+//   timeline.cc        TimelineQueries
 //
 // Thread-compatible, like Catalog.
 
@@ -192,6 +193,12 @@ class SqliteCatalog final : public Catalog {
   Result<int64_t> PrioritizeFileJob(std::string_view kind, FileId file,
                                     int priority) override;
 
+  // --- TimelineQueries (timeline.cc) ------------------------------------
+  Result<std::vector<TimelineSection>> ListTimelineSections(
+      size_t size) override;
+  Result<std::vector<TimelineItem>> ListTimelineItems(
+      const TimelineRange& range, size_t limit) override;
+
   // --- OperationLog (operations.cc) --------------------------------------
   Result<OperationId> BeginOperation(const Operation& op) override;
   Status FinishOperation(OperationId id, OperationStatus status,
@@ -249,9 +256,33 @@ class SqliteCatalog final : public Catalog {
       const std::string& where, const std::function<void(Stmt&)>& bind,
       std::optional<int64_t> limit);
 
+  // The timeline's sections and undated files as of now (timeline.cc):
+  // the cache below, computed again (with `size`, 0: the last size asked,
+  // else 500) when the catalog changed since or `size` differs.
+  struct TimelineCache {
+    // The catalog's content version it was computed at: PRAGMA
+    // data_version (other connections' commits) and this connection's
+    // sqlite3_total_changes64. Valid while both are unchanged.
+    int64_t data_version = -1;
+    int64_t changes = -1;
+    size_t size = 0;
+    std::vector<TimelineSection> sections;
+    // The undated files in timeline order, when they are at most a
+    // sixteenth of the timeline (then a range of them is read by id, not
+    // by stepping over the dated files between them); else null.
+    std::optional<std::vector<TimelinePos>> sparse_undated;
+  };
+  Result<const TimelineCache*> CurrentTimeline(size_t size);
+  Status ComputeTimeline(size_t size, TimelineCache& out);
+  // Undated items of `range` from the cache's list, by id.
+  Status ListSparseUndated(const std::vector<TimelinePos>& undated,
+                           const TimelineRange& range, size_t limit,
+                           std::vector<TimelineItem>& out);
+
   sqlite3* db_;
   std::string path_;
   std::map<std::string, Stmt> stmts_;
+  TimelineCache timeline_cache_;
 };
 
 }  // namespace phodex::catalog::sqlite
