@@ -14,6 +14,7 @@
 //   rating_writes.h  RatingWrites   what `rate` records
 //   admin.h          CatalogAdmin   schema, integrity, backup, salvage
 //   job_queue.h      JobQueue       the persistent job queue
+//   folder_index.h   FolderIndex    folder tallies, the content version
 //
 // Code that needs one concern takes the narrow interface; code that needs
 // several takes Catalog&. Every backend implements all of them in one
@@ -30,6 +31,7 @@
 #include "catalog/admin.h"
 #include "catalog/dedup_writes.h"
 #include "catalog/file_queries.h"
+#include "catalog/folder_index.h"
 #include "catalog/job_queue.h"
 #include "catalog/move_index.h"
 #include "catalog/operation_log.h"
@@ -50,7 +52,8 @@ class Catalog : public RootStore,
                 public DedupWrites,
                 public RatingWrites,
                 public CatalogAdmin,
-                public JobQueue {
+                public JobQueue,
+                public FolderIndex {
  public:
   ~Catalog() override = default;
 };

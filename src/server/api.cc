@@ -6,6 +6,8 @@ namespace phodex::server {
 
 void AddApiRoutes(Router& router) {
   AddMetaRoutes(router);
+  AddRootRoutes(router);
+  AddFolderRoutes(router);
 }
 
 }  // namespace phodex::server

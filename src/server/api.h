@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "library/folders.h"
 #include "server/event_hub.h"
 #include "server/router.h"
 
@@ -34,6 +35,8 @@ class Api {
   explicit Api(ApiHooks hooks) : hooks_(std::move(hooks)) {}
 
   EventHub& events() { return events_; }
+  // The folder trees every request thread shares (library/folders.h).
+  library::FolderCache& folders() { return folders_; }
   const ApiHooks& hooks() const { return hooks_; }
   void JobsQueued() const {
     if (hooks_.jobs_queued) hooks_.jobs_queued();
@@ -42,6 +45,7 @@ class Api {
  private:
   const ApiHooks hooks_;
   EventHub events_;
+  library::FolderCache folders_;
 };
 
 // Registers every route of /api/v1, one Add...Routes per resource file

@@ -14,6 +14,7 @@ void AddFileRoutes(Router& r);        // files, one file, original, thumbnails
 void AddOperationRoutes(Router& r);   // operations
 void AddJobRoutes(Router& r);         // jobs
 void AddRootRoutes(Router& r);        // roots
+void AddFolderRoutes(Router& r);      // a root's folders
 void AddEventRoutes(Router& r);       // events (SSE)
 
 }  // namespace phodex::server
