@@ -16,6 +16,7 @@
 //   timeline_queries.h TimelineQueries  the library by capture time
 //   admin.h          CatalogAdmin   schema, integrity, backup, salvage
 //   job_queue.h      JobQueue       the persistent job queue
+//   folder_index.h   FolderIndex    folder tallies, the content version
 //
 // Code that needs one concern takes the narrow interface; code that needs
 // several takes Catalog&. Every backend implements all of them in one
@@ -33,6 +34,7 @@
 #include "catalog/dedup_writes.h"
 #include "catalog/file_queries.h"
 #include "catalog/file_search.h"
+#include "catalog/folder_index.h"
 #include "catalog/job_queue.h"
 #include "catalog/move_index.h"
 #include "catalog/operation_log.h"
@@ -56,7 +58,8 @@ class Catalog : public RootStore,
                 public RatingWrites,
                 public TimelineQueries,
                 public CatalogAdmin,
-                public JobQueue {
+                public JobQueue,
+                public FolderIndex {
  public:
   ~Catalog() override = default;
 };

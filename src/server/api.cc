@@ -17,6 +17,8 @@ void AddApiRoutes(Router& router) {
   AddJobRoutes(router);
   AddMetricsRoutes(router);
   AddTimelineRoutes(router);
+  AddRootRoutes(router);
+  AddFolderRoutes(router);
 }
 
 int64_t SteadyNowSeconds() {

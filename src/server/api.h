@@ -13,6 +13,7 @@
 
 #include "server/auth.h"
 #include "library/catalog_figures.h"
+#include "library/folders.h"
 #include "server/event_hub.h"
 #include "server/metrics.h"
 #include "server/router.h"
@@ -43,6 +44,8 @@ class Api {
   // The catalog-wide figures of /status, /jobs and /metrics, read at most
   // every few seconds (library/catalog_figures.h).
   library::FiguresCache& figures() { return figures_; }
+  // The folder trees every request thread shares (library/folders.h).
+  library::FolderCache& folders() { return folders_; }
   const ApiHooks& hooks() const { return hooks_; }
   void JobsQueued() const {
     if (hooks_.jobs_queued) hooks_.jobs_queued();
@@ -54,6 +57,7 @@ class Api {
   Auth auth_;
   Metrics metrics_;
   library::FiguresCache figures_;
+  library::FolderCache folders_;
 };
 
 // Registers every route of /api/v1, one Add...Routes per resource file

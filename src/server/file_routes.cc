@@ -34,10 +34,10 @@ class FileSource final : public ByteSource {
 };
 
 // The cursor of a listing: the (root, rel) it goes on after, as hex.
-std::string EncodeCursor(const catalog::FileCursor& c) {
+std::string EncodeFileCursor(const catalog::FileCursor& c) {
   return EncodeOpaqueCursor(std::to_string(c.root.value) + "/" + c.rel);
 }
-std::optional<catalog::FileCursor> DecodeCursor(std::string_view text) {
+std::optional<catalog::FileCursor> DecodeFileCursor(std::string_view text) {
   auto raw = DecodeOpaqueCursor(text);
   if (!raw) return std::nullopt;
   const size_t slash = raw->find('/');
@@ -82,7 +82,7 @@ Response ListFilesRoute(Call& call) {
   if (!limit) return BadRequest(limit.error().message());
   catalog::FileCursor after;
   if (auto cursor = req.Query("cursor")) {
-    auto c = DecodeCursor(*cursor);
+    auto c = DecodeFileCursor(*cursor);
     if (!c) return BadRequest("cursor: not a cursor this API gave");
     after = *c;
   }
@@ -95,7 +95,7 @@ Response ListFilesRoute(Call& call) {
   }
   nlohmann::ordered_json j;
   j["files"] = std::move(files);
-  j["next"] = page->next ? nlohmann::ordered_json(EncodeCursor(*page->next))
+  j["next"] = page->next ? nlohmann::ordered_json(EncodeFileCursor(*page->next))
                          : nlohmann::ordered_json(nullptr);
   return Json(j);
 }

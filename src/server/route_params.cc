@@ -5,7 +5,9 @@
 namespace phodex::server {
 
 std::optional<int64_t> ParseId(std::string_view text) {
-  if (text.empty() || text.size() > 19) return std::nullopt;
+  if (text.empty() || text.size() > 19 || text.front() == '0') {
+    return std::nullopt;
+  }
   for (const char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
   }
@@ -57,6 +59,14 @@ std::optional<std::string> DecodeOpaqueCursor(std::string_view text) {
     out.push_back(static_cast<char>(hi * 16 + lo));
   }
   return out;
+}
+
+Result<std::string> DecodeCursor(std::string_view cursor) {
+  auto raw = DecodeOpaqueCursor(cursor);
+  if (!raw) {
+    return MakeError(ErrorCode::kInvalidArgument, "not a cursor of this list");
+  }
+  return *raw;
 }
 
 bool IsSafeRel(std::string_view rel) {

@@ -13,8 +13,9 @@
 
 namespace phodex::server {
 
-// A catalog id: decimal digits only, 1..2^63-1 ("0", "-1", "1e3", "abc",
-// "007x" and overflows are not ids).
+// A catalog id: plain decimal, 1..2^63-1, no sign, no leading zero ("0",
+// "-1", "1e3", "abc", "007" and overflows are not ids: such a segment
+// names no row, and the route answers 404).
 std::optional<int64_t> ParseId(std::string_view text);
 
 // The `limit` query parameter: `def` when absent, kInvalidArgument when it
@@ -25,6 +26,12 @@ Result<int64_t> ParseLimit(const Request& req, int64_t def, int64_t max);
 // fails on anything else (the route then answers 400).
 std::string EncodeOpaqueCursor(std::string_view raw);
 std::optional<std::string> DecodeOpaqueCursor(std::string_view text);
+// The same, decoding with a problem's message: kInvalidArgument "not a
+// cursor of this list".
+inline std::string EncodeCursor(std::string_view key) {
+  return EncodeOpaqueCursor(key);
+}
+Result<std::string> DecodeCursor(std::string_view cursor);
 
 // A folder or file inside a root as the catalog stores it: relative, no
 // "." or ".." segment, no empty segment, no NUL. "" (the root) is safe.

@@ -15,6 +15,7 @@ void AddFileRoutes(Router& r);        // files, one file, original, thumbnails
 void AddOperationRoutes(Router& r);   // operations
 void AddJobRoutes(Router& r);         // jobs
 void AddRootRoutes(Router& r);        // roots
+void AddFolderRoutes(Router& r);      // a root's folders
 void AddEventRoutes(Router& r);       // events (SSE)
 void AddSearchRoutes(Router& r);      // search, search/count
 void AddMetricsRoutes(Router& r);     // /metrics (Prometheus)

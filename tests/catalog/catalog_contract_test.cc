@@ -1791,6 +1791,87 @@ TYPED_TEST(CatalogContractTest, SearchOrdersNewestCaptureFirstAndPagesByKey) {
   ASSERT_TRUE(ids);
   EXPECT_EQ(ids->hits.size(), 30u);
   EXPECT_FALSE(ids->next);
+
+// FolderIndex: each folder that directly holds present photos, RAWs or
+// videos, in rel order, its count and its newest captured photo or RAW.
+TYPED_TEST(CatalogContractTest, FolderTalliesCountPresentMediaPerFolder) {
+  Catalog* c = this->catalog();
+  const RootId root = NewRoot(*c, "/r");
+  const RootId other = NewRoot(*c, "/o");
+  auto taken = [](FileUpsert u, const char* when) {
+    MediaMetadata m;
+    m.taken = when;
+    u.metadata = m;
+    return u;
+  };
+  ASSERT_TRUE(c->ApplyBatch(Batch(
+      root,
+      {Upsert("a.jpg"), taken(Upsert("x/old.jpg"), "2001-01-01T00:00:00"),
+       taken(Upsert("x/new.jpg"), "2020-05-01T10:00:00"),
+       taken(Upsert("x/clip.mp4", 1, MediaKind::kVideo), "2030-01-01T00:00:00"),
+       Upsert("x/new.xmp", 1, MediaKind::kSidecar),
+       Upsert("x/notes.txt", 1, MediaKind::kOther), Upsert("x/gone.jpg"),
+       taken(Upsert("x/y/z/deep.cr2", 1, MediaKind::kRaw), "2010-01-01T00:00:00"),
+       Upsert("x-y/b.jpg")},
+      10)));
+  ASSERT_TRUE(c->ApplyBatch(Batch(other, {Upsert("x/elsewhere.jpg")}, 10)));
+  ASSERT_TRUE(c->ApplyBatch(Removal(root, {this->Row("x/gone.jpg").id})));
+  auto t = c->TallyFolders(root);
+  ASSERT_TRUE(t) << t.error().ToString();
+  std::vector<std::string> rels;
+  for (const FolderTally& f : *t) rels.push_back(f.rel);
+  // Byte order: '-' (0x2d) sorts before '/' (0x2f).
+  EXPECT_THAT(rels, ElementsAre("", "x", "x-y", "x/y/z"));
+  EXPECT_EQ((*t)[0].media, 1);
+  EXPECT_FALSE((*t)[0].cover);  // no capture time
+  EXPECT_EQ((*t)[1].media, 3);  // two photos and the video
+  ASSERT_TRUE((*t)[1].cover);   // the newest photo, not the newer video
+  EXPECT_EQ(*(*t)[1].cover, this->Row("x/new.jpg").id);
+  EXPECT_EQ((*t)[1].cover_taken, "2020-05-01T10:00:00");
+  EXPECT_EQ((*t)[3].media, 1);
+  EXPECT_EQ(*(*t)[3].cover, this->Row("x/y/z/deep.cr2").id);
+  auto none = c->TallyFolders(RootId{999});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+// The content version changes with each write to roots, files or metadata,
+// and only then.
+TYPED_TEST(CatalogContractTest, ContentVersionChangesWithEveryWrite) {
+  Catalog* c = this->catalog();
+  auto version = [&] {
+    auto v = c->ContentVersion();
+    EXPECT_TRUE(v) << v.error().ToString();
+    return v.value_or(0);
+  };
+  std::set<int64_t> seen = {version()};
+  auto changed = [&](const char* what) {
+    const int64_t v = version();
+    EXPECT_TRUE(seen.insert(v).second) << what << " left it at " << v;
+  };
+  const RootId root = NewRoot(*c, "/r");
+  changed("AddRoot");
+  ASSERT_TRUE(c->ApplyBatch(Batch(root, {Upsert("a/x.jpg", 5)}, 10)));
+  changed("ApplyBatch");
+  const FileRow x = this->Row("a/x.jpg");
+  ASSERT_TRUE(c->SetMetadata({MetadataUpdate{x.id, 5, x.mtime, x.ino,
+                                             Width(3), std::nullopt, 3}}));
+  changed("SetMetadata");
+  ASSERT_TRUE(c->SetRootScanned(root, 20));
+  changed("SetRootScanned");
+  ASSERT_TRUE(c->RenameFolder(root, "a", "b"));
+  changed("RenameFolder");
+  // Reads leave it.
+  const int64_t before = version();
+  ASSERT_TRUE(c->TallyFolders(root));
+  ASSERT_TRUE(c->Stats());
+  EXPECT_EQ(version(), before);
+  ASSERT_TRUE(c->RemoveRoot(root, Purge::kNo, 30));
+  changed("RemoveRoot");
+  // Another catalog has another number.
+  auto another = this->OpenAnother("another");
+  ASSERT_TRUE(another);
+  EXPECT_NE(another->ContentVersion().value_or(before), version());
 }
 
 }  // namespace

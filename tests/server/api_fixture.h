@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <string>
 
 #include "server/api.h"
@@ -44,7 +45,7 @@ class ApiTest : public library::LibraryTest {
       return r;
     }
     req.params = std::move(m.params);
-    server::Call call{req, *lib_, api_};
+    server::Call call{req, *lib_, hooked_api_ ? *hooked_api_ : api_};
     return m.route->handler(call);
   }
   Response Get(const std::string& target) { return Call(Method::kGet, target); }
@@ -81,7 +82,13 @@ class ApiTest : public library::LibraryTest {
     return j;
   }
 
+  // From now on, routes see an Api with these hooks (a running service's).
+  void UseHooks(ApiHooks hooks) {
+    hooked_api_ = std::make_unique<Api>(std::move(hooks));
+  }
+
   Api api_{ApiHooks{}};
+  std::unique_ptr<Api> hooked_api_;
   Router router_;
 };
 

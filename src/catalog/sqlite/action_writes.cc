@@ -62,6 +62,7 @@ Status SqliteCatalog::ApplyDedupWrite(const DedupWrite& w) {
     // A dupes run keeps no checkpoint.
     PHODEX_TRY(WriteOperationCounts(w.op, w.counts, nullptr));
   }
+  PHODEX_TRY(NoteChange());
   return txn.Commit();
 }
 

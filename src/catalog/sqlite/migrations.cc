@@ -286,6 +286,19 @@ CREATE INDEX jobs_failed_kind ON jobs(kind, id) WHERE state = 'failed';
 CREATE INDEX files_timeline_mtime
   ON files(mtime_s, mtime_nsec, id, present, kind)
   WHERE present = 1 AND kind IN ('photo', 'raw', 'video');
+    // What a cache of figures read from the catalog (the API's folder tree,
+    // library/folders.h) is keyed by: FolderIndex::ContentVersion. One
+    // row, bumped by each write to roots, files or metadata, in the same
+    // transaction (sqlite/folders.cc, NoteChange), never by a trigger
+    // (v8: a trigger costs every upsert a statement journal). It starts
+    // at a random number, so two catalogs never share one; halved, so
+    // that adding to it never overflows.
+    Migration{13, "change counter for caches of catalog figures", R"sql(
+CREATE TABLE change_counter (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  n  INTEGER NOT NULL
+);
+INSERT INTO change_counter(id, n) VALUES (1, abs(random() / 2));
 )sql"},
 };
 

@@ -139,6 +139,7 @@ Status SqliteCatalog::ApplyMove(FileId removed_id, FileId new_id,
   PHODEX_TRY(renumber.Bind(1, removed_id.value).Run());
   PHODEX_TRY(
       Exec(db_, "INSERT INTO metadata SELECT * FROM temp.move_metadata"));
+  PHODEX_TRY(NoteChange());
   return txn.Commit();
 }
 
@@ -339,6 +340,7 @@ Result<int64_t> SqliteCatalog::RenameFolder(RootId root, std::string_view from,
   BindPrefix(move, from);
   PHODEX_TRY(move.Run());
   const int64_t moved = sqlite3_changes64(db_);
+  PHODEX_TRY(NoteChange());
   PHODEX_TRY(txn.Commit());
   return moved;
 }

@@ -21,6 +21,7 @@ Result<Root> SqliteCatalog::AddRoot(const std::string& path, const std::string& 
   Root r;
   r.id = RootId{s->Int(0)};
   s->Reset();
+  PHODEX_TRY(NoteChange());
   r.path = path;
   r.name = name;
   r.added_ns = now_ns;
@@ -79,6 +80,7 @@ Status SqliteCatalog::RemoveRoot(RootId root, Purge purge, int64_t now_ns) {
         Stmt::Prepare(db_, "UPDATE roots SET removed_at=?2 WHERE id=?1"));
     PHODEX_TRY(detach.Bind(1, root.value).Bind(2, now_ns).Run());
   }
+  PHODEX_TRY(NoteChange());
   return txn.Commit();
 }
 

@@ -357,6 +357,9 @@ Status CopyTables(sqlite3* from, sqlite3* to, SalvageReport& report) {
   const bool same_schema = from_version && *from_version == to_version;
   for (const std::string& table : tables) {
     if (!same_schema && table != "roots") continue;
+    // The new catalog's own change counter (v13) stays: its content is
+    // not the old one's, and no cache may take it for the old.
+    if (table == "change_counter") continue;
     report.tables.push_back({table, 0, 0, true});
     SalvagedTable& t = report.tables.back();
     auto old_columns =

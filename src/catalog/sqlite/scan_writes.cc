@@ -192,6 +192,7 @@ Result<std::vector<KnownFile>> SqliteCatalog::ListFolderFiles(
 Status SqliteCatalog::ApplyBatch(const ScanBatch& b) {
   PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
   PHODEX_TRY(WriteBatch(b));
+  PHODEX_TRY(NoteChange());
   return txn.Commit();
 }
 
@@ -337,6 +338,7 @@ Status SqliteCatalog::SetHashes(const std::vector<HashUpdate>& updates) {
     }
     PHODEX_TRY(s->Run());
   }
+  PHODEX_TRY(NoteChange());
   return txn.Commit();
 }
 
@@ -370,6 +372,7 @@ Result<int64_t> SqliteCatalog::SetMetadata(
       PHODEX_TRY(drop->Bind(1, u.id.value).Run());
     }
   }
+  PHODEX_TRY(NoteChange());
   PHODEX_TRY(txn.Commit());
   return stored;
 }
@@ -402,7 +405,8 @@ Result<std::vector<FileState>> SqliteCatalog::ListFilesAtContentVersion(
 Status SqliteCatalog::SetRootScanned(RootId root, int64_t now_ns) {
   PHODEX_ASSIGN_OR_RETURN(
       Stmt* s, Cached("UPDATE roots SET last_scanned_at=?2 WHERE id=?1"));
-  return s->Bind(1, root.value).Bind(2, now_ns).Run();
+  PHODEX_TRY(s->Bind(1, root.value).Bind(2, now_ns).Run());
+  return NoteChange();
 }
 
 }  // namespace phodex::catalog::sqlite

@@ -16,6 +16,7 @@
 //   admin.cc           CatalogAdmin
 //   jobs.cc            JobQueue
 //   timeline.cc        TimelineQueries
+//   folders.cc         FolderIndex, and NoteChange (the change counter)
 //
 // Thread-compatible, like Catalog.
 
@@ -199,6 +200,10 @@ class SqliteCatalog final : public Catalog {
   Result<std::vector<TimelineItem>> ListTimelineItems(
       const TimelineRange& range, size_t limit) override;
 
+  // --- FolderIndex (folders.cc) ------------------------------------------
+  Result<int64_t> ContentVersion() override;
+  Result<std::vector<FolderTally>> TallyFolders(RootId root) override;
+
   // --- OperationLog (operations.cc) --------------------------------------
   Result<OperationId> BeginOperation(const Operation& op) override;
   Status FinishOperation(OperationId id, OperationStatus status,
@@ -233,6 +238,15 @@ class SqliteCatalog final : public Catalog {
  private:
   // Statements prepared once and reused (SQLITE_PREPARE_PERSISTENT).
   Result<Stmt*> Cached(const std::string& sql);
+  // Bumps the change counter (ContentVersion). Every write to roots,
+  // files or metadata calls it, inside its transaction, or after its
+  // one statement when it has none (never before: a reader could then
+  // cache the old rows under the new number).
+  // A catalog opened below schema v13 (tests open old schemas;
+  // `migrate --status` opens without migrating) has no counter: then
+  // NoteChange does nothing and ContentVersion fails.
+  Status NoteChange();
+  Result<bool> HasChangeCounter();
   // Copies the catalog to "<path>.v<version>.bak" before migrating.
   Status Backup(int version);
   // What ApplyBatch writes, inside the caller's transaction.
@@ -283,6 +297,7 @@ class SqliteCatalog final : public Catalog {
   std::string path_;
   std::map<std::string, Stmt> stmts_;
   TimelineCache timeline_cache_;
+  std::optional<bool> has_change_counter_;  // looked up once
 };
 
 }  // namespace phodex::catalog::sqlite
