@@ -6,6 +6,7 @@ namespace phodex::server {
 
 void AddApiRoutes(Router& router) {
   AddMetaRoutes(router);
+  AddRatingRoutes(router);
 }
 
 }  // namespace phodex::server
