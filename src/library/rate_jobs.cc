@@ -202,12 +202,13 @@ bool Finished(catalog::JobState s) {
          s == catalog::JobState::kCancelled;
 }
 
-// Looks at `jobs` until each is finished or `deadline` (monotonic ns)
-// passes; returns them as last seen.
-Result<std::vector<catalog::Job>> AwaitJobs(Library& lib,
-                                            std::vector<catalog::JobId> ids,
-                                            const RateFilesOptions& options,
-                                            int64_t deadline) {
+// Looks at `jobs` until each is finished or `deadline` passes; returns
+// them as last seen. Real time: a person waits (and the runner's thread
+// works by it), whatever the library's clock.
+Result<std::vector<catalog::Job>> AwaitJobs(
+    Library& lib, std::vector<catalog::JobId> ids,
+    const RateFilesOptions& options,
+    std::chrono::steady_clock::time_point deadline) {
   std::vector<catalog::Job> seen;
   for (;;) {
     PHODEX_ASSIGN_OR_RETURN(std::vector<catalog::Job> jobs,
@@ -217,7 +218,9 @@ Result<std::vector<catalog::Job>> AwaitJobs(Library& lib,
       if (!Finished(job.state)) waiting.push_back(job.id);
       seen.push_back(std::move(job));
     }
-    if (waiting.empty() || lib.clock().MonotonicNs() >= deadline) break;
+    if (waiting.empty() || std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
     std::erase_if(seen, [](const catalog::Job& j) { return !Finished(j.state); });
     ids = std::move(waiting);
     std::this_thread::sleep_for(options.poll);
@@ -417,9 +420,7 @@ Result<RateFilesResult> RateFiles(Library& lib, const RateFilesRequest& request,
                      .payload = payload.dump()});
     spec_of.push_back(i);
   }
-  const int64_t deadline =
-      lib.clock().MonotonicNs() +
-      std::chrono::nanoseconds(options.wait).count();
+  const auto deadline = std::chrono::steady_clock::now() + options.wait;
   std::vector<catalog::JobId> ids;
   std::unordered_map<int64_t, size_t> index_of_job;
   if (!specs.empty()) {
