@@ -100,6 +100,9 @@ struct Job {
 struct EnqueueResult {
   int64_t added = 0;
   int64_t already_queued = 0;  // their key was in the table
+  // Each spec's job, in the order given: the new job's id, or 0 when its
+  // key was already in the table (that job is not looked up).
+  std::vector<JobId> ids;
 };
 
 struct ClaimRequest {

@@ -37,20 +37,28 @@ scan::RatingRequest ToRatingRequest(const Config& config,
                                     const RateRequest& request) {
   scan::RatingRequest out;
   switch (request.rating) {
-    case RateRequest::Rating::kStars: out.rating = request.stars; break;
-    case RateRequest::Rating::kFavorite: out.rating = config.favorite_rating; break;
+    case RateRequest::Rating::kStars: out.change.rating = request.stars; break;
+    case RateRequest::Rating::kFavorite:
+      out.change.rating = config.favorite_rating;
+      break;
     case RateRequest::Rating::kUnfavorite:
-      out.rating = config.unfavorite_rating;
+      out.change.rating = config.unfavorite_rating;
       break;
   }
   out.target = request.target;
-  out.sidecar.naming = config.sidecar_naming == "base"
-                           ? media::SidecarNaming::kBaseName
-                           : media::SidecarNaming::kFullName;
+  out.sidecar = SidecarOptionsFor(config);
   return out;
 }
 
 }  // namespace
+
+media::SidecarOptions SidecarOptionsFor(const Config& config) {
+  media::SidecarOptions out;
+  out.naming = config.sidecar_naming == "base"
+                   ? media::SidecarNaming::kBaseName
+                   : media::SidecarNaming::kFullName;
+  return out;
+}
 
 Result<RateResult> Rate(Library& lib, const RateRequest& request,
                         RateSink& sink, const jobs::CancelToken& cancel) {
@@ -67,7 +75,7 @@ Result<RateResult> Rate(Library& lib, const RateRequest& request,
 
   RateResult result;
   result.op = scope.id();
-  result.rating = rating.rating;
+  result.rating = *rating.change.rating;
   // One lock per root, held to the end: a scan of the same root waits.
   std::map<int64_t, std::unique_ptr<catalog::Lock>> locks;
   catalog::OperationCounts counts;
@@ -102,7 +110,7 @@ Result<RateResult> Rate(Library& lib, const RateRequest& request,
       continue;
     }
     ++counts.updated;
-    sink.Rated({done->written_path, done->created, rating.rating});
+    sink.Rated({done->written_path, done->created, *rating.change.rating});
   }
   result.interrupted = cancel.cancelled();
   result.rated = counts.updated;

@@ -58,6 +58,9 @@ struct RateResult {
   bool interrupted = false;  // stopped by `cancel`
 };
 
+// How new sidecars are named: the settings' [ratings] sidecar_naming.
+media::SidecarOptions SidecarOptionsFor(const Config& config);
+
 // Rates `request.paths` in order, recorded as one "rate" operation
 // (completed; failed "some files were not rated" when a file failed;
 // interrupted). Errors: kBusy when a root is being scanned and `wait` is

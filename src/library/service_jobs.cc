@@ -6,6 +6,7 @@
 
 #include "imaging/renderer.h"
 #include "imaging/thumbnail_cache.h"
+#include "library/rate_jobs.h"
 #include "library/thumbs.h"
 #include "media/hasher.h"
 #include "os/process.h"
@@ -158,10 +159,17 @@ class FileJobs::Handlers {
         stop_(stop),
         metadata_(*this, &Handlers::RunMetadata),
         pixels_(*this, &Handlers::RunPixels),
-        hashes_(*this, &Handlers::RunHash) {}
+        hashes_(*this, &Handlers::RunHash),
+        rate_(*this, &Handlers::RunRate) {}
 
-  // Starts the decoder pool (its processes start with the first file).
+  // Starts the decoder pool (its processes start with the first file),
+  // and the parser that reads back what a "rate" job wrote.
   Status Init() {
+    if (lib_.workers().metadata) {
+      Config one_worker = lib_.config();
+      one_worker.metadata_workers = 1;
+      PHODEX_ASSIGN_OR_RETURN(rate_reader_, lib_.workers().metadata(one_worker));
+    }
     if (!lib_.workers().pixels) return {};
     PHODEX_ASSIGN_OR_RETURN(renderer_, lib_.workers().pixels(lib_.config()));
     cache_ = OpenThumbnailCache(lib_);
@@ -182,6 +190,8 @@ class FileJobs::Handlers {
     return {};
   }
   bool has_pixels() const { return work_ != nullptr; }
+  bool has_rate() const { return rate_reader_ != nullptr; }
+  jobs::JobHandler& rate() { return rate_; }
   jobs::JobHandler& metadata() { return metadata_; }
   jobs::JobHandler& pixels() { return pixels_; }
   jobs::JobHandler& hashes() { return hashes_; }
@@ -334,6 +344,14 @@ class FileJobs::Handlers {
     return read ? Status{} : Status(std::unexpected(read.error()));
   }
 
+  // Writes at once (the user's file, then its record through reader_):
+  // run again, a job writes the same values.
+  Status RunRate(const catalog::Job& job, jobs::CancelToken cancel) {
+    if (cancel.cancelled()) return MakeError(ErrorCode::kCancelled, "stopping");
+    util::MutexLock lock(reader_mu_);
+    return RunRateJob(reader_, lib_, *rate_reader_, job);
+  }
+
   Status RunHash(const catalog::Job& job, jobs::CancelToken cancel) {
     if (!job.file) return {};
     PHODEX_ASSIGN_OR_RETURN(std::optional<Current> current, CurrentState(job));
@@ -355,6 +373,7 @@ class FileJobs::Handlers {
   const std::atomic<bool>* const stop_;
   util::Mutex reader_mu_;  // one handler at a time reads through reader_
   std::unique_ptr<media::MetadataReader> reader_pool_;
+  std::unique_ptr<media::MetadataReader> rate_reader_;
   std::unique_ptr<imaging::PixelRenderer> renderer_;
   std::unique_ptr<imaging::ThumbnailCache> cache_;
   scan::PixelPassOptions options_;
@@ -362,6 +381,7 @@ class FileJobs::Handlers {
   Handler metadata_;
   Handler pixels_;
   Handler hashes_;
+  Handler rate_;
 
   util::Mutex mu_;
   std::vector<catalog::MetadataUpdate> metadata_found_ GUARDED_BY(mu_);
@@ -401,6 +421,12 @@ Result<std::unique_ptr<FileJobs>> FileJobs::Start(
                      .handler = &handlers->pixels(),
                      .max_parallel = std::max(options.pixel_parallel, 1),
                      .claim_batch = std::max(options.pixel_parallel, 1)});
+  }
+  if (handlers->has_rate()) {
+    pools.push_back({.kind = kRateJob,
+                     .handler = &handlers->rate(),
+                     .max_parallel = 1,
+                     .claim_batch = 16});
   }
   pools.push_back({.kind = kFullHashJob,
                    .handler = &handlers->hashes(),

@@ -15,6 +15,9 @@
 //                decoder pool, at most [thumbnails] workers at once.
 //   "full_hash"  the full hash of one file that has none (exact duplicates
 //                without a second read); background priority.
+//   "rate"       a rating, color label or pick written to one file
+//                (library/rate_jobs.h), queued by the API at interactive
+//                priority; written and recorded by the handler itself.
 // The quick hash stays in the pass that detects the change
 // (scan::ScanSession): it is the identity that pass compares to follow a
 // move, so it is needed before a change can be told from a move. That

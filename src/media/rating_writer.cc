@@ -41,11 +41,21 @@ constexpr uint16_t kTypeShort = 3;
 constexpr uint16_t kTypeUndefined = 7;
 constexpr size_t kMaxSegmentPayload = 65533;  // 0xFFFF minus the length
 
+constexpr char kXmpRatingKey[] = "Xmp.xmp.Rating";
+constexpr char kXmpLabelKey[] = "Xmp.xmp.Label";
+constexpr char kXmpPickKey[] = "Xmp.digiKam.PickLabel";
+
 // Keys whose values this writer changes; left out when comparing files.
 bool IsRatingKey(std::string_view key) {
   return key == "Exif.Image.Rating" || key == "Exif.Image.RatingPercent" ||
-         key == "Exif.Image.XMLPacket" || key == "Xmp.xmp.Rating" ||
-         key == "Xmp.MicrosoftPhoto.Rating";
+         key == "Exif.Image.XMLPacket" || key == kXmpRatingKey ||
+         key == "Xmp.MicrosoftPhoto.Rating" || key == kXmpLabelKey ||
+         key == kXmpPickKey;
+}
+
+// The value a change leaves in an XMP property ("" for none).
+std::string PickValue(Pick pick) {
+  return pick == Pick::kNone ? "" : std::to_string(static_cast<int>(pick));
 }
 
 std::mutex& Exiv2Mutex() {
@@ -75,10 +85,20 @@ auto WithExiv2(const char* op, const std::string& path, F&& f)
   }
 }
 
-Status CheckRating(int rating, const std::string& path) {
-  if (rating < kRejected || rating > kMaxRating) {
+Status CheckChange(const RatingChange& change, const std::string& path) {
+  if (change.rating &&
+      (*change.rating < kRejected || *change.rating > kMaxRating)) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "rating must be -1 (rejected) to 5", "write rating", path);
+  }
+  if (change.label && !change.label->empty() && !IsColorLabel(*change.label)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "label must be Red, Yellow, Green, Blue or Purple",
+                     "write rating", path);
+  }
+  if (!change.rating && !change.label && !change.pick) {
+    return MakeError(ErrorCode::kInvalidArgument, "nothing to write",
+                     "write rating", path);
   }
   return {};
 }
@@ -96,16 +116,40 @@ Result<std::string> ReadExact(File& f, uint64_t offset, size_t n,
 
 // ---- XMP -----------------------------------------------------------------
 
-void SetXmpRating(Exiv2::XmpData& xmp, int rating) {
-  for (auto it = xmp.begin(); it != xmp.end(); ++it) {
-    if (it->key() == "Xmp.MicrosoftPhoto.Rating") {
-      it->setValue(std::to_string(RatingPercent(rating)));
-    }
-  }
-  // Replaced, not assigned: an odd existing type (an array) would keep it.
-  auto old = xmp.findKey(Exiv2::XmpKey("Xmp.xmp.Rating"));
+// Sets the simple property `key` to `value`, or removes it for "".
+// Replaced, not assigned: an odd existing type (an array) would keep it.
+void SetXmpText(Exiv2::XmpData& xmp, const char* key, const std::string& value) {
+  auto old = xmp.findKey(Exiv2::XmpKey(key));
   if (old != xmp.end()) xmp.erase(old);
-  xmp["Xmp.xmp.Rating"] = std::to_string(rating);
+  if (!value.empty()) xmp[key] = value;
+}
+
+void ApplyXmpChange(Exiv2::XmpData& xmp, const RatingChange& change) {
+  if (change.rating) {
+    const int rating = *change.rating;
+    for (auto it = xmp.begin(); it != xmp.end(); ++it) {
+      if (it->key() == "Xmp.MicrosoftPhoto.Rating") {
+        it->setValue(std::to_string(RatingPercent(rating)));
+      }
+    }
+    SetXmpText(xmp, kXmpRatingKey, std::to_string(rating));
+  }
+  if (change.label) SetXmpText(xmp, kXmpLabelKey, *change.label);
+  if (change.pick) SetXmpText(xmp, kXmpPickKey, PickValue(*change.pick));
+}
+
+// The text of `key` in `xmp` ("" when absent).
+std::string XmpText(const Exiv2::XmpData& xmp, const char* key) {
+  auto it = xmp.findKey(Exiv2::XmpKey(key));
+  return it == xmp.end() ? "" : it->toString();
+}
+
+// Whether `xmp` holds what `change` writes.
+bool XmpHasChange(const Exiv2::XmpData& xmp, const RatingChange& change) {
+  return (!change.rating ||
+          XmpText(xmp, kXmpRatingKey) == std::to_string(*change.rating)) &&
+         (!change.label || XmpText(xmp, kXmpLabelKey) == *change.label) &&
+         (!change.pick || XmpText(xmp, kXmpPickKey) == PickValue(*change.pick));
 }
 
 // Parses `packet` (blank: no XMP yet). REQUIRES: Exiv2Mutex held.
@@ -150,13 +194,14 @@ std::string Padding(size_t n) {
 // `old_packet` with the rating set, in an xpacket wrapper: exactly `room`
 // bytes when given and it fits, else with `padding` bytes to spare. The
 // new packet must decode to the same properties, or nothing is written.
-Result<std::string> RatedPacket(std::string_view old_packet, int rating,
+Result<std::string> RatedPacket(std::string_view old_packet,
+                                const RatingChange& change,
                                 std::optional<size_t> room, size_t padding,
                                 const std::string& path) {
   return WithExiv2("write XMP", path, [&]() -> Result<std::string> {
     Exiv2::XmpData xmp;
     PHODEX_TRY(DecodeXmp(old_packet, xmp, path));
-    SetXmpRating(xmp, rating);
+    ApplyXmpChange(xmp, change);
     std::string body;
     if (Exiv2::XmpParser::encode(body, xmp,
                                  Exiv2::XmpParser::useCompactFormat |
@@ -171,8 +216,7 @@ Result<std::string> RatedPacket(std::string_view old_packet, int rating,
     }
     Exiv2::XmpData check;
     if (Exiv2::XmpParser::decode(check, body) != 0 ||
-        Lines(check) != Lines(xmp) ||
-        check["Xmp.xmp.Rating"].toString() != std::to_string(rating)) {
+        Lines(check) != Lines(xmp) || !XmpHasChange(check, change)) {
       return MakeError(ErrorCode::kInternal,
                        "the encoded XMP does not read back the same",
                        "write XMP", path);
@@ -354,18 +398,22 @@ class Ifd0Editor {
   std::vector<Patch> patches_;
 };
 
-void SetExifRating(Ifd0Editor& ifd, int rating) {
+// EXIF holds only the rating: a change without one leaves IFD0 alone.
+void SetExifRating(Ifd0Editor& ifd, const RatingChange& change) {
+  if (!change.rating) return;
+  const int rating = *change.rating;
   ifd.SetShort(kRatingTag, static_cast<uint16_t>(std::max(rating, 0)));
   ifd.SetShort(kRatingPercentTag, static_cast<uint16_t>(RatingPercent(rating)));
 }
 
-Status EditTiff(os::TempFile& temp, const std::string& path, int rating) {
+Status EditTiff(os::TempFile& temp, const std::string& path,
+                const RatingChange& change) {
   PHODEX_ASSIGN_OR_RETURN(const int64_t size, temp.Size());
   const ReadFn read = [&](uint64_t offset, size_t n) {
     return ReadExact(temp, offset, n, path);
   };
   PHODEX_ASSIGN_OR_RETURN(Ifd0Editor ifd, Ifd0Editor::Open(read, size, path));
-  SetExifRating(ifd, rating);
+  SetExifRating(ifd, change);
   std::string old_packet;
   std::optional<size_t> room;
   uint16_t type = kTypeByte;
@@ -389,7 +437,7 @@ Status EditTiff(os::TempFile& temp, const std::string& path, int rating) {
   }
   PHODEX_ASSIGN_OR_RETURN(
       const std::string packet,
-      RatedPacket(old_packet, rating, room, kXmpPaddingBytes, path));
+      RatedPacket(old_packet, change, room, kXmpPaddingBytes, path));
   ifd.SetData(kXmpTag, type, packet);
   PHODEX_ASSIGN_OR_RETURN(const std::vector<Patch> patches, ifd.Finish(path));
   for (const Patch& p : patches) PHODEX_TRY(temp.WriteAt(p.offset, p.bytes));
@@ -457,10 +505,13 @@ Result<std::string> MakeSegment(uint8_t marker, std::string_view payload,
 }
 
 // The new Exif segment: the old one with the rating set, or a new one.
+// REQUIRES: change.rating, or an existing segment (`exif`).
 Result<std::string> RatedExifSegment(os::TempFile& f, const Segment* exif,
-                                     const std::string& path, int rating) {
+                                     const std::string& path,
+                                     const RatingChange& change) {
   std::string tiff;
   if (exif == nullptr) {
+    const int rating = *change.rating;
     const ByteOrder le;
     tiff =
         "II*\0"s + le.Bytes32(8) + le.Bytes16(2) +
@@ -482,7 +533,7 @@ Result<std::string> RatedExifSegment(os::TempFile& f, const Segment* exif,
     };
     PHODEX_ASSIGN_OR_RETURN(Ifd0Editor ifd,
                             Ifd0Editor::Open(read, tiff.size(), path));
-    SetExifRating(ifd, rating);
+    SetExifRating(ifd, change);
     PHODEX_ASSIGN_OR_RETURN(const std::vector<Patch> patches, ifd.Finish(path));
     for (const Patch& p : patches) {
       if (tiff.size() < p.offset + p.bytes.size()) {
@@ -495,7 +546,8 @@ Result<std::string> RatedExifSegment(os::TempFile& f, const Segment* exif,
 }
 
 Result<std::string> RatedXmpSegment(os::TempFile& f, const Segment* xmp,
-                                    const std::string& path, int rating) {
+                                    const std::string& path,
+                                    const RatingChange& change) {
   std::string old_packet;
   std::optional<size_t> room;
   if (xmp != nullptr) {
@@ -506,7 +558,7 @@ Result<std::string> RatedXmpSegment(os::TempFile& f, const Segment* xmp,
   }
   PHODEX_ASSIGN_OR_RETURN(
       const std::string packet,
-      RatedPacket(old_packet, rating, room, kXmpPaddingBytes, path));
+      RatedPacket(old_packet, change, room, kXmpPaddingBytes, path));
   return MakeSegment(0xE1, std::string(kXmpSignature) + packet, path);
 }
 
@@ -555,7 +607,7 @@ Status WritePieces(os::FileSystem& fs, const std::string& path,
 // the APP0s: JFIF stays first). The MPF index of multi-picture JPEGs counts
 // from its own segment, so nothing after it may change size.
 Status EditJpeg(os::FileSystem& fs, os::TempFile& temp, const std::string& path,
-                int rating) {
+                const RatingChange& change) {
   PHODEX_ASSIGN_OR_RETURN(const int64_t ssize, temp.Size());
   const auto size = static_cast<uint64_t>(ssize);
   PHODEX_ASSIGN_OR_RETURN(const std::vector<Segment> segments,
@@ -577,10 +629,15 @@ Status EditJpeg(os::FileSystem& fs, os::TempFile& temp, const std::string& path,
     }
     if (*slot == nullptr) *slot = &s;
   }
-  PHODEX_ASSIGN_OR_RETURN(const std::string exif_seg,
-                          RatedExifSegment(temp, exif, path, rating));
+  // A change without a rating adds no Exif segment (EXIF has no label).
+  const bool add_exif = exif == nullptr && change.rating.has_value();
+  std::string exif_seg;
+  if (exif != nullptr || add_exif) {
+    PHODEX_ASSIGN_OR_RETURN(exif_seg,
+                            RatedExifSegment(temp, exif, path, change));
+  }
   PHODEX_ASSIGN_OR_RETURN(const std::string xmp_seg,
-                          RatedXmpSegment(temp, xmp, path, rating));
+                          RatedXmpSegment(temp, xmp, path, change));
   // Where new segments go: the Exif's place, else after the APP0s.
   const Segment* anchor = exif;
   if (anchor == nullptr) {
@@ -595,7 +652,7 @@ Status EditJpeg(os::FileSystem& fs, os::TempFile& temp, const std::string& path,
   uint64_t cursor = 2;
   bool inserted = false;
   auto insert_new = [&] {
-    if (exif == nullptr) pieces.push_back({exif_seg});
+    if (add_exif) pieces.push_back({exif_seg});
     if (xmp == nullptr) pieces.push_back({xmp_seg});
     inserted = true;
   };
@@ -639,7 +696,8 @@ Status EditJpeg(os::FileSystem& fs, os::TempFile& temp, const std::string& path,
 struct Snapshot {
   std::string mime;
   std::vector<std::string> exif, iptc, xmp;
-  std::string exif_rating, exif_percent, xmp_rating;
+  std::string exif_rating, exif_percent;
+  Exiv2::XmpData xmp_fields;  // the properties a change writes
 };
 
 // `file` is read; errors name `path` (the original).
@@ -662,26 +720,32 @@ Result<Snapshot> ReadSnapshot(const std::string& file,
         it != exif.end()) {
       s.exif_percent = it->toString();
     }
-    const auto& xmp = image->xmpData();
-    if (auto it = xmp.findKey(Exiv2::XmpKey("Xmp.xmp.Rating"));
-        it != xmp.end()) {
-      s.xmp_rating = it->toString();
+    for (const auto& d : image->xmpData()) {
+      if (d.key() == kXmpRatingKey || d.key() == kXmpLabelKey ||
+          d.key() == kXmpPickKey) {
+        s.xmp_fields.add(d);
+      }
     }
     return s;
   });
 }
 
-bool HasRating(const Snapshot& s, int rating) {
-  return s.exif_rating == std::to_string(std::max(rating, 0)) &&
-         s.exif_percent == std::to_string(RatingPercent(rating)) &&
-         s.xmp_rating == std::to_string(rating);
+bool HasChange(const Snapshot& s, const RatingChange& change) {
+  if (change.rating) {
+    const int rating = *change.rating;
+    if (s.exif_rating != std::to_string(std::max(rating, 0)) ||
+        s.exif_percent != std::to_string(RatingPercent(rating))) {
+      return false;
+    }
+  }
+  return XmpHasChange(s.xmp_fields, change);
 }
 
 Status Verify(const Snapshot& before, const std::string& temp_path,
-              const std::string& path, int rating) {
+              const std::string& path, const RatingChange& change) {
   PHODEX_ASSIGN_OR_RETURN(const Snapshot after, ReadSnapshot(temp_path, path));
   const char* what = after.mime != before.mime   ? "the format"
-                     : !HasRating(after, rating) ? "the rating"
+                     : !HasChange(after, change) ? "the rating"
                      : after.exif != before.exif ? "other Exif tags"
                      : after.iptc != before.iptc ? "IPTC"
                      : after.xmp != before.xmp   ? "other XMP properties"
@@ -754,6 +818,11 @@ Result<bool> WritableTargetExists(os::FileSystem& fs, const std::string& path) {
 
 }  // namespace
 
+bool IsColorLabel(std::string_view label) {
+  return label == "Red" || label == "Yellow" || label == "Green" ||
+         label == "Blue" || label == "Purple";
+}
+
 int RatingPercent(int rating) {
   static constexpr int kPercent[] = {0, 1, 25, 50, 75, 99};
   return rating <= 0 || rating > kMaxRating ? 0 : kPercent[rating];
@@ -779,7 +848,12 @@ Result<std::string> SidecarPathFor(os::FileSystem& fs,
 
 Status WriteSidecarRating(os::FileSystem& fs, const std::string& sidecar_path,
                           int rating) {
-  PHODEX_TRY(CheckRating(rating, sidecar_path));
+  return WriteSidecarChange(fs, sidecar_path, RatingChange{.rating = rating});
+}
+
+Status WriteSidecarChange(os::FileSystem& fs, const std::string& sidecar_path,
+                          const RatingChange& change) {
+  PHODEX_TRY(CheckChange(change, sidecar_path));
   PHODEX_TRY(WritableTargetExists(fs, sidecar_path));
   InitOnce();
   std::string old;
@@ -799,23 +873,28 @@ Status WriteSidecarRating(os::FileSystem& fs, const std::string& sidecar_path,
   }
   PHODEX_ASSIGN_OR_RETURN(
       const std::string packet,
-      RatedPacket(old, rating, std::nullopt, 0, sidecar_path));
+      RatedPacket(old, change, std::nullopt, 0, sidecar_path));
   return fs.AtomicWrite(sidecar_path, packet);
 }
 
 Status EmbedRating(os::FileSystem& fs, const std::string& path, int rating) {
-  PHODEX_TRY(CheckRating(rating, path));
+  return EmbedChange(fs, path, RatingChange{.rating = rating});
+}
+
+Status EmbedChange(os::FileSystem& fs, const std::string& path,
+                   const RatingChange& change) {
+  PHODEX_TRY(CheckChange(change, path));
   PHODEX_ASSIGN_OR_RETURN(const bool exists, WritableTargetExists(fs, path));
   if (!exists) return ErrnoError(ENOENT, "write rating", path);
   InitOnce();
   PHODEX_ASSIGN_OR_RETURN(const Container container, ContainerOf(fs, path));
   // Exiv2 must read the original, or the result could not be checked.
   PHODEX_ASSIGN_OR_RETURN(const Snapshot before, ReadSnapshot(path, path));
-  if (HasRating(before, rating)) return {};
+  if (HasChange(before, change)) return {};
   return fs.ReplaceFile(path, [&](os::TempFile& temp) -> Status {
-    PHODEX_TRY(container == Container::kJpeg ? EditJpeg(fs, temp, path, rating)
-                                             : EditTiff(temp, path, rating));
-    return Verify(before, temp.path(), path, rating);
+    PHODEX_TRY(container == Container::kJpeg ? EditJpeg(fs, temp, path, change)
+                                             : EditTiff(temp, path, change));
+    return Verify(before, temp.path(), path, change);
   });
 }
 

@@ -15,7 +15,9 @@
 // code that uses Exiv2's XMP in the same process at the same time must not,
 // since the toolkit is initialised without a lock function.)
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 #include "os/file_system.h"
@@ -58,6 +60,27 @@ Result<std::string> SidecarPathFor(os::FileSystem& fs,
                                    const std::string& media_path,
                                    const SidecarOptions& options = {});
 
+// Digikam's pick label (Xmp.digiKam.PickLabel), the only pick flag in XMP
+// that other programs read: 0 none, 1 rejected, 3 accepted (2, "pending",
+// phodex never writes). See docs/rating-write-back.md.
+enum class Pick { kNone = 0, kRejected = 1, kAccepted = 3 };
+
+// What one write changes; what is unset is left as the file has it.
+struct RatingChange {
+  // Xmp.xmp.Rating, -1 (rejected) to 5, as WriteSidecarRating and
+  // EmbedRating write it (with the EXIF rating when embedded).
+  std::optional<int> rating;
+  // Xmp.xmp.Label, Lightroom's color label: one of IsColorLabel's names;
+  // "" removes it.
+  std::optional<std::string> label;
+  // Xmp.digiKam.PickLabel; kNone removes it.
+  std::optional<Pick> pick;
+};
+
+// The color labels phodex writes, as Lightroom names them and darktable and
+// digiKam read them: Red, Yellow, Green, Blue, Purple (case-sensitive).
+bool IsColorLabel(std::string_view label);
+
 // Sets the rating in the sidecar `sidecar_path`, creating it if missing:
 // Xmp.xmp.Rating (-1 for rejected, as Lightroom writes it), and
 // Xmp.MicrosoftPhoto.Rating (percent, see RatingPercent) only where the
@@ -72,6 +95,12 @@ Result<std::string> SidecarPathFor(os::FileSystem& fs,
 // kPermissionDenied for a read-only folder; I/O errors as they come.
 Status WriteSidecarRating(os::FileSystem& fs, const std::string& sidecar_path,
                           int rating);
+// The same for any change: the rating as above, the label and the pick
+// label set or removed, every other property kept; kInvalidArgument too for
+// a label that is not a color name and for a change that sets nothing.
+// WriteSidecarRating(fs, p, r) is WriteSidecarChange(fs, p, {.rating = r}).
+Status WriteSidecarChange(os::FileSystem& fs, const std::string& sidecar_path,
+                          const RatingChange& change);
 
 // Embeds the rating into a JPEG, TIFF or DNG, atomically (ReplaceFile):
 //   - Exif.Image.Rating (0..5) and Exif.Image.RatingPercent (0, 1, 25, 50,
@@ -104,6 +133,12 @@ Status WriteSidecarRating(os::FileSystem& fs, const std::string& sidecar_path,
 // kBusy when another program changed the file meanwhile. On every error the
 // file is byte-identical and no temp file remains.
 Status EmbedRating(os::FileSystem& fs, const std::string& path, int rating);
+// The same for any change. The label and the pick label go into the XMP
+// packet only (EXIF has neither); a change without a rating leaves the
+// Exif block as it is (and adds none). EmbedRating(fs, p, r) is
+// EmbedChange(fs, p, {.rating = r}).
+Status EmbedChange(os::FileSystem& fs, const std::string& path,
+                   const RatingChange& change);
 
 // Windows' RatingPercent for a rating: 1->1, 2->25, 3->50, 4->75, 5->99,
 // 0 and -1 -> 0.

@@ -77,7 +77,7 @@ Result<RatingResult> RateFile(catalog::Catalog& catalog, os::FileSystem& fs,
   RatingResult result;
   if (request.target == RatingRequest::Target::kEmbed) {
     PHODEX_TRY(CheckFolderInRoot(fs, root, file.rel));
-    PHODEX_TRY(media::EmbedRating(fs, abs, request.rating));
+    PHODEX_TRY(media::EmbedChange(fs, abs, request.change));
     result.written_path = abs;
     PHODEX_TRY(Record(catalog, fs, reader, root, file.rel, std::nullopt,
                       now_ns));
@@ -96,7 +96,7 @@ Result<RatingResult> RateFile(catalog::Catalog& catalog, os::FileSystem& fs,
   PHODEX_TRY(CheckFolderInRoot(fs, root, sidecar_rel));
   result.created = !fs.Stat(result.written_path, os::Follow::kNo).has_value();
   PHODEX_TRY(
-      media::WriteSidecarRating(fs, result.written_path, request.rating));
+      media::WriteSidecarChange(fs, result.written_path, request.change));
   PHODEX_TRY(Record(catalog, fs, reader, root, sidecar_rel, file.rel, now_ns));
   return result;
 }

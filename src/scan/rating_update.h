@@ -18,7 +18,9 @@
 namespace phodex::scan {
 
 struct RatingRequest {
-  int rating = 0;  // -1 rejected, 0..5
+  // What to write: the rating (-1 rejected, 0..5), the color label, the
+  // pick label (media/rating_writer.h).
+  media::RatingChange change;
   enum class Target { kSidecar, kEmbed } target = Target::kSidecar;
   media::SidecarOptions sidecar;  // naming of new sidecars
 };

@@ -19,6 +19,7 @@ void AddApiRoutes(Router& router) {
   AddTimelineRoutes(router);
   AddRootRoutes(router);
   AddFolderRoutes(router);
+  AddRatingRoutes(router);
 }
 
 int64_t SteadyNowSeconds() {

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -31,6 +32,9 @@ struct ApiHooks {
   // Asks the service to reconcile a root now (Service::RequestReconcile);
   // false when no service runs.
   std::function<bool(int64_t root_id)> reconcile_root;
+  // How long a route that queued interactive jobs (ratings) waits for them
+  // before it answers 202 with Retry-After; tests shorten it.
+  std::chrono::milliseconds interactive_wait{10000};
 };
 
 class Api {

@@ -20,5 +20,6 @@ void AddEventRoutes(Router& r);       // events (SSE)
 void AddSearchRoutes(Router& r);      // search, search/count
 void AddMetricsRoutes(Router& r);     // /metrics (Prometheus)
 void AddTimelineRoutes(Router& r);    // timeline sections and items
+void AddRatingRoutes(Router& r);      // ratings, labels, picks, favorites
 
 }  // namespace phodex::server

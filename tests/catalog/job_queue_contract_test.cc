@@ -206,6 +206,20 @@ TYPED_TEST(JobQueueContractTest, SameKeyIsQueuedOnceInAnyState) {
   EXPECT_EQ(r.already_queued, 1);
 }
 
+TYPED_TEST(JobQueueContractTest, EnqueueTellsEachSpecsNewJobOrZero) {
+  JobSpec v2 = Spec("rate", 1);
+  v2.version = 2;
+  const EnqueueResult r = this->Enqueue({Spec("rate", 1), v2, Spec("rate", 1)});
+  ASSERT_EQ(r.ids.size(), 3u);
+  EXPECT_EQ(r.ids[2], JobId{0});  // the first one's key
+  const std::vector<Job> listed = this->List({.kind = "rate"});
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(r.ids[0], listed[0].id);
+  EXPECT_EQ(r.ids[1], listed[1].id);
+  EXPECT_EQ(listed[1].version, 2);
+  EXPECT_TRUE(this->Enqueue({}).ids.empty());
+}
+
 TYPED_TEST(JobQueueContractTest, JobsWithoutAFileAreNeverDeduplicated) {
   const EnqueueResult r =
       this->Enqueue({Spec("noop", std::nullopt), Spec("noop", std::nullopt)});

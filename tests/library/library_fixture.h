@@ -55,10 +55,7 @@ class LibraryTest : public ::testing::Test {
     parts.locks = &locks_;
     parts.data = data_;
     parts.config.metadata = false;
-    parts.workers.metadata = [](const Config&) {
-      return Result<std::unique_ptr<media::MetadataReader>>(
-          std::make_unique<NoMetadata>());
-    };
+    parts.workers.metadata = metadata_;
     lib_ = std::make_unique<Library>(std::move(parts));
   }
 
@@ -99,6 +96,12 @@ class LibraryTest : public ::testing::Test {
     return ops ? *ops : std::vector<catalog::Operation>{};
   }
 
+  // The library's metadata parsers: none by default; a test that needs
+  // real ones sets this in its constructor.
+  decltype(WorkerFactories::metadata) metadata_ = [](const Config&) {
+    return Result<std::unique_ptr<media::MetadataReader>>(
+        std::make_unique<NoMetadata>());
+  };
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::unique_ptr<os::FileSystem> fs_ = os::NewPosixFileSystem();

@@ -15,6 +15,7 @@
 
 #include "imaging/renderer.h"
 #include "imaging/thumbnail_cache.h"
+#include "library/rate_jobs.h"
 #include "library/thumbs.h"
 #include "os/clock.h"
 #include "os/process.h"
@@ -322,6 +323,32 @@ TEST_F(FileJobsTest, FilesCataloguedWithoutMetadataGetItFromJobs) {
   EXPECT_EQ(Queue(/*metadata=*/true).added, 0);
   // A file that changed after its metadata was queued keeps none of it
   // (the metadata is stored only for the state it was read from).
+}
+
+TEST_F(FileJobsTest, RateJobsAreRunByTheRunnerWhileTheRequestWaits) {
+  StartJobs();
+  auto request = ParseRateFilesRequest(
+      "{\"ids\": [" + std::to_string(File("a.jpg").id.value) + ", " +
+      std::to_string(File("b.jpg").id.value) +
+      "], \"label\": \"Green\", \"pick\": true}");
+  ASSERT_TRUE(request) << request.error().ToString();
+  RateFilesOptions options;
+  options.wake = [this] { jobs_->Wake(); };
+  auto r = RateFiles(*runner_lib_, *request, options);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_TRUE(r->done);
+  ASSERT_EQ(r->files.size(), 2u);
+  for (const RateFileOutcome& f : r->files) {
+    EXPECT_EQ(f.state, RateFileOutcome::State::kDone) << f.error;
+    EXPECT_TRUE(f.written.ends_with(".jpg.xmp")) << f.written;
+    EXPECT_TRUE(f.sidecar_created);
+  }
+  for (const catalog::Job& j : Jobs()) {
+    if (j.kind != kRateJob) continue;
+    EXPECT_EQ(j.state, catalog::JobState::kCompleted);
+    EXPECT_EQ(j.priority, catalog::JobPriority::kInteractive);
+    EXPECT_EQ(j.attempts, 1);
+  }
 }
 
 TEST_F(FileJobsTest, MetadataOfAFileChangedSinceItsJobWasQueuedIsNotStored) {

@@ -806,4 +806,74 @@ TEST(FakeFileSystem, ReplaceFileCommitsOrLeavesTheOriginal) {
 }
 
 }  // namespace
+// ---- Labels and picks (WriteSidecarChange, EmbedChange) -------------------
+
+TEST(WriteSidecarChange, LabelAndPickAreSetAndRemovedAndTheRatingKept) {
+  TempDir dir;
+  const std::string path = dir / "IMG_1.CR2.xmp";
+  WriteFile(path, kRichSidecar);
+  auto posix = os::NewPosixFileSystem();
+  ASSERT_TRUE(WriteSidecarRating(*posix, path, 4));
+  ASSERT_TRUE(WriteSidecarChange(
+      *posix, path, {.label = "Purple", .pick = Pick::kAccepted}));
+  Exiv2::XmpData xmp = DecodeSidecar(ReadFile(path));
+  EXPECT_EQ(xmp["Xmp.xmp.Rating"].toString(), "4");
+  EXPECT_EQ(xmp["Xmp.xmp.Label"].toString(), "Purple");
+  EXPECT_EQ(xmp["Xmp.digiKam.PickLabel"].toString(), "3");
+  EXPECT_EQ(xmp["Xmp.my.Custom"].toString(), "keep me");
+  if (HaveExiftool()) {
+    const nlohmann::json j = Exiftool("-XMP:all", path);
+    EXPECT_EQ(j["Label"], "Purple");
+    EXPECT_EQ(j["PickLabel"], 3);
+    EXPECT_EQ(j["Rating"], 4);
+  }
+  ASSERT_TRUE(WriteSidecarChange(
+      *posix, path, {.rating = -1, .label = "", .pick = Pick::kNone}));
+  xmp = DecodeSidecar(ReadFile(path));
+  EXPECT_EQ(xmp["Xmp.xmp.Rating"].toString(), "-1");
+  EXPECT_EQ(xmp.findKey(Exiv2::XmpKey("Xmp.xmp.Label")), xmp.end());
+  EXPECT_EQ(xmp.findKey(Exiv2::XmpKey("Xmp.digiKam.PickLabel")), xmp.end());
+  EXPECT_EQ(xmp["Xmp.my.Custom"].toString(), "keep me");
+}
+
+TEST(WriteSidecarChange, BadLabelsAndEmptyChangesAreRefused) {
+  FakeFileSystem f;
+  for (const char* label : {"red", "Orange", "None", " Red"}) {
+    auto s = WriteSidecarChange(f, "/p/a.xmp", {.label = label});
+    ASSERT_FALSE(s) << label;
+    EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument);
+  }
+  auto s = WriteSidecarChange(f, "/p/a.xmp", {});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(f.Stat("/p/a.xmp", os::Follow::kNo));
+  for (const char* label : {"Red", "Yellow", "Green", "Blue", "Purple"}) {
+    EXPECT_TRUE(IsColorLabel(label)) << label;
+  }
+}
+
+TEST(EmbedChange, ALabelGoesIntoTheXmpOnlyAndTheExifStaysAsItWas) {
+  if (!HaveExiftool()) GTEST_SKIP() << "exiftool not installed";
+  TempDir dir;
+  // A JPEG with maker notes, a TIFF and a DNG.
+  for (const char* rel :
+       {"exiftool/Canon.jpg", "exiftool/ExifTool.tif", "exiftool/DNG.dng"}) {
+    SCOPED_TRACE(rel);
+    const std::string path = CopyFromCorpus(dir, rel);
+    const nlohmann::json before = AllTags(path);
+    auto posix = os::NewPosixFileSystem();
+    ASSERT_TRUE(EmbedChange(*posix, path,
+                            {.label = "Green", .pick = Pick::kRejected}));
+    const nlohmann::json after = AllTags(path);
+    EXPECT_EQ(after["XMP-xmp:Label"], "Green");
+    EXPECT_EQ(after["XMP-digiKam:PickLabel"], 1);
+    EXPECT_EQ(after.value("IFD0:Rating", nlohmann::json()),
+              before.value("IFD0:Rating", nlohmann::json()));
+    nlohmann::json others = OtherTags(after);
+    others.erase("XMP-xmp:Label");
+    others.erase("XMP-digiKam:PickLabel");
+    EXPECT_EQ(others, OtherTags(before));
+  }
+}
+
 }  // namespace phodex::media

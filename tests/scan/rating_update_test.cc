@@ -91,7 +91,7 @@ class RatingUpdateTest : public ::testing::Test {
                             RatingRequest::Target target,
                             media::MetadataReader* reader = nullptr) {
     RatingRequest request;
-    request.rating = 3;
+    request.change.rating = 3;
     request.target = target;
     catalog::Operation op;
     op.type = "rate";

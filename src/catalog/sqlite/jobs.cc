@@ -248,7 +248,7 @@ Result<EnqueueResult> SqliteCatalog::EnqueueJobs(
       Cached("INSERT INTO jobs(kind, priority, state, max_attempts, run_at, "
              "file_id, version, payload, created, updated) "
              "VALUES(?1, ?2, 'available', ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
-             "ON CONFLICT DO NOTHING"));
+             "ON CONFLICT DO NOTHING RETURNING id"));
   PHODEX_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(db_));
   EnqueueResult r;
   for (const JobSpec& spec : specs) {
@@ -264,9 +264,16 @@ Result<EnqueueResult> SqliteCatalog::EnqueueJobs(
     } else {
       s->BindNull(5);
     }
-    PHODEX_ASSIGN_OR_RETURN(int64_t added, RunCounting(*s));
-    r.added += added;
-    r.already_queued += 1 - added;
+    // One row back: inserted; none: its key was there.
+    PHODEX_ASSIGN_OR_RETURN(const bool added, s->Step());  // resets on error
+    r.ids.push_back(JobId{added ? s->Int(0) : 0});
+    if (added) {
+      auto done = s->Step();
+      if (!done) return std::unexpected(done.error());
+    }
+    s->Reset();
+    r.added += added ? 1 : 0;
+    r.already_queued += added ? 0 : 1;
   }
   PHODEX_TRY(txn.Commit());
   return r;
