@@ -11,6 +11,7 @@
 //   pixel_store.h    PixelStore     pixel facts per content
 //   operation_log.h  OperationLog   operations and file errors
 //   dedup_writes.h   DedupWrites    what `dupes --apply` records
+//   duplicate_queries.h DuplicateQueries  shared full hashes (the API)
 //   rating_writes.h  RatingWrites   what `rate` records
 //   admin.h          CatalogAdmin   schema, integrity, backup, salvage
 //   job_queue.h      JobQueue       the persistent job queue
@@ -29,6 +30,7 @@
 
 #include "catalog/admin.h"
 #include "catalog/dedup_writes.h"
+#include "catalog/duplicate_queries.h"
 #include "catalog/file_queries.h"
 #include "catalog/job_queue.h"
 #include "catalog/move_index.h"
@@ -48,6 +50,7 @@ class Catalog : public RootStore,
                 public PixelStore,
                 public OperationLog,
                 public DedupWrites,
+                public DuplicateQueries,
                 public RatingWrites,
                 public CatalogAdmin,
                 public JobQueue {

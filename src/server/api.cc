@@ -6,6 +6,7 @@ namespace phodex::server {
 
 void AddApiRoutes(Router& router) {
   AddMetaRoutes(router);
+  AddDupesRoutes(router);
 }
 
 }  // namespace phodex::server

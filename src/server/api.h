@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/dupes_state.h"
 #include "server/event_hub.h"
 #include "server/router.h"
 
@@ -34,6 +35,7 @@ class Api {
   explicit Api(ApiHooks hooks) : hooks_(std::move(hooks)) {}
 
   EventHub& events() { return events_; }
+  DupesState& dupes() { return dupes_; }
   const ApiHooks& hooks() const { return hooks_; }
   void JobsQueued() const {
     if (hooks_.jobs_queued) hooks_.jobs_queued();
@@ -42,6 +44,7 @@ class Api {
  private:
   const ApiHooks hooks_;
   EventHub events_;
+  DupesState dupes_;
 };
 
 // Registers every route of /api/v1, one Add...Routes per resource file

@@ -15,5 +15,6 @@ void AddOperationRoutes(Router& r);   // operations
 void AddJobRoutes(Router& r);         // jobs
 void AddRootRoutes(Router& r);        // roots
 void AddEventRoutes(Router& r);       // events (SSE)
+void AddDupesRoutes(Router& r);       // duplicates: groups, plans, apply
 
 }  // namespace phodex::server
