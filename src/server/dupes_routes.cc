@@ -247,11 +247,8 @@ Response CreatePlan(Call& call) {
   draft->truncated = planned->truncated;
   draft->next = planned->next;
   draft->not_groups = std::move(planned->not_groups);
-  const int64_t now = Now(call);
-  const std::string id = call.api.dupes().Add(draft, now);
-  const auto found = call.api.dupes().Find(id, now);
-  PHODEX_CHECK(found.has_value());
-  return Json(PlanToJson(id, *draft, found->state), 201)
+  const auto [id, state] = call.api.dupes().Add(draft, Now(call));
+  return Json(PlanToJson(id, *draft, state), 201)
       .With("Location", "/api/v1/duplicates/plans/" + id);
 }
 
@@ -280,9 +277,9 @@ class CountingSink final : public library::DupesSink {
 Response ApplyPlan(Call& call) {
   const std::string id(call.request.Param("id"));
   DupesState& state = call.api.dupes();
-  const auto claim = WellFormedId(id) ? state.BeginApply(id, Now(call))
-                                      : DupesState::Claim::kUnknown;
-  switch (claim) {
+  const DupesState::Claimed claimed =
+      WellFormedId(id) ? state.BeginApply(id, Now(call)) : DupesState::Claimed{};
+  switch (claimed.claim) {
     case DupesState::Claim::kUnknown:
       return NotFound("no plan " + id.substr(0, 64));
     case DupesState::Claim::kAlreadyApplied:
@@ -293,22 +290,19 @@ Response ApplyPlan(Call& call) {
     case DupesState::Claim::kOk:
       break;
   }
-  const auto found = state.Find(id, Now(call));
-  PHODEX_CHECK(found.has_value());
+  const DupesPlanDraft& draft = *claimed.draft;
   CountingSink sink;
-  auto applied = library::DupesApplyPlan(call.lib, found->draft->plan,
-                                         found->draft->action, sink, {});
+  auto applied =
+      library::DupesApplyPlan(call.lib, draft.plan, draft.action, sink, {});
   if (!applied) {
     state.AbortApply(id, applied.error().ToString());
     return ProblemFor(applied.error());
   }
-  state.FinishApply(
+  const DupesPlanState done = state.FinishApply(
       id,
       std::make_shared<const dedup::ApplyReport>(std::move(applied->report)),
       applied->operation);
-  const auto done = state.Find(id, Now(call));
-  PHODEX_CHECK(done.has_value());
-  JsonValue j = PlanToJson(id, *done->draft, done->state);
+  JsonValue j = PlanToJson(id, draft, done);
   j["journal_settled"] = sink.settled;
   return Json(j);
 }

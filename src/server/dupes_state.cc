@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <random>
 
+#include "core/error.h"
+
 namespace phodex::server {
 namespace {
 
@@ -46,8 +48,8 @@ void DupesState::DropExpired(int64_t now_ns) {
   });
 }
 
-std::string DupesState::Add(std::shared_ptr<const DupesPlanDraft> draft,
-                            int64_t now_ns) {
+std::pair<std::string, DupesPlanState> DupesState::Add(
+    std::shared_ptr<const DupesPlanDraft> draft, int64_t now_ns) {
   util::MutexLock l(mu_);
   DropExpired(now_ns);
   while (plans_.size() >= kMaxPlans) {
@@ -70,8 +72,9 @@ std::string DupesState::Add(std::shared_ptr<const DupesPlanDraft> draft,
   e.draft = std::move(draft);
   e.state.created_ns = now_ns;
   e.state.expires_ns = now_ns + Nanos(kPlanTtl);
+  DupesPlanState state = e.state;
   plans_.emplace(id, std::move(e));
-  return id;
+  return {id, state};
 }
 
 std::optional<DupesState::Found> DupesState::Find(std::string_view id,
@@ -86,36 +89,38 @@ std::optional<DupesState::Found> DupesState::Find(std::string_view id,
   return Found{it->second.draft, s};
 }
 
-DupesState::Claim DupesState::BeginApply(std::string_view id, int64_t now_ns) {
+DupesState::Claimed DupesState::BeginApply(std::string_view id,
+                                           int64_t now_ns) {
   util::MutexLock l(mu_);
   auto it = plans_.find(id);
-  if (it == plans_.end()) return Claim::kUnknown;
+  if (it == plans_.end()) return {Claim::kUnknown, nullptr};
   DupesPlanState& s = it->second.state;
   switch (s.phase) {
     case DupesPlanState::Phase::kApplying:
-      return Claim::kApplying;
+      return {Claim::kApplying, nullptr};
     case DupesPlanState::Phase::kApplied:
-      return Claim::kAlreadyApplied;
+      return {Claim::kAlreadyApplied, nullptr};
     case DupesPlanState::Phase::kPlanned:
     case DupesPlanState::Phase::kFailed:
       break;
   }
-  if (s.expires_ns <= now_ns) return Claim::kUnknown;
+  if (s.expires_ns <= now_ns) return {Claim::kUnknown, nullptr};
   s.phase = DupesPlanState::Phase::kApplying;
   s.error.clear();
-  return Claim::kOk;
+  return {Claim::kOk, it->second.draft};
 }
 
-void DupesState::FinishApply(std::string_view id,
-                             std::shared_ptr<const dedup::ApplyReport> report,
-                             OperationId operation) {
+DupesPlanState DupesState::FinishApply(
+    std::string_view id, std::shared_ptr<const dedup::ApplyReport> report,
+    OperationId operation) {
   util::MutexLock l(mu_);
   auto it = plans_.find(id);
-  if (it == plans_.end()) return;
+  PHODEX_CHECK(it != plans_.end());  // kept while kApplying
   DupesPlanState& s = it->second.state;
   s.phase = DupesPlanState::Phase::kApplied;
   s.report = std::move(report);
   s.operation = operation;
+  return s;
 }
 
 void DupesState::AbortApply(std::string_view id, std::string error) {

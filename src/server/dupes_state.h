@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/content_hash.h"
 #include "core/types.h"
@@ -54,8 +56,9 @@ class DupesState {
 
   // Stores `draft` under a new random id (32 hex digits), made at `now_ns`.
   // Expired plans go first; when kMaxPlans remain, the oldest one that is
-  // not being applied.
-  std::string Add(std::shared_ptr<const DupesPlanDraft> draft, int64_t now_ns);
+  // not being applied. Returns the id and the plan's state.
+  std::pair<std::string, DupesPlanState> Add(
+      std::shared_ptr<const DupesPlanDraft> draft, int64_t now_ns);
 
   struct Found {
     std::shared_ptr<const DupesPlanDraft> draft;
@@ -66,12 +69,18 @@ class DupesState {
   std::optional<Found> Find(std::string_view id, int64_t now_ns) const;
 
   enum class Claim { kOk, kUnknown, kAlreadyApplied, kApplying };
-  // Marks plan `id` kApplying, once: a plan is applied at most once.
-  Claim BeginApply(std::string_view id, int64_t now_ns);
-  // Records how the apply ended (REQUIRES: BeginApply said kOk).
-  void FinishApply(std::string_view id,
-                   std::shared_ptr<const dedup::ApplyReport> report,
-                   OperationId operation);
+  struct Claimed {
+    Claim claim = Claim::kUnknown;
+    std::shared_ptr<const DupesPlanDraft> draft;  // set for kOk
+  };
+  // Marks plan `id` kApplying, once: a plan is applied at most once (one
+  // whose apply could not run may be applied again).
+  Claimed BeginApply(std::string_view id, int64_t now_ns);
+  // Records how the apply ended and returns the plan's state (REQUIRES:
+  // BeginApply said kOk; the plan is kept while kApplying).
+  DupesPlanState FinishApply(std::string_view id,
+                             std::shared_ptr<const dedup::ApplyReport> report,
+                             OperationId operation);
   // The apply could not run (locks, journal): the plan may be applied
   // again later.
   void AbortApply(std::string_view id, std::string error);

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "library/dupes.h"
+#include "library/file_locks.h"
+#include "server/dupes_state.h"
 #include "tests/server/api_fixture.h"
 
 namespace phodex::server {
@@ -305,6 +307,58 @@ TEST_F(DupesRoutesTest, APlanExpiresAfterAnHour) {
   EXPECT_EQ(Get("/api/v1/duplicates/plans/" + id).status, 404);
   EXPECT_EQ(Post("/api/v1/duplicates/plans/" + id + "/apply", {}).status, 404);
   EXPECT_TRUE(Exists("sub/b.jpg"));
+}
+
+TEST_F(DupesRoutesTest, AnApplyLockedOutByAScanChangesNothingAndMayBeRetried) {
+  HashTwins();
+  const std::string id = MakePlan(
+      {{"groups", {GroupOf("x1.jpg")}}, {"action", "delete"}})["id"];
+  {
+    // A scan of the root in another process holds its lock.
+    library::FileLocks scan(lib_->data());
+    auto held = scan.LockRoot(root_.id, catalog::Locks::Wait::kNo);
+    ASSERT_TRUE(held);
+    const Response r = Post("/api/v1/duplicates/plans/" + id + "/apply", {});
+    EXPECT_EQ(r.status, 409) << r.body;
+    EXPECT_EQ(Body(r)["type"], "urn:phodex:problem:busy");
+    EXPECT_TRUE(Exists("x1.jpg"));
+    EXPECT_TRUE(Exists("x2.jpg"));
+    EXPECT_EQ(Body(Get("/api/v1/duplicates/plans/" + id))["state"], "failed");
+  }
+  const Response r = Post("/api/v1/duplicates/plans/" + id + "/apply", {});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["result"]["deleted"], 1);
+  EXPECT_NE(Exists("x1.jpg"), Exists("x2.jpg"));  // one copy stays
+}
+
+TEST(DupesStateTest, APlanIsClaimedByOneApplyAtATime) {
+  DupesState state;
+  const auto [id, planned] =
+      state.Add(std::make_shared<DupesPlanDraft>(), /*now_ns=*/1);
+  EXPECT_EQ(planned.phase, DupesPlanState::Phase::kPlanned);
+  EXPECT_EQ(state.BeginApply(id, 2).claim, DupesState::Claim::kOk);
+  EXPECT_EQ(state.BeginApply(id, 2).claim, DupesState::Claim::kApplying);
+  state.AbortApply(id, "locked out");
+  EXPECT_EQ(state.BeginApply(id, 3).claim, DupesState::Claim::kOk);
+  const DupesPlanState done =
+      state.FinishApply(id, std::make_shared<dedup::ApplyReport>(), OperationId{7});
+  EXPECT_EQ(done.phase, DupesPlanState::Phase::kApplied);
+  EXPECT_EQ(state.BeginApply(id, 4).claim, DupesState::Claim::kAlreadyApplied);
+  EXPECT_EQ(state.BeginApply("nope", 4).claim, DupesState::Claim::kUnknown);
+}
+
+TEST(DupesStateTest, TheOldestPlanGoesWhenTheStoreIsFull) {
+  DupesState state;
+  const std::string first =
+      state.Add(std::make_shared<DupesPlanDraft>(), 1).first;
+  for (size_t i = 1; i < DupesState::kMaxPlans; ++i) {
+    state.Add(std::make_shared<DupesPlanDraft>(), 2 + static_cast<int64_t>(i));
+  }
+  EXPECT_TRUE(state.Find(first, 100));
+  const std::string last =
+      state.Add(std::make_shared<DupesPlanDraft>(), 1000).first;
+  EXPECT_FALSE(state.Find(first, 1000));
+  EXPECT_TRUE(state.Find(last, 1000));
 }
 
 TEST_F(DupesRoutesTest, SimilarGroupsCheckTheirParameters) {
