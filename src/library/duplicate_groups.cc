@@ -158,6 +158,31 @@ Result<KnownGroupsPage> ListKnownDuplicates(
   return page;
 }
 
+Result<dedup::ActionOptions> ParseApiAction(std::string_view action,
+                                            std::string_view keep) {
+  auto kind = dedup::ParseActionKind(action);
+  if (!kind || *kind == dedup::ActionKind::kReport) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "action: hardlink or delete, got '" + std::string(action) +
+                         "'");
+  }
+  if (*kind == dedup::ActionKind::kMoveTo) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "action: move-to is not offered over the API (its folder "
+                     "would be a path sent by a client); use `phodex dupes "
+                     "--action move-to`");
+  }
+  dedup::ActionOptions out;
+  out.kind = *kind;
+  auto rule = dedup::ParseKeepRule(keep.empty() ? "oldest" : keep);
+  if (!rule) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "keep: " + rule.error().message());
+  }
+  out.keep = *rule;
+  return out;
+}
+
 Result<int64_t> CountUnhashedSizeTwins(Library& lib) {
   return lib.catalog().CountUnhashedSizeTwins();
 }
@@ -173,6 +198,7 @@ Result<KnownPlan> PlanKnownDuplicates(Library& lib,
                           lib.catalog().ListRoots());
   PHODEX_TRY(CheckAction(lib, roots, request.action));
   KnownPlan out;
+  out.action = request.action;
   PlanBuilder builder(roots, request.action);
   if (request.scope == KnownPlanRequest::Scope::kHashes) {
     std::set<ContentHash> seen;
@@ -277,6 +303,32 @@ Json ApplyCountsToJson(const dedup::ApplyReport& r) {
   j["bytes_freed"] = r.bytes_freed;
   j["bytes_moved"] = r.bytes_moved;
   j["interrupted"] = r.interrupted;
+  return j;
+}
+
+}  // namespace phodex::library
+
+namespace phodex::library {
+
+Json KnownPlanToJson(const KnownPlan& p, const DupesApplied* applied) {
+  auto hex_or_null = [](const std::optional<ContentHash>& h) {
+    return h ? Json(h->ToHex()) : Json(nullptr);
+  };
+  Json j;
+  j["action"] = dedup::ActionKindName(p.action.kind);
+  j["keep"] = p.keep;
+  j["truncated"] = p.truncated;
+  j["next_cursor"] = hex_or_null(p.next);
+  j["not_groups"] = Json::array();
+  for (const ContentHash& h : p.not_groups) j["not_groups"].push_back(h.ToHex());
+  j["summary"] = {{"groups", p.plan.groups.size()},
+                  {"actions", p.plan.actions},
+                  {"skipped", p.plan.skipped},
+                  {"groups_left_alone", p.plan.groups_left_alone},
+                  {"bytes_freed", p.plan.bytes_freed}};
+  j["operation_id"] = applied ? Json(applied->operation.value) : Json(nullptr);
+  j["result"] = applied ? ApplyCountsToJson(applied->report) : Json(nullptr);
+  j["paths"] = PlanPathsToJson(p.plan, applied ? &applied->report : nullptr);
   return j;
 }
 

@@ -18,6 +18,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -26,6 +28,7 @@
 #include "dedup/action_plan.h"
 #include "dedup/duplicate_actions.h"
 #include "dedup/exact_duplicates.h"
+#include "library/dupes.h"
 #include "library/library.h"
 #include "library/similar.h"
 
@@ -85,6 +88,8 @@ struct KnownPlanRequest {
 
 struct KnownPlan {
   dedup::ActionPlan plan;
+  dedup::ActionOptions action;  // the request's
+  std::string keep;             // the keep rule as the client wrote it
   // Groups left out because the plan reached a bound: true when there are.
   bool truncated = false;
   // kAll: where a plan of the rest starts (null: every group is in).
@@ -92,6 +97,12 @@ struct KnownPlan {
   // Requested hashes that are no group (anymore).
   std::vector<ContentHash> not_groups;
 };
+
+// The action and keep rule of an API plan: "hardlink" or "delete", and a
+// --keep rule ("" is "oldest"). kInvalidArgument naming what is accepted;
+// "move-to" is refused: its folder would be a path sent by a client.
+Result<dedup::ActionOptions> ParseApiAction(std::string_view action,
+                                            std::string_view keep);
 
 // Plans `request.action` for the groups, within the bounds above. Reads the
 // catalog only; changes nothing. Errors: kInvalidArgument for kReport, a
@@ -124,5 +135,23 @@ nlohmann::ordered_json SimilarRowsGroupToJson(const SimilarRowsGroup& g,
 // An ApplyReport's counts: {"deleted", "linked", "moved", "skipped",
 // "skip_reasons", "failed", "bytes_freed", "bytes_moved", "interrupted"}.
 nlohmann::ordered_json ApplyCountsToJson(const dedup::ApplyReport& r);
+
+// A plan (docs/api.md, "Plans and apply"): {"action", "keep", "truncated",
+// "next_cursor", "not_groups", "summary", "operation_id", "result",
+// "paths"}; `applied` (null before) adds what happened.
+nlohmann::ordered_json KnownPlanToJson(const KnownPlan& plan,
+                                       const DupesApplied* applied);
+
+// A DupesSink that counts what the journal settled and ignores the rest
+// (an apply reads no file it cannot read).
+class SettledCounter final : public DupesSink {
+ public:
+  void JournalSettled(const dedup::RecoveredAction&) override { ++settled_; }
+  void Unreadable(const std::string&) override {}
+  int64_t settled() const { return settled_; }
+
+ private:
+  int64_t settled_ = 0;
+};
 
 }  // namespace phodex::library

@@ -143,30 +143,15 @@ Response ListSimilar(Call& call) {
 // --- Plans -------------------------------------------------------------------
 
 // The plan's JSON: what GET .../plans/{id} and the POSTs answer.
-JsonValue PlanToJson(const std::string& id, const DupesPlanDraft& d,
-                const DupesPlanState& st) {
+JsonValue PlanToJson(const std::string& id, const library::KnownPlan& plan,
+                     const DupesPlanState& st) {
   JsonValue j;
   j["id"] = id;
   j["state"] = PhaseName(st.phase);
-  j["action"] = dedup::ActionKindName(d.action.kind);
-  j["keep"] = d.keep;
   j["created"] = util::Rfc3339Utc(st.created_ns);
   j["expires"] = util::Rfc3339Utc(st.expires_ns);
-  j["truncated"] = d.truncated;
-  j["next_cursor"] = HashOrNull(d.next);
-  j["not_groups"] = JsonValue::array();
-  for (const ContentHash& h : d.not_groups) j["not_groups"].push_back(h.ToHex());
-  j["summary"] = {{"groups", d.plan.groups.size()},
-                  {"actions", d.plan.actions},
-                  {"skipped", d.plan.skipped},
-                  {"groups_left_alone", d.plan.groups_left_alone},
-                  {"bytes_freed", d.plan.bytes_freed}};
-  j["operation_id"] =
-      st.operation.value ? JsonValue(st.operation.value) : JsonValue(nullptr);
-  j["result"] =
-      st.report ? library::ApplyCountsToJson(*st.report) : JsonValue(nullptr);
   j["error"] = st.error.empty() ? JsonValue(nullptr) : JsonValue(st.error);
-  j["paths"] = library::PlanPathsToJson(d.plan, st.report.get());
+  j.update(library::KnownPlanToJson(plan, st.applied.get()));
   return j;
 }
 
@@ -178,35 +163,19 @@ std::optional<Response> ParsePlanBody(const std::string& body,
   if (j.is_discarded() || !j.is_object()) {
     return BadRequest("the body must be a JSON object");
   }
-  auto text = [&](const char* key, std::string def) -> std::optional<std::string> {
-    if (!j.contains(key)) return def;
-    if (!j[key].is_string()) return std::nullopt;
-    return j[key].get<std::string>();
-  };
-  const auto action = text("action", "");
-  if (!action || action->empty()) {
-    return BadRequest("action: hardlink or delete");
+  for (const char* key : {"action", "keep"}) {
+    if (j.contains(key) && !j[key].is_string()) {
+      return BadRequest(std::string(key) + ": a string");
+    }
   }
-  auto kind = dedup::ParseActionKind(*action);
-  if (!kind || *kind == dedup::ActionKind::kReport) {
-    return BadRequest("action: hardlink or delete, got '" + *action + "'");
-  }
-  if (*kind == dedup::ActionKind::kMoveTo) {
-    return BadRequest(
-        "action: move-to is not offered over the API (a folder sent by a "
-        "client would become a path); use `phodex dupes --action move-to`");
-  }
-  out.action.kind = *kind;
-  const auto keep_text = text("keep", "oldest");
-  if (!keep_text) return BadRequest("keep: a string");
-  auto rule = dedup::ParseKeepRule(*keep_text);
-  if (!rule) return BadRequest("keep: " + rule.error().message());
-  out.action.keep = *rule;
-  keep = *keep_text;
-  const bool all = j.contains("all") && j["all"] == true;
+  keep = j.value("keep", std::string("oldest"));
+  auto action = library::ParseApiAction(j.value("action", std::string()), keep);
+  if (!action) return ProblemFor(action.error());
+  out.action = *action;
   if (j.contains("all") && !j["all"].is_boolean()) {
     return BadRequest("all: true or false");
   }
+  const bool all = j.value("all", false);
   if (all == j.contains("groups")) {
     return BadRequest("give either groups (hashes) or \"all\": true");
   }
@@ -236,17 +205,12 @@ std::optional<Response> ParsePlanBody(const std::string& body,
 
 Response CreatePlan(Call& call) {
   library::KnownPlanRequest request;
-  auto draft = std::make_shared<DupesPlanDraft>();
-  if (auto bad = ParsePlanBody(call.request.body, request, draft->keep)) {
-    return *bad;
-  }
+  std::string keep;
+  if (auto bad = ParsePlanBody(call.request.body, request, keep)) return *bad;
   auto planned = library::PlanKnownDuplicates(call.lib, request);
   if (!planned) return ProblemFor(planned.error());
-  draft->plan = std::move(planned->plan);
-  draft->action = request.action;
-  draft->truncated = planned->truncated;
-  draft->next = planned->next;
-  draft->not_groups = std::move(planned->not_groups);
+  planned->keep = std::move(keep);
+  auto draft = std::make_shared<const library::KnownPlan>(std::move(*planned));
   const auto [id, state] = call.api.dupes().Add(draft, Now(call));
   return Json(PlanToJson(id, *draft, state), 201)
       .With("Location", "/api/v1/duplicates/plans/" + id);
@@ -266,14 +230,6 @@ Response GetPlan(Call& call) {
   return Json(PlanToJson(std::string(id), *found->draft, found->state));
 }
 
-// Tells what the journal settled; the apply's answer counts them.
-class CountingSink final : public library::DupesSink {
- public:
-  void JournalSettled(const dedup::RecoveredAction&) override { ++settled; }
-  void Unreadable(const std::string&) override {}
-  int64_t settled = 0;
-};
-
 Response ApplyPlan(Call& call) {
   const std::string id(call.request.Param("id"));
   DupesState& state = call.api.dupes();
@@ -290,8 +246,8 @@ Response ApplyPlan(Call& call) {
     case DupesState::Claim::kOk:
       break;
   }
-  const DupesPlanDraft& draft = *claimed.draft;
-  CountingSink sink;
+  const library::KnownPlan& draft = *claimed.draft;
+  library::SettledCounter sink;
   auto applied =
       library::DupesApplyPlan(call.lib, draft.plan, draft.action, sink, {});
   if (!applied) {
@@ -299,11 +255,9 @@ Response ApplyPlan(Call& call) {
     return ProblemFor(applied.error());
   }
   const DupesPlanState done = state.FinishApply(
-      id,
-      std::make_shared<const dedup::ApplyReport>(std::move(applied->report)),
-      applied->operation);
+      id, std::make_shared<const library::DupesApplied>(std::move(*applied)));
   JsonValue j = PlanToJson(id, draft, done);
-  j["journal_settled"] = sink.settled;
+  j["journal_settled"] = sink.settled();
   return Json(j);
 }
 

@@ -49,7 +49,7 @@ void DupesState::DropExpired(int64_t now_ns) {
 }
 
 std::pair<std::string, DupesPlanState> DupesState::Add(
-    std::shared_ptr<const DupesPlanDraft> draft, int64_t now_ns) {
+    std::shared_ptr<const library::KnownPlan> draft, int64_t now_ns) {
   util::MutexLock l(mu_);
   DropExpired(now_ns);
   while (plans_.size() >= kMaxPlans) {
@@ -111,15 +111,13 @@ DupesState::Claimed DupesState::BeginApply(std::string_view id,
 }
 
 DupesPlanState DupesState::FinishApply(
-    std::string_view id, std::shared_ptr<const dedup::ApplyReport> report,
-    OperationId operation) {
+    std::string_view id, std::shared_ptr<const library::DupesApplied> applied) {
   util::MutexLock l(mu_);
   auto it = plans_.find(id);
   PHODEX_CHECK(it != plans_.end());  // kept while kApplying
   DupesPlanState& s = it->second.state;
   s.phase = DupesPlanState::Phase::kApplied;
-  s.report = std::move(report);
-  s.operation = operation;
+  s.applied = std::move(applied);
   return s;
 }
 

@@ -16,24 +16,12 @@
 #include <utility>
 #include <vector>
 
-#include "core/content_hash.h"
-#include "core/types.h"
-#include "dedup/action_plan.h"
-#include "dedup/duplicate_actions.h"
+#include "library/duplicate_groups.h"
+#include "library/dupes.h"
 #include "util/mutex.h"
 #include "util/thread_annotations.h"
 
 namespace phodex::server {
-
-// A plan as made; never changed after Add.
-struct DupesPlanDraft {
-  dedup::ActionPlan plan;
-  dedup::ActionOptions action;
-  std::string keep;  // the rule as sent
-  bool truncated = false;
-  std::optional<ContentHash> next;  // "all": where a plan of the rest starts
-  std::vector<ContentHash> not_groups;
-};
 
 // Where a stored plan stands.
 struct DupesPlanState {
@@ -41,9 +29,8 @@ struct DupesPlanState {
       Phase::kPlanned;
   int64_t created_ns = 0;
   int64_t expires_ns = 0;
-  // Set once applied.
-  std::shared_ptr<const dedup::ApplyReport> report;
-  OperationId operation;
+  // Set once applied: what was done, and the operation that recorded it.
+  std::shared_ptr<const library::DupesApplied> applied;
   std::string error;  // kFailed: why the apply could not run
 };
 const char* PhaseName(DupesPlanState::Phase phase);
@@ -58,10 +45,10 @@ class DupesState {
   // Expired plans go first; when kMaxPlans remain, the oldest one that is
   // not being applied. Returns the id and the plan's state.
   std::pair<std::string, DupesPlanState> Add(
-      std::shared_ptr<const DupesPlanDraft> draft, int64_t now_ns);
+      std::shared_ptr<const library::KnownPlan> draft, int64_t now_ns);
 
   struct Found {
-    std::shared_ptr<const DupesPlanDraft> draft;
+    std::shared_ptr<const library::KnownPlan> draft;
     DupesPlanState state;
   };
   // The plan `id`, unless unknown or expired (a plan being applied or
@@ -71,16 +58,16 @@ class DupesState {
   enum class Claim { kOk, kUnknown, kAlreadyApplied, kApplying };
   struct Claimed {
     Claim claim = Claim::kUnknown;
-    std::shared_ptr<const DupesPlanDraft> draft;  // set for kOk
+    std::shared_ptr<const library::KnownPlan> draft;  // set for kOk
   };
   // Marks plan `id` kApplying, once: a plan is applied at most once (one
   // whose apply could not run may be applied again).
   Claimed BeginApply(std::string_view id, int64_t now_ns);
   // Records how the apply ended and returns the plan's state (REQUIRES:
   // BeginApply said kOk; the plan is kept while kApplying).
-  DupesPlanState FinishApply(std::string_view id,
-                             std::shared_ptr<const dedup::ApplyReport> report,
-                             OperationId operation);
+  DupesPlanState FinishApply(
+      std::string_view id,
+      std::shared_ptr<const library::DupesApplied> applied);
   // The apply could not run (locks, journal): the plan may be applied
   // again later.
   void AbortApply(std::string_view id, std::string error);
@@ -91,7 +78,7 @@ class DupesState {
 
  private:
   struct Entry {
-    std::shared_ptr<const DupesPlanDraft> draft;
+    std::shared_ptr<const library::KnownPlan> draft;
     DupesPlanState state;
   };
   void DropExpired(int64_t now_ns) REQUIRES(mu_);

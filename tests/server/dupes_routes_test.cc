@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "library/duplicate_groups.h"
 #include "library/dupes.h"
 #include "library/file_locks.h"
 #include "server/dupes_state.h"
@@ -21,12 +22,6 @@ namespace phodex::server {
 namespace {
 
 namespace fs = std::filesystem;
-
-class NullSink final : public library::DupesSink {
- public:
-  void JournalSettled(const dedup::RecoveredAction&) override {}
-  void Unreadable(const std::string&) override {}
-};
 
 class DupesRoutesTest : public ApiTest {
  protected:
@@ -44,7 +39,7 @@ class DupesRoutesTest : public ApiTest {
   // Gives every size twin its full hash, as `phodex dupes` (or serve's
   // full_hash jobs) would.
   void HashTwins() {
-    NullSink sink;
+    library::SettledCounter sink;
     auto r = library::DupesPlan(*lib_, {}, sink, {});
     ASSERT_TRUE(r) << r.error().ToString();
   }
@@ -334,14 +329,14 @@ TEST_F(DupesRoutesTest, AnApplyLockedOutByAScanChangesNothingAndMayBeRetried) {
 TEST(DupesStateTest, APlanIsClaimedByOneApplyAtATime) {
   DupesState state;
   const auto [id, planned] =
-      state.Add(std::make_shared<DupesPlanDraft>(), /*now_ns=*/1);
+      state.Add(std::make_shared<library::KnownPlan>(), /*now_ns=*/1);
   EXPECT_EQ(planned.phase, DupesPlanState::Phase::kPlanned);
   EXPECT_EQ(state.BeginApply(id, 2).claim, DupesState::Claim::kOk);
   EXPECT_EQ(state.BeginApply(id, 2).claim, DupesState::Claim::kApplying);
   state.AbortApply(id, "locked out");
   EXPECT_EQ(state.BeginApply(id, 3).claim, DupesState::Claim::kOk);
   const DupesPlanState done =
-      state.FinishApply(id, std::make_shared<dedup::ApplyReport>(), OperationId{7});
+      state.FinishApply(id, std::make_shared<library::DupesApplied>());
   EXPECT_EQ(done.phase, DupesPlanState::Phase::kApplied);
   EXPECT_EQ(state.BeginApply(id, 4).claim, DupesState::Claim::kAlreadyApplied);
   EXPECT_EQ(state.BeginApply("nope", 4).claim, DupesState::Claim::kUnknown);
@@ -350,13 +345,13 @@ TEST(DupesStateTest, APlanIsClaimedByOneApplyAtATime) {
 TEST(DupesStateTest, TheOldestPlanGoesWhenTheStoreIsFull) {
   DupesState state;
   const std::string first =
-      state.Add(std::make_shared<DupesPlanDraft>(), 1).first;
+      state.Add(std::make_shared<library::KnownPlan>(), 1).first;
   for (size_t i = 1; i < DupesState::kMaxPlans; ++i) {
-    state.Add(std::make_shared<DupesPlanDraft>(), 2 + static_cast<int64_t>(i));
+    state.Add(std::make_shared<library::KnownPlan>(), 2 + static_cast<int64_t>(i));
   }
   EXPECT_TRUE(state.Find(first, 100));
   const std::string last =
-      state.Add(std::make_shared<DupesPlanDraft>(), 1000).first;
+      state.Add(std::make_shared<library::KnownPlan>(), 1000).first;
   EXPECT_FALSE(state.Find(first, 1000));
   EXPECT_TRUE(state.Find(last, 1000));
 }
