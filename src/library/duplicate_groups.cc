@@ -21,7 +21,8 @@ std::optional<KnownGroup> MakeGroup(int64_t files,
   const int64_t size = rows.front().size;
   // One hash is one content, so one size; a row that says otherwise is not
   // trusted with a plan.
-  std::erase_if(rows, [&](const catalog::FileRow& r) { return r.size != size; });
+  std::erase_if(rows,
+                [&](const catalog::FileRow& r) { return r.size != size; });
   std::vector<std::string> paths;
   for (const catalog::FileRow& r : rows) paths.push_back(AbsolutePath(r));
   std::vector<size_t> order(rows.size());
@@ -43,9 +44,8 @@ std::optional<KnownGroup> MakeGroup(int64_t files,
   if (inodes.size() < 2) return std::nullopt;
   g.group.distinct_inodes = static_cast<int64_t>(inodes.size());
   // Files past those listed are counted as distinct copies.
-  g.group.wasted =
-      size * (g.group.distinct_inodes - 1 +
-              (g.files - static_cast<int64_t>(g.rows.size())));
+  g.group.wasted = size * (g.group.distinct_inodes - 1 +
+                           (g.files - static_cast<int64_t>(g.rows.size())));
   return g;
 }
 
@@ -162,9 +162,9 @@ Result<dedup::ActionOptions> ParseApiAction(std::string_view action,
                                             std::string_view keep) {
   auto kind = dedup::ParseActionKind(action);
   if (!kind || *kind == dedup::ActionKind::kReport) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "action: hardlink or delete, got '" + std::string(action) +
-                         "'");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "action: hardlink or delete, got '" + std::string(action) + "'");
   }
   if (*kind == dedup::ActionKind::kMoveTo) {
     return MakeError(ErrorCode::kInvalidArgument,
@@ -190,9 +190,9 @@ Result<int64_t> CountUnhashedSizeTwins(Library& lib) {
 Result<KnownPlan> PlanKnownDuplicates(Library& lib,
                                       const KnownPlanRequest& request) {
   if (request.hashes.size() > kPlanMaxGroups) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "at most " + std::to_string(kPlanMaxGroups) +
-                         " groups in one plan");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "at most " + std::to_string(kPlanMaxGroups) + " groups in one plan");
   }
   PHODEX_ASSIGN_OR_RETURN(std::vector<catalog::Root> roots,
                           lib.catalog().ListRoots());
@@ -204,7 +204,8 @@ Result<KnownPlan> PlanKnownDuplicates(Library& lib,
     std::set<ContentHash> seen;
     for (const ContentHash& h : request.hashes) {
       if (!seen.insert(h).second) continue;
-      PHODEX_ASSIGN_OR_RETURN(std::optional<KnownGroup> g, LoadGroup(lib, h, 0));
+      PHODEX_ASSIGN_OR_RETURN(std::optional<KnownGroup> g,
+                              LoadGroup(lib, h, 0));
       if (!g) {
         out.not_groups.push_back(h);
         continue;
@@ -282,7 +283,8 @@ Json SimilarRowsGroupToJson(const SimilarRowsGroup& g,
                             const std::string& thumbs_key) {
   SimilarPhotoGroup paths;
   paths.max_distance = g.max_distance;
-  for (const catalog::FileRow& r : g.files) paths.paths.push_back(AbsolutePath(r));
+  for (const catalog::FileRow& r : g.files)
+    paths.paths.push_back(AbsolutePath(r));
   Json j = SimilarGroupToJson(paths);
   j["files"] = Json::array();
   for (const catalog::FileRow& r : g.files) {
@@ -320,7 +322,8 @@ Json KnownPlanToJson(const KnownPlan& p, const DupesApplied* applied) {
   j["truncated"] = p.truncated;
   j["next_cursor"] = hex_or_null(p.next);
   j["not_groups"] = Json::array();
-  for (const ContentHash& h : p.not_groups) j["not_groups"].push_back(h.ToHex());
+  for (const ContentHash& h : p.not_groups)
+    j["not_groups"].push_back(h.ToHex());
   j["summary"] = {{"groups", p.plan.groups.size()},
                   {"actions", p.plan.actions},
                   {"skipped", p.plan.skipped},

@@ -51,7 +51,7 @@ struct KnownGroup {
 };
 
 struct KnownGroupsPage {
-  std::vector<KnownGroup> groups;  // in hash order
+  std::vector<KnownGroup> groups;    // in hash order
   std::vector<catalog::Root> roots;  // for KnownGroupToJson
   std::string thumbs_key;            // the thumbnail cache's, for it too
   // Where the next page starts (after this hash); null after the last.

@@ -64,9 +64,9 @@ Result<SimilarResult> FindSimilar(Library& lib, const SimilarRequest& request,
   return result;
 }
 
-Result<SimilarScopeResult> FindSimilarInScope(Library& lib,
-                                              const SimilarScopeRequest& request,
-                                              const jobs::CancelToken& cancel) {
+Result<SimilarScopeResult> FindSimilarInScope(
+    Library& lib, const SimilarScopeRequest& request,
+    const jobs::CancelToken& cancel) {
   if (request.root) {
     PHODEX_ASSIGN_OR_RETURN(std::vector<catalog::Root> roots,
                             lib.catalog().ListRoots());
@@ -107,11 +107,13 @@ Result<SimilarScopeResult> FindSimilarInScope(Library& lib,
     return MakeError(ErrorCode::kCancelled, "interrupted", "similar");
   }
   dedup::SimilarOptions options;
-  options.threshold = request.threshold.value_or(lib.config().similar_threshold);
+  options.threshold =
+      request.threshold.value_or(lib.config().similar_threshold);
   result.threshold = options.threshold;
   result.distinct_photos = static_cast<int64_t>(items.size());
   result.thumbs_key = OpenThumbnailCache(lib)->settings_key();
-  for (const dedup::SimilarGroup& g : dedup::FindSimilarGroups(items, options)) {
+  for (const dedup::SimilarGroup& g :
+       dedup::FindSimilarGroups(items, options)) {
     SimilarRowsGroup& out = result.groups.emplace_back();
     out.max_distance = g.max_distance;
     for (size_t m : g.members) out.files.push_back(rows[m]);

@@ -76,8 +76,8 @@ struct SimilarScopeResult {
 // disk: `folder` is matched against the catalog's paths), reading at most
 // kSimilarScopeMaxFiles files of it. Reads only. Errors: kNotFound for a
 // root that is not in the catalog; the catalog's.
-Result<SimilarScopeResult> FindSimilarInScope(Library& lib,
-                                              const SimilarScopeRequest& request,
-                                              const jobs::CancelToken& cancel);
+Result<SimilarScopeResult> FindSimilarInScope(
+    Library& lib, const SimilarScopeRequest& request,
+    const jobs::CancelToken& cancel);
 
 }  // namespace phodex::library

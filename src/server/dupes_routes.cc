@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "library/duplicate_groups.h"
 #include "library/dupes.h"
+#include "library/duplicate_groups.h"
 #include "library/similar.h"
 #include "server/api.h"
 #include "server/problem.h"
@@ -105,8 +105,8 @@ Response ListSimilar(Call& call) {
   const Request& req = call.request;
   std::optional<Response> bad;
   library::SimilarScopeRequest sr;
-  const auto limit = IntParam(req, "limit", 1, kMaxSimilarGroups,
-                              kDefaultSimilarGroups, bad);
+  const auto limit =
+      IntParam(req, "limit", 1, kMaxSimilarGroups, kDefaultSimilarGroups, bad);
   const auto threshold = IntParam(req, "threshold", 0, kMaxThreshold, -1, bad);
   const auto root = IntParam(req, "root", 1, INT64_MAX, 0, bad);
   if (bad) return *bad;
@@ -139,7 +139,6 @@ Response ListSimilar(Call& call) {
   return Json(j);
 }
 
-
 // --- Plans -------------------------------------------------------------------
 
 // The plan's JSON: what GET .../plans/{id} and the POSTs answer.
@@ -159,7 +158,8 @@ JsonValue PlanToJson(const std::string& id, const library::KnownPlan& plan,
 std::optional<Response> ParsePlanBody(const std::string& body,
                                       library::KnownPlanRequest& out,
                                       std::string& keep) {
-  const auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const auto j =
+      nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return BadRequest("the body must be a JSON object");
   }
@@ -191,7 +191,8 @@ std::optional<Response> ParsePlanBody(const std::string& body,
   const auto& groups = j["groups"];
   if (!groups.is_array() || groups.empty() ||
       groups.size() > library::kPlanMaxGroups) {
-    return BadRequest("groups: 1 to " + std::to_string(library::kPlanMaxGroups) +
+    return BadRequest("groups: 1 to " +
+                      std::to_string(library::kPlanMaxGroups) +
                       " group hashes");
   }
   for (const auto& g : groups) {
@@ -233,8 +234,9 @@ Response GetPlan(Call& call) {
 Response ApplyPlan(Call& call) {
   const std::string id(call.request.Param("id"));
   DupesState& state = call.api.dupes();
-  const DupesState::Claimed claimed =
-      WellFormedId(id) ? state.BeginApply(id, Now(call)) : DupesState::Claimed{};
+  const DupesState::Claimed claimed = WellFormedId(id)
+                                          ? state.BeginApply(id, Now(call))
+                                          : DupesState::Claimed{};
   switch (claimed.claim) {
     case DupesState::Claim::kUnknown:
       return NotFound("no plan " + id.substr(0, 64));

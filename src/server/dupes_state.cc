@@ -44,7 +44,8 @@ const char* PhaseName(DupesPlanState::Phase phase) {
 void DupesState::DropExpired(int64_t now_ns) {
   std::erase_if(plans_, [&](const auto& kv) {
     const DupesPlanState& s = kv.second.state;
-    return s.phase != DupesPlanState::Phase::kApplying && s.expires_ns <= now_ns;
+    return s.phase != DupesPlanState::Phase::kApplying &&
+           s.expires_ns <= now_ns;
   });
 }
 

@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "library/duplicate_groups.h"
 #include "library/dupes.h"
+#include "library/duplicate_groups.h"
 #include "util/mutex.h"
 #include "util/thread_annotations.h"
 
@@ -25,8 +25,12 @@ namespace phodex::server {
 
 // Where a stored plan stands.
 struct DupesPlanState {
-  enum class Phase { kPlanned, kApplying, kApplied, kFailed } phase =
-      Phase::kPlanned;
+  enum class Phase {
+    kPlanned,
+    kApplying,
+    kApplied,
+    kFailed
+  } phase = Phase::kPlanned;
   int64_t created_ns = 0;
   int64_t expires_ns = 0;
   // Set once applied: what was done, and the operation that recorded it.

@@ -3,8 +3,8 @@
 // safety of `dupes --apply`, checked on the disk.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "library/duplicate_groups.h"
 #include "library/dupes.h"
+#include "library/duplicate_groups.h"
 #include "library/file_locks.h"
 #include "server/dupes_state.h"
 #include "tests/server/api_fixture.h"
@@ -27,12 +27,12 @@ class DupesRoutesTest : public ApiTest {
  protected:
   void SetUp() override {
     ApiTest::SetUp();
-    WriteJpeg("a.jpg", "same bytes");      // group A: three copies
+    WriteJpeg("a.jpg", "same bytes");  // group A: three copies
     WriteJpeg("sub/b.jpg", "same bytes");
     WriteJpeg("sub/c.jpg", "same bytes");
     WriteJpeg("x1.jpg", "pair of bytes");  // group B: two copies
     WriteJpeg("x2.jpg", "pair of bytes");
-    WriteJpeg("other.jpg", "other");       // no copy
+    WriteJpeg("other.jpg", "other");  // no copy
     OpenAndScan();
   }
 
@@ -68,10 +68,13 @@ class DupesRoutesTest : public ApiTest {
     return Body(r);
   }
 
-  bool Exists(const std::string& rel) { return fs::exists(RootPath() + "/" + rel); }
+  bool Exists(const std::string& rel) {
+    return fs::exists(RootPath() + "/" + rel);
+  }
 };
 
-TEST_F(DupesRoutesTest, GroupsComeFromTheCatalogsFullHashesWithWhereEachCopyLives) {
+TEST_F(DupesRoutesTest,
+       GroupsComeFromTheCatalogsFullHashesWithWhereEachCopyLives) {
   HashTwins();
   const nlohmann::json j = GetOk("/api/v1/duplicates/exact");
   ASSERT_EQ(j["groups"].size(), 2u);
@@ -96,7 +99,8 @@ TEST_F(DupesRoutesTest, GroupsComeFromTheCatalogsFullHashesWithWhereEachCopyLive
   EXPECT_EQ(counts, (std::set<size_t>{2, 3}));
 }
 
-TEST_F(DupesRoutesTest, BeforeTheFullHashesNoGroupIsKnownAndTheTwinsAreCounted) {
+TEST_F(DupesRoutesTest,
+       BeforeTheFullHashesNoGroupIsKnownAndTheTwinsAreCounted) {
   const nlohmann::json j = GetOk("/api/v1/duplicates/exact");
   EXPECT_TRUE(j["groups"].empty());
   EXPECT_TRUE(j["next_cursor"].is_null());
@@ -107,7 +111,8 @@ TEST_F(DupesRoutesTest, BeforeTheFullHashesNoGroupIsKnownAndTheTwinsAreCounted) 
   EXPECT_EQ(GetOk("/api/v1/duplicates/exact")["unhashed_twins"], 0);
 }
 
-TEST_F(DupesRoutesTest, PagesOfOneGroupReachTheEndWithoutRepeatsWhileGroupsAreAdded) {
+TEST_F(DupesRoutesTest,
+       PagesOfOneGroupReachTheEndWithoutRepeatsWhileGroupsAreAdded) {
   HashTwins();
   std::set<std::string> seen;
   std::string cursor;
@@ -135,12 +140,12 @@ TEST_F(DupesRoutesTest, PagesOfOneGroupReachTheEndWithoutRepeatsWhileGroupsAreAd
 }
 
 TEST_F(DupesRoutesTest, BadLimitsAndForeignCursorsAre400) {
-  for (const char* q :
-       {"limit=0", "limit=-1", "limit=201", "limit=abc", "limit=1.5",
-        "limit=9223372036854775808", "limit=", "cursor=zz",
-        "cursor=..%2F..%2Fetc%2Fpasswd", "cursor=" 
-        "0123456789abcdef0123456789abcdef0",
-        "cursor=0123456789abcdef0123456789abcdeg"}) {
+  for (const char* q : {"limit=0", "limit=-1", "limit=201", "limit=abc",
+                        "limit=1.5", "limit=9223372036854775808",
+                        "limit=", "cursor=zz", "cursor=..%2F..%2Fetc%2Fpasswd",
+                        "cursor="
+                        "0123456789abcdef0123456789abcdef0",
+                        "cursor=0123456789abcdef0123456789abcdeg"}) {
     const Response r = Get(std::string("/api/v1/duplicates/exact?") + q);
     EXPECT_EQ(r.status, 400) << q << ": " << r.body;
     EXPECT_EQ(r.content_type, "application/problem+json") << q;
@@ -149,7 +154,8 @@ TEST_F(DupesRoutesTest, BadLimitsAndForeignCursorsAre400) {
   EXPECT_EQ(Get("/api/v1/duplicates/exact?colour=red").status, 200);
 }
 
-TEST_F(DupesRoutesTest, APlanChangesNothingAndItsApplyDeletesExactlyWhatItShowed) {
+TEST_F(DupesRoutesTest,
+       APlanChangesNothingAndItsApplyDeletesExactlyWhatItShowed) {
   HashTwins();
   const std::string a = GroupOf("a.jpg");
   const nlohmann::json plan =
@@ -169,7 +175,8 @@ TEST_F(DupesRoutesTest, APlanChangesNothingAndItsApplyDeletesExactlyWhatItShowed
   for (const char* rel : {"a.jpg", "sub/b.jpg", "sub/c.jpg"}) {
     EXPECT_TRUE(Exists(rel)) << rel;  // a plan touches nothing
   }
-  EXPECT_EQ(Body(Get("/api/v1/duplicates/plans/" + id))["paths"], plan["paths"]);
+  EXPECT_EQ(Body(Get("/api/v1/duplicates/plans/" + id))["paths"],
+            plan["paths"]);
 
   const Response r = Post("/api/v1/duplicates/plans/" + id + "/apply", {});
   ASSERT_EQ(r.status, 200) << r.body;
@@ -197,13 +204,15 @@ TEST_F(DupesRoutesTest, APlanChangesNothingAndItsApplyDeletesExactlyWhatItShowed
 
 TEST_F(DupesRoutesTest, AFileChangedBetweenPlanAndApplyIsLeftAlone) {
   HashTwins();
-  const nlohmann::json plan = MakePlan(
-      {{"groups", {GroupOf("x1.jpg")}}, {"action", "delete"}, {"keep", "path-glob:x1.jpg"}});
+  const nlohmann::json plan = MakePlan({{"groups", {GroupOf("x1.jpg")}},
+                                        {"action", "delete"},
+                                        {"keep", "path-glob:x1.jpg"}});
   ASSERT_EQ(plan["summary"]["actions"], 1);
   // x2.jpg, the copy to go, is rewritten after the plan was shown.
   WriteJpeg("x2.jpg", "pair of bytes, changed");
-  const Response r =
-      Post("/api/v1/duplicates/plans/" + plan["id"].get<std::string>() + "/apply", {});
+  const Response r = Post(
+      "/api/v1/duplicates/plans/" + plan["id"].get<std::string>() + "/apply",
+      {});
   ASSERT_EQ(r.status, 200) << r.body;
   const nlohmann::json done = Body(r);
   EXPECT_EQ(done["result"]["deleted"], 0);
@@ -227,8 +236,9 @@ TEST_F(DupesRoutesTest, APlanOfEveryGroupHardLinksTheCopies) {
   EXPECT_EQ(plan["summary"]["actions"], 3);
   EXPECT_FALSE(plan["truncated"].get<bool>());
   EXPECT_TRUE(plan["next_cursor"].is_null());
-  const Response r =
-      Post("/api/v1/duplicates/plans/" + plan["id"].get<std::string>() + "/apply", {});
+  const Response r = Post(
+      "/api/v1/duplicates/plans/" + plan["id"].get<std::string>() + "/apply",
+      {});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Body(r)["result"]["linked"], 3);
   auto inode = [&](const std::string& rel) {
@@ -266,11 +276,12 @@ TEST_F(DupesRoutesTest, BadPlanRequestsAre400AndChangeNothing) {
     const Response r = Post("/api/v1/duplicates/plans", body);
     EXPECT_EQ(r.status, 400) << body.dump() << ": " << r.body;
   }
-  const Response not_json = Call(Method::kPost, "/api/v1/duplicates/plans", "{");
+  const Response not_json =
+      Call(Method::kPost, "/api/v1/duplicates/plans", "{");
   EXPECT_EQ(not_json.status, 400);
   // A hash that is no group is said, not refused.
-  const nlohmann::json plan = MakePlan(
-      {{"groups", {std::string(32, '0')}}, {"action", "delete"}});
+  const nlohmann::json plan =
+      MakePlan({{"groups", {std::string(32, '0')}}, {"action", "delete"}});
   EXPECT_EQ(plan["not_groups"].size(), 1u);
   EXPECT_EQ(plan["summary"]["actions"], 0);
   for (const char* rel : {"a.jpg", "sub/b.jpg", "sub/c.jpg"}) {
@@ -281,8 +292,8 @@ TEST_F(DupesRoutesTest, BadPlanRequestsAre400AndChangeNothing) {
 TEST_F(DupesRoutesTest, UnknownAndHostilePlanIdsAre404) {
   for (const std::string& id : std::vector<std::string>{
            "abc", "-1", "9223372036854775808", std::string(32, 'f'),
-        std::string(32, 'F'), std::string(5000, 'a'), "%2e%2e%2fx",
-        "00000000000000000000000000000000%00"}) {
+           std::string(32, 'F'), std::string(5000, 'a'), "%2e%2e%2fx",
+           "00000000000000000000000000000000%00"}) {
     const Response get = Get("/api/v1/duplicates/plans/" + id);
     EXPECT_TRUE(get.status == 404 || get.status == 400) << id << get.status;
     const Response apply =
@@ -290,7 +301,8 @@ TEST_F(DupesRoutesTest, UnknownAndHostilePlanIdsAre404) {
     EXPECT_TRUE(apply.status == 404 || apply.status == 400) << id;
   }
   EXPECT_EQ(Get("/api/v1/duplicates/plans/abc").status, 404);
-  EXPECT_EQ(Get("/api/v1/duplicates/plans/" + std::string(32, 'f')).status, 404);
+  EXPECT_EQ(Get("/api/v1/duplicates/plans/" + std::string(32, 'f')).status,
+            404);
 }
 
 TEST_F(DupesRoutesTest, APlanExpiresAfterAnHour) {
@@ -306,8 +318,8 @@ TEST_F(DupesRoutesTest, APlanExpiresAfterAnHour) {
 
 TEST_F(DupesRoutesTest, AnApplyLockedOutByAScanChangesNothingAndMayBeRetried) {
   HashTwins();
-  const std::string id = MakePlan(
-      {{"groups", {GroupOf("x1.jpg")}}, {"action", "delete"}})["id"];
+  const std::string id =
+      MakePlan({{"groups", {GroupOf("x1.jpg")}}, {"action", "delete"}})["id"];
   {
     // A scan of the root in another process holds its lock.
     library::FileLocks scan(lib_->data());
@@ -347,7 +359,8 @@ TEST(DupesStateTest, TheOldestPlanGoesWhenTheStoreIsFull) {
   const std::string first =
       state.Add(std::make_shared<library::KnownPlan>(), 1).first;
   for (size_t i = 1; i < DupesState::kMaxPlans; ++i) {
-    state.Add(std::make_shared<library::KnownPlan>(), 2 + static_cast<int64_t>(i));
+    state.Add(std::make_shared<library::KnownPlan>(),
+              2 + static_cast<int64_t>(i));
   }
   EXPECT_TRUE(state.Find(first, 100));
   const std::string last =
@@ -365,9 +378,9 @@ TEST_F(DupesRoutesTest, SimilarGroupsCheckTheirParameters) {
   EXPECT_EQ(GetOk("/api/v1/duplicates/similar?root=" +
                   std::to_string(root_.id.value) + "&folder=sub")["files_read"],
             2);
-  for (const char* q : {"threshold=33", "threshold=-1", "threshold=x",
-                        "limit=0", "limit=501", "root=0", "root=abc",
-                        "folder=sub", "include_pairs=maybe"}) {
+  for (const char* q :
+       {"threshold=33", "threshold=-1", "threshold=x", "limit=0", "limit=501",
+        "root=0", "root=abc", "folder=sub", "include_pairs=maybe"}) {
     EXPECT_EQ(Get(std::string("/api/v1/duplicates/similar?") + q).status, 400)
         << q;
   }
