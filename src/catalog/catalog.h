@@ -12,6 +12,7 @@
 //   pixel_store.h    PixelStore     pixel facts per content
 //   operation_log.h  OperationLog   operations and file errors
 //   dedup_writes.h   DedupWrites    what `dupes --apply` records
+//   duplicate_queries.h DuplicateQueries  shared full hashes (the API)
 //   rating_writes.h  RatingWrites   what `rate` records
 //   timeline_queries.h TimelineQueries  the library by capture time
 //   admin.h          CatalogAdmin   schema, integrity, backup, salvage
@@ -32,6 +33,7 @@
 
 #include "catalog/admin.h"
 #include "catalog/dedup_writes.h"
+#include "catalog/duplicate_queries.h"
 #include "catalog/file_queries.h"
 #include "catalog/file_search.h"
 #include "catalog/folder_index.h"
@@ -55,6 +57,7 @@ class Catalog : public RootStore,
                 public PixelStore,
                 public OperationLog,
                 public DedupWrites,
+                public DuplicateQueries,
                 public RatingWrites,
                 public TimelineQueries,
                 public CatalogAdmin,

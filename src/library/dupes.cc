@@ -162,8 +162,11 @@ Result<DupesPlanResult> DupesPlan(Library& lib, const DupesRequest& request,
   return run;
 }
 
-Result<dedup::ApplyReport> DupesApply(Library& lib, DupesPlanResult& planned,
-                                      const jobs::CancelToken& cancel) {
+namespace {
+
+// DupesApply's run, with the operation that recorded it.
+Result<DupesApplied> ApplyPlanned(Library& lib, DupesPlanResult& planned,
+                                  const jobs::CancelToken& cancel) {
   PHODEX_CHECK(planned.action.kind != ActionKind::kReport);
   PHODEX_CHECK(planned.journal != nullptr && !planned.locks.empty());
   const std::string& move_to = planned.action.move_to;
@@ -194,7 +197,40 @@ Result<dedup::ApplyReport> DupesApply(Library& lib, DupesPlanResult& planned,
                                         : catalog::OperationStatus::kCompleted,
                          r->failed ? Plural(r->failed, "action") + " failed"
                                    : ""));
-  return r;
+  return DupesApplied{std::move(*r), rec->op()};
+}
+
+}  // namespace
+
+Result<dedup::ApplyReport> DupesApply(Library& lib, DupesPlanResult& planned,
+                                      const jobs::CancelToken& cancel) {
+  PHODEX_ASSIGN_OR_RETURN(DupesApplied applied,
+                          ApplyPlanned(lib, planned, cancel));
+  return std::move(applied.report);
+}
+
+Result<DupesApplied> DupesApplyPlan(Library& lib, dedup::ActionPlan plan,
+                                    const dedup::ActionOptions& action,
+                                    DupesSink& sink,
+                                    const jobs::CancelToken& cancel) {
+  PHODEX_CHECK(action.kind != ActionKind::kReport);
+  PHODEX_ASSIGN_OR_RETURN(std::vector<catalog::Root> roots,
+                          lib.catalog().ListRoots());
+  DupesRequest request;
+  request.action = action;
+  request.apply = DupesRequest::Apply::kYes;
+  // The roots may have changed since the plan: the move-to folder and a
+  // root:NAME rule are checked again.
+  PHODEX_TRY(CheckRequest(lib, roots, request));
+  DupesPlanResult run;
+  run.action = action;
+  run.plan = std::move(plan);
+  run.ops = dedup::NewFileOps(lib.fs());
+  PHODEX_TRY(PrepareJournal(lib, request, roots, run, sink));
+  if (cancel.cancelled()) {
+    return MakeError(ErrorCode::kCancelled, "interrupted", "dupes");
+  }
+  return ApplyPlanned(lib, run, cancel);
 }
 
 Result<std::string> AbsoluteFolder(os::FileSystem& fs, const std::string& dir) {

@@ -88,6 +88,27 @@ Result<DupesPlanResult> DupesPlan(Library& lib, const DupesRequest& request,
 Result<dedup::ApplyReport> DupesApply(Library& lib, DupesPlanResult& planned,
                                       const jobs::CancelToken& cancel);
 
+// What DupesApplyPlan did: ApplyPlan's report and the "dupes" operation
+// that recorded it.
+struct DupesApplied {
+  dedup::ApplyReport report;
+  OperationId operation;
+};
+
+// Carries out `plan`, made earlier (the HTTP API's stored plans,
+// library/duplicate_groups.h), with every safety of `dupes --apply`: the
+// locks are taken (kBusy as DupesPlan says), the journal settled first,
+// and then DupesApply's run: each file checked again against the disk
+// right before it is acted on (a file changed since the plan is skipped,
+// never touched), the kept copy proven a second copy, each step journaled,
+// one "dupes" operation. `action` is the plan's (REQUIRES: not kReport;
+// for kMoveTo the folder is checked again against the roots). Errors: as
+// DupesPlan's and DupesApply's.
+Result<DupesApplied> DupesApplyPlan(Library& lib, dedup::ActionPlan plan,
+                                    const dedup::ActionOptions& action,
+                                    DupesSink& sink,
+                                    const jobs::CancelToken& cancel);
+
 // The absolute form of folder `dir` (a move-to target), which need not
 // exist yet: the part that exists canonical (symlinks resolved), the rest
 // with "." and ".." taken away, so that it can be compared with the roots.

@@ -20,6 +20,7 @@ void AddApiRoutes(Router& router) {
   AddRootRoutes(router);
   AddFolderRoutes(router);
   AddRatingRoutes(router);
+  AddDupesRoutes(router);
 }
 
 int64_t SteadyNowSeconds() {

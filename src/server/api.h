@@ -15,6 +15,7 @@
 #include "server/auth.h"
 #include "library/catalog_figures.h"
 #include "library/folders.h"
+#include "server/dupes_state.h"
 #include "server/event_hub.h"
 #include "server/metrics.h"
 #include "server/router.h"
@@ -50,6 +51,7 @@ class Api {
   library::FiguresCache& figures() { return figures_; }
   // The folder trees every request thread shares (library/folders.h).
   library::FolderCache& folders() { return folders_; }
+  DupesState& dupes() { return dupes_; }
   const ApiHooks& hooks() const { return hooks_; }
   void JobsQueued() const {
     if (hooks_.jobs_queued) hooks_.jobs_queued();
@@ -62,6 +64,7 @@ class Api {
   Metrics metrics_;
   library::FiguresCache figures_;
   library::FolderCache folders_;
+  DupesState dupes_;
 };
 
 // Registers every route of /api/v1, one Add...Routes per resource file

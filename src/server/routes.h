@@ -21,5 +21,6 @@ void AddSearchRoutes(Router& r);      // search, search/count
 void AddMetricsRoutes(Router& r);     // /metrics (Prometheus)
 void AddTimelineRoutes(Router& r);    // timeline sections and items
 void AddRatingRoutes(Router& r);      // ratings, labels, picks, favorites
+void AddDupesRoutes(Router& r);       // duplicates: groups, plans, apply
 
 }  // namespace phodex::server

@@ -810,6 +810,93 @@ TYPED_TEST(CatalogContractTest, PresentHashPagesAreDistinctAndComplete) {
   EXPECT_EQ(via_helper, want);
 }
 
+TYPED_TEST(CatalogContractTest, SharedHashesComeInBoundedStepsWithoutGapsOrRepeats) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/r");
+  ScanBatch b = Batch(root);
+  std::map<ContentHash, int64_t> want;  // shared hashes and their files
+  uint64_t ino = 100;
+  auto add = [&](const ContentHash& h, int copies) {
+    for (int k = 0; k < copies; ++k) {
+      FileUpsert u = Upsert("f" + std::to_string(ino), 5);
+      u.stat.ino = ino++;
+      u.hash = h;
+      b.upserts.push_back(u);
+    }
+    if (copies >= 2) want[h] = copies;
+  };
+  for (uint64_t i = 0; i < 12; ++i) add(ContentHash{i, 7}, static_cast<int>(i % 3) + 1);
+  add(ContentHash{50, 0}, 9);  // more than a step reads
+  FileUpsert gone = Upsert("gone", 5);
+  gone.hash = ContentHash{0, 7};  // shared with a present file, but removed
+  b.upserts.push_back(gone);
+  FileUpsert unhashed = Upsert("unhashed", 5);
+  b.upserts.push_back(unhashed);
+  ASSERT_TRUE(c->ApplyBatch(b));
+  ASSERT_TRUE(c->ApplyBatch(Removal(root, {this->Row("gone").id})));
+  std::map<ContentHash, int64_t> seen;
+  std::optional<ContentHash> after;
+  for (int steps = 0;; ++steps) {
+    ASSERT_LT(steps, 100);
+    auto page = c->ListSharedHashes(after, 2, 4);
+    ASSERT_TRUE(page) << page.error().ToString();
+    EXPECT_LE(page->hashes.size(), 2u);
+    for (const SharedHash& h : page->hashes) {
+      EXPECT_TRUE(seen.emplace(h.hash, h.files).second) << h.hash.ToHex();
+      if (after) {
+        EXPECT_GT(h.hash.ToBytes(), after->ToBytes());
+      }
+    }
+    if (!page->next) break;
+    after = page->next;
+  }
+  EXPECT_EQ(seen, want);
+
+  auto files = c->ListFilesWithHash(ContentHash{50, 0}, 4);
+  ASSERT_TRUE(files);
+  ASSERT_EQ(files->size(), 4u);
+  EXPECT_TRUE(std::is_sorted(files->begin(), files->end(),
+                             [](const FileRow& x, const FileRow& y) {
+                               return x.id.value < y.id.value;
+                             }));
+  for (const FileRow& f : *files) {
+    EXPECT_EQ(f.hash, (ContentHash{50, 0}));
+    EXPECT_TRUE(f.present);
+    EXPECT_EQ(f.root_path, "/r");
+  }
+  auto present_only = c->ListFilesWithHash(ContentHash{0, 7}, 10);
+  ASSERT_TRUE(present_only);
+  EXPECT_EQ(present_only->size(), 1u);  // "gone" is removed
+  auto none = c->ListFilesWithHash(ContentHash{99, 99}, 10);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TYPED_TEST(CatalogContractTest, UnhashedSizeTwinsAreCounted) {
+  Catalog* c = this->catalog();
+  RootId root = NewRoot(*c, "/r");
+  ScanBatch b = Batch(root);
+  auto add = [&](const std::string& rel, int64_t size, bool hashed) {
+    FileUpsert u = Upsert(rel, size);
+    if (hashed) u.hash = ContentHash{static_cast<uint64_t>(size), 1};
+    b.upserts.push_back(u);
+  };
+  add("a1", 10, false);  // twins, neither hashed: 2
+  add("a2", 10, false);
+  add("b1", 20, true);   // twins, one hashed: 1
+  add("b2", 20, false);
+  add("c1", 30, false);  // no twin
+  add("e1", 0, false);   // empty: never duplicates
+  add("e2", 0, false);
+  add("d1", 40, false);  // its twin is removed
+  add("d2", 40, false);
+  ASSERT_TRUE(c->ApplyBatch(b));
+  ASSERT_TRUE(c->ApplyBatch(Removal(root, {this->Row("d2").id})));
+  auto n = c->CountUnhashedSizeTwins();
+  ASSERT_TRUE(n) << n.error().ToString();
+  EXPECT_EQ(*n, 3);
+}
+
 TYPED_TEST(CatalogContractTest, PixelCandidatePagesGoByIdWithinScope) {
   Catalog* c = this->catalog();
   RootId a = this->RootWithFiles("/a", 10);

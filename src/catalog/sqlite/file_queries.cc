@@ -205,6 +205,26 @@ Result<std::vector<SizeTwin>> SqliteCatalog::ListSizeTwins(int64_t after_size,
   return out;
 }
 
+Result<std::vector<FileRow>> SqliteCatalog::ListFilesWithHash(
+    const ContentHash& hash, size_t limit) {
+  PHODEX_CHECK(limit > 0);
+  // Along the partial index files_hash.
+  PHODEX_ASSIGN_OR_RETURN(
+      Stmt * s, Cached(FileRowSelect() +
+                       "f.hash = ?1 AND f.present = 1 ORDER BY f.id LIMIT ?2"));
+  s->BindBlob(1, hash.ToBytes());
+  s->Bind(2, static_cast<int64_t>(limit));
+  s->Bind(7, 0);
+  std::vector<FileRow> out;
+  for (;;) {
+    PHODEX_ASSIGN_OR_RETURN(bool row, s->Step());  // resets on error
+    if (!row) break;
+    ReadFileRow(*s, /*with_tags=*/false, out.emplace_back());
+  }
+  s->Reset();
+  return out;
+}
+
 Result<CatalogStats> SqliteCatalog::Stats() {
   CatalogStats out;
   {

@@ -153,6 +153,15 @@ class SqliteCatalog final : public Catalog {
                                  size_t limit) override;
   Result<int64_t> CountSearch(const SearchFilter& filter) override;
 
+  // --- DuplicateQueries (duplicate_queries.cc; ListFilesWithHash in
+  // file_queries.cc) -------------------------------------------------------
+  Result<SharedHashPage> ListSharedHashes(
+      const std::optional<ContentHash>& after, size_t max_hashes,
+      size_t max_scan) override;
+  Result<std::vector<FileRow>> ListFilesWithHash(const ContentHash& hash,
+                                                 size_t limit) override;
+  Result<int64_t> CountUnhashedSizeTwins() override;
+
   // --- PixelStore (pixels.cc) --------------------------------------------
   Result<int64_t> SetMetadata(
       const std::vector<MetadataUpdate>& updates) override;
