@@ -12,6 +12,7 @@
 #include "library/file_output.h"
 #include "library/thumbs.h"
 #include "server/api.h"
+#include "server/paging.h"
 #include "server/problem.h"
 #include "server/route_params.h"
 #include "server/routes.h"

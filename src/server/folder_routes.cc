@@ -5,6 +5,7 @@
 
 #include "library/folders.h"
 #include "server/api.h"
+#include "server/paging.h"
 #include "server/problem.h"
 #include "server/route_params.h"
 #include "server/routes.h"

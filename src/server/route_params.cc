@@ -19,17 +19,6 @@ std::optional<int64_t> ParseId(std::string_view text) {
   return v;
 }
 
-Result<int64_t> ParseLimit(const Request& req, int64_t def, int64_t max) {
-  auto text = req.Query("limit");
-  if (!text) return def;
-  auto v = ParseId(*text);
-  if (!v || *v > max) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "limit: a number from 1 to " + std::to_string(max));
-  }
-  return *v;
-}
-
 std::string EncodeOpaqueCursor(std::string_view raw) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

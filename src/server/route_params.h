@@ -18,9 +18,7 @@ namespace phodex::server {
 // names no row, and the route answers 404).
 std::optional<int64_t> ParseId(std::string_view text);
 
-// The `limit` query parameter: `def` when absent, kInvalidArgument when it
-// is not a number in 1..`max` (the message says the bounds).
-Result<int64_t> ParseLimit(const Request& req, int64_t def, int64_t max);
+// The `limit` query parameter: ParseLimit in server/paging.h.
 
 // A cursor is opaque to clients: its bytes as lower-case hex. Decoding
 // fails on anything else (the route then answers 400).

@@ -1878,6 +1878,7 @@ TYPED_TEST(CatalogContractTest, SearchOrdersNewestCaptureFirstAndPagesByKey) {
   ASSERT_TRUE(ids);
   EXPECT_EQ(ids->hits.size(), 30u);
   EXPECT_FALSE(ids->next);
+}
 
 // FolderIndex: each folder that directly holds present photos, RAWs or
 // videos, in rel order, its count and its newest captured photo or RAW.

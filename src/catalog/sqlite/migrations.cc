@@ -286,6 +286,7 @@ CREATE INDEX jobs_failed_kind ON jobs(kind, id) WHERE state = 'failed';
 CREATE INDEX files_timeline_mtime
   ON files(mtime_s, mtime_nsec, id, present, kind)
   WHERE present = 1 AND kind IN ('photo', 'raw', 'video');
+)sql"},
     // What a cache of figures read from the catalog (the API's folder tree,
     // library/folders.h) is keyed by: FolderIndex::ContentVersion. One
     // row, bumped by each write to roots, files or metadata, in the same
