@@ -25,7 +25,9 @@ jobs=${PHODEX_JOBS:-2}
 # the thumbnail e2e tests), whose only threads are libvips' own,
 # uninstrumented: TSan reports the codecs' allocations there (hundreds,
 # inside libjpeg and GLib; a worker then exits 66), never phodex's code.
-tsan_skip='E2eTest\.|^(Decode|DecodeBadInput|DecodeRaw|Encode)\.'
+# And the HTTP load test (50 clients for 20 s): the server's threads are
+# HttpServerTest's under tsan; the load is ci's and asan-ubsan's.
+tsan_skip='E2eTest\.|^(Decode|DecodeBadInput|DecodeRaw|Encode)\.|^LoadTest\.'
 tsan_e2e='^(ScanE2eTest\.ProgressJsonIsOneObjectPerLine'
 tsan_e2e+='|MetadataE2eTest\.ACrashingOrHangingParserCostsOneFile'
 tsan_e2e+='|ScanE2eTest\.RemovedAddedAndPartialScans'
